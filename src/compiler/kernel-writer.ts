@@ -1,0 +1,245 @@
+// Emits one gpu.js kernel: the value of a root node at `this.thread.x`, with every fused producer
+// inlined as a `const` and movement ops folded into index arithmetic (tinygrad's views, in spirit).
+import type { Shape } from '../dsl/shape.js';
+import { sizeOf, stridesOf } from '../dsl/shape.js';
+import type { BinaryFn, UnaryFn } from '../dsl/tensor.js';
+import type { LimbAlgebra } from '../dsl/philox.js';
+import { LIMB, bernoulliThreshold, indexLimbs, limbs2, philox } from '../dsl/philox.js';
+import type { IRNode } from './ir.js';
+import { lit } from './literal.js';
+
+/** An element position: a flat row-major index, per-axis indices, or both (each an expression). */
+export interface Index {
+  readonly flat?: string;
+  readonly axes?: readonly string[];
+}
+
+/** Statements of one block; a loop body is a child scope that sees its parent's values. */
+export class Scope {
+  readonly lines: string[] = [];
+  readonly memo: Map<string, string>;
+  constructor(parent?: Scope) {
+    this.memo = new Map(parent?.memo);
+  }
+}
+
+const UNARY: Record<UnaryFn, (x: string) => string> = {
+  neg: (x) => `(-${x})`,
+  abs: (x) => `Math.abs(${x})`,
+  sqrt: (x) => `Math.sqrt(${x})`,
+  rsqrt: (x) => `(1.0 / Math.sqrt(${x}))`,
+  exp: (x) => `Math.exp(${x})`,
+  log: (x) => `Math.log(${x})`,
+  tanh: (x) => `Math.tanh(${x})`,
+  not: (x) => `(1.0 - ${x})`,
+};
+
+const cmp = (o: string) => (a: string, b: string) => `(${a} ${o} ${b} ? 1.0 : 0.0)`;
+const BINARY: Record<BinaryFn, (a: string, b: string) => string> = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  pow: (a, b) => `Math.pow(${a}, ${b})`,
+  min: (a, b) => `Math.min(${a}, ${b})`,
+  max: (a, b) => `Math.max(${a}, ${b})`,
+  lt: cmp('<'),
+  le: cmp('<='),
+  gt: cmp('>'),
+  ge: cmp('>='),
+  eq: cmp('=='),
+  ne: cmp('!='),
+  and: (a, b) => `(${a} * ${b})`,
+  or: (a, b) => `Math.max(${a}, ${b})`,
+};
+
+export class KernelWriter {
+  private counter = 0;
+  /** Buffer id -> parameter name, in first-use order. */
+  readonly params = new Map<number, string>();
+  readonly fused: string[] = [];
+
+  constructor(
+    readonly nodes: readonly IRNode[],
+    /** The buffer holding a node's value, or undefined when the node is computed inline. */
+    private readonly bufferOf: (node: number) => number | undefined,
+  ) {}
+
+  fresh(prefix = 'v'): string {
+    return `${prefix}${this.counter++}`;
+  }
+
+  bind(scope: Scope, expr: string, prefix = 'v'): string {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(expr) || /^\(?-?[0-9.e+-]+\)?$/.test(expr)) return expr;
+    const name = this.fresh(prefix);
+    scope.lines.push(`const ${name} = ${expr};`);
+    return name;
+  }
+
+  param(buffer: number): string {
+    let p = this.params.get(buffer);
+    if (!p) {
+      p = `b${buffer}`;
+      this.params.set(buffer, p);
+    }
+    return p;
+  }
+
+  flat(scope: Scope, idx: Index, shape: Shape): string {
+    if (idx.flat !== undefined) return idx.flat;
+    const axes = idx.axes!;
+    if (shape.length === 0) return '0.0';
+    const strides = stridesOf(shape);
+    const terms = axes.map((a, k) => (shape[k] === 1 ? '' : strides[k] === 1 ? a : `${a} * ${lit(strides[k])}`)).filter(Boolean);
+    return this.bind(scope, terms.length ? terms.join(' + ') : '0.0', 'f');
+  }
+
+  axes(scope: Scope, idx: Index, shape: Shape): readonly string[] {
+    if (idx.axes !== undefined) return idx.axes;
+    const flat = idx.flat!;
+    const strides = stridesOf(shape);
+    return shape.map((d, k) => {
+      if (d === 1) return '0.0';
+      const q = strides[k] === 1 ? flat : this.bind(scope, `Math.floor(${flat} / ${lit(strides[k])})`, 'q');
+      // the leading axis needs no wrap: flat < size
+      return k === 0 ? q : this.bind(scope, `${q} - Math.floor(${q} / ${lit(d)}) * ${lit(d)}`, 'i');
+    });
+  }
+
+  /** The expression for node `id` at position `idx` of its shape. */
+  value(scope: Scope, id: number, idx: Index): string {
+    const n = this.nodes[id];
+    const key = `${id}@${idx.flat ?? idx.axes!.join(',')}`;
+    const hit = scope.memo.get(key);
+    if (hit !== undefined) return hit;
+    const v = this.compute(scope, n, idx);
+    scope.memo.set(key, v);
+    return v;
+  }
+
+  private compute(scope: Scope, n: IRNode, idx: Index): string {
+    const op = n.op;
+    if (op.kind === 'constant' && op.values.length === 1) return lit(op.values[0]);
+    const buffer = this.bufferOf(n.id);
+    if (buffer !== undefined) {
+      const i = sizeOf(n.shape) === 1 ? '0' : this.flat(scope, idx, n.shape);
+      return this.bind(scope, `${this.param(buffer)}[${i}]`);
+    }
+    const arg = (k: number, at: Index) => this.value(scope, n.inputs[k], at);
+    const inShape = (k: number) => this.nodes[n.inputs[k]].shape;
+    switch (op.kind) {
+      case 'unary':
+        this.fused.push(op.fn);
+        return this.bind(scope, UNARY[op.fn](arg(0, idx)));
+      case 'binary':
+        this.fused.push(op.fn);
+        return this.bind(scope, BINARY[op.fn](arg(0, idx), arg(1, idx)));
+      case 'where':
+        this.fused.push('where');
+        return this.bind(scope, `(${arg(0, idx)} != 0.0 ? ${arg(1, idx)} : ${arg(2, idx)})`);
+      case 'cast': {
+        this.fused.push(`cast:${n.dtype}`);
+        const x = arg(0, idx);
+        const from = this.nodes[n.inputs[0]].dtype;
+        if (n.dtype === 'bool') return this.bind(scope, `(${x} != 0.0 ? 1.0 : 0.0)`);
+        if (n.dtype === 'i32' && from === 'f32') return this.bind(scope, `(${x} < 0.0 ? -Math.floor(-${x}) : Math.floor(${x}))`);
+        return x;
+      }
+      case 'broadcast': {
+        const src = inShape(0);
+        if (sizeOf(src) === 1) return arg(0, { flat: '0.0' });
+        const axes = this.axes(scope, idx, n.shape);
+        const lead = n.shape.length - src.length;
+        return arg(0, { axes: src.map((d, k) => (d === 1 ? '0.0' : axes[lead + k])) });
+      }
+      case 'reshape':
+        return arg(0, { flat: this.flat(scope, idx, n.shape) });
+      case 'slice': {
+        const axes = this.axes(scope, idx, n.shape);
+        return arg(0, { axes: axes.map((a, k) => (op.starts[k] ? this.bind(scope, `${a} + ${lit(op.starts[k])}`, 'i') : a)) });
+      }
+      case 'transpose': {
+        const axes = this.axes(scope, idx, n.shape);
+        const from = new Array<string>(axes.length);
+        op.perm.forEach((p, k) => (from[p] = axes[k]));
+        return arg(0, { axes: from });
+      }
+      case 'concat': {
+        this.fused.push('concat');
+        const axes = this.axes(scope, idx, n.shape);
+        const pos = axes[op.axis];
+        let start = 0;
+        const parts = n.inputs.map((_, j) => {
+          const d = inShape(j)[op.axis];
+          // clamped so reads of the branches not taken stay in bounds
+          const local = this.bind(scope, `Math.min(Math.max(${pos} - ${lit(start)}, 0.0), ${lit(d - 1)})`, 'i');
+          const part = { start, v: arg(j, { axes: axes.map((a, k) => (k === op.axis ? local : a)) }) };
+          start += d;
+          return part;
+        });
+        const expr = parts.slice(0, -1).reduceRight((acc, p, j) => `(${pos} < ${lit(parts[j + 1].start)} ? ${p.v} : ${acc})`, parts[parts.length - 1].v);
+        return this.bind(scope, expr);
+      }
+      case 'gather': {
+        this.fused.push('gather');
+        const axes = this.axes(scope, idx, n.shape);
+        const a = op.axis;
+        const ir = inShape(1).length;
+        const at = arg(1, { axes: axes.slice(a, a + ir) });
+        const clamped = this.bind(scope, `Math.min(Math.max(${at}, 0.0), ${lit(inShape(0)[a] - 1)})`, 'i');
+        return arg(0, { axes: [...axes.slice(0, a), clamped, ...axes.slice(a + ir)] });
+      }
+      case 'random':
+        this.fused.push(`random:${op.dist.kind}`);
+        return this.random(scope, n, idx);
+      case 'input':
+      case 'constant':
+      case 'reduce':
+      case 'matmul':
+        throw new Error(`internal: ${op.kind} node ${n.id} must be materialized`);
+    }
+  }
+
+  private random(scope: Scope, n: IRNode, idx: Index): string {
+    const op = n.op as Extract<IRNode['op'], { kind: 'random' }>;
+    const A = this.algebra(scope);
+    const key: [string, string] =
+      op.key !== undefined ? [lit(op.key % LIMB), lit(Math.floor(op.key / LIMB))] : limbs2(A, this.value(scope, n.inputs[0], { flat: '0.0' }));
+    const [i0, i1, i2] = indexLimbs(A, this.flat(scope, idx, n.shape), op.offset);
+    const [w0, w1, w2, w3] = philox(A, [i0, i1, i2, '0.0'], key);
+    const u = this.bind(scope, `(${w0} * ${lit(LIMB)} + ${w1}) / ${lit(2 ** 24)}`, 'u');
+    switch (op.dist.kind) {
+      case 'uniform':
+        return u;
+      case 'bernoulli':
+        return this.bind(scope, `(${u} < ${lit(bernoulliThreshold(op.dist.p))} ? 1.0 : 0.0)`);
+      case 'normal': {
+        const u2 = this.bind(scope, `(${w2} * ${lit(LIMB)} + ${w3}) / ${lit(2 ** 24)}`, 'u');
+        return this.bind(scope, `Math.sqrt(-2.0 * Math.log(1.0 - ${u})) * Math.cos(${lit(2 * Math.PI)} * ${u2})`);
+      }
+    }
+  }
+
+  /** The generator's integer arithmetic as kernel statements, folding literal-only operations. */
+  private algebra(scope: Scope): LimbAlgebra<string> {
+    const num = (s: string): number | undefined => {
+      const m = /^\(?(-?[0-9.]+(?:e[+-]?[0-9]+)?)\)?$/.exec(s);
+      return m ? Number(m[1]) : undefined;
+    };
+    const fold = (a: string, b: string, f: (x: number, y: number) => number, e: string): string => {
+      const x = num(a);
+      const y = num(b);
+      return x !== undefined && y !== undefined ? lit(f(x, y)) : this.bind(scope, e, 'r');
+    };
+    return {
+      lit: (v) => lit(v),
+      add: (a, b) => fold(a, b, (x, y) => x + y, `${a} + ${b}`),
+      sub: (a, b) => fold(a, b, (x, y) => x - y, `${a} - ${b}`),
+      mul: (a, b) => fold(a, b, (x, y) => x * y, `${a} * ${b}`),
+      hi: (a) => {
+        const x = num(a);
+        return x !== undefined ? lit(Math.floor(x / LIMB)) : this.bind(scope, `Math.floor(${a} / ${lit(LIMB)})`, 'r');
+      },
+    };
+  }
+}

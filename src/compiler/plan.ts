@@ -1,0 +1,53 @@
+// A plan is plain serialisable data: buffers, kernels (gpu.js source) and wiring. Nothing here runs.
+import type { DType } from '../dsl/dtype.js';
+import type { Shape } from '../dsl/shape.js';
+import type { InputSpec } from '../dsl/program.js';
+
+export type BufferKind = 'input' | 'constant' | 'intermediate' | 'output';
+
+export interface PlanBuffer {
+  readonly id: number;
+  readonly kind: BufferKind;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** Element count (every dtype is stored as 4-byte floats). */
+  readonly size: number;
+  /** Input name, for inputs. */
+  readonly name?: string;
+  /** Values, for constants. */
+  readonly values?: readonly number[];
+}
+
+export interface PlanKernel {
+  readonly name: string;
+  /** gpu.js kernel source: `function(b3, b7) { ... }` over flat arrays, one thread per output element. */
+  readonly source: string;
+  /** Buffers passed as arguments, in parameter order. */
+  readonly args: readonly number[];
+  readonly output: number;
+  /** Ops fused into this kernel, in emission order (e.g. `mul`, `add`, `reduce:sum`). */
+  readonly fused: readonly string[];
+  /** Bytes read per call, counting each argument buffer once; loops may re-read from cache. */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+}
+
+export interface Plan {
+  readonly version: 1;
+  readonly buffers: readonly PlanBuffer[];
+  readonly kernels: readonly PlanKernel[];
+  readonly inputs: Readonly<Record<string, number>>;
+  readonly outputs: Readonly<Record<string, number>>;
+  /** What a backend must support: loops (reductions, matmuls) and random draws. */
+  readonly needs: { readonly loops: boolean; readonly random: boolean };
+  /** Every declared input, used or not, so feeds are checked as the program declared them. */
+  readonly inputSpecs: readonly InputSpec[];
+  /** Nodes after CSE; duplicates merged; declared inputs no output depends on (dead). */
+  readonly stats: { readonly nodes: number; readonly merged: number; readonly unusedInputs: readonly string[] };
+}
+
+/** A one-line-per-kernel summary for people. */
+export const describePlan = (plan: Plan): string =>
+  plan.kernels
+    .map((k) => `${k.name}: [${k.fused.join(' ')}] reads ${k.bytesRead} B, writes ${k.bytesWritten} B`)
+    .join('\n');

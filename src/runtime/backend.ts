@@ -1,0 +1,56 @@
+// Backend selection: webgpu where the `webgpu` package yields an adapter, else webasm, else cpu.
+export type BackendName = 'webgpu' | 'webasm' | 'cpu';
+export type BackendChoice = BackendName | 'auto';
+
+export const BACKEND_ENV = 'GRAFT_BACKEND';
+const CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webasm', 'cpu'];
+
+export interface BackendReport {
+  readonly requested: BackendChoice;
+  readonly backend: BackendName;
+  /** Why the requested or preferred backend was not used; undefined when it was. */
+  readonly fallbackReason?: string;
+}
+
+export const parseBackendChoice = (raw: string | undefined, source: string): BackendChoice => {
+  if (raw === undefined || raw === '') return 'auto';
+  if ((CHOICES as readonly string[]).includes(raw)) return raw as BackendChoice;
+  throw new Error(`${source}: backend '${raw}' is not one of ${CHOICES.join(', ')}`);
+};
+
+let webgpuProbe: Promise<string | undefined> | undefined;
+
+/** Installs navigator.gpu from Dawn once; resolves to undefined when an adapter answers, else the reason. */
+export const probeWebGPU = (): Promise<string | undefined> =>
+  (webgpuProbe ??= (async () => {
+    try {
+      const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
+      const g = globalThis as { navigator?: { gpu?: unknown } };
+      if (!g.navigator?.gpu) {
+        Object.assign(globalThis, dawn.globals);
+        const gpu = dawn.create([]);
+        if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+        else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+      }
+      const adapter = await (g.navigator!.gpu as { requestAdapter(): Promise<unknown> }).requestAdapter();
+      return adapter ? undefined : 'webgpu: no adapter (no GPU with a Vulkan driver on this machine)';
+    } catch (e) {
+      return `webgpu: the Dawn module did not load (${(e as Error).message.split('\n')[0]})`;
+    }
+  })());
+
+const webasmReason = (): string | undefined =>
+  typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' ? undefined : 'webasm: WebAssembly is not available';
+
+/** Resolve a choice (option, then $GRAFT_BACKEND, then auto) to the backend that will run. */
+export const selectBackend = async (option?: BackendChoice): Promise<BackendReport> => {
+  const requested = option ?? parseBackendChoice(process.env[BACKEND_ENV], `$${BACKEND_ENV}`);
+  const reasons: string[] = [];
+  const order: BackendName[] = requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
+  for (const b of order) {
+    const why = b === 'webgpu' ? await probeWebGPU() : b === 'webasm' ? webasmReason() : undefined;
+    if (why === undefined) return { requested, backend: b, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) };
+    reasons.push(why);
+  }
+  throw new Error(`no backend available: ${reasons.join('; ')}`);
+};

@@ -1,0 +1,169 @@
+// Runs plans: one kernel directly, several (or several steps) as one gpu.js pipeline.
+import * as E from 'fp-ts/lib/Either.js';
+import type { Plan } from '../compiler/plan.js';
+import type { Feeds } from '../dsl/feeds.js';
+import { FeedError, checkFeeds } from '../dsl/feeds.js';
+import type { BackendName, BackendReport } from './backend.js';
+import type { GpuInstance, GpuKernel, GpuPipeline } from './gpu.js';
+import { kernelMode, newKernel } from './gpu.js';
+import type { Outputs } from './tensor-value.js';
+import { toFloat32 } from './tensor-value.js';
+
+/** What actually ran, read back from gpu.js after the first call. */
+export interface ExecutionInfo {
+  readonly backend: BackendName;
+  /** 'kernel' (one direct call), 'fused-threaded' / 'fused-sync' (webasm), 'fused-encoder' (webgpu), 'generic'. */
+  readonly executor: string;
+  readonly fallbackReason?: string;
+  readonly kernels: number;
+  readonly steps: number;
+}
+
+/** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */
+export interface LoopSpec {
+  readonly steps: number;
+  /** input name -> output name whose value the next step reads as that input. */
+  readonly carry: Readonly<Record<string, string>>;
+  /** Inputs that take a different value each step: fed as an array of `steps` feeds. */
+  readonly perStep?: readonly string[];
+}
+
+export type LoopFeeds = Readonly<Record<string, Feeds[string] | readonly Feeds[string][]>>;
+
+export interface Executable {
+  readonly plan: Plan;
+  /** Undefined until the first run. */
+  readonly info: () => ExecutionInfo | undefined;
+  run(feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>>;
+  destroy(): void;
+}
+
+/** gpu.js traces a pipeline with `fn.length` handles, so rest parameters need a fixed-arity wrapper. */
+const withArity = (n: number, impl: (handles: unknown[]) => unknown): ((...h: unknown[]) => unknown) => {
+  const params = Array.from({ length: n }, (_, i) => `h${i}`).join(', ');
+  return new Function('impl', `return function (${params}) { return impl([${params}]); };`)(impl);
+};
+
+type Call = (kernel: GpuKernel, args: unknown[]) => unknown;
+
+/** Walk the plan's kernels `steps` times; `call` either records (pipeline) or executes (direct). */
+const orchestrate = (plan: Plan, kernels: GpuKernel[], loop: LoopSpec, initial: Map<number, unknown>, perStep: (s: number, name: string) => unknown, call: Call) => {
+  const bufs = new Map(initial);
+  let outs: Record<string, unknown> = {};
+  for (let s = 0; s < loop.steps; s++) {
+    for (const name of loop.perStep ?? []) bufs.set(plan.inputs[name], perStep(s, name));
+    plan.kernels.forEach((k, i) => bufs.set(k.output, call(kernels[i], k.args.map((b) => bufs.get(b)))));
+    outs = Object.fromEntries(Object.entries(plan.outputs).map(([name, b]) => [name, bufs.get(b)]));
+    for (const [input, output] of Object.entries(loop.carry)) bufs.set(plan.inputs[input], outs[output]);
+  }
+  return outs;
+};
+
+export const checkLoop = (plan: Plan, loop: LoopSpec): string[] => {
+  const problems: string[] = [];
+  if (!Number.isInteger(loop.steps) || loop.steps < 1) problems.push(`steps ${loop.steps} must be a positive integer`);
+  for (const [input, output] of Object.entries(loop.carry)) {
+    const ib = plan.inputs[input];
+    const ob = plan.outputs[output];
+    if (ib === undefined) problems.push(`carry: '${input}' is not a used input of the plan`);
+    if (ob === undefined) problems.push(`carry: '${output}' is not an output of the plan`);
+    if (ib !== undefined && ob !== undefined && plan.buffers[ib].size !== plan.buffers[ob].size) {
+      problems.push(`carry: input '${input}' has ${plan.buffers[ib].size} elements but output '${output}' has ${plan.buffers[ob].size}`);
+    }
+  }
+  for (const name of loop.perStep ?? []) {
+    if (plan.inputs[name] === undefined) problems.push(`perStep: '${name}' is not a used input of the plan`);
+    if (name in loop.carry) problems.push(`perStep: '${name}' is also carried`);
+  }
+  return problems;
+};
+
+/** Per-step feeds come as arrays of `steps` feeds; check their count and each one's contents. */
+const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<FeedError, { once: Record<string, Float32Array>; each: Float32Array[][] }> => {
+  const problems: string[] = [];
+  const perStep = new Set(loop.perStep ?? []);
+  const onceFeeds: Record<string, Feeds[string]> = {};
+  const each: Float32Array[][] = Array.from({ length: loop.steps }, () => []);
+  for (const [name, f] of Object.entries(feeds)) {
+    if (!perStep.has(name)) {
+      onceFeeds[name] = f as Feeds[string];
+      continue;
+    }
+    const list = f as readonly Feeds[string][];
+    if (!Array.isArray(list) || list.length !== loop.steps) {
+      problems.push(`input '${name}': a per-step input needs an array of ${loop.steps} feeds`);
+      continue;
+    }
+    const spec = plan.inputSpecs.filter((s) => s.name === name);
+    list.forEach((one, s) => E.match<FeedError, Record<string, ArrayLike<number>>, void>(
+      (e) => problems.push(...e.problems.map((p) => `step ${s}: ${p}`)),
+      (ok) => each[s].push(toFloat32(ok[name])),
+    )(checkFeeds(spec, { [name]: one })));
+  }
+  const rest = plan.inputSpecs.filter((s) => !perStep.has(s.name));
+  const checked = checkFeeds(rest, onceFeeds);
+  if (E.isLeft(checked)) problems.push(...checked.left.problems);
+  if (problems.length) return E.left(new FeedError(problems));
+  const once = Object.fromEntries(Object.entries(E.isRight(checked) ? checked.right : {}).map(([k, v]) => [k, toFloat32(v)]));
+  return E.right({ once, each });
+};
+
+export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }): Executable => {
+  const bad = checkLoop(plan, loop);
+  if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
+  const kernels = plan.kernels.map((k) => newKernel(gpu, k.source, plan.buffers[k.output].size));
+  const constants = new Map(plan.buffers.filter((b) => b.kind === 'constant').map((b) => [b.id, Float32Array.from(b.values!)]));
+  const direct = plan.kernels.length <= 1 && loop.steps === 1;
+  const perStepNames = loop.perStep ?? [];
+  const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
+  let pipeline: GpuPipeline | undefined;
+  let info: ExecutionInfo | undefined;
+  let warned = false;
+
+  const record = (): ExecutionInfo => {
+    const degraded = kernels.map(kernelMode).find((m) => m !== undefined && m !== report.backend);
+    const executor = direct ? 'kernel' : pipeline?.executorKind ?? 'generic';
+    const reason = pipeline?.fallbackReason ?? (degraded ? kernels.map((k) => k.kernel?.fallbackReason).find(Boolean) ?? `a kernel ran on ${degraded}` : undefined);
+    const backend = (direct ? degraded ?? report.backend : pipeline?.backend ?? report.backend) as BackendName;
+    const silent = backend !== report.backend || (report.backend !== 'cpu' && executor === 'generic' && !direct);
+    if (silent && !warned) {
+      warned = true;
+      console.warn(`graft: plan asked for ${report.backend} but ran on ${backend} (${executor}): ${reason ?? 'no reason given'}`);
+    }
+    return { backend, executor, kernels: kernels.length, steps: loop.steps, ...(reason ? { fallbackReason: reason } : {}) };
+  };
+
+  const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
+    const split = splitFeeds(plan, loop, feeds);
+    if (E.isLeft(split)) return split;
+    const { once, each } = split.right;
+    let outs: Record<string, unknown>;
+    if (direct) {
+      const initial = new Map<number, unknown>([...constants, ...onceNames.map((n) => [plan.inputs[n], once[n]] as const)]);
+      outs = orchestrate(plan, kernels, loop, initial, (s, n) => each[s][perStepNames.indexOf(n)], (k, args) => k(...args));
+      for (const [name, v] of Object.entries(outs)) outs[name] = await v;
+    } else {
+      pipeline ??= gpu.createPipeline(withArity(constants.size + onceNames.length + each.flat().length, (handles) => {
+        const initial = new Map<number, unknown>([...constants.keys(), ...onceNames.map((n) => plan.inputs[n])].map((b, i) => [b, handles[i]]));
+        const base = initial.size;
+        return orchestrate(plan, kernels, loop, initial, (s, n) => handles[base + s * perStepNames.length + perStepNames.indexOf(n)], (k, args) => k(...args));
+      }));
+      const args = [...constants.values(), ...onceNames.map((n) => once[n]), ...each.flat()];
+      outs = (await pipeline(...args)) as Record<string, unknown>;
+    }
+    info ??= record();
+    // an output that is an input or constant never went through a kernel: hand back a copy
+    const callers = new Set<unknown>([...Object.values(once), ...each.flat(), ...constants.values()]);
+    return E.right(Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, callers.has(v) ? (v as Float32Array).slice() : toFloat32(v as ArrayLike<number>)])));
+  };
+
+  return {
+    plan,
+    info: () => info,
+    run,
+    destroy: () => {
+      pipeline?.destroy?.();
+      kernels.forEach((k) => k.destroy?.());
+    },
+  };
+};

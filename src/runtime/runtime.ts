@@ -1,0 +1,39 @@
+import type { Plan } from '../compiler/plan.js';
+import type { BackendChoice, BackendReport } from './backend.js';
+import { selectBackend } from './backend.js';
+import type { Executable, LoopSpec } from './execute.js';
+import { prepare } from './execute.js';
+import { newGpu } from './gpu.js';
+
+export interface Runtime {
+  readonly report: BackendReport;
+  /** Build the kernels of a plan once; run it many times. */
+  load(plan: Plan): Executable;
+  /** A plan run `steps` times per call over state kept on the backend between steps. */
+  loop(plan: Plan, spec: LoopSpec): Executable;
+  destroy(): void;
+}
+
+export interface RuntimeOptions {
+  /** Overrides $GRAFT_BACKEND; default 'auto'. */
+  readonly backend?: BackendChoice;
+}
+
+export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {
+  const report = await selectBackend(options.backend);
+  if (report.requested !== 'auto' && report.backend !== report.requested) {
+    console.warn(`graft: backend ${report.requested} was requested but ${report.backend} will run: ${report.fallbackReason}`);
+  }
+  const gpu = newGpu(report.backend);
+  const loaded: Executable[] = [];
+  const keep = (e: Executable) => (loaded.push(e), e);
+  return {
+    report,
+    load: (plan) => keep(prepare(gpu, report, plan)),
+    loop: (plan, spec) => keep(prepare(gpu, report, plan, spec)),
+    destroy: () => {
+      loaded.forEach((e) => e.destroy());
+      gpu.destroy();
+    },
+  };
+};
