@@ -7,6 +7,7 @@ import type { Plan, PlanBuffer, PlanKernel } from './plan.js';
 import type { Index } from './kernel-writer.js';
 import { KernelWriter, Scope } from './kernel-writer.js';
 import { lit } from './literal.js';
+import { pruneDeadConsts } from './prune.js';
 
 const BYTES = 4;
 
@@ -91,12 +92,13 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
       n.op.kind === 'reduce' ? reduceBody(w, root, n)
       : n.op.kind === 'matmul' ? matmulBody(w, root, n)
       : w.value(root, n.id, { flat: 'x' });
-    const params = [...w.params.entries()];
-    const usesX = root.lines.some((l) => /\bx\b/.test(l)) || /\bx\b/.test(result);
+    const lines = pruneDeadConsts(root.lines, result);
+    const params = [...w.params.entries()].filter(([, p]) => lines.some((l) => l.includes(`${p}[`)) || result.includes(`${p}[`));
+    const usesX = lines.some((l) => /\bx\b/.test(l)) || /\bx\b/.test(result);
     const source = [
       `function(${params.map(([, p]) => p).join(', ')}) {`,
       ...(usesX ? ['  const x = this.thread.x;'] : []),
-      ...root.lines.map((l) => `  ${l}`),
+      ...lines.map((l) => `  ${l}`),
       `  return ${result};`,
       '}',
     ].join('\n');

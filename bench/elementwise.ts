@@ -1,0 +1,161 @@
+// Elementwise suite: SGD update and a 10-op chain, as graft one-call-per-step, graft fused multistep, and a plain JS loop.
+import * as E from 'fp-ts/lib/Either.js';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as g from '../src/dsl/index.js';
+import { compile } from '../src/compiler/index.js';
+import type { Executable, Runtime } from '../src/runtime/index.js';
+import { createRuntime } from '../src/runtime/index.js';
+import type { Suite, SuiteContext } from './harness.js';
+import { maxRelErr, measure, summarize } from './harness.js';
+
+const M = 2 ** 20;
+/** Steps per graft-multistep call, and per timed sample for every implementation so all do equal work. */
+const STEPS = 16;
+const TOL = 1e-4;
+
+/** A program whose input `state` is replaced by output `out` each step, plus the same step in plain JS. */
+interface Case {
+  readonly name: string;
+  readonly state: string;
+  readonly out: string;
+  readonly build: (n: number) => E.Either<g.BuildError, g.Program>;
+  /** Inputs other than the state, fixed across steps. */
+  readonly fixed: (n: number) => Record<string, Float32Array | number>;
+  /** One step in place over `p`, reading the same fixed inputs. */
+  readonly js: (fixed: Record<string, Float32Array | number>) => (p: Float32Array) => void;
+}
+
+const LR = Math.fround(0.01); // the f32 value graft sees, so both sides do the same math
+
+const sgd: Case = {
+  name: 'sgd',
+  state: 'p',
+  out: 'p2',
+  build: (n) => g.program({ p: [n], gr: [n], lr: [] }, ({ p, gr, lr }) => ({ p2: g.sub(p, g.mul(gr, lr)) })),
+  fixed: (n) => ({ gr: random(n, 2), lr: LR }),
+  js: (f) => {
+    const gr = f.gr as Float32Array;
+    const lr = f.lr as number;
+    return (p) => {
+      for (let i = 0; i < p.length; i++) p[i] -= lr * gr[i];
+    };
+  },
+};
+
+// x -> (|clamp(1.5x - 0.25, -1, 1)| * 0.75 + 0.1) / 1.7 - 0.3 is a contraction into [-0.25, 0.2]: bounded over any number of steps.
+const chain: Case = {
+  name: 'chain10',
+  state: 'p',
+  out: 'q',
+  build: (n) => g.program({ p: [n] }, ({ p }) => ({
+    q: pipe(p, g.mul(1.5), g.add(0.25), g.sub(0.5), g.maximum(-1), g.minimum(1), g.abs, g.mul(0.75), g.add(0.1), g.div(1.7), g.sub(0.3)),
+  })),
+  fixed: () => ({}),
+  js: () => (p) => {
+    for (let i = 0; i < p.length; i++) {
+      const x = Math.min(Math.max(p[i] * 1.5 + 0.25 - 0.5, -1), 1);
+      p[i] = (Math.abs(x) * 0.75 + 0.1) / 1.7 - 0.3;
+    }
+  },
+};
+
+const CASES: readonly Case[] = [sgd, chain];
+
+/** Deterministic uniform values in [-1, 1) (mulberry32), so runs are comparable. */
+const random = (n: number, seed: number): Float32Array => {
+  const out = new Float32Array(n);
+  let a = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
+  }
+  return out;
+};
+
+const orThrow = <L, R>(e: E.Either<L, R>): R => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
+
+/** One implementation under test: state reset to p0, one sample = STEPS steps, and what ran. */
+interface Impl {
+  readonly impl: string;
+  readonly steps: number;
+  reset(p0: Float32Array): void;
+  sample(): Promise<void> | void;
+  state(): Float32Array;
+  ran(): { backend: string; executor: string };
+}
+
+const graftImpl = (impl: string, ex: Executable, calls: number, c: Case, fixed: Record<string, Float32Array | number>): Impl => {
+  let cur: Float32Array = new Float32Array(0);
+  return {
+    impl,
+    steps: STEPS / calls,
+    reset: (p0) => void (cur = p0.slice()),
+    sample: async () => {
+      for (let i = 0; i < calls; i++) cur = orThrow(await ex.run({ ...fixed, [c.state]: cur }))[c.out];
+    },
+    state: () => cur,
+    ran: () => ({ backend: ex.info()?.backend ?? '?', executor: ex.info()?.executor ?? '?' }),
+  };
+};
+
+const jsImpl = (step: (p: Float32Array) => void): Impl => {
+  let cur: Float32Array = new Float32Array(0);
+  return {
+    impl: 'js-loop',
+    steps: 1,
+    reset: (p0) => void (cur = p0.slice()),
+    sample: () => {
+      for (let i = 0; i < STEPS; i++) step(cur);
+    },
+    state: () => cur,
+    ran: () => ({ backend: 'js', executor: 'loop' }),
+  };
+};
+
+/** Fewer repetitions at larger sizes keep the default run within a few minutes on 2 cores. */
+const repsFor = (n: number, quick: boolean): number => (quick ? 3 : n >= 16 * M ? 5 : n >= 4 * M ? 7 : 11);
+
+const runCase = async (c: Case, n: number, ctx: SuiteContext) => {
+  // a runtime per case: its executables (and their large buffers) are freed before the next size
+  const rt = await createRuntime({ backend: ctx.backend });
+  try {
+    await timeAndCheck(rt, c, n, ctx);
+  } finally {
+    rt.destroy();
+  }
+};
+
+const timeAndCheck = async (rt: Runtime, c: Case, n: number, ctx: SuiteContext) => {
+  const plan = compile(orThrow(c.build(n)));
+  const fixed = c.fixed(n);
+  const impls = [
+    graftImpl('graft-call', rt.load(plan), STEPS, c, fixed),
+    graftImpl('graft-multistep', rt.loop(plan, { steps: STEPS, carry: { [c.state]: c.out } }), 1, c, fixed),
+    jsImpl(c.js(fixed)),
+  ];
+  const p0 = random(n, 1);
+  impls.forEach((im) => im.reset(p0));
+  const samples = await measure(impls.map((im) => im.sample), { warmup: 1, reps: repsFor(n, ctx.quick), stepsPerSample: STEPS });
+  impls.forEach((im, k) => ctx.emit({ suite: 'elementwise', name: c.name, impl: im.impl, size: n, steps: im.steps, ...summarize(samples[k], n), ...im.ran() }));
+  // verify on a fresh start (the timed state has mostly converged for the contracting chain): STEPS steps each vs the JS loop
+  impls.forEach((im) => im.reset(p0));
+  for (const im of impls) await im.sample();
+  const ref = impls[impls.length - 1].state();
+  for (const im of impls.slice(0, -1)) {
+    const err = maxRelErr(im.state(), ref);
+    if (!(err <= TOL)) ctx.emit({ check: 'mismatch', suite: 'elementwise', name: c.name, impl: im.impl, size: n, max_rel_err: err, tol: TOL });
+  }
+};
+
+export const elementwise: Suite = {
+  defaultSizes: [M, 4 * M, 16 * M],
+  quickSizes: [M / 4, M],
+  run: async (ctx) => {
+    for (const n of ctx.sizes) for (const c of CASES) await runCase(c, n, ctx);
+  },
+};

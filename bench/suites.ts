@@ -1,0 +1,7 @@
+// The benchmark suites by name: adding one is one entry here.
+import type { Suite } from './harness.js';
+import { elementwise } from './elementwise.js';
+
+export const SUITES: Readonly<Record<string, Suite>> = {
+  elementwise,
+};

@@ -1,0 +1,157 @@
+// fast-check generator of random tensor programs (expression DAGs) over every op of the language,
+// kept inside smooth, bounded domains so a float32 result can be held to a float64 reference.
+import fc from 'fast-check';
+import * as E from 'fp-ts/lib/Either.js';
+import * as g from '../src/dsl/index.js';
+import type { Program, Shape, Tensor } from '../src/dsl/index.js';
+
+export interface GeneratedProgram {
+  readonly program: Program;
+  readonly feeds: Readonly<Record<string, Float32Array>>;
+  /** One line per step, for failure reports. */
+  readonly recipe: readonly string[];
+}
+
+type Step = { readonly kind: number; readonly a: number; readonly b: number; readonly p: readonly number[] };
+
+const OPS = [
+  'neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh',
+  'add', 'sub', 'mul', 'div', 'pow', 'min', 'max', 'where',
+  'sum', 'mean', 'max-reduce', 'reshape', 'slice', 'transpose', 'concat', 'matmul', 'gather', 'uniform', 'normal', 'bernoulli', 'broadcast',
+] as const;
+
+// thresholds far from the dyadic grid the inputs live on, so comparisons are not knife-edge
+const THRESHOLD = 0.3183099;
+
+const MAX_SIZE = 2048;
+
+const pick = <T>(xs: readonly T[], i: number): T => xs[Math.abs(i) % xs.length];
+
+/** Numeric values in [-2, 2) on a 1/64 grid from a seed: exact in f32, cheap to shrink. */
+const valuesFrom = (seed: number, n: number): Float32Array => {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return ((s >>> 8) % 256) / 64 - 2;
+  });
+};
+
+const bounded = (t: Tensor): Tensor => g.mul(g.tanh(g.mul(t, 0.5)), 2);
+
+const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
+  const op = pick(OPS, st.kind);
+  const a = pick(pool, st.a);
+  const b0 = pick(pool, st.b);
+  const b = g.broadcastShapes(a.shape, b0.shape) ? b0 : g.mean(b0);
+  const [p0, p1, p2] = st.p;
+  const rank = a.shape.length;
+  recipe.push(`${op}(#${pool.indexOf(a)}${'a'}, #${pool.indexOf(b0)}) p=[${st.p}]`);
+  switch (op) {
+    case 'neg': return g.neg(a);
+    case 'abs': return g.abs(a);
+    case 'sqrt': return g.sqrt(g.add(g.abs(a), 0.25));
+    case 'rsqrt': return g.rsqrt(g.add(g.abs(a), 1));
+    case 'exp': return g.exp(g.tanh(a));
+    case 'log': return g.log(g.add(g.abs(a), 1));
+    case 'tanh': return g.tanh(a);
+    case 'add': return g.add(a, b);
+    case 'sub': return g.sub(a, b);
+    case 'mul': return bounded(g.mul(a, b));
+    case 'div': return g.div(a, g.add(g.abs(b), 1));
+    case 'pow': return g.pow(g.add(g.abs(a), 0.5), g.tanh(b));
+    case 'min': return g.minimum(a, b);
+    case 'max': return g.maximum(a, b);
+    case 'where': return g.where(g.logicalOr(g.gt(a, THRESHOLD), g.logicalNot(g.le(b, -THRESHOLD))), a, g.neg(b));
+    case 'sum':
+    case 'mean':
+    case 'max-reduce': {
+      if (rank === 0) return g.sum(a);
+      const axes = a.shape.map((_, k) => k).filter((k) => ((p0 >> k) & 1) === 1);
+      const opts = { axes: axes.length ? axes : [p1 % rank], keepDims: (p2 & 1) === 1 };
+      return op === 'sum' ? bounded(g.sum(a, opts)) : op === 'mean' ? g.mean(a, opts) : g.max(a, opts);
+    }
+    case 'reshape': {
+      const n = g.sizeOf(a.shape);
+      const d = [2, 3, 4, 5].find((k) => n % k === 0 && (p0 & 1) === 0);
+      return g.reshape(a, d ? [n / d, d] : [n]);
+    }
+    case 'slice': {
+      if (rank === 0) return a;
+      const starts = a.shape.map((d, k) => (d > 1 ? (p0 >> k) % 2 : 0));
+      const ends = a.shape.map((d, k) => Math.max(starts[k] + 1, d - ((p1 >> k) % 2)));
+      return g.slice(a, starts, ends);
+    }
+    case 'transpose': {
+      const perm = a.shape.map((_, k) => k);
+      for (let k = perm.length - 1; k > 0; k--) {
+        const j = (p0 + k * p1) % (k + 1);
+        [perm[k], perm[j]] = [perm[j], perm[k]];
+      }
+      return g.transpose(a, perm);
+    }
+    case 'concat': {
+      if (rank === 0) return g.concat([g.reshape(a, [1]), g.reshape(g.mean(b0), [1])]);
+      const axis = p0 % rank;
+      const fits = b0.shape.length === rank && b0.shape.every((d, k) => k === axis || d === a.shape[k]);
+      return g.concat(fits ? [a, b0] : [a, g.neg(a)], axis);
+    }
+    case 'matmul': {
+      const m = rank >= 2 ? a : g.reshape(a, [1, g.sizeOf(a.shape)]);
+      const perm = m.shape.map((_, k) => k);
+      [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2], perm[perm.length - 1]];
+      return bounded(g.matmul(m, g.transpose(m, perm)));
+    }
+    case 'gather': {
+      if (rank === 0) return a;
+      const axis = p0 % rank;
+      const d = a.shape[axis];
+      // indices include -1 and d to exercise clamping
+      const idx = Array.from({ length: 1 + (p1 % 3) }, (_, k) => ((p2 + 5 * k) % (d + 2)) - 1);
+      return g.gather(a, g.constant(idx, [idx.length], 'i32'), axis);
+    }
+    case 'uniform': return g.mul(a, g.uniform(g.randomKey(p0 % 1000, p1), a.shape, { offset: p2 }));
+    case 'normal': return g.add(a, g.tanh(g.normal(g.randomKey(p0 % 1000, p1), a.shape, { offset: p2 })));
+    case 'bernoulli': return g.where(g.bernoulli(g.randomKey(p0 % 1000, p1), (p2 % 10) / 10, a.shape), a, g.cast(g.gt(a, THRESHOLD), 'f32'));
+    case 'broadcast': return g.add(g.broadcastTo(g.expandDims(a, 0), [1 + (p0 % 2), ...a.shape]), 0.5);
+  }
+};
+
+const arbShape: fc.Arbitrary<Shape> = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 });
+const arbStep: fc.Arbitrary<Step> = fc.record({
+  kind: fc.nat(OPS.length - 1),
+  a: fc.nat(),
+  b: fc.nat(),
+  p: fc.array(fc.nat(1 << 12), { minLength: 3, maxLength: 3 }),
+});
+
+export interface ProgramOptions {
+  readonly maxSteps?: number;
+  readonly maxInputs?: number;
+}
+
+/** Random programs: 1–maxInputs inputs, up to maxSteps ops, 1–3 outputs drawn from the last nodes. */
+export const arbProgram = (options: ProgramOptions = {}): fc.Arbitrary<GeneratedProgram> =>
+  fc
+    .record({
+      shapes: fc.array(arbShape, { minLength: 1, maxLength: options.maxInputs ?? 3 }),
+      steps: fc.array(arbStep, { minLength: 1, maxLength: options.maxSteps ?? 12 }),
+      outputs: fc.integer({ min: 1, max: 3 }),
+      seed: fc.nat(),
+    })
+    .map(({ shapes, steps, outputs, seed }) => {
+      const recipe: string[] = [];
+      const decl = Object.fromEntries(shapes.map((s, i) => [`x${i}`, s]));
+      const built = g.program(decl, (inputs) => {
+        const pool: Tensor[] = Object.values(inputs);
+        for (const st of steps) {
+          const t = applyStep(pool, st, recipe);
+          // keep programs small enough to compile and check quickly
+          pool.push(g.sizeOf(t.shape) > MAX_SIZE ? bounded(g.sum(t)) : t);
+        }
+        return Object.fromEntries(pool.slice(-outputs).map((t, i) => [`out${i}`, t]));
+      });
+      if (E.isLeft(built)) throw new Error(`generator built an invalid program: ${built.left.message}\n${recipe.join('\n')}`);
+      const feeds = Object.fromEntries(shapes.map((s, i) => [`x${i}`, valuesFrom(seed + i, g.sizeOf(s))]));
+      recipe.unshift(`inputs ${shapes.map((s, i) => `x${i}[${s}]`).join(' ')}`);
+      return { program: built.right, feeds, recipe };
+    });
