@@ -123,7 +123,9 @@ export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loo
   const record = (): ExecutionInfo => {
     const degraded = kernels.map(kernelMode).find((m) => m !== undefined && m !== report.backend);
     const executor = direct ? 'kernel' : pipeline?.executorKind ?? 'generic';
-    const reason = pipeline?.fallbackReason ?? (degraded ? kernels.map((k) => k.kernel?.fallbackReason).find(Boolean) ?? `a kernel ran on ${degraded}` : undefined);
+    // on cpu the generic executor is the plan, not a fallback
+    const pipelineReason = report.backend === 'cpu' ? undefined : pipeline?.fallbackReason ?? undefined;
+    const reason = pipelineReason ?? (degraded ? kernels.map((k) => k.kernel?.fallbackReason).find(Boolean) ?? `a kernel ran on ${degraded}` : undefined);
     const backend = (direct ? degraded ?? report.backend : pipeline?.backend ?? report.backend) as BackendName;
     const silent = backend !== report.backend || (report.backend !== 'cpu' && executor === 'generic' && !direct);
     if (silent && !warned) {
