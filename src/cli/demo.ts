@@ -21,7 +21,7 @@ const mlp = (batch: number, inDim: number, hidden: number, classes: number): Pro
 
 /** SGD with a random element mask (Child-Tuning F in one line): the mask is drawn inside the kernel. */
 const maskedSgd = (n: number): Program =>
-  orThrow(g.program({ p: [n], grad: [n], lr: [], key: [] }, ({ p, grad, lr, key }) => ({
+  orThrow(g.program({ p: [n], grad: [n], lr: [], key: { shape: [], dtype: 'i32' } }, ({ p, grad, lr, key }) => ({
     p: pipe(grad, g.mul(g.cast(g.bernoulli(key, 0.3, [n]), 'f32')), g.div(0.3), g.mul(lr), (step) => g.sub(p, step)),
   })));
 

@@ -69,7 +69,8 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
   for (const n of ir.nodes) {
     if (!materialized(n, outputs)) continue;
     const id = buffers.length;
-    const kind = n.op.kind === 'input' ? 'input' : n.op.kind === 'constant' && !outputs.has(n.id) ? 'constant' : outputs.has(n.id) ? 'output' : 'intermediate';
+    // a constant that is also an output stays a constant: the runtime hands back a copy
+    const kind = n.op.kind === 'input' || n.op.kind === 'constant' ? n.op.kind : outputs.has(n.id) ? 'output' : 'intermediate';
     buffers.push({
       id,
       kind,

@@ -67,8 +67,11 @@ export const checkLoop = (plan: Plan, loop: LoopSpec): string[] => {
     const ob = plan.outputs[output];
     if (ib === undefined) problems.push(`carry: '${input}' is not a used input of the plan`);
     if (ob === undefined) problems.push(`carry: '${output}' is not an output of the plan`);
-    if (ib !== undefined && ob !== undefined && plan.buffers[ib].size !== plan.buffers[ob].size) {
-      problems.push(`carry: input '${input}' has ${plan.buffers[ib].size} elements but output '${output}' has ${plan.buffers[ob].size}`);
+    if (ib !== undefined && ob !== undefined) {
+      const [i, o] = [plan.buffers[ib], plan.buffers[ob]];
+      if (i.dtype !== o.dtype || i.shape.join() !== o.shape.join()) {
+        problems.push(`carry: input '${input}' is ${i.dtype}[${i.shape.join(', ')}] but output '${output}' is ${o.dtype}[${o.shape.join(', ')}]`);
+      }
     }
   }
   for (const name of loop.perStep ?? []) {
@@ -99,6 +102,9 @@ const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<Feed
       (e) => problems.push(...e.problems.map((p) => `step ${s}: ${p}`)),
       (ok) => each[s].push(toFloat32(ok[name])),
     )(checkFeeds(spec, { [name]: one })));
+  }
+  for (const name of perStep) {
+    if (!(name in feeds)) problems.push(`input '${name}': missing (a per-step input needs an array of ${loop.steps} feeds)`);
   }
   const rest = plan.inputSpecs.filter((s) => !perStep.has(s.name));
   const checked = checkFeeds(rest, onceFeeds);
@@ -155,8 +161,13 @@ export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loo
     }
     info ??= record();
     // an output that is an input or constant never went through a kernel: hand back a copy
-    const callers = new Set<unknown>([...Object.values(once), ...each.flat(), ...constants.values()]);
-    return E.right(Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, callers.has(v) ? (v as Float32Array).slice() : toFloat32(v as ArrayLike<number>)])));
+    // ...and outputs merged by CSE share one array: each name gets its own
+    const taken = new Set<unknown>([...Object.values(once), ...each.flat(), ...constants.values()]);
+    return E.right(Object.fromEntries(Object.entries(outs).map(([k, v]) => {
+      const arr = taken.has(v) ? (v as Float32Array).slice() : toFloat32(v as ArrayLike<number>);
+      taken.add(arr);
+      return [k, arr];
+    })));
   };
 
   return {

@@ -70,6 +70,18 @@ describe('fusion', () => {
     assert.deepEqual(plan.stats.unusedInputs, ['unused']);
   });
 
+  it('an output that is a constant array compiles to no kernel and comes back as a copy', async () => {
+    const plan = compile(build({}, () => ({ c: g.constant([1, 2, 3], [3]) })));
+    assert.equal(plan.kernels.length, 0);
+    const rt = await createRuntime({ backend: 'cpu' });
+    const exe = rt.load(plan);
+    const first = E.getOrElseW(() => assert.fail('feeds rejected'))(await exe.run({}));
+    first.c[0] = 99;
+    const second = E.getOrElseW(() => assert.fail('feeds rejected'))(await exe.run({}));
+    assert.deepEqual(Array.from(second.c), [1, 2, 3]);
+    rt.destroy();
+  });
+
   it('a plan survives JSON and runs the same', async () => {
     const prog = build({ x: [3, 4] }, ({ x }) => ({ y: g.sum(g.mul(x, g.uniform(g.randomKey(3, 1), [3, 4])), { axes: 0 }), z: g.transpose(x) }));
     const plan = compile(prog);

@@ -54,7 +54,7 @@ export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
   const a = normalizeAxis('concat', axis, first.shape.length, first);
   const bad = xs.filter((t) => t.dtype !== first.dtype || t.shape.length !== first.shape.length || t.shape.some((d, k) => k !== a && d !== first.shape[k]));
   if (bad.length) {
-    throw new BuildError('shape-mismatch', 'concat', `every tensor must be ${first.dtype} and match ${showShape(first.shape)} off axis ${a}`, xs.map(refOf));
+    throw new BuildError(bad.some((t) => t.dtype !== first.dtype) ? 'dtype-mismatch' : 'shape-mismatch', 'concat', `every tensor must be ${first.dtype} and match ${showShape(first.shape)} off axis ${a}`, xs.map(refOf));
   }
   if (xs.length === 1) return first;
   const shape = first.shape.map((d, k) => (k === a ? xs.reduce((s, t) => s + t.shape[k], 0) : d));

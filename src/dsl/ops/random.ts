@@ -11,7 +11,14 @@ import { MAX_KEY, MAX_OFFSET, deriveKey } from '../philox.js';
  */
 export type KeyLike = number | Tensor;
 
-export const randomKey = deriveKey;
+/** A 24-bit key from (seed, stream), both integers in [0, 2^24). */
+export const randomKey = (seed: number, stream = 0): number => {
+  try {
+    return deriveKey(seed, stream);
+  } catch (e) {
+    throw new BuildError('bad-argument', 'randomKey', (e as Error).message);
+  }
+};
 
 export interface DrawOptions {
   /** Global index of the first element: drawing [a, b) with offset a equals slicing the full draw. */
@@ -27,8 +34,9 @@ const draw = (op: string, dist: Distribution, dtype: 'f32' | 'bool') => (key: Ke
     if (!Number.isInteger(key) || key < 0 || key >= MAX_KEY) throw new BuildError('bad-argument', op, `key ${key} must be an integer in [0, 2^24); use randomKey(seed, stream)`);
     return node({ kind: 'random', dist, offset, key }, [], shape, dtype);
   }
-  if (key.shape.length !== 0 || key.dtype === 'bool') {
-    throw new BuildError('shape-mismatch', op, 'a key tensor must be a numeric scalar holding randomKey(seed, stream)', [refOf(key)]);
+  // i32 feeds are checked to be integers below 2^24, so every backend reads the same key
+  if (key.shape.length !== 0 || key.dtype !== 'i32') {
+    throw new BuildError(key.dtype !== 'i32' ? 'dtype-mismatch' : 'shape-mismatch', op, 'a key tensor must be an i32 scalar holding randomKey(seed, stream)', [refOf(key)]);
   }
   return node({ kind: 'random', dist, offset, key: undefined }, [key], shape, dtype);
 };

@@ -35,6 +35,7 @@ export const max = reduce('max', 'max');
 
 /** Arithmetic mean: the f32 sum divided by the count. */
 export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
+  if (x.dtype === 'bool') throw new BuildError('dtype-mismatch', 'mean', 'expects a numeric tensor, got bool; cast first', [refOf(x)]);
   const axes = resolveAxes('mean', x, options.axes);
   const count = sizeOf(axes.map((a) => x.shape[a]));
   return div(cast(sum(x, options), 'f32'), count);
