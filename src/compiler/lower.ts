@@ -18,33 +18,68 @@ const materialized = (n: IRNode, outputs: ReadonlySet<number>): boolean =>
   n.op.kind === 'matmul' ||
   outputs.has(n.id);
 
-/** Source of the loop over a reduction's reduced elements, accumulating into `acc`. */
-const reduceBody = (w: KernelWriter, root: Scope, n: IRNode): string => {
+/**
+ * A long reduction runs in two stages: √count chunks in parallel, then their results. Besides
+ * parallelism for few outputs, it bounds f32 error by ~2√count additions per output, not count.
+ */
+export interface ReduceSplit {
+  readonly chunks: number;
+  readonly chunk: number;
+}
+
+export const reduceSplit = (count: number, outputs: number): ReduceSplit | undefined => {
+  if (count <= 1024) return undefined;
+  const chunk = Math.ceil(Math.sqrt(count));
+  return { chunk, chunks: Math.ceil(count / chunk) };
+};
+
+/**
+ * Source of the loop over a reduction's reduced elements, accumulating into `acc`. With a split,
+ * thread x reduces chunk (x mod chunks) of output (x / chunks); the tail chunk clamps its reads.
+ */
+const reduceBody = (w: KernelWriter, root: Scope, n: IRNode, split?: ReduceSplit): string => {
   const op = n.op as Extract<IRNode['op'], { kind: 'reduce' }>;
   const src = w.nodes[n.inputs[0]].shape;
   const reducedDims = op.axes.map((a) => src[a]);
   const count = sizeOf(reducedDims);
+  const o = split ? w.bind(root, `Math.floor(x / ${lit(split.chunks)})`, 'o') : 'x';
+  const c = split ? w.bind(root, `x - ${o} * ${lit(split.chunks)}`, 'c') : '0.0';
   const trailing = op.axes.every((a, k) => a === src.length - op.axes.length + k);
-  const outAxes = trailing ? [] : w.axes(root, { flat: 'x' }, n.shape);
+  const outAxes = trailing ? [] : w.axes(root, { flat: o }, n.shape);
   const at = (scope: Scope, r: string): Index => {
-    if (trailing) return { flat: sizeOf(n.shape) === 1 ? r : w.bind(scope, `x * ${lit(count)} + ${r}`, 'f') };
+    if (trailing) return { flat: sizeOf(n.shape) === 1 ? r : w.bind(scope, `${o} * ${lit(count)} + ${r}`, 'f') };
     const rAxes = w.axes(scope, { flat: r }, reducedDims);
     let kept = 0;
     return { axes: src.map((_, k) => (op.axes.includes(k) ? rAxes[op.axes.indexOf(k)] : outAxes[kept++])) };
   };
-  if (op.fn === 'max') {
-    const first = w.value(root, n.inputs[0], at(root, '0.0'));
-    root.lines.push(`let acc = ${first};`);
-  } else {
-    root.lines.push('let acc = 0.0;');
-  }
+  const first = split ? w.bind(root, `${c} * ${lit(split.chunk)}`, 'r') : '0.0';
+  if (op.fn === 'max') root.lines.push(`let acc = ${w.value(root, n.inputs[0], at(root, first))};`);
+  else root.lines.push('let acc = 0.0;');
   const body = new Scope(root);
-  const v = w.value(body, n.inputs[0], at(body, 'r'));
-  const update = op.fn === 'sum' ? `acc += ${v};` : `acc = Math.max(acc, ${v});`;
-  root.lines.push(`for (let r = ${op.fn === 'max' ? 1 : 0}; r < ${count}; r++) {`, ...body.lines.map((l) => `  ${l}`), `  ${update}`, '}');
+  const r = split ? w.bind(body, `Math.min(${first} + j, ${lit(count - 1)})`, 'r') : 'j';
+  const v = w.value(body, n.inputs[0], at(body, r));
+  // a clamped tail read repeats the last element: harmless for max, masked out of sums
+  const term = split && op.fn === 'sum' ? `(${first} + j < ${lit(count)} ? ${v} : 0.0)` : v;
+  const update = op.fn === 'sum' ? `acc += ${term};` : `acc = Math.max(acc, ${term});`;
+  const bound = split ? split.chunk : count;
+  root.lines.push(`for (let j = ${op.fn === 'max' ? 1 : 0}; j < ${bound}; j++) {`, ...body.lines.map((l) => `  ${l}`), `  ${update}`, '}');
   w.fused.push(`reduce:${op.fn}`);
   return 'acc';
 };
+
+/** The second stage of a split reduction: combine each output's chunk results. */
+const combineSource = (fn: 'sum' | 'max', buffer: number, chunks: number): string =>
+  [
+    `function(b${buffer}) {`,
+    '  const x = this.thread.x;',
+    `  let acc = ${fn === 'sum' ? '0.0' : `b${buffer}[x * ${lit(chunks)}]`};`,
+    `  for (let j = ${fn === 'sum' ? 0 : 1}; j < ${chunks}; j++) {`,
+    `    const v = b${buffer}[x * ${lit(chunks)} + j];`,
+    `    acc = ${fn === 'sum' ? 'acc + v' : 'Math.max(acc, v)'};`,
+    '  }',
+    '  return acc;',
+    '}',
+  ].join('\n');
 
 /** Source of a matmul's inner product over k, with fused producers inlined into both reads. */
 const matmulBody = (w: KernelWriter, root: Scope, n: IRNode): string => {
@@ -83,16 +118,8 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
     bufferOfNode.set(n.id, id);
   }
   const kernels: PlanKernel[] = [];
-  for (const n of ir.nodes) {
-    const out = bufferOfNode.get(n.id);
-    if (out === undefined || buffers[out].kind === 'input' || buffers[out].kind === 'constant') continue;
-    // a kernel reads other nodes' buffers, never its own output
-    const w = new KernelWriter(ir.nodes, (id) => (id === n.id ? undefined : bufferOfNode.get(id)));
-    const root = new Scope();
-    const result =
-      n.op.kind === 'reduce' ? reduceBody(w, root, n)
-      : n.op.kind === 'matmul' ? matmulBody(w, root, n)
-      : w.value(root, n.id, { flat: 'x' });
+  const bytes = (ids: readonly number[]) => ids.reduce((sum, b) => sum + buffers[b].size * BYTES, 0);
+  const emit = (kind: string, w: KernelWriter, root: Scope, result: string, out: number) => {
     const lines = pruneDeadConsts(root.lines, result);
     const params = [...w.params.entries()].filter(([, p]) => lines.some((l) => l.includes(`${p}[`)) || result.includes(`${p}[`));
     const usesX = lines.some((l) => /\bx\b/.test(l)) || /\bx\b/.test(result);
@@ -103,15 +130,31 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
       `  return ${result};`,
       '}',
     ].join('\n');
-    kernels.push({
-      name: `k${kernels.length}_${n.op.kind === 'reduce' || n.op.kind === 'matmul' ? n.op.kind : 'fused'}`,
-      source,
-      args: params.map(([b]) => b),
-      output: out,
-      fused: w.fused.length ? w.fused : ['copy'],
-      bytesRead: params.reduce((s, [b]) => s + buffers[b].size * BYTES, 0),
-      bytesWritten: buffers[out].size * BYTES,
-    });
+    const args = params.map(([b]) => b);
+    kernels.push({ name: `k${kernels.length}_${kind}`, source, args, output: out, fused: w.fused.length ? w.fused : ['copy'], bytesRead: bytes(args), bytesWritten: bytes([out]) });
+  };
+  for (const n of ir.nodes) {
+    const out = bufferOfNode.get(n.id);
+    if (out === undefined || buffers[out].kind === 'input' || buffers[out].kind === 'constant') continue;
+    // a kernel reads other nodes' buffers, never its own output
+    const w = new KernelWriter(ir.nodes, (id) => (id === n.id ? undefined : bufferOfNode.get(id)));
+    const root = new Scope();
+    if (n.op.kind === 'reduce') {
+      const src = ir.nodes[n.inputs[0]].shape;
+      const split = reduceSplit(sizeOf(n.op.axes.map((a) => src[a])), sizeOf(n.shape));
+      if (!split) {
+        emit('reduce', w, root, reduceBody(w, root, n), out);
+        continue;
+      }
+      const partial = buffers.length;
+      buffers.push({ id: partial, kind: 'intermediate', shape: [sizeOf(n.shape), split.chunks], dtype: n.dtype, size: sizeOf(n.shape) * split.chunks });
+      emit('reduce', w, root, reduceBody(w, root, n, split), partial);
+      const source = combineSource(n.op.fn, partial, split.chunks);
+      kernels.push({ name: `k${kernels.length}_combine`, source, args: [partial], output: out, fused: [`combine:${n.op.fn}`], bytesRead: bytes([partial]), bytesWritten: bytes([out]) });
+      continue;
+    }
+    if (n.op.kind === 'matmul') emit('matmul', w, root, matmulBody(w, root, n), out);
+    else emit('fused', w, root, w.value(root, n.id, { flat: 'x' }), out);
   }
   const inputs = Object.fromEntries(buffers.filter((b) => b.kind === 'input').map((b) => [b.name!, b.id]));
   const outs = Object.fromEntries(Object.entries(ir.outputs).map(([name, id]) => [name, bufferOfNode.get(id)!]));
