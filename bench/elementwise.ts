@@ -6,12 +6,16 @@ import { compile } from '../src/compiler/index.js';
 import type { Executable, Runtime } from '../src/runtime/index.js';
 import { createRuntime } from '../src/runtime/index.js';
 import type { Suite, SuiteContext } from './harness.js';
-import { maxRelErr, measure, summarize } from './harness.js';
+import { relErr, measure, summarize } from './harness.js';
+import type { JsStep } from './js-worker.js';
+import { startJsLoop } from './js-worker.js';
 
 const M = 2 ** 20;
 /** Steps per graft-multistep call, and per timed sample for every implementation so all do equal work. */
 const STEPS = 16;
 const TOL = 1e-4;
+
+type Fixed = Record<string, Float32Array | number>;
 
 /** A program whose input `state` is replaced by output `out` each step, plus the same step in plain JS. */
 interface Case {
@@ -20,25 +24,20 @@ interface Case {
   readonly out: string;
   readonly build: (n: number) => E.Either<g.BuildError, g.Program>;
   /** Inputs other than the state, fixed across steps. */
-  readonly fixed: (n: number) => Record<string, Float32Array | number>;
-  /** One step in place over `p`, reading the same fixed inputs. */
-  readonly js: (fixed: Record<string, Float32Array | number>) => (p: Float32Array) => void;
+  readonly fixed: (n: number) => Fixed;
+  readonly js: JsStep<Fixed>;
 }
-
-const LR = Math.fround(0.01); // the f32 value graft sees, so both sides do the same math
 
 const sgd: Case = {
   name: 'sgd',
   state: 'p',
   out: 'p2',
   build: (n) => g.program({ p: [n], gr: [n], lr: [] }, ({ p, gr, lr }) => ({ p2: g.sub(p, g.mul(gr, lr)) })),
-  fixed: (n) => ({ gr: random(n, 2), lr: LR }),
-  js: (f) => {
+  fixed: (n) => ({ gr: random(n, 2), lr: Math.fround(0.01) }), // the f32 lr graft sees, so both sides do the same math
+  js: (p, f) => {
     const gr = f.gr as Float32Array;
     const lr = f.lr as number;
-    return (p) => {
-      for (let i = 0; i < p.length; i++) p[i] -= lr * gr[i];
-    };
+    for (let i = 0; i < p.length; i++) p[i] -= lr * gr[i];
   },
 };
 
@@ -51,7 +50,7 @@ const chain: Case = {
     q: pipe(p, g.mul(1.5), g.add(0.25), g.sub(0.5), g.maximum(-1), g.minimum(1), g.abs, g.mul(0.75), g.add(0.1), g.div(1.7), g.sub(0.3)),
   })),
   fixed: () => ({}),
-  js: () => (p) => {
+  js: (p) => {
     for (let i = 0; i < p.length; i++) {
       const x = Math.min(Math.max(p[i] * 1.5 + 0.25 - 0.5, -1), 1);
       p[i] = (Math.abs(x) * 0.75 + 0.1) / 1.7 - 0.3;
@@ -83,13 +82,14 @@ const orThrow = <L, R>(e: E.Either<L, R>): R => {
 interface Impl {
   readonly impl: string;
   readonly steps: number;
-  reset(p0: Float32Array): void;
-  sample(): Promise<void> | void;
-  state(): Float32Array;
+  reset(p0: Float32Array): Promise<void> | void;
+  sample(): Promise<void>;
+  state(): Promise<Float32Array> | Float32Array;
   ran(): { backend: string; executor: string };
+  close(): Promise<void> | void;
 }
 
-const graftImpl = (impl: string, ex: Executable, calls: number, c: Case, fixed: Record<string, Float32Array | number>): Impl => {
+const graftImpl = (impl: string, ex: Executable, calls: number, c: Case, fixed: Fixed): Impl => {
   let cur: Float32Array = new Float32Array(0);
   return {
     impl,
@@ -100,55 +100,59 @@ const graftImpl = (impl: string, ex: Executable, calls: number, c: Case, fixed: 
     },
     state: () => cur,
     ran: () => ({ backend: ex.info()?.backend ?? '?', executor: ex.info()?.executor ?? '?' }),
+    close: () => {}, // rt.destroy() frees the executable
   };
 };
 
-const jsImpl = (step: (p: Float32Array) => void): Impl => {
-  let cur: Float32Array = new Float32Array(0);
+const jsImpl = async (c: Case, fixed: Fixed): Promise<Impl> => {
+  const loop = await startJsLoop(c.js, fixed);
   return {
     impl: 'js-loop',
     steps: 1,
-    reset: (p0) => void (cur = p0.slice()),
-    sample: () => {
-      for (let i = 0; i < STEPS; i++) step(cur);
-    },
-    state: () => cur,
-    ran: () => ({ backend: 'js', executor: 'loop' }),
+    reset: loop.reset,
+    sample: () => loop.run(STEPS),
+    state: loop.state,
+    ran: () => ({ backend: 'js', executor: 'worker-loop' }),
+    close: loop.close,
   };
 };
 
 /** Fewer repetitions at larger sizes keep the default run within a few minutes on 2 cores. */
-const repsFor = (n: number, quick: boolean): number => (quick ? 3 : n >= 16 * M ? 5 : n >= 4 * M ? 7 : 11);
+const repsFor = (n: number, quick: boolean): number => (quick ? 3 : n >= 16 * M ? 5 : n >= 4 * M ? 9 : 15);
 
 const runCase = async (c: Case, n: number, ctx: SuiteContext) => {
   // a runtime per case: its executables (and their large buffers) are freed before the next size
   const rt = await createRuntime({ backend: ctx.backend });
+  const impls: Impl[] = [];
   try {
-    await timeAndCheck(rt, c, n, ctx);
+    await timeAndCheck(rt, impls, c, n, ctx);
   } finally {
+    for (const im of impls) await im.close();
     rt.destroy();
   }
 };
 
-const timeAndCheck = async (rt: Runtime, c: Case, n: number, ctx: SuiteContext) => {
+const timeAndCheck = async (rt: Runtime, impls: Impl[], c: Case, n: number, ctx: SuiteContext) => {
   const plan = compile(orThrow(c.build(n)));
   const fixed = c.fixed(n);
-  const impls = [
+  impls.push(
     graftImpl('graft-call', rt.load(plan), STEPS, c, fixed),
     graftImpl('graft-multistep', rt.loop(plan, { steps: STEPS, carry: { [c.state]: c.out } }), 1, c, fixed),
-    jsImpl(c.js(fixed)),
-  ];
+    await jsImpl(c, fixed),
+  );
   const p0 = random(n, 1);
-  impls.forEach((im) => im.reset(p0));
+  for (const im of impls) await im.reset(p0);
   const samples = await measure(impls.map((im) => im.sample), { warmup: 1, reps: repsFor(n, ctx.quick), stepsPerSample: STEPS });
   impls.forEach((im, k) => ctx.emit({ suite: 'elementwise', name: c.name, impl: im.impl, size: n, steps: im.steps, ...summarize(samples[k], n), ...im.ran() }));
-  // verify on a fresh start (the timed state has mostly converged for the contracting chain): STEPS steps each vs the JS loop
-  impls.forEach((im) => im.reset(p0));
-  for (const im of impls) await im.sample();
-  const ref = impls[impls.length - 1].state();
+  // verify from a fresh start (the timed chain state has converged toward its fixed point): STEPS steps each vs the JS loop
+  for (const im of impls) {
+    await im.reset(p0);
+    await im.sample();
+  }
+  const ref = await impls[impls.length - 1].state();
   for (const im of impls.slice(0, -1)) {
-    const err = maxRelErr(im.state(), ref);
-    if (!(err <= TOL)) ctx.emit({ check: 'mismatch', suite: 'elementwise', name: c.name, impl: im.impl, size: n, max_rel_err: err, tol: TOL });
+    const err = relErr(await im.state(), ref);
+    if (!(err <= TOL)) ctx.emit({ check: 'mismatch', suite: 'elementwise', name: c.name, impl: im.impl, size: n, rel_err: err, tol: TOL });
   }
 };
 
