@@ -25,14 +25,19 @@ export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runti
     console.warn(`graft: backend ${report.requested} was requested but ${report.backend} will run: ${report.fallbackReason}`);
   }
   const gpu = newGpu(report.backend);
-  const loaded: Executable[] = [];
-  const keep = (e: Executable) => (loaded.push(e), e);
+  const loaded = new Set<Executable>();
+  // an executable destroyed by its owner leaves the set, so destroy() never frees it twice
+  const keep = (e: Executable): Executable => {
+    const tracked: Executable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
+    loaded.add(tracked);
+    return tracked;
+  };
   return {
     report,
     load: (plan) => keep(prepare(gpu, report, plan)),
     loop: (plan, spec) => keep(prepare(gpu, report, plan, spec)),
     destroy: () => {
-      loaded.forEach((e) => e.destroy());
+      [...loaded].forEach((e) => e.destroy());
       gpu.destroy();
     },
   };
