@@ -15,7 +15,7 @@ export interface GeneratedProgram {
 type Step = { readonly kind: number; readonly a: number; readonly b: number; readonly p: readonly number[] };
 
 const OPS = [
-  'neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh',
+  'neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'floor', 'cos',
   'add', 'sub', 'mul', 'div', 'pow', 'min', 'max', 'where',
   'sum', 'mean', 'max-reduce', 'reshape', 'slice', 'transpose', 'concat', 'matmul', 'gather', 'uniform', 'normal', 'bernoulli', 'broadcast',
 ] as const;
@@ -54,6 +54,9 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
     case 'exp': return g.exp(g.tanh(a));
     case 'log': return g.log(g.add(g.abs(a), 1));
     case 'tanh': return g.tanh(a);
+    case 'cos': return g.cos(a);
+    // offset off the 1/64 input grid so no value sits on an integer edge
+    case 'floor': return g.floor(g.add(g.mul(a, 3), 0.3183099));
     case 'add': return g.add(a, b);
     case 'sub': return g.sub(a, b);
     case 'mul': return bounded(g.mul(a, b));

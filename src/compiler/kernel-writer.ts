@@ -31,6 +31,8 @@ const UNARY: Record<UnaryFn, (x: string) => string> = {
   exp: (x) => `Math.exp(${x})`,
   log: (x) => `Math.log(${x})`,
   tanh: (x) => `Math.tanh(${x})`,
+  floor: (x) => `Math.floor(${x})`,
+  cos: (x) => `Math.cos(${x})`,
   not: (x) => `(1.0 - ${x})`,
 };
 

@@ -104,8 +104,10 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
   for (const n of ir.nodes) {
     if (!materialized(n, outputs)) continue;
     const id = buffers.length;
-    // a constant that is also an output stays a constant: the runtime hands back a copy
-    const kind = n.op.kind === 'input' || n.op.kind === 'constant' ? n.op.kind : outputs.has(n.id) ? 'output' : 'intermediate';
+    // an array constant that is also an output stays a constant (the runtime hands back a copy);
+    // a scalar filling a shape is computed by a kernel
+    const arrayConstant = n.op.kind === 'constant' && n.op.values.length > 1;
+    const kind = n.op.kind === 'input' ? 'input' : arrayConstant ? 'constant' : outputs.has(n.id) ? 'output' : 'intermediate';
     buffers.push({
       id,
       kind,

@@ -18,6 +18,8 @@ const UNARY: Record<UnaryFn, (x: number) => number> = {
   exp: Math.exp,
   log: Math.log,
   tanh: Math.tanh,
+  floor: Math.floor,
+  cos: Math.cos,
   not: (x) => (x ? 0 : 1),
 };
 

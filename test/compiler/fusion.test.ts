@@ -82,6 +82,15 @@ describe('fusion', () => {
     rt.destroy();
   });
 
+  it('a scalar filling a shape as an output is computed to full size', async () => {
+    const plan = compile(build({}, () => ({ z: g.zeros([2, 3]), s: g.scalar(4) })));
+    const rt = await createRuntime({ backend: 'cpu' });
+    const out = E.getOrElseW(() => assert.fail('feeds rejected'))(await rt.load(plan).run({}));
+    assert.deepEqual(Array.from(out.z), [0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(Array.from(out.s), [4]);
+    rt.destroy();
+  });
+
   it('a plan survives JSON and runs the same', async () => {
     const prog = build({ x: [3, 4] }, ({ x }) => ({ y: g.sum(g.mul(x, g.uniform(g.randomKey(3, 1), [3, 4])), { axes: 0 }), z: g.transpose(x) }));
     const plan = compile(prog);

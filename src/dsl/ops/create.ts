@@ -5,7 +5,7 @@ import { BuildError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { node } from '../tensor.js';
 
-const IDENT = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+const IDENT = /^[A-Za-z_][A-Za-z0-9_.:/\-]*$/;
 
 /** A named program input of static shape. */
 export const input = (name: string, shape: Shape, dtype: DType = 'f32'): Tensor => {

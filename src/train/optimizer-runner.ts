@@ -1,0 +1,87 @@
+// Runs a compiled optimizer step: holds parameter and state values (never mutated), feeds per-step keys.
+import * as E from 'fp-ts/lib/Either.js';
+import type { BuildError, Shape } from '../dsl/index.js';
+import { FeedError, randomKey } from '../dsl/index.js';
+import { compile } from '../compiler/index.js';
+import type { Executable, Runtime } from '../runtime/index.js';
+import type { Transform } from '../optim/transform.js';
+import type { StepPrograms } from '../optim/step.js';
+import { buildStep, names } from '../optim/step.js';
+
+export type Values = Readonly<Record<string, Float32Array>>;
+
+/** Everything a step needs, as values: the optimizer's state is data, not hidden inside an object. */
+export interface OptimizerState {
+  readonly params: Values;
+  /** Flat state leaves by path. */
+  readonly state: Values;
+  /** Completed steps. */
+  readonly step: number;
+}
+
+export interface OptimizerRunner {
+  readonly programs: StepPrograms;
+  init(params: Values): Promise<E.Either<FeedError, OptimizerState>>;
+  /** One step with these gradients. */
+  step(s: OptimizerState, grads: Values): Promise<E.Either<FeedError, OptimizerState>>;
+  /** `k` steps with the same gradients in one call (one pipeline): the multi-step plan. */
+  steps(s: OptimizerState, grads: Values, k: number): Promise<E.Either<FeedError, OptimizerState>>;
+  destroy(): void;
+}
+
+const gradProblems = (params: readonly string[], grads: Values): string[] => [
+  ...params.filter((p) => !(p in grads)).map((p) => `gradient for '${p}': missing`),
+  ...Object.keys(grads).filter((k) => !params.includes(k)).map((k) => `gradient '${k}': matches no parameter (parameters: ${params.join(', ')})`),
+];
+
+export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, shapes: Readonly<Record<string, Shape>>): E.Either<BuildError, OptimizerRunner> =>
+  E.map((programs: StepPrograms): OptimizerRunner => {
+    const init = rt.load(compile(programs.init));
+    const stepPlan = compile(programs.step);
+    const single = rt.load(stepPlan);
+    const loops = new Map<number, Executable>();
+    const fixedFeeds = Object.fromEntries(Object.entries(programs.fixed).map(([k, f]) => [k, f.values]));
+    const carry = Object.fromEntries([...programs.params.map(names.param), ...programs.state.map(names.state)].filter((n) => n in stepPlan.inputs).map((n) => [n, n]));
+    const keyNames = programs.keySeeds.map(names.key).filter((n) => n in stepPlan.inputs);
+
+    const feedsFor = (s: OptimizerState, grads: Values) => ({
+      ...Object.fromEntries(Object.entries(s.params).map(([k, v]) => [names.param(k), v])),
+      ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [names.grad(k), v])),
+      ...Object.fromEntries(Object.entries(s.state).map(([k, v]) => [names.state(k), v])),
+      ...fixedFeeds,
+    });
+    const unpack = (out: Record<string, Float32Array>, s: OptimizerState, k: number): OptimizerState => ({
+      params: Object.fromEntries(programs.params.map((p) => [p, out[names.param(p)]])),
+      state: Object.fromEntries(programs.state.map((p) => [p, out[names.state(p)]])),
+      step: s.step + k,
+    });
+    const run = async (s: OptimizerState, grads: Values, k: number) => {
+      const bad = gradProblems(programs.params, grads);
+      if (bad.length) return E.left(new FeedError(bad));
+      const keyFeeds = Object.fromEntries(programs.keySeeds.filter((seed) => keyNames.includes(names.key(seed))).map((seed) => {
+        const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (s.step + i + 1) % 2 ** 24));
+        return [names.key(seed), k === 1 ? perStep[0] : perStep];
+      }));
+      let exe = single;
+      if (k > 1) {
+        exe = loops.get(k) ?? rt.loop(stepPlan, { steps: k, carry, perStep: keyNames });
+        loops.set(k, exe);
+      }
+      const out = await exe.run({ ...feedsFor(s, grads), ...keyFeeds });
+      return E.map((o: Record<string, Float32Array>) => unpack(o, s, k))(out);
+    };
+    return {
+      programs,
+      init: async (params) => {
+        const out = await init.run(Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v])));
+        return E.map((o: Record<string, Float32Array>) => ({ params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()])), state: Object.fromEntries(programs.state.map((p) => [p, o[names.state(p)]])), step: 0 }))(out);
+      },
+      step: (s, grads) => run(s, grads, 1),
+      steps: (s, grads, k) => run(s, grads, k),
+      destroy: () => {
+        init.destroy();
+        single.destroy();
+        loops.forEach((l) => l.destroy());
+      },
+    };
+  })(buildStep(transform, shapes));
