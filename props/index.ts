@@ -5,3 +5,6 @@ export { DEFAULT_TOLERANCE, firstMismatch } from './tolerance.js';
 export type { Mismatch } from './tolerance.js';
 export { propertyParams, DEFAULT_SEED } from './seed.js';
 export { compiledMatchesReference } from './laws.js';
+export { arbWarmupDecay, warmupDecayLaws } from './schedules.js';
+export type { WarmupDecayCase } from './schedules.js';
+export { trajectory, sameTrajectory } from './optim.js';

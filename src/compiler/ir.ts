@@ -3,7 +3,9 @@ import type { DType } from '../dsl/dtype.js';
 import type { Shape } from '../dsl/shape.js';
 import type { Op, Tensor } from '../dsl/tensor.js';
 import type { Program } from '../dsl/program.js';
+import * as E from 'fp-ts/lib/Either.js';
 import { topoOrder } from '../dsl/graph.js';
+import { interpret } from '../dsl/interpret.js';
 
 export interface IRNode {
   readonly id: number;
@@ -25,13 +27,31 @@ export interface IR {
 const keyOf = (t: Tensor, inputs: readonly number[]): string =>
   JSON.stringify([t.op, t.shape, t.dtype, inputs]);
 
+const FOLDABLE = new Set(['unary', 'binary', 'where', 'cast', 'broadcast', 'reshape']);
+const scalarValue = (n: IRNode): number | undefined => (n.op.kind === 'constant' && n.op.values.length === 1 ? n.op.values[0] : undefined);
+
+/** An elementwise op over single-valued constants is itself a constant (evaluated as the interpreter would). */
+const foldConstants = (t: Tensor, inputs: readonly IRNode[]): Tensor => {
+  if (!FOLDABLE.has(t.op.kind) || inputs.length === 0 || inputs.some((i) => scalarValue(i) === undefined)) return t;
+  const feeds = Object.fromEntries(inputs.map((i, k) => [`c${k}`, [scalarValue(i)!]]));
+  const folded = interpret(
+    { inputs: inputs.map((i, k) => ({ name: `c${k}`, shape: [], dtype: i.dtype })), outputs: { v: { ...t, shape: [], inputs: inputs.map((i, k) => ({ id: -1 - k, op: { kind: 'input', name: `c${k}` }, inputs: [], shape: [], dtype: i.dtype })) } } },
+    feeds,
+  );
+  if (E.isLeft(folded)) return t;
+  const v = folded.right.v[0];
+  return { ...t, op: { kind: 'constant', values: [t.dtype === 'f32' ? Math.fround(v) : v] }, inputs: [] };
+};
+
 export const toIR = (prog: Program): IR => {
   const canonical = new Map<number, number>();
   const byKey = new Map<string, number>();
   const nodes: IRNode[] = [];
   let merged = 0;
-  for (const t of topoOrder(Object.values(prog.outputs))) {
-    const inputs = t.inputs.map((i) => canonical.get(i.id)!);
+  for (const t0 of topoOrder(Object.values(prog.outputs))) {
+    const inputs = t0.inputs.map((i) => canonical.get(i.id)!);
+    const t = foldConstants(t0, inputs.map((i) => nodes[i]));
+    if (t !== t0) inputs.length = 0;
     const key = keyOf(t, inputs);
     const existing = byKey.get(key);
     if (existing !== undefined) {

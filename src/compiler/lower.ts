@@ -11,12 +11,34 @@ import { pruneDeadConsts } from './prune.js';
 
 const BYTES = 4;
 
-const materialized = (n: IRNode, outputs: ReadonlySet<number>): boolean =>
+const materialized = (n: IRNode, outputs: ReadonlySet<number>, hoisted: ReadonlySet<number>): boolean =>
   n.op.kind === 'input' ||
   (n.op.kind === 'constant' && n.op.values.length > 1) ||
   n.op.kind === 'reduce' ||
   n.op.kind === 'matmul' ||
-  outputs.has(n.id);
+  outputs.has(n.id) ||
+  hoisted.has(n.id);
+
+const MOVEMENT = new Set(['broadcast', 'reshape', 'slice', 'transpose']);
+
+/**
+ * Scalars computed from inputs (a bias correction 1 − b1^t, say) and read by a kernel over many
+ * elements get a one-thread kernel of their own, so every thread reads one value instead of
+ * recomputing them (loop-invariant hoisting).
+ */
+const hoistedScalars = (ir: IR): Set<number> => {
+  const bigReaders = new Set<number>();
+  for (const n of ir.nodes) if (sizeOf(n.shape) > 1) n.inputs.forEach((i) => bigReaders.add(i));
+  const computes = (n: IRNode): boolean => n.op.kind !== 'input' && n.op.kind !== 'constant' && !(MOVEMENT.has(n.op.kind) && !computes(ir.nodes[n.inputs[0]]));
+  // a broadcast of a scalar is how big kernels read it: look through it
+  const scalarOf = (n: IRNode): IRNode => (n.op.kind === 'broadcast' || n.op.kind === 'reshape' ? scalarOf(ir.nodes[n.inputs[0]]) : n);
+  const out = new Set<number>();
+  for (const id of bigReaders) {
+    const n = scalarOf(ir.nodes[id]);
+    if (sizeOf(n.shape) === 1 && computes(n)) out.add(n.id);
+  }
+  return out;
+};
 
 /**
  * A long reduction runs in two stages: √count chunks in parallel, then their results. Besides
@@ -99,10 +121,11 @@ const matmulBody = (w: KernelWriter, root: Scope, n: IRNode): string => {
 
 export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
   const outputs = new Set(Object.values(ir.outputs));
+  const hoisted = hoistedScalars(ir);
   const buffers: PlanBuffer[] = [];
   const bufferOfNode = new Map<number, number>();
   for (const n of ir.nodes) {
-    if (!materialized(n, outputs)) continue;
+    if (!materialized(n, outputs, hoisted)) continue;
     const id = buffers.length;
     // an array constant that is also an output stays a constant (the runtime hands back a copy);
     // a scalar filling a shape is computed by a kernel

@@ -53,7 +53,8 @@ export interface Schedule {
   <T>(s: Scalar<T>, step: T): T;
 }
 
-const schedule = (name: string, f: <T>(s: Scalar<T>, step: T) => T): Schedule => Object.assign(f, { name }) as unknown as Schedule;
+// a function's own `name` is read-only but configurable
+const schedule = (name: string, f: <T>(s: Scalar<T>, step: T) => T): Schedule => Object.defineProperty(f, 'name', { value: name }) as unknown as Schedule;
 
 /** The learning rate at `step` on the host. */
 export const lrAt = (sched: Schedule, step: number): number => sched(numberScalar, step);
@@ -104,7 +105,8 @@ export const cosineWarmupDecay = (o: WarmupOptions & { readonly final?: number }
   const final = o.final ?? 0;
   check('cosineWarmupDecay', [nonNegative('final', final), final > o.peak && `final ${final} exceeds peak ${o.peak}`]);
   return schedule(`cosineWarmupDecay(peak ${o.peak}, warmup ${w}, total ${o.total}, final ${final})`, (s, t) => {
-    const progress = s.min(s.c(1), s.div(s.sub(t, s.c(w)), s.c(Math.max(1, o.total - w))));
+    // progress reaches 1 at `total` even when warmup fills it, so lr(total) = final as for linear decay
+    const progress = s.ifLess(t, s.c(o.total), s.div(s.sub(t, s.c(w)), s.c(Math.max(1, o.total - w))), s.c(1));
     const decay = s.add(s.c(final), s.mul(s.c((o.peak - final) / 2), s.add(s.c(1), s.cos(s.mul(s.c(Math.PI), progress)))));
     return s.ifLess(t, s.c(w), s.mul(s.c(o.peak), s.div(t, s.c(Math.max(1, w)))), decay);
   });

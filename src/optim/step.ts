@@ -14,7 +14,8 @@ export interface FixedInput {
 }
 
 export interface StepPrograms {
-  readonly init: Program;
+  /** Undefined for a stateless transform. */
+  readonly init: Program | undefined;
   readonly step: Program;
   readonly params: readonly string[];
   /** Flat state paths, e.g. `0/mu/encoder.weight`. */
@@ -52,13 +53,16 @@ const recordingContext = (offsets: Record<string, number>, keys: Map<number, Ten
 export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<string, Shape>>): E.Either<BuildError, StepPrograms> => {
   const paramNames = Object.keys(shapes);
   const paramDecl = Object.fromEntries(paramNames.map((n) => [names.param(n), shapes[n]]));
+  let stateless = false;
   const init = g.program(paramDecl, (inputs) => {
     const params: ParamTree = Object.fromEntries(paramNames.map((n) => [n, inputs[names.param(n)]]));
     const leaves = flattenState(transform.init(params));
-    return Object.fromEntries(Object.entries(leaves).map(([path, t]) => [names.state(path), t]));
+    stateless = Object.keys(leaves).length === 0;
+    // a program needs an output: a stateless transform's init is dropped below
+    return stateless ? { none: g.scalar(0) } : Object.fromEntries(Object.entries(leaves).map(([path, t]) => [names.state(path), t]));
   });
   if (E.isLeft(init)) return init;
-  const stateSpecs = Object.entries(init.right.outputs).map(([name, t]) => [name, { shape: t.shape, dtype: t.dtype }] as const);
+  const stateSpecs = stateless ? [] : Object.entries(init.right.outputs).map(([name, t]) => [name, { shape: t.shape, dtype: t.dtype }] as const);
 
   const stepWith = (extra: Record<string, { shape: Shape; dtype: DType }>, keys: Map<number, Tensor>, fixed: Map<string, FixedInput & { tensor: Tensor }>) =>
     g.program({ ...paramDecl, ...Object.fromEntries(paramNames.map((n) => [names.grad(n), shapes[n]])), ...Object.fromEntries(stateSpecs), ...extra }, (inputs) => {
@@ -90,7 +94,7 @@ export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<str
   const step = stepWith(extra, new Map(), fixedSpecs);
   if (E.isLeft(step)) return step;
   return E.right({
-    init: init.right,
+    init: stateless ? undefined : init.right,
     step: step.right,
     params: paramNames,
     state: stateSpecs.map(([name]) => name.slice(2)),

@@ -36,7 +36,7 @@ const gradProblems = (params: readonly string[], grads: Values): string[] => [
 
 export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, shapes: Readonly<Record<string, Shape>>): E.Either<BuildError, OptimizerRunner> =>
   E.map((programs: StepPrograms): OptimizerRunner => {
-    const init = rt.load(compile(programs.init));
+    const init = programs.init && rt.load(compile(programs.init));
     const stepPlan = compile(programs.step);
     const single = rt.load(stepPlan);
     const loops = new Map<number, Executable>();
@@ -73,13 +73,13 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
     return {
       programs,
       init: async (params) => {
-        const out = await init.run(Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v])));
+        const out = init ? await init.run(Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v]))) : E.right({});
         return E.map((o: Record<string, Float32Array>) => ({ params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()])), state: Object.fromEntries(programs.state.map((p) => [p, o[names.state(p)]])), step: 0 }))(out);
       },
       step: (s, grads) => run(s, grads, 1),
       steps: (s, grads, k) => run(s, grads, k),
       destroy: () => {
-        init.destroy();
+        init?.destroy();
         single.destroy();
         loops.forEach((l) => l.destroy());
       },

@@ -1,0 +1,54 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from 'fp-ts/lib/Either.js';
+import * as o from '../../src/optim/index.js';
+import { compile } from '../../src/compiler/index.js';
+
+const stepPlan = (t: o.Transform<any>, shapes: Record<string, number[]>) => compile(E.getOrElseW((e: Error) => assert.fail(e.message))(o.buildStep(t, shapes)).step);
+
+describe('compiled optimizer steps', () => {
+  it('Child-Tuning F: mask, moments, decay and update fuse per output; no mask tensor in memory', () => {
+    const plan = stepPlan(o.childTuningAdamW(1e-3, { mode: 'F', reserveP: 0.3, seed: 1, weightDecay: 0.01 }), { w: [1000] });
+    // every buffer of the parameter's size is an input or an output: nothing intermediate holds a mask
+    assert.deepEqual(plan.buffers.filter((b) => b.size === 1000 && b.kind === 'intermediate'), []);
+    const big = plan.kernels.filter((k) => plan.buffers[k.output].size === 1000);
+    assert.equal(big.length, 3, 'p, m and v');
+    const [m, v] = [plan.outputs['s:1/0/mu/w'], plan.outputs['s:1/0/nu/w']].map((b) => big.find((k) => k.output === b)!);
+    for (const k of [m, v]) assert.ok(k.fused.includes('random:bernoulli'), `${k.name} draws the mask itself: ${k.fused}`);
+    const p = big.find((k) => k.output === plan.outputs['p:w'])!;
+    // p reads the new moments instead of recomputing them, and applies decay after the update
+    assert.ok(p.args.includes(m.output) && p.args.includes(v.output));
+    assert.ok(p.fused.includes('sqrt'), `${p.fused}`);
+  });
+
+  it('plain AdamW: the update reads p, m′, v′ and the two bias corrections, each computed once', () => {
+    const plan = stepPlan(o.adamw(1e-3), { w: [64] });
+    const p = plan.kernels.find((k) => k.output === plan.outputs['p:w'])!;
+    const scalars = p.args.filter((b) => plan.buffers[b].size === 1);
+    assert.deepEqual(p.args.filter((b) => plan.buffers[b].size > 1).sort(), [plan.inputs['p:w'], plan.outputs['s:0/mu/w'], plan.outputs['s:0/nu/w']].sort());
+    // 1 − b1^t and √(1 − b2^t) are one-thread kernels: no thread of the update calls pow
+    assert.equal(scalars.length, 2);
+    assert.ok(!p.fused.includes('pow'), `${p.fused}`);
+    for (const b of scalars) assert.ok(plan.kernels.find((k) => k.output === b)!.fused.includes('pow'));
+  });
+});
+
+describe('weight-decay groups', () => {
+  const names = ['bert.embeddings.word_embeddings.weight', 'bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias', 'bert.encoder.layer.0.attention.self.query.weight', 'bert.encoder.layer.0.attention.self.query.bias', 'h.0.ln_1.weight', 'h.0.ln_1.bias', 'h.0.mlp.c_fc.weight', 'model.norm.weight', 'classifier.weight'];
+  it('default no-decay patterns: biases, LayerNorm and ln_* gains and biases, other norms', () => {
+    const g = o.decayGroups(names);
+    assert.deepEqual(g.noDecay, ['bert.embeddings.LayerNorm.weight', 'bert.embeddings.LayerNorm.bias', 'bert.encoder.layer.0.attention.self.query.bias', 'h.0.ln_1.weight', 'h.0.ln_1.bias', 'model.norm.weight']);
+    assert.deepEqual(g.decay, ['bert.embeddings.word_embeddings.weight', 'bert.encoder.layer.0.attention.self.query.weight', 'h.0.mlp.c_fc.weight', 'classifier.weight']);
+    assert.match(o.describeDecayGroups(g), /^decay \(4\):\n {2}bert\.embeddings\.word_embeddings\.weight/);
+  });
+  it('patterns can be overridden', () => {
+    assert.deepEqual(o.decayGroups(names, [/classifier/]).noDecay, ['classifier.weight']);
+  });
+  it('withDecayGroups decays weights only', async () => {
+    const plan = stepPlan(o.withDecayGroups((wd) => o.adamw(1e-3, { weightDecay: wd }), 0.1), { 'a.weight': [4], 'a.bias': [4] });
+    const bias = plan.kernels.find((k) => k.output === plan.outputs['p:a.bias'])!;
+    const weight = plan.kernels.find((k) => k.output === plan.outputs['p:a.weight'])!;
+    // the bias kernel has no decay term: one fewer add and mul
+    assert.ok(bias.fused.length < weight.fused.length, `${bias.fused} vs ${weight.fused}`);
+  });
+});
