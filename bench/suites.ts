@@ -2,8 +2,10 @@
 import type { Suite } from './harness.js';
 import { elementwise } from './elementwise.js';
 import { multioutput } from './multioutput.js';
+import { optim } from './optim.js';
 
 export const SUITES: Readonly<Record<string, Suite>> = {
   elementwise,
   multioutput,
+  optim,
 };
