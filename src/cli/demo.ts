@@ -5,7 +5,7 @@ import * as g from '../dsl/index.js';
 import type { Program } from '../dsl/index.js';
 import { compile, describePlan } from '../compiler/index.js';
 import type { BackendName } from '../runtime/index.js';
-import { createRuntime, probeWebGPU } from '../runtime/index.js';
+import { createRuntime, selectBackend } from '../runtime/index.js';
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElse<Error, A>((err) => { throw err; })(e);
 
@@ -53,9 +53,9 @@ export const runDemo = async (log: (line: string) => void = console.log): Promis
   let refP: ArrayLike<number> = p0;
   for (const key of keys) refP = orThrow(g.interpret(sgdProg, { p: refP, grad, lr: 0.01, key })).p;
 
-  const gpuWhy = await probeWebGPU();
-  const backends: BackendName[] = gpuWhy === undefined ? ['webgpu', 'webasm', 'cpu'] : ['webasm', 'cpu'];
-  if (gpuWhy) log(`webgpu skipped: ${gpuWhy}`);
+  const auto = await selectBackend('auto');
+  const backends: BackendName[] = auto.backend === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : ['webasm', 'cpu'];
+  if (auto.backend !== 'webgpu') log(`webgpu skipped: ${auto.fallbackReason}`);
   for (const backend of backends) {
     const rt = await createRuntime({ backend });
     const fwd = rt.load(mlpPlan);

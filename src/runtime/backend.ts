@@ -39,6 +39,15 @@ export const probeWebGPU = (): Promise<string | undefined> =>
     }
   })());
 
+const LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
+
+/** On Linux Dawn needs the Vulkan loader; without one, skip loading it (it only prints a warning and finds nothing). */
+const vulkanMissing = async (): Promise<string | undefined> => {
+  if (process.platform !== 'linux') return undefined;
+  const { existsSync } = await import('node:fs');
+  return LOADER_DIRS.some((d) => existsSync(`${d}/libvulkan.so.1`)) ? undefined : 'webgpu: no Vulkan loader (libvulkan.so.1) on this machine';
+};
+
 const webasmReason = (): string | undefined =>
   typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' ? undefined : 'webasm: WebAssembly is not available';
 
@@ -48,7 +57,8 @@ export const selectBackend = async (option?: BackendChoice): Promise<BackendRepo
   const reasons: string[] = [];
   const order: BackendName[] = requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
   for (const b of order) {
-    const why = b === 'webgpu' ? await probeWebGPU() : b === 'webasm' ? webasmReason() : undefined;
+    // auto skips the Dawn probe where no Vulkan loader exists; an explicit request always probes
+    const why = b === 'webgpu' ? (requested === 'auto' ? (await vulkanMissing()) ?? (await probeWebGPU()) : await probeWebGPU()) : b === 'webasm' ? webasmReason() : undefined;
     if (why === undefined) return { requested, backend: b, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) };
     reasons.push(why);
   }
