@@ -26,20 +26,21 @@ const mod = <T>(A: LimbAlgebra<T>, x: T): T => A.sub(x, A.mul(A.hi(x), A.lit(LIM
 /** Sixteen rounds over a 4-word counter with a 2-word key; returns four 12-bit words. */
 export const philox = <T>(A: LimbAlgebra<T>, counter: readonly [T, T, T, T], key: readonly [T, T]): [T, T, T, T] => {
   let [c0, c1, c2, c3] = counter;
-  let [k0, k1] = key;
+  const [k0, k1] = key;
   for (let r = 0; r < ROUNDS; r++) {
+    // round keys k + r·W (mod 4096) enter unreduced: the sum below is reduced once, to the same value
+    const kr0 = A.add(k0, A.lit((r * W0) % LIMB));
+    const kr1 = A.add(k1, A.lit((r * W1) % LIMB));
     const p0 = A.mul(c0, A.lit(M0));
     const p1 = A.mul(c2, A.lit(M1));
     const h0 = A.hi(p0);
     const h1 = A.hi(p1);
     const l0 = A.sub(p0, A.mul(h0, A.lit(LIMB)));
     const l1 = A.sub(p1, A.mul(h1, A.lit(LIMB)));
-    c0 = mod(A, A.add(A.add(h1, c1), k0));
+    c0 = mod(A, A.add(A.add(h1, c1), kr0));
     c1 = l1;
-    c2 = mod(A, A.add(A.add(h0, c3), k1));
+    c2 = mod(A, A.add(A.add(h0, c3), kr1));
     c3 = l0;
-    k0 = mod(A, A.add(k0, A.lit(W0)));
-    k1 = mod(A, A.add(k1, A.lit(W1)));
   }
   return [c0, c1, c2, c3];
 };
