@@ -8,6 +8,7 @@ import type { Index } from './kernel-writer.js';
 import { KernelWriter, Scope } from './kernel-writer.js';
 import { lit } from './literal.js';
 import { pruneDeadConsts } from './prune.js';
+import { sharedExpensive } from './shared-work.js';
 
 const BYTES = 4;
 
@@ -121,7 +122,8 @@ const matmulBody = (w: KernelWriter, root: Scope, n: IRNode): string => {
 
 export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
   const outputs = new Set(Object.values(ir.outputs));
-  const hoisted = hoistedScalars(ir);
+  const scalars = hoistedScalars(ir);
+  const hoisted = new Set([...scalars, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, scalars))]);
   const buffers: PlanBuffer[] = [];
   const bufferOfNode = new Map<number, number>();
   for (const n of ir.nodes) {

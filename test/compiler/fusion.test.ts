@@ -59,6 +59,19 @@ describe('fusion', () => {
     assert.deepEqual([...pk.args].sort(), [plan.inputs.p, plan.outputs.m2, plan.outputs.v2].sort());
   });
 
+  it('an expensive value read by two kernels is computed once; a cheap one is recomputed in each', () => {
+    const prog = build({ x: [64] }, ({ x }) => {
+      const noisy = g.mul(x, g.uniform(g.randomKey(1, 2), [64]));
+      const cheap = g.mul(x, 3);
+      return { a: g.add(noisy, cheap), b: g.sub(noisy, cheap) };
+    });
+    const plan = compile(prog);
+    assert.equal(plan.kernels.filter((k) => k.fused.includes('random:uniform')).length, 1);
+    assert.equal(plan.buffers.filter((b) => b.kind === 'intermediate').length, 1);
+    // the multiply by 3 is fused into both output kernels
+    for (const name of ['a', 'b']) assert.ok(plan.kernels.find((k) => k.output === plan.outputs[name])!.fused.includes('mul'));
+  });
+
   it('introspection counts bytes read and written per kernel', () => {
     const plan = compile(build({ p: [1000], gr: [1000], lr: [] }, ({ p, gr, lr }) => ({ p2: pipe(p, g.sub(g.mul(gr, lr))) })));
     assert.equal(plan.kernels[0].bytesRead, 4 * (1000 + 1000 + 1));

@@ -7,15 +7,17 @@ import { compile } from '../../src/compiler/index.js';
 const stepPlan = (t: o.Transform<any>, shapes: Record<string, number[]>) => compile(E.getOrElseW((e: Error) => assert.fail(e.message))(o.buildStep(t, shapes)).step);
 
 describe('compiled optimizer steps', () => {
-  it('Child-Tuning F: mask, moments, decay and update fuse per output; no mask tensor in memory', () => {
+  it('Child-Tuning F: the mask is drawn once, inside the kernel that masks the gradient; no mask tensor', () => {
     const plan = stepPlan(o.childTuningAdamW(1e-3, { mode: 'F', reserveP: 0.3, seed: 1, weightDecay: 0.01 }), { w: [1000] });
-    // every buffer of the parameter's size is an input or an output: nothing intermediate holds a mask
-    assert.deepEqual(plan.buffers.filter((b) => b.size === 1000 && b.kind === 'intermediate'), []);
-    const big = plan.kernels.filter((k) => plan.buffers[k.output].size === 1000);
-    assert.equal(big.length, 3, 'p, m and v');
-    const [m, v] = [plan.outputs['s:1/0/mu/w'], plan.outputs['s:1/0/nu/w']].map((b) => big.find((k) => k.output === b)!);
-    for (const k of [m, v]) assert.ok(k.fused.includes('random:bernoulli'), `${k.name} draws the mask itself: ${k.fused}`);
-    const p = big.find((k) => k.output === plan.outputs['p:w'])!;
+    const draws = plan.kernels.filter((k) => k.fused.includes('random:bernoulli'));
+    assert.equal(draws.length, 1, 'one draw per element per step, not one per moment');
+    // the one intermediate of the parameter's size is the masked gradient g·B/p: the draw, cast, multiply
+    // and rescale fuse, so the 0/1 mask itself is never stored
+    const inter = plan.buffers.filter((b) => b.size === 1000 && b.kind === 'intermediate');
+    assert.deepEqual(inter.map((b) => b.id), [draws[0].output]);
+    assert.ok(['cast:f32', 'mul', 'div'].every((f) => draws[0].fused.includes(f)), `${draws[0].fused}`);
+    const [m, v, p] = ['s:1/0/mu/w', 's:1/0/nu/w', 'p:w'].map((name) => plan.kernels.find((k) => k.output === plan.outputs[name])!);
+    for (const k of [m, v]) assert.ok(k.args.includes(draws[0].output), `${k.name} reads the masked gradient`);
     // p reads the new moments instead of recomputing them, and applies decay after the update
     assert.ok(p.args.includes(m.output) && p.args.includes(v.output));
     assert.ok(p.fused.includes('sqrt'), `${p.fused}`);
