@@ -1,0 +1,55 @@
+// A fine-tuning schedule in Fine-Tuning Scheduler's file format, as typed data, and the io-ts codecs of its fields.
+import * as t from 'io-ts';
+
+/** `class_path` + `init_args`: how FTS names a class to build (an optimizer, an lr scheduler). */
+export interface ClassInit {
+  readonly class_path: string;
+  readonly init_args?: Readonly<Record<string, unknown>>;
+}
+
+/** FTS `new_optimizer`: replace the optimizer when the phase starts. Other keys are kept as they were written. */
+export interface OptimizerReinit {
+  readonly optimizer_init?: ClassInit;
+}
+
+/** FTS `new_lr_scheduler`: replace the lr scheduler when the phase starts. Other keys are kept as they were written. */
+export interface LrSchedulerReinit {
+  readonly lr_scheduler_init?: ClassInit;
+  readonly pl_lrs_cfg?: Readonly<Record<string, unknown>>;
+  readonly init_pg_lrs?: readonly number[];
+  readonly use_current_optimizer_pg_lrs?: boolean;
+}
+
+export interface Phase {
+  /** Exact parameter names, or regular expressions matched at the start of a name. */
+  readonly params: readonly string[];
+  /** Transition at the start of this epoch at the latest; -1: only when early stopping says the phase is done. */
+  readonly max_transition_epoch: number;
+  /** lr of the groups this phase adds; absent: base_max_lr. Ignored on phase 0. */
+  readonly lr?: number;
+  readonly new_optimizer?: OptimizerReinit;
+  readonly new_lr_scheduler?: LrSchedulerReinit;
+}
+
+/** Phase k is `schedule[k]`: keys in the file are zero-based and contiguous, so an array holds them. */
+export type Schedule = readonly Phase[];
+
+export const NO_MAX_TRANSITION_EPOCH = -1;
+
+const ClassPath = t.refinement(t.string, (s) => s.length > 0, 'non-empty class path');
+const ClassInitCodec = t.intersection([t.type({ class_path: ClassPath }), t.partial({ init_args: t.UnknownRecord })]);
+
+/** One codec per key a phase may hold; keys not listed here are errors (a typo would otherwise fall back silently). */
+export const PhaseFieldCodecs = {
+  params: t.array(t.string, 'list of strings'),
+  max_transition_epoch: t.refinement(t.number, (n) => Number.isInteger(n) && n >= -1, 'integer >= -1'),
+  lr: t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'finite number >= 0'),
+  new_optimizer: t.partial({ optimizer_init: ClassInitCodec }, 'new_optimizer'),
+  new_lr_scheduler: t.partial(
+    { lr_scheduler_init: ClassInitCodec, pl_lrs_cfg: t.UnknownRecord, init_pg_lrs: t.array(t.number), use_current_optimizer_pg_lrs: t.boolean },
+    'new_lr_scheduler',
+  ),
+} as const;
+
+export type PhaseKey = keyof typeof PhaseFieldCodecs;
+export const PHASE_KEYS = Object.keys(PhaseFieldCodecs) as PhaseKey[];

@@ -1,0 +1,120 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatProblem } from '../../../src/optim/phases/index.js';
+import { parsed, problemsOf } from './fixtures.js';
+
+const only = (text: string) => problemsOf(text).map(({ code, path, line, column }) => ({ code, path, line, column }));
+
+describe('parseSchedule: reading a file', () => {
+  it('YAML phases with defaults: max_transition_epoch -1, lr absent unless given', () => {
+    const s = parsed('0:\n  params: [head.weight]\n1:\n  params:\n    - h\\.1\\.\n  max_transition_epoch: 3\n  lr: 1e-4\n');
+    assert.deepEqual(s, [
+      { params: ['head.weight'], max_transition_epoch: -1 },
+      { params: ['h\\.1\\.'], max_transition_epoch: 3, lr: 1e-4 },
+    ]);
+  });
+
+  it('JSON input (string keys) reads the same, in index order whatever the file order', () => {
+    const s = parsed('{"1": {"params": ["b"], "lr": 0.001}, "0": {"params": ["a"]}}');
+    assert.deepEqual(s, [{ params: ['a'], max_transition_epoch: -1 }, { params: ['b'], max_transition_epoch: -1, lr: 0.001 }]);
+  });
+
+  it('re-initialisation blocks are kept as written, extra keys included', () => {
+    const s = parsed(`0: {params: [a]}
+1:
+  params: [b]
+  new_optimizer:
+    optimizer_init: {class_path: torch.optim.SGD, init_args: {lr: 0.002, momentum: 0.9}}
+  new_lr_scheduler:
+    lr_scheduler_init: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 1, gamma: 0.7}}
+    pl_lrs_cfg: {interval: epoch, frequency: 1, name: Reinit}
+    init_pg_lrs: [2.0e-06, 2.0e-06]
+    extra: kept
+`);
+    assert.deepEqual(s[1].new_optimizer, { optimizer_init: { class_path: 'torch.optim.SGD', init_args: { lr: 0.002, momentum: 0.9 } } });
+    assert.deepEqual(s[1].new_lr_scheduler, { lr_scheduler_init: { class_path: 'torch.optim.lr_scheduler.StepLR', init_args: { step_size: 1, gamma: 0.7 } }, pl_lrs_cfg: { interval: 'epoch', frequency: 1, name: 'Reinit' }, init_pg_lrs: [2e-6, 2e-6], extra: 'kept' });
+  });
+});
+
+describe('parseSchedule: duplicate keys are errors with line and column', () => {
+  it('YAML: a repeated phase and a repeated field, both reported', () => {
+    const ps = problemsOf('0:\n  params: [a]\n  params: [b]\n1:\n  params: [c]\n0:\n  params: [d]\n');
+    assert.deepEqual(ps.map(({ code, path, phase, line, column }) => ({ code, path, phase, line, column })), [
+      { code: 'duplicate-key', path: '0.params', phase: 0, line: 3, column: 3 },
+      { code: 'duplicate-key', path: '0', phase: 0, line: 6, column: 1 },
+    ]);
+    assert.match(ps[0].message, /duplicate key 'params'.*silently keep the last/);
+  });
+
+  it('JSON: repeated keys inside and between phases', () => {
+    assert.deepEqual(only('{"0": {"params": ["a"], "params": ["b"]},\n "0": {"params": ["c"]}}'), [
+      { code: 'duplicate-key', path: '0.params', line: 1, column: 25 },
+      { code: 'duplicate-key', path: '0', line: 2, column: 2 },
+    ]);
+  });
+
+  it('`1` and `"1"` name the same phase', () => {
+    const ps = problemsOf('0: {params: [a]}\n1: {params: [b]}\n"1": {params: [c]}\n');
+    assert.deepEqual(ps.map((p) => [p.code, p.path, p.line]), [['duplicate-key', '1', 3]]);
+    assert.match(ps[0].message, /phase 1 is given twice \(as 1 and "1"\)/);
+  });
+});
+
+describe('parseSchedule: every problem at once, each with its path', () => {
+  it('bad keys, bad fields, unknown keys and gaps together', () => {
+    const ps = problemsOf(`0:
+  params: [a, 3]
+  lr: "1e-5"
+  new_optimizer: {optimizer_init: {class_path: x}}
+1.5: {params: [b]}
+first: {params: [c]}
+-1: {params: [d]}
+3:
+  params: ok
+  max_transiton_epoch: 2
+  max_transition_epoch: 1.5
+`);
+    assert.deepEqual(ps.map(({ code, path, phase, entry }) => ({ code, path, phase, entry })), [
+      { code: 'type', path: '0.params[1]', phase: 0, entry: '3' },
+      { code: 'type', path: '0.lr', phase: 0, entry: undefined },
+      { code: 'reinit-on-phase-0', path: '0.new_optimizer', phase: 0, entry: undefined },
+      { code: 'phase-key', path: '["1.5"]', phase: undefined, entry: undefined },
+      { code: 'phase-key', path: 'first', phase: undefined, entry: undefined },
+      { code: 'phase-key', path: '["-1"]', phase: undefined, entry: undefined },
+      { code: 'type', path: '3.params', phase: 3, entry: undefined },
+      { code: 'unknown-key', path: '3.max_transiton_epoch', phase: 3, entry: undefined },
+      { code: 'type', path: '3.max_transition_epoch', phase: 3, entry: undefined },
+      { code: 'missing-phase', path: '(root)', phase: undefined, entry: undefined },
+    ]);
+    const msg = (path: string) => ps.find((p) => p.path === path)!.message;
+    assert.match(msg('0.params[1]'), /expected string, got 3/);
+    assert.match(msg('0.lr'), /expected finite number >= 0, got "1e-5" \(a string: write the number without quotes\)/);
+    assert.match(msg('["1.5"]'), /phase key '1.5' is not an integer/);
+    assert.match(msg('["-1"]'), /phase key -1 is negative: phase keys are zero-based/);
+    assert.match(msg('3.max_transiton_epoch'), /unknown key 'max_transiton_epoch'/);
+    assert.match(msg('3.max_transition_epoch'), /integer >= -1, got 1.5/);
+    assert.match(msg('(root)'), /phases 1 to 2 are missing: phase keys must be zero-based and contiguous/);
+    assert.deepEqual([ps[0].line, ps[0].column, ps[1].line], [2, 15, 3]);
+  });
+
+  it('not zero-based: phase 0 missing', () => {
+    const ps = problemsOf('1: {params: [a]}\n2: {params: [b]}\n');
+    assert.deepEqual(ps.map((p) => [p.code, p.message]), [['missing-phase', 'phase 0 is missing: phase keys must be zero-based and contiguous (next is 1)']]);
+  });
+
+  it('lr that is not a number, in JSON, and bad re-initialisation fields', () => {
+    const ps = problemsOf('{"0": {"params": ["a"]}, "1": {"params": ["b"], "lr": "fast", "new_lr_scheduler": {"init_pg_lrs": [1, "x"], "lr_scheduler_init": {}}}}');
+    assert.deepEqual(ps.map((p) => p.path), ['1.lr', '1.new_lr_scheduler.lr_scheduler_init.class_path', '1.new_lr_scheduler.init_pg_lrs[1]']);
+  });
+
+  it('empty file, a list, no phases, a syntax error', () => {
+    assert.deepEqual(only('').map((p) => p.code), ['not-a-mapping']);
+    assert.match(problemsOf('[a, b]')[0].message, /expected a mapping of phase index to phase, got a list/);
+    assert.deepEqual(only('{}').map((p) => p.code), ['no-phases']);
+    assert.deepEqual(only('0: [a\n1: b'), [{ code: 'yaml-syntax', path: '(root)', line: 2, column: 1 }]);
+  });
+
+  it('formatProblem prints file:line:col path: message', () => {
+    assert.equal(formatProblem(problemsOf('0: {params: [a]}\n0: {params: [b]}\n')[0], 'sched.yaml'), "sched.yaml:2:1 0: duplicate key '0' (a plain YAML loader would silently keep the last one)");
+  });
+});
