@@ -6,3 +6,4 @@ export * from './runtime/index.js';
 export * as optim from './optim/index.js';
 export { createOptimizerRunner } from './train/optimizer-runner.js';
 export type { OptimizerRunner, OptimizerState } from './train/optimizer-runner.js';
+export * as shard from './shard/index.js';

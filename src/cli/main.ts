@@ -1,7 +1,15 @@
 // The graft command line.
 import { Command } from 'commander';
 import { runDemo } from './demo.js';
+import type { ScheduleOptions } from './schedule.js';
+import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import { selectBackend } from '../runtime/index.js';
+
+// `graft … | head` closes stdout early: that is the reader's choice, not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 const cli = new Command('graft').description('fine-tuning with a pure-functional tensor language compiled to fused gpu.js kernels');
 
@@ -17,6 +25,33 @@ cli
   .action(async (opts: { json?: boolean }) => {
     const report = await selectBackend();
     console.log(opts.json ? JSON.stringify(report) : `backend ${report.backend} (requested ${report.requested})${report.fallbackReason ? `: ${report.fallbackReason}` : ''}`);
+  });
+
+const schedule = cli.command('schedule').description('phase schedules (Fine-Tuning Scheduler files): validate, explain, generate');
+const worldSize = (v: string) => Number(v);
+for (const [name, explain, what] of [['validate', false, 'check a schedule against a model spec (and a wrap policy); exit 0 valid, 1 problems, 2 unreadable input'], ['explain', true, 'validate, and show every entry with the parameters it matched']] as const) {
+  schedule
+    .command(`${name} <schedule>`)
+    .description(what)
+    .requiredOption('--model <spec.json>', 'model spec: modules and parameters')
+    .option('--wrap <policy.json>', 'wrap policy: check the phases against the flat units it makes')
+    .option('--world-size <W>', 'ranks to lay each flat unit over', worldSize)
+    .option('--per-parameter', 'units keep a trainable flag per parameter (lifts the flat-buffer check)')
+    .option('--epoch-transitions-only', 'phases change only by max_transition_epoch')
+    .option('--json', 'machine-readable output')
+    .action((file: string, opts: ScheduleOptions) => {
+      process.exitCode = runScheduleCheck(file, opts, explain);
+    });
+}
+schedule
+  .command('generate')
+  .description('write the implicit schedule: parameters reversed, two per phase')
+  .requiredOption('--model <spec.json>', 'model spec: modules and parameters')
+  .option('--out <file>', 'write here (atomically) instead of stdout')
+  .option('--base-max-lr <lr>', 'lr of phases after 0 (default 1e-5)', Number)
+  .option('--json', 'machine-readable output')
+  .action((opts: { model: string; out?: string; baseMaxLr?: number; json?: boolean }) => {
+    process.exitCode = runScheduleGenerate(opts);
   });
 
 try {

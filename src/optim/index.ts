@@ -28,3 +28,6 @@ export type { StepPrograms, FixedInput } from './step.js';
 export { buildStep, names as stepNames } from './step.js';
 export type { FisherMask, FisherSelection } from './fisher.js';
 export { DEFAULT_FISHER_SELECTION, fisherSelection, fisherAccumulator, percentile, fisherMask } from './fisher.js';
+export type { ModelSpec, ModuleSpec, ParamSpec, SpecProblem } from './model-spec.js';
+export { decodeModelSpec, ModelSpecCodec } from './model-spec.js';
+export * as phases from './phases/index.js';

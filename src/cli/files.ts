@@ -1,0 +1,37 @@
+// File edges of the CLI: every read names the file; every write goes to a temporary file, then a rename.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+
+export interface FileProblem {
+  readonly file: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+export const readText = (file: string): E.Either<FileProblem[], string> => {
+  try {
+    return E.right(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return E.left([{ file, path: '(file)', message: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : (e as Error).message }]);
+  }
+};
+
+export const readJson = (file: string): E.Either<FileProblem[], unknown> =>
+  E.chain((text: string) => {
+    try {
+      return E.right(JSON.parse(text) as unknown);
+    } catch (e) {
+      return E.left([{ file, path: '(file)', message: `not valid JSON: ${(e as Error).message}` }]);
+    }
+  })(readText(file));
+
+/** Write whole or not at all: a crash mid-write leaves the old file (or none), never half of the new one. */
+export const writeAtomically = (file: string, text: string): void => {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+};
+
+export const formatFileProblem = (p: FileProblem): string => `${p.file}: ${p.path}: ${p.message}`;
