@@ -29,7 +29,7 @@ cli
 
 const schedule = cli.command('schedule').description('phase schedules (Fine-Tuning Scheduler files): validate, explain, generate');
 const worldSize = (v: string) => Number(v);
-for (const [name, explain, what] of [['validate', false, 'check a schedule against a model spec (and a wrap policy); exit 0 valid, 1 problems, 2 unreadable input'], ['explain', true, 'validate, and show every entry with the parameters it matched']] as const) {
+for (const [name, explain, what] of [['validate', false, 'check a schedule against a model spec (and a wrap policy); exit 0 when valid, 1 with problems'], ['explain', true, 'validate, and show every entry with the parameters it matched']] as const) {
   schedule
     .command(`${name} <schedule>`)
     .description(what)
