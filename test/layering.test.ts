@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, dirname, resolve } from 'node:path';
 
 // design.md: each folder of src/ may import only the ones below it.
-const LAYERS = ['dsl', 'compiler', 'runtime', 'optim', 'shard', 'train', 'cli'];
+// nn (layers and models) sits above optim, whose model spec it exports, and below shard
+const LAYERS = ['dsl', 'compiler', 'runtime', 'optim', 'nn', 'shard', 'train', 'cli'];
 const SRC = resolve('src');
 
 const files = (dir: string): string[] =>
