@@ -1,0 +1,25 @@
+// Layers and models as pure functions over named parameter trees (PyTorch/HF dotted names).
+export type { Init, LayerParam, Ctx, Structure, Layer } from './layer.js';
+export { evalCtx, trainCtx, join, layer, moduleList, param, modelSpec, paramShapes } from './layer.js';
+export { initKey, initValues, initParams } from './init.js';
+export type { LinearOptions } from './linear.js';
+export { linear, linearForward, torchLinearInit } from './linear.js';
+export type { EmbeddingOptions } from './embedding.js';
+export { embedding } from './embedding.js';
+export type { LayerNormOptions } from './layer-norm.js';
+export { layerNorm, layerNormForward, normalize } from './layer-norm.js';
+export type { Activation } from './activations.js';
+export { relu, gelu, geluErf, erf, activation } from './activations.js';
+export { softmax, logSoftmax } from './softmax.js';
+export { oneHot, crossEntropy, argmax, accuracy } from './loss.js';
+export { dropout, dropoutForward, SITE_STRIDE, MAX_SITES } from './dropout.js';
+export type { MlpOptions } from './mlp.js';
+export { mlpClassifier } from './mlp.js';
+export type { AttentionOptions } from './attention.js';
+export { MASKED, attentionBias, splitHeads, mergeHeads, scaledDotProductAttention } from './attention.js';
+export type { BertConfig, ResolvedBertConfig } from './bert-config.js';
+export { resolveBertConfig, bertBaseConfig, bertSites } from './bert-config.js';
+export type { EncoderInput } from './bert-layer.js';
+export { bertLayer, bertLinear } from './bert-layer.js';
+export type { BertInputs } from './bert.js';
+export { bertModel, bertClassifier } from './bert.js';
