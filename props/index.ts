@@ -14,3 +14,6 @@ export { arbModelSpec, arbScheduleFor, arbScheduleCase, scheduleValidatesLaw, pr
 export type { ScheduleCase } from './phases.js';
 export { arbPhaseEvents, arbPhaseRun, phaseMachineLaws } from './phase-machine.js';
 export type { PhaseRun } from './phase-machine.js';
+export { arbDifferentiable } from './differentiable.js';
+export type { DifferentiableCase, DifferentiableOptions } from './differentiable.js';
+export { smoothnessMargin, SMOOTH } from './smoothness.js';

@@ -18,6 +18,7 @@ const OPS = [
   'neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'floor', 'cos',
   'add', 'sub', 'mul', 'div', 'pow', 'min', 'max', 'where',
   'sum', 'mean', 'max-reduce', 'reshape', 'slice', 'transpose', 'concat', 'matmul', 'gather', 'uniform', 'normal', 'bernoulli', 'broadcast',
+  'iota',
 ] as const;
 
 // thresholds far from the dyadic grid the inputs live on, so comparisons are not knife-edge
@@ -116,6 +117,12 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
     case 'normal': return g.add(a, g.tanh(g.normal(g.randomKey(p0 % 1000, p1), a.shape, { offset: p2 })));
     case 'bernoulli': return g.where(g.bernoulli(g.randomKey(p0 % 1000, p1), (p2 % 10) / 10, a.shape), a, g.cast(g.gt(a, THRESHOLD), 'f32'));
     case 'broadcast': return g.add(g.broadcastTo(g.expandDims(a, 0), [1 + (p0 % 2), ...a.shape]), 0.5);
+    case 'iota': {
+      if (rank === 0) return a;
+      const axis = p0 % rank;
+      // as a value, or as a one-hot mask against an index (how a gather's gradient scatters)
+      return (p1 & 1) === 1 ? g.add(a, g.mul(g.iota(a.shape, axis, 'f32'), 0.25)) : g.where(g.eq(g.iota(a.shape, axis), p2 % a.shape[axis]), a, g.neg(a));
+    }
   }
 };
 

@@ -191,6 +191,9 @@ export class KernelWriter {
         const clamped = this.bind(scope, `Math.min(Math.max(${at}, 0.0), ${lit(inShape(0)[a] - 1)})`, 'i');
         return arg(0, { axes: [...axes.slice(0, a), clamped, ...axes.slice(a + ir)] });
       }
+      case 'iota':
+        this.fused.push('iota');
+        return this.axes(scope, idx, n.shape)[op.axis];
       case 'random':
         this.fused.push(`random:${op.dist.kind}`);
         return this.random(scope, n, idx);

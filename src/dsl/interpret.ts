@@ -122,6 +122,8 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
       }
       return out;
     }
+    case 'iota':
+      return mapIndex(t.shape, (idx) => idx[op.axis]);
     case 'matmul': {
       const [a, b] = args;
       const [m, k] = t.inputs[0].shape.slice(-2);

@@ -29,6 +29,8 @@ export type Op =
   | { readonly kind: 'concat'; readonly axis: number }
   | { readonly kind: 'gather'; readonly axis: number }
   | { readonly kind: 'matmul' }
+  /** Each element's own index along `axis` (XLA's Iota): with `eq` it builds one-hot masks. */
+  | { readonly kind: 'iota'; readonly axis: number }
   | {
       readonly kind: 'random';
       readonly dist: Distribution;
