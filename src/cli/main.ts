@@ -3,7 +3,9 @@ import { Command } from 'commander';
 import { runDemo } from './demo.js';
 import type { ScheduleOptions } from './schedule.js';
 import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
+import type { BackendChoice } from '../runtime/index.js';
 import { selectBackend } from '../runtime/index.js';
+import { runMnistCommand } from './mnist.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -17,6 +19,17 @@ cli
   .command('demo')
   .description('compile example programs, run them on every backend here, and report what ran')
   .action(async () => runDemo());
+
+cli
+  .command('mnist')
+  .description('pre-train an MLP on digits 0-4, compare fine-tuning methods on 5-9 over seeds; outputs under runs/')
+  .option('--backend <name>', 'auto, webgpu, webasm or cpu')
+  .option('--out <dir>', 'where runs go (default runs/)')
+  .option('--seeds <n>', 'seeds per method (default 3)', Number)
+  .option('--epochs <n>', 'fine-tuning epochs (default 10)', Number)
+  .action(async (opts: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }) => {
+    process.exitCode = await runMnistCommand(opts);
+  });
 
 cli
   .command('backend')

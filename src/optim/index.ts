@@ -26,6 +26,7 @@ export type { DecayGroups } from './decay-groups.js';
 export { DEFAULT_NO_DECAY, decayGroups, describeDecayGroups, withDecayGroups } from './decay-groups.js';
 export type { StepPrograms, FixedInput } from './step.js';
 export { buildStep, names as stepNames } from './step.js';
+export type { Objective } from './step.js';
 export type { FisherMask, FisherSelection } from './fisher.js';
 export { DEFAULT_FISHER_SELECTION, fisherSelection, fisherAccumulator, percentile, fisherMask } from './fisher.js';
 export type { ModelSpec, ModuleSpec, ParamSpec, SpecProblem } from './model-spec.js';

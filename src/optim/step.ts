@@ -24,12 +24,28 @@ export interface StepPrograms {
   readonly keySeeds: readonly number[];
   /** Inputs fed unchanged every step, by input name. */
   readonly fixed: Readonly<Record<string, FixedInput>>;
+  /** Metric outputs (`m:loss` and the objective's), when gradients come from an objective. */
+  readonly metrics: readonly string[];
+}
+
+/**
+ * Where gradients come from when they are not inputs: a loss over the parameters (trainable and
+ * frozen) and extra inputs such as a batch, differentiated in the same program (forward, backward
+ * and update compile together).
+ */
+export interface Objective {
+  readonly inputs: Readonly<Record<string, { readonly shape: Shape; readonly dtype: DType }>>;
+  /** Frozen parameters: read by the loss, never updated, no optimizer state. */
+  readonly frozen?: Readonly<Record<string, Shape>>;
+  readonly build: (params: ParamTree, inputs: Readonly<Record<string, Tensor>>) => { readonly loss: Tensor; readonly metrics?: Readonly<Record<string, Tensor>> };
 }
 
 /** Input and output names of a compiled step. */
 export const names = {
   param: (n: string) => `p:${n}`,
   grad: (n: string) => `g:${n}`,
+  input: (n: string) => `x:${n}`,
+  metric: (n: string) => `m:${n}`,
   state: (path: string) => `s:${path}`,
   key: (seed: number) => `key:${seed}`,
   fixed: (n: string) => `f:${n}`,
@@ -50,7 +66,7 @@ const recordingContext = (offsets: Record<string, number>, keys: Map<number, Ten
 });
 
 /** Build both programs; any op, shape or hyperparameter error comes back as Left. */
-export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<string, Shape>>): E.Either<BuildError, StepPrograms> => {
+export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<string, Shape>>, objective?: Objective): E.Either<BuildError, StepPrograms> => {
   const paramNames = Object.keys(shapes);
   const paramDecl = Object.fromEntries(paramNames.map((n) => [names.param(n), shapes[n]]));
   let stateless = false;
@@ -64,10 +80,21 @@ export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<str
   if (E.isLeft(init)) return init;
   const stateSpecs = stateless ? [] : Object.entries(init.right.outputs).map(([name, t]) => [name, { shape: t.shape, dtype: t.dtype }] as const);
 
+  const frozen = Object.keys(objective?.frozen ?? {});
+  const gradDecl = objective
+    ? { ...Object.fromEntries(frozen.map((n) => [names.param(n), objective.frozen![n]])), ...Object.fromEntries(Object.entries(objective.inputs).map(([k, v]) => [names.input(k), v])) }
+    : Object.fromEntries(paramNames.map((n) => [names.grad(n), shapes[n]]));
   const stepWith = (extra: Record<string, { shape: Shape; dtype: DType }>, keys: Map<number, Tensor>, fixed: Map<string, FixedInput & { tensor: Tensor }>) =>
-    g.program({ ...paramDecl, ...Object.fromEntries(paramNames.map((n) => [names.grad(n), shapes[n]])), ...Object.fromEntries(stateSpecs), ...extra }, (inputs) => {
+    g.program({ ...paramDecl, ...gradDecl, ...Object.fromEntries(stateSpecs), ...extra }, (inputs) => {
       const params: ParamTree = Object.fromEntries(paramNames.map((n) => [n, inputs[names.param(n)]]));
-      const grads: ParamTree = Object.fromEntries(paramNames.map((n) => [n, inputs[names.grad(n)]]));
+      let grads: ParamTree;
+      let metrics: Record<string, Tensor> = {};
+      if (objective) {
+        const all = { ...params, ...Object.fromEntries(frozen.map((n) => [n, inputs[names.param(n)]])) };
+        const out = objective.build(all, Object.fromEntries(Object.keys(objective.inputs).map((k) => [k, inputs[names.input(k)]])));
+        grads = g.grad(out.loss, params);
+        metrics = { [names.metric('loss')]: out.loss, ...Object.fromEntries(Object.entries(out.metrics ?? {}).map(([k, t]) => [names.metric(k), t])) };
+      } else grads = Object.fromEntries(paramNames.map((n) => [n, inputs[names.grad(n)]]));
       // the state's structure comes from init; its leaves are this program's inputs
       const like = transform.init(params) as StateTree;
       const state = unflattenState(like, Object.fromEntries(Object.keys(flattenState(like)).map((path) => [path, inputs[names.state(path)]])));
@@ -78,6 +105,7 @@ export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<str
       return {
         ...Object.fromEntries(paramNames.map((n) => [names.param(n), newParams[n]])),
         ...Object.fromEntries(Object.entries(leaves).map(([path, t]) => [names.state(path), t])),
+        ...metrics,
       };
     });
 
@@ -100,5 +128,6 @@ export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<str
     state: stateSpecs.map(([name]) => name.slice(2)),
     keySeeds: [...keys.keys()],
     fixed: Object.fromEntries([...fixed].map(([name, f]) => [name, { shape: f.shape, dtype: f.dtype, values: f.values }])),
+    metrics: Object.keys(step.right.outputs).filter((k) => k.startsWith('m:')).map((k) => k.slice(2)),
   });
 };

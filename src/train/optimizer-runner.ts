@@ -5,7 +5,7 @@ import { FeedError, randomKey } from '../dsl/index.js';
 import { compile } from '../compiler/index.js';
 import type { Executable, Runtime } from '../runtime/index.js';
 import type { Transform } from '../optim/transform.js';
-import type { StepPrograms } from '../optim/step.js';
+import type { Objective, StepPrograms } from '../optim/step.js';
 import { buildStep, names } from '../optim/step.js';
 
 export type Values = Readonly<Record<string, Float32Array>>;
@@ -17,12 +17,14 @@ export interface OptimizerState {
   readonly state: Values;
   /** Completed steps. */
   readonly step: number;
+  /** The last step's metrics (`loss` and the objective's), when gradients come from an objective. */
+  readonly metrics?: Readonly<Record<string, number>>;
 }
 
 export interface OptimizerRunner {
   readonly programs: StepPrograms;
   init(params: Values): Promise<E.Either<FeedError, OptimizerState>>;
-  /** One step with these gradients. */
+  /** One step with these gradients (or, with an objective, these objective inputs). */
   step(s: OptimizerState, grads: Values): Promise<E.Either<FeedError, OptimizerState>>;
   /** `k` steps with the same gradients in one call (one pipeline): the multi-step plan. */
   steps(s: OptimizerState, grads: Values, k: number): Promise<E.Either<FeedError, OptimizerState>>;
@@ -34,19 +36,26 @@ const gradProblems = (params: readonly string[], grads: Values): string[] => [
   ...Object.keys(grads).filter((k) => !params.includes(k)).map((k) => `gradient '${k}': matches no parameter (parameters: ${params.join(', ')})`),
 ];
 
-export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, shapes: Readonly<Record<string, Shape>>): E.Either<BuildError, OptimizerRunner> =>
+/**
+ * With an objective, `step`'s second argument holds the objective's inputs (a batch) instead of
+ * gradients, and `frozen` the values of the parameters it reads but never updates.
+ */
+export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, shapes: Readonly<Record<string, Shape>>, objective?: Objective, frozen: Values = {}): E.Either<BuildError, OptimizerRunner> =>
   E.map((programs: StepPrograms): OptimizerRunner => {
     const init = programs.init && rt.load(compile(programs.init));
     const stepPlan = compile(programs.step);
     const single = rt.load(stepPlan);
     const loops = new Map<number, Executable>();
-    const fixedFeeds = Object.fromEntries(Object.entries(programs.fixed).map(([k, f]) => [k, f.values]));
+    const fixedFeeds = {
+      ...Object.fromEntries(Object.entries(programs.fixed).map(([k, f]) => [k, f.values])),
+      ...Object.fromEntries(Object.entries(frozen).map(([k, v]) => [names.param(k), v])),
+    };
     const carry = Object.fromEntries([...programs.params.map(names.param), ...programs.state.map(names.state)].filter((n) => n in stepPlan.inputs).map((n) => [n, n]));
     const keyNames = programs.keySeeds.map(names.key).filter((n) => n in stepPlan.inputs);
 
     const feedsFor = (s: OptimizerState, grads: Values) => ({
       ...Object.fromEntries(Object.entries(s.params).map(([k, v]) => [names.param(k), v])),
-      ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [names.grad(k), v])),
+      ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [objective ? names.input(k) : names.grad(k), v])),
       ...Object.fromEntries(Object.entries(s.state).map(([k, v]) => [names.state(k), v])),
       ...fixedFeeds,
     });
@@ -54,9 +63,10 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
       params: Object.fromEntries(programs.params.map((p) => [p, out[names.param(p)]])),
       state: Object.fromEntries(programs.state.map((p) => [p, out[names.state(p)]])),
       step: s.step + k,
+      ...(programs.metrics.length ? { metrics: Object.fromEntries(programs.metrics.map((m) => [m, out[names.metric(m)][0]])) } : {}),
     });
     const run = async (s: OptimizerState, grads: Values, k: number) => {
-      const bad = gradProblems(programs.params, grads);
+      const bad = objective ? [] : gradProblems(programs.params, grads);
       if (bad.length) return E.left(new FeedError(bad));
       const keyFeeds = Object.fromEntries(programs.keySeeds.filter((seed) => keyNames.includes(names.key(seed))).map((seed) => {
         const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (s.step + i + 1) % 2 ** 24));
@@ -84,4 +94,4 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
         loops.forEach((l) => l.destroy());
       },
     };
-  })(buildStep(transform, shapes));
+  })(buildStep(transform, shapes, objective));

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime } from '../../src/runtime/index.js';
+import { DEFAULT_JOB, METHODS, runMnistJob } from '../../src/train/mnist-job.js';
+import { resultsTable } from '../../src/cli/mnist.js';
+
+// A small version of `npm start`: every method runs on real digits and beats chance (20% over 5 classes).
+test('the mnist comparison runs every method, caches its pre-trained checkpoint, and reports', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-mnist-'));
+  const rt = await createRuntime({ backend: 'webasm' });
+  const cfg = { ...DEFAULT_JOB, hidden: 16, pretrainEpochs: 1, finetuneEpochs: 8, headEpochs: 2, labelled: 200, heldOut: 300, lr: 1e-2, seeds: [1] };
+  const logs: string[] = [];
+  const results = await runMnistJob(rt, cfg, dir, (l) => logs.push(l));
+  assert.deepEqual(results.map((r) => r.method), [...METHODS]);
+  for (const r of results) assert.ok(r.testAccuracy > 0.25, `${r.method}: ${r.testAccuracy}`);
+  assert.ok(Math.abs(results.find((r) => r.method === 'child-tuning-D')!.keptFraction! - cfg.reserveP) < 0.01);
+  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.safetensors')).length, 1);
+  // the second run loads the cached weights instead of training again
+  await runMnistJob(rt, { ...cfg, seeds: [] }, dir, (l) => logs.push(l));
+  assert.match(logs.join('\n'), /\(cached\)/);
+  assert.match(resultsTable(results), /\| full \| \d+\.\d\d ± 0\.00 \| 1 \|/);
+  rt.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
