@@ -6,6 +6,7 @@ import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import type { BackendChoice } from '../runtime/index.js';
 import { selectBackend } from '../runtime/index.js';
 import { runMnistCommand } from './mnist.js';
+import { runFinetune } from './finetune.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -29,6 +30,15 @@ cli
   .option('--epochs <n>', 'fine-tuning epochs (default 10)', Number)
   .action(async (opts: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }) => {
     process.exitCode = await runMnistCommand(opts);
+  });
+
+cli
+  .command('finetune')
+  .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
+  .requiredOption('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, heldOut, batchSize, lr, reserveP, seeds, headEpochs, methods, backend, out')
+  .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
+  .action(async (opts: { config: string; overfitBatch?: boolean }) => {
+    process.exitCode = await runFinetune(opts.config, opts);
   });
 
 cli

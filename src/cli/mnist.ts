@@ -24,8 +24,11 @@ export const resultsTable = (results: readonly RunResult[]): string => {
   return ['| method | test accuracy % (mean ± sd) | seeds | seconds per run |', '|---|---|---|---|', ...rows].join('\n');
 };
 
-export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }, log: (s: string) => void = console.log): Promise<number> => {
-  const cfg: JobConfig = { ...DEFAULT_JOB, ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}), ...(o.epochs ? { finetuneEpochs: o.epochs } : {}) };
+export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }, log: (s: string) => void = console.log): Promise<number> =>
+  runComparison({ ...DEFAULT_JOB, ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}), ...(o.epochs ? { finetuneEpochs: o.epochs } : {}) }, o, log);
+
+/** The comparison for a resolved configuration, outputs under `out`/<time>/. */
+export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string }, log: (s: string) => void = console.log): Promise<number> => {
   const root = o.out ?? 'runs';
   const dir = join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });

@@ -38,6 +38,8 @@ export interface FitConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
+  /** Sanity check: every epoch trains `stepsPerEpoch` steps on the same first batch. */
+  readonly overfitBatch?: { readonly stepsPerEpoch: number };
   /** Called after each epoch's evaluation; return false to stop early. */
   readonly onEpoch?: (record: EpochRecord, params: Values) => boolean | void;
 }
@@ -73,7 +75,8 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
       const t0 = performance.now();
       let loss = 0;
       let acc = 0;
-      const bs = batches(permutation(train.count, config.seed, epoch), config.batchSize, true);
+      const shuffled = batches(permutation(train.count, config.seed, config.overfitBatch ? 0 : epoch), config.batchSize, true);
+      const bs = config.overfitBatch ? Array.from({ length: config.overfitBatch.stepsPerEpoch }, () => shuffled[0]) : shuffled;
       for (const b of bs) {
         const { x, y } = rows(train, b, width);
         // labels and keys are integers below 2^24: exact as the f32 values every buffer holds

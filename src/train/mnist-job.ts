@@ -29,6 +29,8 @@ export interface JobConfig {
   readonly seeds: readonly number[];
   /** Epochs the scheduled method trains the head alone before thawing the rest. */
   readonly headEpochs: number;
+  /** Which methods to compare; default all four. */
+  readonly methods?: readonly Method[];
 }
 
 export const DEFAULT_JOB: JobConfig = { hidden: 128, pretrainEpochs: 3, finetuneEpochs: 10, labelled: 500, heldOut: 2000, batchSize: 50, lr: 1e-3, reserveP: 0.3, seeds: [1, 2, 3], headEpochs: 3 };
@@ -135,20 +137,31 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
   return { method, seed, testAccuracy: last.evalAccuracy, seconds: (performance.now() - t0) / 1000, records, ...(keptFraction === undefined ? {} : { keptFraction }) };
 };
 
-/** The whole comparison; `log` gets a line per finished run. */
-export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, onRun?: (r: RunResult) => void): Promise<RunResult[]> => {
+/** The model and its pre-trained weights (from the cache when it matches the config). */
+export const pretrainedMlp = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void) => {
   const model = nn.mlpClassifier([IMAGE_SIZE, cfg.hidden, 10]);
-  const base = await pretrained(rt, cfg, model, cacheDir, log);
+  return { model, base: await pretrained(rt, cfg, model, cacheDir, log) };
+};
+
+/** Held-out test images of 5–9, and for each seed its own labelled set from the rest. */
+export const finetuneSplits = (cfg: JobConfig) => {
   const digits = loadDigits([5, 6, 7, 8, 9]);
   const order = permutation(digits.count, 0, 2);
-  const test = examples(take(digits, order.slice(0, cfg.heldOut)));
+  const pool = order.slice(cfg.heldOut);
+  return {
+    test: examples(take(digits, order.slice(0, cfg.heldOut))),
+    trainFor: (seed: number) => examples(take(digits, Array.from(permutation(pool.length, seed, 3).slice(0, cfg.labelled), (i) => pool[i]))),
+  };
+};
+
+/** The whole comparison; `log` gets a line per finished run. */
+export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, onRun?: (r: RunResult) => void): Promise<RunResult[]> => {
+  const { model, base } = await pretrainedMlp(rt, cfg, cacheDir, log);
+  const { test, trainFor } = finetuneSplits(cfg);
   const results: RunResult[] = [];
   for (const seed of cfg.seeds) {
-    // each seed draws its own labelled set from the images the test set does not hold
-    const pool = order.slice(cfg.heldOut);
-    const pick = permutation(pool.length, seed, 3).slice(0, cfg.labelled);
-    const train = examples(take(digits, Array.from(pick, (i) => pool[i])));
-    for (const method of METHODS) {
+    const train = trainFor(seed);
+    for (const method of cfg.methods ?? METHODS) {
       const r = await finetune(rt, cfg, model, base, method, seed, train, test);
       results.push(r);
       onRun?.(r);

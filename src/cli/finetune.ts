@@ -1,0 +1,31 @@
+// `graft finetune --config <file> [--overfit-batch]`: custom runs of the mnist comparison.
+import * as E from 'fp-ts/lib/Either.js';
+import { join } from 'node:path';
+import { createRuntime } from '../runtime/index.js';
+import { decodeFinetuneConfig } from '../train/finetune-config.js';
+import { finetuneSplits, pretrainedMlp } from '../train/mnist-job.js';
+import { overfitCheck } from '../train/overfit-check.js';
+import { formatFileProblem, readText } from './files.js';
+import { runComparison } from './mnist.js';
+
+/** Exit 0 on success, 1 when the file has problems (all printed, nothing run) or the sanity check fails. */
+export const runFinetune = async (file: string, o: { overfitBatch?: boolean }, log: (s: string) => void = console.log): Promise<number> => {
+  const cfg = E.chain((text: string) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map((p) => ({ file, ...p })))(decodeFinetuneConfig(text)))(readText(file));
+  if (E.isLeft(cfg)) {
+    cfg.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));
+    return 1;
+  }
+  const c = cfg.right;
+  if (!o.overfitBatch) return runComparison(c, { backend: c.backend, out: c.out }, log);
+  const rt = await createRuntime({ backend: c.backend });
+  try {
+    const { model, base } = await pretrainedMlp(rt, c, join(c.out ?? 'runs', 'cache'), log);
+    const { test, trainFor } = finetuneSplits(c);
+    const verdict = await overfitCheck(rt, model, base, trainFor(c.seeds[0]), test, { epochs: c.finetuneEpochs, batchSize: c.batchSize, lr: c.lr, seed: c.seeds[0] });
+    for (const r of verdict.records) log(`epoch ${r.epoch}: batch accuracy ${(r.trainAccuracy * 100).toFixed(1)}%, evaluation accuracy ${(r.evalAccuracy * 100).toFixed(1)}%`);
+    log(verdict.message);
+    return verdict.passed ? 0 : 1;
+  } finally {
+    rt.destroy();
+  }
+};
