@@ -22,6 +22,7 @@ export const FinetuneConfigCodec = t.exact(
     pretrainEpochs: PositiveInt,
     finetuneEpochs: PositiveInt,
     labelled: PositiveInt,
+    validation: PositiveInt,
     heldOut: PositiveInt,
     batchSize: PositiveInt,
     lr: Rate,

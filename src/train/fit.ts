@@ -8,7 +8,7 @@ import type { Layer } from '../nn/index.js';
 import { paramShapes } from '../nn/index.js';
 import type { Transform } from '../optim/index.js';
 import { randomKey } from '../dsl/index.js';
-import type { OptimizerState, Values } from './optimizer-runner.js';
+import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
 import { createOptimizerRunner } from './optimizer-runner.js';
 import { classifierObjective, evaluationProgram } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
@@ -59,34 +59,66 @@ const rows = (x: Examples, idx: ArrayLike<number>, width: number) => {
   return { x: inputs, y: labels };
 };
 
+/** Loss and accuracy of full parameters on a fixed set, one compiled forward pass. */
+export const evaluator = (rt: Runtime, model: Layer, features: Shape, set: Examples) => {
+  const exe = rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), set.count, features))));
+  return {
+    run: async (params: Values) => {
+      const ev = orThrow(await exe.run({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`p:${k}`, v])), x: set.inputs, y: set.labels }));
+      return { loss: ev.loss[0], accuracy: ev.accuracy[0] };
+    },
+    destroy: () => exe.destroy(),
+  };
+};
+
+export interface EpochOptions {
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly width: number;
+  readonly overfitBatch?: FitConfig['overfitBatch'];
+}
+
+/** One epoch of steps over seeded batches; the mean training loss and accuracy of its steps. */
+export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, train: Examples, epoch: number, o: EpochOptions) => {
+  const shuffled = batches(permutation(train.count, o.seed, o.overfitBatch ? 0 : epoch), o.batchSize, true);
+  const bs = o.overfitBatch ? Array.from({ length: o.overfitBatch.stepsPerEpoch }, () => shuffled[0]) : shuffled;
+  let s = s0;
+  let loss = 0;
+  let acc = 0;
+  for (const b of bs) {
+    const { x, y } = rows(train, b, o.width);
+    // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
+    s = orThrow(await runner.step(s, { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1) % 2 ** 24)) }));
+    loss += s.metrics!.loss;
+    acc += s.metrics!.accuracy;
+  }
+  return { state: s, loss: loss / bs.length, accuracy: acc / bs.length };
+};
+
+/** A runner training `trainable` (the rest frozen at their values in `params`) on the classification objective. */
+export const classifierRunner = (rt: Runtime, model: Layer, transform: Transform<any>, trainable: readonly string[], params: Values, batchSize: number, features: Shape) => {
+  const shapes = paramShapes(model);
+  const frozenNames = Object.keys(shapes).filter((n) => !trainable.includes(n));
+  const objective = classifierObjective(model, batchSize, features, Object.fromEntries(frozenNames.map((n) => [n, shapes[n]])));
+  return orThrow(createOptimizerRunner(rt, transform, Object.fromEntries(trainable.map((n) => [n, shapes[n]])), objective, Object.fromEntries(frozenNames.map((n) => [n, params[n]]))));
+};
+
 /** Train `config.model` from `params`; returns the final parameters and one record per epoch. */
 export const fit = async (rt: Runtime, config: FitConfig, params: Values, train: Examples, evalSet: Examples): Promise<{ params: Values; records: EpochRecord[]; state: OptimizerState }> => {
-  const shapes = paramShapes(config.model);
-  const trainable = config.trainable ?? Object.keys(shapes);
-  const frozenNames = Object.keys(shapes).filter((n) => !trainable.includes(n));
+  const trainable = config.trainable ?? Object.keys(paramShapes(config.model));
   const width = config.features.reduce((a, b) => a * b, 1);
-  const objective = classifierObjective(config.model, config.batchSize, config.features, Object.fromEntries(frozenNames.map((n) => [n, shapes[n]])));
-  const runner = orThrow(createOptimizerRunner(rt, config.transform, Object.fromEntries(trainable.map((n) => [n, shapes[n]])), objective, Object.fromEntries(frozenNames.map((n) => [n, params[n]]))));
-  const evaluate = rt.load(compile(orThrow(evaluationProgram(config.model, shapes, evalSet.count, config.features))));
+  const runner = classifierRunner(rt, config.model, config.transform, trainable, params, config.batchSize, config.features);
+  const evaluate = evaluator(rt, config.model, config.features, evalSet);
   let s = orThrow(await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]]))));
   const records: EpochRecord[] = [];
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
-      let loss = 0;
-      let acc = 0;
-      const shuffled = batches(permutation(train.count, config.seed, config.overfitBatch ? 0 : epoch), config.batchSize, true);
-      const bs = config.overfitBatch ? Array.from({ length: config.overfitBatch.stepsPerEpoch }, () => shuffled[0]) : shuffled;
-      for (const b of bs) {
-        const { x, y } = rows(train, b, width);
-        // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
-        s = orThrow(await runner.step(s, { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(config.seed, (s.step + 1) % 2 ** 24)) }));
-        loss += s.metrics!.loss;
-        acc += s.metrics!.accuracy;
-      }
+      const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch });
+      s = ep.state;
       const all = { ...params, ...s.params };
-      const ev = orThrow(await evaluate.run({ ...Object.fromEntries(Object.entries(all).map(([k, v]) => [`p:${k}`, v])), x: evalSet.inputs, y: evalSet.labels }));
-      const record = { epoch, trainLoss: loss / bs.length, trainAccuracy: acc / bs.length, evalLoss: ev.loss[0], evalAccuracy: ev.accuracy[0], seconds: (performance.now() - t0) / 1000 };
+      const ev = await evaluate.run(all);
+      const record = { epoch, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 };
       records.push(record);
       if (config.onEpoch?.(record, all) === false) break;
     }

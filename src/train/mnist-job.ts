@@ -8,9 +8,10 @@ import type { Runtime } from '../runtime/index.js';
 import * as nn from '../nn/index.js';
 import * as o from '../optim/index.js';
 import { fisherMask } from '../optim/index.js';
-import { initial, step as phaseStep } from '../optim/phases/index.js';
+import type { PhaseMachineConfig } from '../optim/phases/index.js';
 import type { EpochRecord, Examples } from './fit.js';
-import { fit } from './fit.js';
+import { evaluator, fit } from './fit.js';
+import { scheduledFit } from './scheduled-fit.js';
 import type { Values } from './optimizer-runner.js';
 import { fisherScores } from './fisher-pass.js';
 import { IMAGE_SIZE, loadDigits, take } from './data/mnist.js';
@@ -22,6 +23,8 @@ export interface JobConfig {
   readonly pretrainEpochs: number;
   readonly finetuneEpochs: number;
   readonly labelled: number;
+  /** Images of 5–9 for validation each epoch (early stopping and restore-best of the scheduled method). */
+  readonly validation: number;
   readonly heldOut: number;
   readonly batchSize: number;
   readonly lr: number;
@@ -33,7 +36,7 @@ export interface JobConfig {
   readonly methods?: readonly Method[];
 }
 
-export const DEFAULT_JOB: JobConfig = { hidden: 128, pretrainEpochs: 3, finetuneEpochs: 10, labelled: 500, heldOut: 2000, batchSize: 50, lr: 1e-3, reserveP: 0.3, seeds: [1, 2, 3], headEpochs: 3 };
+export const DEFAULT_JOB: JobConfig = { hidden: 128, pretrainEpochs: 3, finetuneEpochs: 10, labelled: 500, validation: 500, heldOut: 2000, batchSize: 50, lr: 1e-3, reserveP: 0.3, seeds: [1, 2, 3], headEpochs: 3 };
 
 export type Method = 'full' | 'scheduled' | 'child-tuning-F' | 'child-tuning-D';
 export const METHODS: readonly Method[] = ['full', 'scheduled', 'child-tuning-F', 'child-tuning-D'];
@@ -43,9 +46,13 @@ export interface RunResult {
   readonly seed: number;
   readonly testAccuracy: number;
   readonly seconds: number;
+  /** Per epoch; eval columns are on the validation set. */
   readonly records: readonly EpochRecord[];
   /** Child-Tuning D: the fraction of scored elements the mask kept. */
   readonly keptFraction?: number;
+  /** Scheduled: epochs at whose start a later phase thawed, and why training stopped early. */
+  readonly transitions?: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
+  readonly stopReason?: string;
 }
 
 const examples = (d: { images: Float32Array; labels: Int32Array; count: number }): Examples => ({ inputs: d.images, labels: d.labels, count: d.count });
@@ -78,26 +85,15 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
   return res.params;
 };
 
-/** Epoch segments of the scheduled method: which parameters train from which epoch (the phase machine decides). */
-const scheduledSegments = (cfg: JobConfig, model: nn.Layer): Array<{ from: number; trainable: string[] }> => {
-  const names = nn.paramShapes(model);
-  const head = Object.keys(names).filter((n) => n.startsWith('layers.1.'));
-  const body = Object.keys(names).filter((n) => !head.includes(n));
-  const config = { phases: [{ params: head, maxTransitionEpoch: cfg.headEpochs }, { params: body, maxTransitionEpoch: -1 }], maxDepth: -1, epochTransitionsOnly: true, restoreBest: false, baseMaxLr: cfg.lr, earlyStopping: { mode: 'min' as const, patience: 1, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs };
-  let s = initial(config);
-  const thawed: string[] = [];
-  const segments: Array<{ from: number; trainable: string[] }> = [];
-  const take = (epoch: number, actions: typeof s.actions) => {
-    const thaws = actions.filter((a) => a.kind === 'thaw');
-    for (const a of thaws) if (a.kind === 'thaw') thawed.push(...a.params);
-    if (thaws.length) segments.push({ from: epoch, trainable: [...thawed] });
+/** The scheduled method's phases: the head alone until epoch `headEpochs` (or early stopping), then the rest. */
+const scheduledMachine = (cfg: JobConfig, model: nn.Layer): PhaseMachineConfig => {
+  const names = Object.keys(nn.paramShapes(model));
+  const head = names.filter((n) => n.startsWith('layers.1.'));
+  return {
+    phases: [{ params: head, maxTransitionEpoch: cfg.headEpochs }, { params: names.filter((n) => !head.includes(n)), maxTransitionEpoch: -1, lr: cfg.lr }],
+    maxDepth: -1, epochTransitionsOnly: false, restoreBest: true, baseMaxLr: cfg.lr,
+    earlyStopping: { mode: 'min', patience: 2, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs,
   };
-  take(0, s.actions);
-  for (let epoch = 0; epoch < cfg.finetuneEpochs; epoch++) {
-    s = phaseStep(s.state, { kind: 'epoch-start', epoch });
-    take(epoch, s.actions);
-  }
-  return segments;
 };
 
 const transformFor = (method: Method, cfg: JobConfig, seed: number, masks?: Readonly<Record<string, Uint8Array>>) =>
@@ -105,20 +101,18 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, masks?: Read
   : method === 'child-tuning-D' ? o.childTuningAdamW(cfg.lr, { mode: 'D', masks: masks!, reserveP: cfg.reserveP, weightDecay: 0.01 })
   : o.childTuningAdamW(cfg.lr, { weightDecay: 0.01 });
 
-const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, test: Examples): Promise<RunResult> => {
+const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples): Promise<RunResult> => {
   const t0 = performance.now();
   const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed };
   let keptFraction: number | undefined;
   let params = base;
   const records: EpochRecord[] = [];
+  let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
-    const segs = scheduledSegments(cfg, model);
-    for (const [i, seg] of segs.entries()) {
-      const until = segs[i + 1]?.from ?? cfg.finetuneEpochs;
-      const res = await fit(rt, { ...common, transform: transformFor('full', cfg, seed), trainable: seg.trainable, epochs: until - seg.from }, params, train, test);
-      params = res.params;
-      records.push(...res.records.map((r) => ({ ...r, epoch: r.epoch + seg.from })));
-    }
+    const res = await scheduledFit(rt, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, machine: scheduledMachine(cfg, model), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }) }, base, train, validation);
+    params = res.params;
+    records.push(...res.records);
+    extra = { transitions: res.transitions, ...(res.stopReason ? { stopReason: res.stopReason } : {}) };
   } else {
     let masks: Record<string, Uint8Array> | undefined;
     if (method === 'child-tuning-D') {
@@ -129,12 +123,14 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
       masks = m.masks;
       keptFraction = m.keptFraction;
     }
-    const res = await fit(rt, { ...common, transform: transformFor(method, cfg, seed, masks), epochs: cfg.finetuneEpochs }, base, train, test);
+    const res = await fit(rt, { ...common, transform: transformFor(method, cfg, seed, masks), epochs: cfg.finetuneEpochs }, base, train, validation);
     params = res.params;
     records.push(...res.records);
   }
-  const last = records[records.length - 1];
-  return { method, seed, testAccuracy: last.evalAccuracy, seconds: (performance.now() - t0) / 1000, records, ...(keptFraction === undefined ? {} : { keptFraction }) };
+  const tester = evaluator(rt, model, [IMAGE_SIZE], test);
+  const { accuracy } = await tester.run(params);
+  tester.destroy();
+  return { method, seed, testAccuracy: accuracy, seconds: (performance.now() - t0) / 1000, records, ...extra, ...(keptFraction === undefined ? {} : { keptFraction }) };
 };
 
 /** The model and its pre-trained weights (from the cache when it matches the config). */
@@ -148,24 +144,28 @@ export const finetuneSplits = (cfg: JobConfig) => {
   const digits = loadDigits([5, 6, 7, 8, 9]);
   const order = permutation(digits.count, 0, 2);
   const pool = order.slice(cfg.heldOut);
+  const validation = examples(take(digits, pool.slice(0, cfg.validation)));
+  const rest = pool.slice(cfg.validation);
   return {
     test: examples(take(digits, order.slice(0, cfg.heldOut))),
-    trainFor: (seed: number) => examples(take(digits, Array.from(permutation(pool.length, seed, 3).slice(0, cfg.labelled), (i) => pool[i]))),
+    validation,
+    trainFor: (seed: number) => examples(take(digits, Array.from(permutation(rest.length, seed, 3).slice(0, cfg.labelled), (i) => rest[i]))),
   };
 };
 
 /** The whole comparison; `log` gets a line per finished run. */
 export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, onRun?: (r: RunResult) => void): Promise<RunResult[]> => {
   const { model, base } = await pretrainedMlp(rt, cfg, cacheDir, log);
-  const { test, trainFor } = finetuneSplits(cfg);
+  const { test, validation, trainFor } = finetuneSplits(cfg);
   const results: RunResult[] = [];
   for (const seed of cfg.seeds) {
     const train = trainFor(seed);
     for (const method of cfg.methods ?? METHODS) {
-      const r = await finetune(rt, cfg, model, base, method, seed, train, test);
+      const r = await finetune(rt, cfg, model, base, method, seed, train, validation, test);
       results.push(r);
       onRun?.(r);
-      log(`${method.padEnd(15)} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s${r.keptFraction === undefined ? '' : ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)`}`);
+      const note = r.keptFraction !== undefined ? ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)` : r.transitions ? ` (thawed the rest at epoch ${r.transitions.map((t) => t.epoch).join(', ') || 'never'}${r.stopReason ? `; stopped: ${r.stopReason}` : ''})` : '';
+      log(`${method.padEnd(15)} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s${note}`);
     }
   }
   return results;

@@ -11,7 +11,7 @@ import { resultsTable } from '../../src/cli/mnist.js';
 test('the mnist comparison runs every method, caches its pre-trained checkpoint, and reports', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'graft-mnist-'));
   const rt = await createRuntime({ backend: 'webasm' });
-  const cfg = { ...DEFAULT_JOB, hidden: 16, pretrainEpochs: 1, finetuneEpochs: 8, headEpochs: 2, labelled: 200, heldOut: 300, lr: 1e-2, seeds: [1] };
+  const cfg = { ...DEFAULT_JOB, hidden: 16, pretrainEpochs: 1, finetuneEpochs: 8, headEpochs: 2, labelled: 200, validation: 200, heldOut: 300, lr: 1e-2, seeds: [1] };
   const logs: string[] = [];
   const results = await runMnistJob(rt, cfg, dir, (l) => logs.push(l));
   assert.deepEqual(results.map((r) => r.method), [...METHODS]);

@@ -1,0 +1,70 @@
+// The human-readable report (results.md): results table, curves, what each method is, per-epoch tables.
+import type { Transition } from './plot.js';
+import type { RunLike } from './summary.js';
+import { epochSummaries, meanSd, methodsOf } from './summary.js';
+
+/** What each method of the mnist comparison does; `ReportInput.methodNotes` adds to or overrides these. */
+export const METHOD_NOTES: Readonly<Record<string, string>> = {
+  full: 'full fine-tuning: Hugging Face AdamW on every parameter.',
+  scheduled: 'scheduled unfreezing: the head trains alone first; the phase state machine decides when the rest thaws.',
+  'child-tuning-F': 'Child-Tuning F: AdamW whose update keeps each element with probability reserveP, a fresh Bernoulli mask each step.',
+  'child-tuning-D': 'Child-Tuning D: AdamW whose update touches only the elements a Fisher pass over the labelled set ranked highest (a fixed mask).',
+};
+
+export interface ReportInput {
+  readonly results: readonly RunLike[];
+  readonly title?: string;
+  /** Paragraph under the title: model, data, epochs, backend. */
+  readonly intro?: string;
+  readonly transitions?: readonly Transition[];
+  /** Image paths relative to the report (default curves.svg); null leaves the figure out. */
+  readonly figure?: string | null;
+  readonly methodNotes?: Readonly<Record<string, string>>;
+}
+
+const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+const table = (head: readonly string[], rows: readonly (readonly string[])[]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
+const pm = (s: { mean: number; sd: number }, scale: number, digits: number) => `${(s.mean * scale).toFixed(digits)} ± ${(s.sd * scale).toFixed(digits)}`;
+
+/** One row per method: mean ± sample sd of test accuracy over seeds, mean seconds per run (the format `graft mnist` prints). */
+export const resultsTable = (results: readonly RunLike[]): string =>
+  table(['method', 'test accuracy % (mean ± sd)', 'seeds', 'seconds per run'], methodsOf(results).map((method) => {
+    const rs = results.filter((r) => r.method === method);
+    return [method, pm(meanSd(rs.map((r) => r.testAccuracy)), 100, 2), String(rs.length), meanSd(rs.map((r) => r.seconds)).mean.toFixed(1)];
+  }));
+
+/** Per-epoch means over seeds for one method; epochs counted from 1 (metrics.jsonl's epoch + 1). */
+export const epochTable = (results: readonly RunLike[], method: string): string => {
+  const es = epochSummaries(results, method);
+  const uneven = new Set(es.map((e) => e.seeds)).size > 1;
+  return table(['epoch', 'train loss', 'train acc %', 'eval loss', 'eval acc %', 'seconds', ...(uneven ? ['seeds'] : [])], es.map((e) => [
+    String(e.epoch + 1), e.stats.trainLoss.mean.toFixed(4), (e.stats.trainAccuracy.mean * 100).toFixed(2),
+    e.stats.evalLoss.mean.toFixed(4), (e.stats.evalAccuracy.mean * 100).toFixed(2), e.stats.seconds.mean.toFixed(2),
+    ...(uneven ? [String(e.seeds)] : []),
+  ]));
+};
+
+export const markdownReport = (input: ReportInput): string => {
+  const methods = methodsOf(input.results);
+  const notes = { ...METHOD_NOTES, ...input.methodNotes };
+  const transitions = input.transitions ?? [];
+  const figure = input.figure === undefined ? 'curves.svg' : input.figure;
+  const seeds = new Set(input.results.map((r) => r.seed)).size;
+  return [
+    `# ${input.title ?? 'Fine-tuning methods compared'}`,
+    ...(input.intro ? ['', input.intro] : []),
+    '', '## Results', '',
+    resultsTable(input.results),
+    ...(figure === null ? [] : [
+      '', '## Loss and accuracy per epoch', '',
+      `![loss and accuracy](${figure})`, '',
+      `Lines are means over ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ', shaded ± 1 sd' : ''}; epoch n is the evaluation after n passes over the training set.` +
+        (transitions.length ? ` Dashed rules mark the scheduled method's phase transitions: ${transitions.map((t) => `${t.label} after epoch ${t.epoch}`).join('; ')}.` : ''),
+    ]),
+    '', '## Methods', '',
+    ...methods.map((m) => `- **${m}**: ${notes[m] ?? '(no description)'}`),
+    '', '## Per epoch (mean over seeds)',
+    ...methods.flatMap((m) => ['', `### ${m}`, '', epochTable(input.results, m)]),
+    '',
+  ].join('\n');
+};

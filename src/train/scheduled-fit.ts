@@ -1,0 +1,116 @@
+// Scheduled fine-tuning driven by the phase state machine: each epoch start and validation goes in,
+// its actions come out and are carried out here: thaw, (re)build parameter groups, restore the best
+// checkpoint, stop. Optimizer state of groups that already existed carries over a rebuild.
+import type { Shape } from '../dsl/index.js';
+import type { Runtime } from '../runtime/index.js';
+import type { Layer } from '../nn/index.js';
+import type { Transform } from '../optim/index.js';
+import { partition } from '../optim/index.js';
+import type { ParamGroup, PhaseAction, PhaseMachineConfig, PhaseStep } from '../optim/phases/index.js';
+import { initial, step as phaseStep } from '../optim/phases/index.js';
+import type { EpochRecord, Examples } from './fit.js';
+import { classifierRunner, evaluator, trainEpoch } from './fit.js';
+import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
+
+export interface ScheduledFitConfig {
+  readonly model: Layer;
+  readonly features: Shape;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly machine: PhaseMachineConfig;
+  /** The optimizer of one parameter group: its lr (undefined: phase 0's configured lr) and whether it decays. */
+  readonly groupTransform: (lr: number | undefined, decay: boolean) => Transform<any>;
+  readonly log?: (line: string) => void;
+}
+
+export interface ScheduledRecord extends EpochRecord {
+  readonly depth: number;
+}
+
+export interface ScheduledResult {
+  readonly params: Values;
+  readonly records: readonly ScheduledRecord[];
+  /** Epochs at whose start a phase was thawed (after phase 0). */
+  readonly transitions: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
+  readonly stopReason?: string;
+}
+
+const label = (g: ParamGroup) => `phase${g.phase}_${g.weightDecay}`;
+
+interface Snapshot {
+  readonly params: Values;
+  readonly state: OptimizerState;
+}
+
+export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0: Values, train: Examples, validation: Examples): Promise<ScheduledResult> => {
+  const width = cfg.features.reduce((a, b) => a * b, 1);
+  const evaluate = evaluator(rt, cfg.model, cfg.features, validation);
+  let params = { ...params0 };
+  let groups: ParamGroup[] = [];
+  let runner: OptimizerRunner | undefined;
+  let opt: OptimizerState | undefined;
+  let dirty = false;
+  let best: Snapshot | undefined;
+  let stopReason: string | undefined;
+  const transitions: Array<{ epoch: number; depth: number }> = [];
+  const records: ScheduledRecord[] = [];
+
+  /** Rebuild the step for the current groups, keeping the state leaves of groups that existed before. */
+  const rebuild = async () => {
+    const trainable = groups.flatMap((g) => g.params);
+    const transform = partition(Object.fromEntries(groups.map((g) => [label(g), cfg.groupTransform(g.lr, g.weightDecay === 'decay')])), (n) => label(groups.find((g) => g.params.includes(n))!));
+    runner?.destroy();
+    runner = classifierRunner(rt, cfg.model, transform, trainable, params, cfg.batchSize, cfg.features);
+    const fresh = await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
+    if (fresh._tag === 'Left') throw fresh.left;
+    const kept = opt?.state ?? {};
+    opt = { ...fresh.right, step: opt?.step ?? 0, state: Object.fromEntries(Object.entries(fresh.right.state).map(([k, v]) => [k, kept[k]?.length === v.length ? kept[k] : v])) };
+    dirty = false;
+  };
+
+  const perform = (s: PhaseStep, epoch: number) => {
+    for (const a of s.actions as readonly PhaseAction[]) {
+      if (a.kind === 'restore-best' && best) {
+        params = { ...best.params };
+        opt = best.state;
+        groups = groups.filter((g) => g.phase <= a.depth);
+        dirty = true;
+        cfg.log?.(`epoch ${epoch}: restored the best checkpoint (epoch ${a.epoch}, depth ${a.depth}, validation loss ${a.metric.toFixed(4)})`);
+      } else if (a.kind === 'add-groups') {
+        groups = [...groups.filter((g) => g.phase !== a.phase), ...a.groups];
+        dirty = true;
+      } else if (a.kind === 'thaw' && a.phase > 0) {
+        transitions.push({ epoch, depth: a.phase });
+      } else if (a.kind === 'log') {
+        cfg.log?.(`epoch ${epoch}: ${a.message}`);
+      } else if (a.kind === 'stop') {
+        stopReason = a.reason;
+      }
+    }
+  };
+
+  let machine = initial(cfg.machine);
+  perform(machine, 0);
+  try {
+    for (let epoch = 0; stopReason === undefined; epoch++) {
+      machine = phaseStep(machine.state, { kind: 'epoch-start', epoch });
+      perform(machine, epoch);
+      if (stopReason !== undefined) break;
+      if (dirty || !runner) await rebuild();
+      const t0 = performance.now();
+      const ep = await trainEpoch(runner!, opt!, train, epoch, { batchSize: cfg.batchSize, seed: cfg.seed, width });
+      opt = ep.state;
+      params = { ...params, ...opt.params };
+      const ev = await evaluate.run(params);
+      const depth = machine.state.progress.depth;
+      records.push({ epoch, depth, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      machine = phaseStep(machine.state, { kind: 'validation', epoch, metric: ev.loss });
+      if (machine.state.progress.best?.epoch === epoch) best = { params: { ...params }, state: opt };
+      perform(machine, epoch);
+    }
+    return { params, records, transitions, ...(stopReason ? { stopReason } : {}) };
+  } finally {
+    runner?.destroy();
+    evaluate.destroy();
+  }
+};
