@@ -3,26 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
-import type { JobConfig, RunResult } from '../train/mnist-job.js';
-import { DEFAULT_JOB, METHODS, runMnistJob } from '../train/mnist-job.js';
+import type { JobConfig } from '../train/mnist-job.js';
+import { DEFAULT_JOB, runMnistJob } from '../train/mnist-job.js';
 import { writeAtomically } from './files.js';
-
-const meanSd = (xs: readonly number[]) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return { m, sd };
-};
-
-/** One row per method: mean ± sample sd of test accuracy over seeds, mean seconds per run. */
-export const resultsTable = (results: readonly RunResult[]): string => {
-  const rows = METHODS.filter((m) => results.some((r) => r.method === m)).map((method) => {
-    const rs = results.filter((r) => r.method === method);
-    const acc = meanSd(rs.map((r) => r.testAccuracy * 100));
-    const secs = meanSd(rs.map((r) => r.seconds));
-    return `| ${method} | ${acc.m.toFixed(2)} ± ${acc.sd.toFixed(2)} | ${rs.length} | ${secs.m.toFixed(1)} |`;
-  });
-  return ['| method | test accuracy % (mean ± sd) | seeds | seconds per run |', '|---|---|---|---|', ...rows].join('\n');
-};
+import { writeFileAtomically } from '../train/checkpoint/index.js';
+import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
 
 export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }, log: (s: string) => void = console.log): Promise<number> =>
   runComparison({ ...DEFAULT_JOB, ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}), ...(o.epochs ? { finetuneEpochs: o.epochs } : {}) }, o, log);
@@ -41,19 +26,15 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
       for (const rec of r.records) lines.push(JSON.stringify({ method: r.method, seed: r.seed, ...rec }));
       writeAtomically(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
     });
-    const table = resultsTable(results);
-    const report = [
-      '# graft mnist: fine-tuning methods compared',
-      '',
-      `MLP ${784}-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for ${cfg.finetuneEpochs} epochs, tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seeds; backend ${rt.report.backend}.`,
-      '',
-      table,
-      '',
-      `Methods: full = Hugging Face AdamW on every parameter (lr ${cfg.lr}, wd 0.01); scheduled = the head alone for ${cfg.headEpochs} epochs, then everything (phase state machine, epoch transitions); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`,
-      '',
-    ].join('\n');
-    writeAtomically(join(dir, 'results.md'), report);
-    log(`\n${table}\n\nwrote ${join(dir, 'results.md')} and ${join(dir, 'metrics.jsonl')} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    // the scheduled runs' thaw epochs, as the first seed saw them, mark the curves
+    const transitions = (results.find((r) => r.transitions)?.transitions ?? []).map((t) => ({ epoch: t.epoch, label: `thaw phase ${t.depth}` }));
+    const fig = await renderCurves(results, transitions, { title: 'graft mnist: loss and accuracy per epoch', png: true });
+    writeAtomically(join(dir, 'curves.svg'), fig.svg);
+    if (fig.png) writeFileAtomically(join(dir, 'curves.png'), fig.png);
+    else log(`no PNG (${fig.pngError}); the SVG is there`);
+    const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed(s); backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (lr ${cfg.lr}, wd 0.01); scheduled = the head alone, then everything from epoch ${cfg.headEpochs} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
+    writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: 'graft mnist: fine-tuning methods compared', intro, transitions }));
+    log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''} and metrics.jsonl in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {
     rt.destroy();

@@ -12,6 +12,7 @@ import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner
 import { createOptimizerRunner } from './optimizer-runner.js';
 import { classifierObjective, evaluationProgram } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
+import { progressReporter } from './report/progress.js';
 
 export interface Examples {
   /** Row-major features, `count` rows of `features` elements. */
@@ -40,6 +41,8 @@ export interface FitConfig {
   readonly seed: number;
   /** Sanity check: every epoch trains `stepsPerEpoch` steps on the same first batch. */
   readonly overfitBatch?: { readonly stepsPerEpoch: number };
+  /** Label of a progress bar drawn on a terminal (nothing is drawn when stdout is not one). */
+  readonly progress?: string;
   /** Called after each epoch's evaluation; return false to stop early. */
   readonly onEpoch?: (record: EpochRecord, params: Values) => boolean | void;
 }
@@ -76,6 +79,7 @@ export interface EpochOptions {
   readonly seed: number;
   readonly width: number;
   readonly overfitBatch?: FitConfig['overfitBatch'];
+  readonly onStep?: (epoch: number, loss: number) => void;
 }
 
 /** One epoch of steps over seeded batches; the mean training loss and accuracy of its steps. */
@@ -91,6 +95,7 @@ export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, tr
     s = orThrow(await runner.step(s, { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1) % 2 ** 24)) }));
     loss += s.metrics!.loss;
     acc += s.metrics!.accuracy;
+    o.onStep?.(epoch, s.metrics!.loss);
   }
   return { state: s, loss: loss / bs.length, accuracy: acc / bs.length };
 };
@@ -111,10 +116,12 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
   const evaluate = evaluator(rt, config.model, config.features, evalSet);
   let s = orThrow(await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]]))));
   const records: EpochRecord[] = [];
+  const steps = config.overfitBatch?.stepsPerEpoch ?? Math.floor(train.count / config.batchSize);
+  const bar = config.progress && process.stdout.isTTY ? progressReporter({ total: config.epochs * steps, label: config.progress, epochs: config.epochs }) : undefined;
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
-      const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch });
+      const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
       s = ep.state;
       const all = { ...params, ...s.params };
       const ev = await evaluate.run(all);
@@ -124,6 +131,7 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
     }
     return { params: { ...params, ...s.params }, records, state: s };
   } finally {
+    bar?.done();
     runner.destroy();
     evaluate.destroy();
   }

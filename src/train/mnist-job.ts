@@ -76,7 +76,7 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
   const train = examples(take(digits, order.slice(evalCount)));
   const evalSet = examples(take(digits, order.slice(0, evalCount)));
   const t0 = performance.now();
-  const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, seed: 0 }, nn.initParams(model, 0), train, evalSet);
+  const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
   const last = res.records[res.records.length - 1];
   log(`pre-trained on digits 0-4 (${train.count} images): eval accuracy ${(last.evalAccuracy * 100).toFixed(1)}% in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   mkdirSync(cacheDir, { recursive: true });
@@ -103,7 +103,7 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, masks?: Read
 
 const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples): Promise<RunResult> => {
   const t0 = performance.now();
-  const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed };
+  const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, progress: `${method} seed ${seed}` };
   let keptFraction: number | undefined;
   let params = base;
   const records: EpochRecord[] = [];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../../src/runtime/index.js';
 import { DEFAULT_JOB, METHODS, runMnistJob } from '../../src/train/mnist-job.js';
-import { resultsTable } from '../../src/cli/mnist.js';
+import { resultsTable } from '../../src/train/report/index.js';
 
 // A small version of `npm start`: every method runs on real digits and beats chance (20% over 5 classes).
 test('the mnist comparison runs every method, caches its pre-trained checkpoint, and reports', async () => {
