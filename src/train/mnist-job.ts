@@ -96,10 +96,18 @@ const scheduledMachine = (cfg: JobConfig, model: nn.Layer): PhaseMachineConfig =
   };
 };
 
-const transformFor = (method: Method, cfg: JobConfig, seed: number, masks?: Readonly<Record<string, Uint8Array>>) =>
-  method === 'child-tuning-F' ? o.childTuningAdamW(cfg.lr, { mode: 'F', reserveP: cfg.reserveP, seed, weightDecay: 0.01 })
-  : method === 'child-tuning-D' ? o.childTuningAdamW(cfg.lr, { mode: 'D', masks: masks!, reserveP: cfg.reserveP, weightDecay: 0.01 })
-  : o.childTuningAdamW(cfg.lr, { weightDecay: 0.01 });
+/**
+ * The reference trainer's conventions (child-tuning.md): global-norm clipping to 1.0 before the
+ * optimizer sees the gradient, and linear warmup over 10% of the steps, then linear decay to 0.
+ */
+const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: number, masks?: Readonly<Record<string, Uint8Array>>) => {
+  const lr = o.linearWarmupDecay({ peak: cfg.lr, warmupRatio: 0.1, total: totalSteps });
+  const inner =
+    method === 'child-tuning-F' ? o.childTuningAdamW(lr, { mode: 'F', reserveP: cfg.reserveP, seed, weightDecay: 0.01 })
+    : method === 'child-tuning-D' ? o.childTuningAdamW(lr, { mode: 'D', masks: masks!, reserveP: cfg.reserveP, weightDecay: 0.01 })
+    : o.childTuningAdamW(lr, { weightDecay: 0.01 });
+  return o.chain(o.clipByGlobalNorm(1), inner);
+};
 
 const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples): Promise<RunResult> => {
   const t0 = performance.now();
@@ -123,7 +131,8 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
       masks = m.masks;
       keptFraction = m.keptFraction;
     }
-    const res = await fit(rt, { ...common, transform: transformFor(method, cfg, seed, masks), epochs: cfg.finetuneEpochs }, base, train, validation);
+    const totalSteps = cfg.finetuneEpochs * Math.floor(train.count / cfg.batchSize);
+    const res = await fit(rt, { ...common, transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs }, base, train, validation);
     params = res.params;
     records.push(...res.records);
   }
