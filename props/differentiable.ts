@@ -3,6 +3,8 @@
 // differences and compiled gradients against the float64 interpreter.
 import fc from 'fast-check';
 import * as g from '../src/dsl/index.js';
+import type { Step } from './recipe.js';
+import { arbRecipe, pick } from './recipe.js';
 import type { Shape, Tensor } from '../src/dsl/index.js';
 
 export interface DifferentiableCase {
@@ -15,7 +17,6 @@ export interface DifferentiableCase {
   readonly recipe: readonly string[];
 }
 
-type Step = { readonly kind: number; readonly a: number; readonly b: number; readonly p: readonly number[] };
 
 const OPS = [
   'add', 'sub', 'mul', 'div', 'exp', 'log', 'tanh', 'sqrt', 'rsqrt', 'cos', 'neg', 'abs', 'pow', 'min', 'max',
@@ -26,7 +27,6 @@ const OPS = [
 const MAX_SIZE = 256;
 const THRESHOLD = 0.3183099;
 
-const pick = <T>(xs: readonly T[], i: number): T => xs[Math.abs(i) % xs.length];
 
 /** A deterministic stream of values in [lo, lo + span) on a grid of span * 2^-20. */
 const stream = (seed: number, n: number, lo: number, span: number): number[] => {
@@ -125,14 +125,6 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
   }
 };
 
-const arbShape: fc.Arbitrary<Shape> = fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: 3 });
-const arbStep: fc.Arbitrary<Step> = fc.record({
-  kind: fc.nat(OPS.length - 1),
-  a: fc.nat(),
-  b: fc.nat(),
-  p: fc.array(fc.nat(1 << 12), { minLength: 3, maxLength: 3 }),
-});
-
 export interface DifferentiableOptions {
   readonly maxSteps?: number;
   readonly maxInputs?: number;
@@ -143,13 +135,7 @@ export interface DifferentiableOptions {
  * two tensors t of sum(t * w_t), with fixed weights w_t so every element's cotangent differs.
  */
 export const arbDifferentiable = (options: DifferentiableOptions = {}): fc.Arbitrary<DifferentiableCase> =>
-  fc
-    .record({
-      shapes: fc.array(arbShape, { minLength: 1, maxLength: options.maxInputs ?? 3 }),
-      steps: fc.array(arbStep, { minLength: 1, maxLength: options.maxSteps ?? 8 }),
-      outputs: fc.integer({ min: 1, max: 2 }),
-      seed: fc.nat(),
-    })
+  arbRecipe({ ops: OPS.length, maxDim: 3, maxInputs: options.maxInputs ?? 3, maxSteps: options.maxSteps ?? 8, maxOutputs: 2 })
     .map(({ shapes, steps, outputs, seed }) => {
       const build = (inputs: Readonly<Record<string, Tensor>>, recipe: string[]): Tensor => {
         const pool: Tensor[] = Object.values(inputs);

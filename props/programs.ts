@@ -3,6 +3,8 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../src/dsl/index.js';
+import type { Step } from './recipe.js';
+import { arbRecipe, pick } from './recipe.js';
 import type { Program, Shape, Tensor } from '../src/dsl/index.js';
 
 export interface GeneratedProgram {
@@ -12,7 +14,6 @@ export interface GeneratedProgram {
   readonly recipe: readonly string[];
 }
 
-type Step = { readonly kind: number; readonly a: number; readonly b: number; readonly p: readonly number[] };
 
 const OPS = [
   'neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'floor', 'cos',
@@ -26,7 +27,6 @@ const THRESHOLD = 0.3183099;
 
 const MAX_SIZE = 2048;
 
-const pick = <T>(xs: readonly T[], i: number): T => xs[Math.abs(i) % xs.length];
 
 /** Numeric values in [-2, 2) on a 1/64 grid from a seed: exact in f32, cheap to shrink. */
 const valuesFrom = (seed: number, n: number): Float32Array => {
@@ -126,14 +126,6 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
   }
 };
 
-const arbShape: fc.Arbitrary<Shape> = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLength: 3 });
-const arbStep: fc.Arbitrary<Step> = fc.record({
-  kind: fc.nat(OPS.length - 1),
-  a: fc.nat(),
-  b: fc.nat(),
-  p: fc.array(fc.nat(1 << 12), { minLength: 3, maxLength: 3 }),
-});
-
 export interface ProgramOptions {
   readonly maxSteps?: number;
   readonly maxInputs?: number;
@@ -141,13 +133,7 @@ export interface ProgramOptions {
 
 /** Random programs: 1–maxInputs inputs, up to maxSteps ops, 1–3 outputs drawn from the last nodes. */
 export const arbProgram = (options: ProgramOptions = {}): fc.Arbitrary<GeneratedProgram> =>
-  fc
-    .record({
-      shapes: fc.array(arbShape, { minLength: 1, maxLength: options.maxInputs ?? 3 }),
-      steps: fc.array(arbStep, { minLength: 1, maxLength: options.maxSteps ?? 12 }),
-      outputs: fc.integer({ min: 1, max: 3 }),
-      seed: fc.nat(),
-    })
+  arbRecipe({ ops: OPS.length, maxDim: 5, maxInputs: options.maxInputs ?? 3, maxSteps: options.maxSteps ?? 12, maxOutputs: 3 })
     .map(({ shapes, steps, outputs, seed }) => {
       const recipe: string[] = [];
       const decl = Object.fromEntries(shapes.map((s, i) => [`x${i}`, s]));

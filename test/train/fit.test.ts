@@ -3,21 +3,8 @@ import assert from 'node:assert/strict';
 import * as nn from '../../src/nn/index.js';
 import * as o from '../../src/optim/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import type { Examples } from '../../src/train/fit.js';
 import { fit } from '../../src/train/fit.js';
-
-// Two gaussian blobs per class in 4-D, 3 classes: linearly separable, so training must reach ~100%.
-const blobs = (n: number, seed: number): Examples => {
-  let s = seed;
-  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  const inputs = new Float32Array(n * 4);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 3;
-    for (let f = 0; f < 4; f++) inputs[i * 4 + f] = (f === labels[i] ? 2 : 0) + 0.3 * r();
-  }
-  return { inputs, labels, count: n };
-};
+import { blobs } from './blobs.js';
 
 test('fit learns a separable problem, deterministically, leaving frozen parameters alone', async () => {
   const rt = await createRuntime({ backend: 'webasm' });

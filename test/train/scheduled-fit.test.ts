@@ -3,20 +3,8 @@ import assert from 'node:assert/strict';
 import * as nn from '../../src/nn/index.js';
 import * as o from '../../src/optim/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import type { Examples } from '../../src/train/fit.js';
 import { scheduledFit } from '../../src/train/scheduled-fit.js';
-
-const blobs = (n: number, seed: number): Examples => {
-  let s = seed;
-  const r = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
-  const inputs = new Float32Array(n * 4);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    labels[i] = i % 3;
-    for (let f = 0; f < 4; f++) inputs[i * 4 + f] = (f === labels[i] ? 2 : 0) + 0.3 * r();
-  }
-  return { inputs, labels, count: n };
-};
+import { blobs } from './blobs.js';
 
 test('the phase machine drives training: head first, the body thaws at its epoch, the best checkpoint is restored first', async () => {
   const rt = await createRuntime({ backend: 'webasm' });
