@@ -92,12 +92,15 @@ export const sizeLabel = (n: number): string =>
 export const table = (rows: readonly Row[]): string => {
   const key = (r: Row) => `${r.suite}\0${r.name}\0${r.size}`;
   const js = new Map(rows.filter((r) => r.impl === 'js-loop').map((r) => [key(r), r.median_ms]));
-  const head = ['suite', 'name', 'size', 'impl', 'steps', 'median ms', 'min ms', 'max ms', 'Gelem/s', 'vs js', 'backend', 'executor'];
+  // the throughput column is headed by the rows' unit; with several units (e.g. the train suite's examples/s among
+  // Gelem/s rows) it is headed 'throughput' and each cell names its unit
+  const units = [...new Set(rows.map((r) => r.unit))];
+  const head = ['suite', 'name', 'size', 'impl', 'steps', 'median ms', 'min ms', 'max ms', units.length === 1 ? units[0] : 'throughput', 'vs js', 'backend', 'executor'];
   const order = [...new Set(rows.map(key))];
   const body = order.flatMap((k) => rows.filter((r) => key(r) === k)).map((r) => {
     const ref = js.get(key(r));
     return [r.suite, r.name, sizeLabel(r.size), r.impl, String(r.steps), r.median_ms.toFixed(3), r.min_ms.toFixed(3), r.max_ms.toFixed(3),
-      r.throughput.toFixed(3), ref === undefined ? '-' : `${(ref / r.median_ms).toFixed(2)}x`, r.backend, r.executor];
+      `${r.throughput.toFixed(3)}${units.length === 1 ? '' : ` ${r.unit}`}`, ref === undefined ? '-' : `${(ref / r.median_ms).toFixed(2)}x`, r.backend, r.executor];
   });
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
   const numeric = new Set([2, 4, 5, 6, 7, 8, 9]);

@@ -11,7 +11,7 @@ type Jax = typeof JAX;
 type Arr = JAX.Array;
 
 let loading: Promise<Jax> | undefined;
-const loadJax = (): Promise<Jax> =>
+export const loadJax = (): Promise<Jax> =>
   (loading ??= (async () => {
     const g = globalThis as { navigator?: unknown };
     g.navigator ??= { userAgent: `Node.js/${process.version}` };

@@ -1,0 +1,91 @@
+// graft's training step for the train suite: createOptimizerRunner over classifierObjective (the MLP's forward,
+// softmax cross-entropy, backward and o.adamw in one compiled plan), one runner.step call per training step, as
+// src/train/fit.ts trains. Parameters and optimizer state go in and come back as values every call.
+import * as E from 'fp-ts/lib/Either.js';
+import { compile } from '../src/compiler/index.js';
+import { randomKey } from '../src/dsl/index.js';
+import * as nn from '../src/nn/index.js';
+import * as o from '../src/optim/index.js';
+import { stepNames } from '../src/optim/index.js';
+import type { Runtime } from '../src/runtime/index.js';
+import { createRuntime } from '../src/runtime/index.js';
+import { classifierObjective } from '../src/train/classifier-objective.js';
+import { IMAGE_SIZE } from '../src/train/data/mnist.js';
+import type { OptimizerState } from '../src/train/optimizer-runner.js';
+import { createOptimizerRunner } from '../src/train/optimizer-runner.js';
+import type { TrainFactory, TrainImpl } from './train-peers/types.js';
+
+const orThrow = <A>(e: E.Either<Error, A>): A => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
+
+/** Dropout is off in these models, so the objective's key is unused; it is fed per step as fit does. */
+const SEED = 1;
+
+export const graftStep: TrainFactory = async (spec, env) => {
+  if (spec.sizes[0] !== IMAGE_SIZE) throw new Error(`graft-step: the model must take ${IMAGE_SIZE} inputs`);
+  const rt: Runtime = await createRuntime({ backend: env.backend });
+  const model = nn.mlpClassifier(spec.sizes);
+  const shapes = nn.paramShapes(model);
+  const transform = o.adamw(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd });
+  const runner = orThrow(createOptimizerRunner(rt, transform, shapes, classifierObjective(model, spec.batch, [IMAGE_SIZE])));
+  let data: Array<{ x: Float32Array; y: Float32Array }> = [];
+  let cursor = 0;
+  let s: OptimizerState | undefined;
+  let probed: { backend: string; executor: string } | undefined;
+
+  const feedsOf = (b: { x: Float32Array; y: Float32Array }, step: number) => ({ x: b.x, y: b.y, key: Float32Array.of(randomKey(SEED, step % 2 ** 24)) });
+
+  /**
+   * What the runner's step really runs on: the runner keeps its executable to itself, so the same plan is loaded
+   * once more and run once on the current state (a probe, untimed), and its executable reports.
+   */
+  const probe = async () => {
+    const exe = rt.load(compile(runner.programs.step));
+    try {
+      const inputs = feedsOf(data[0], s!.step + 1);
+      const out = await exe.run({
+        ...Object.fromEntries(Object.entries(s!.params).map(([k, v]) => [stepNames.param(k), v])),
+        ...Object.fromEntries(Object.entries(s!.state).map(([k, v]) => [stepNames.state(k), v])),
+        ...Object.fromEntries(Object.entries(runner.programs.fixed).map(([k, f]) => [k, f.values])),
+        ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [stepNames.input(k), v])),
+      });
+      const info = exe.info();
+      if (E.isLeft(out) || !info) return { backend: rt.report.backend, executor: `? (probe: ${E.isLeft(out) ? out.left.message : 'no info'})` };
+      const fallback = info.fallbackReason ? ` (fallback: ${info.fallbackReason})` : '';
+      return { backend: info.backend, executor: `${info.executor}, ${info.kernels} kernels${fallback}` };
+    } finally {
+      exe.destroy();
+    }
+  };
+
+  const impl: TrainImpl = {
+    impl: 'graft-step',
+    note: 'createOptimizerRunner(o.adamw) over classifierObjective, one runner.step per step',
+    load: async (batches) => {
+      data = batches.map((b) => ({ x: b.x.slice(), y: Float32Array.from(b.y) }));
+      cursor = 0;
+    },
+    reset: async (params) => {
+      s = orThrow(await runner.init(Object.fromEntries(Object.keys(shapes).map((k) => [k, params[k].slice()]))));
+      cursor = 0;
+    },
+    run: async (steps, losses = false) => {
+      const out: number[] = [];
+      for (let k = 0; k < steps; k++) {
+        const b = data[cursor];
+        cursor = (cursor + 1) % data.length;
+        s = orThrow(await runner.step(s!, feedsOf(b, s!.step + 1)));
+        if (losses) out.push(s.metrics!.loss);
+      }
+      return out;
+    },
+    ran: async () => (probed ??= await probe()),
+    close: async () => {
+      runner.destroy();
+      rt.destroy();
+    },
+  };
+  return impl;
+};
