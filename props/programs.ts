@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../src/dsl/index.js';
 import type { Step } from './recipe.js';
-import { arbRecipe, pick } from './recipe.js';
+import { arbRecipe, concatFrom, pick, reshapeFrom, sliceFrom, transposeFrom } from './recipe.js';
 import type { Program, Shape, Tensor } from '../src/dsl/index.js';
 
 export interface GeneratedProgram {
@@ -74,31 +74,10 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
       const opts = { axes: axes.length ? axes : [p1 % rank], keepDims: (p2 & 1) === 1 };
       return op === 'sum' ? bounded(g.sum(a, opts)) : op === 'mean' ? g.mean(a, opts) : g.max(a, opts);
     }
-    case 'reshape': {
-      const n = g.sizeOf(a.shape);
-      const d = [2, 3, 4, 5].find((k) => n % k === 0 && (p0 & 1) === 0);
-      return g.reshape(a, d ? [n / d, d] : [n]);
-    }
-    case 'slice': {
-      if (rank === 0) return a;
-      const starts = a.shape.map((d, k) => (d > 1 ? (p0 >> k) % 2 : 0));
-      const ends = a.shape.map((d, k) => Math.max(starts[k] + 1, d - ((p1 >> k) % 2)));
-      return g.slice(a, starts, ends);
-    }
-    case 'transpose': {
-      const perm = a.shape.map((_, k) => k);
-      for (let k = perm.length - 1; k > 0; k--) {
-        const j = (p0 + k * p1) % (k + 1);
-        [perm[k], perm[j]] = [perm[j], perm[k]];
-      }
-      return g.transpose(a, perm);
-    }
-    case 'concat': {
-      if (rank === 0) return g.concat([g.reshape(a, [1]), g.reshape(g.mean(b0), [1])]);
-      const axis = p0 % rank;
-      const fits = b0.shape.length === rank && b0.shape.every((d, k) => k === axis || d === a.shape[k]);
-      return g.concat(fits ? [a, b0] : [a, g.neg(a)], axis);
-    }
+    case 'reshape': return reshapeFrom(a, p0, [2, 3, 4, 5]);
+    case 'slice': return rank === 0 ? a : sliceFrom(a, p0, p1);
+    case 'transpose': return transposeFrom(a, p0, p1);
+    case 'concat': return concatFrom(a, b0, p0, g.neg);
     case 'matmul': {
       const m = rank >= 2 ? a : g.reshape(a, [1, g.sizeOf(a.shape)]);
       const perm = m.shape.map((_, k) => k);

@@ -1,7 +1,8 @@
 // The raw material of random programs: input shapes and a list of op choices with small integer
 // parameters, interpreted by a builder that makes every choice valid (so shrinking stays valid too).
 import fc from 'fast-check';
-import type { Shape } from '../src/dsl/index.js';
+import * as g from '../src/dsl/index.js';
+import type { Shape, Tensor } from '../src/dsl/index.js';
 
 export type Step = { readonly kind: number; readonly a: number; readonly b: number; readonly p: readonly number[] };
 
@@ -31,4 +32,39 @@ export const arbRecipe = (o: RecipeOptions): fc.Arbitrary<Recipe> => {
     outputs: fc.integer({ min: 1, max: o.maxOutputs }),
     seed: fc.nat(),
   });
+};
+
+// Movement ops from step parameters, shared by the generators so both explore them the same way.
+
+/** Reshape to [n/d, d] for the first divisor d of the size (when p0 is even), else flatten. */
+export const reshapeFrom = (a: Tensor, p0: number, divisors: readonly number[]): Tensor => {
+  const n = g.sizeOf(a.shape);
+  const d = divisors.find((k) => n % k === 0 && (p0 & 1) === 0);
+  return g.reshape(a, d ? [n / d, d] : [n]);
+};
+
+/** Trim up to one element from each end of each axis longer than 1. */
+export const sliceFrom = (a: Tensor, p0: number, p1: number): Tensor => {
+  const starts = a.shape.map((d, k) => (d > 1 ? (p0 >> k) % 2 : 0));
+  const ends = a.shape.map((d, k) => Math.max(starts[k] + 1, d - ((p1 >> k) % 2)));
+  return g.slice(a, starts, ends);
+};
+
+/** A permutation of the axes chosen by (p0, p1). */
+export const transposeFrom = (a: Tensor, p0: number, p1: number): Tensor => {
+  const perm = a.shape.map((_, k) => k);
+  for (let k = perm.length - 1; k > 0; k--) {
+    const j = (p0 + k * p1) % (k + 1);
+    [perm[k], perm[j]] = [perm[j], perm[k]];
+  }
+  return g.transpose(a, perm);
+};
+
+/** Concatenate with b along axis p0 where the shapes allow, else with `other(a)`. */
+export const concatFrom = (a: Tensor, b: Tensor, p0: number, other: (t: Tensor) => Tensor): Tensor => {
+  const rank = a.shape.length;
+  if (rank === 0) return g.concat([g.reshape(a, [1]), g.reshape(g.mean(b), [1])]);
+  const axis = p0 % rank;
+  const fits = b.shape.length === rank && b.shape.every((d, k) => k === axis || d === a.shape[k]);
+  return g.concat(fits ? [a, b] : [a, other(a)], axis);
 };
