@@ -40,6 +40,11 @@ export const progressReporter = (opts: ProgressOptions): ProgressReporter => {
   let step = 0;
   let epoch: number | undefined;
   let loss: number | undefined;
+  const advance = (info: ProgressInfo) => {
+    step += info.steps ?? 1;
+    epoch = info.epoch ?? epoch;
+    loss = info.loss ?? loss;
+  };
   let finished = false;
   const epochText = () => (epoch === undefined ? '' : `epoch ${epoch + 1}${opts.epochs ? `/${opts.epochs}` : ''}`);
   const lossText = () => (loss === undefined ? '' : `loss ${loss.toFixed(4)}`);
@@ -57,9 +62,7 @@ export const progressReporter = (opts: ProgressOptions): ProgressReporter => {
     return {
       tick(info = {}) {
         if (finished) return;
-        step += info.steps ?? 1;
-        epoch = info.epoch ?? epoch;
-        loss = info.loss ?? loss;
+        advance(info);
         bar.update(Math.min(step, total), payload());
       },
       done() {
@@ -80,9 +83,7 @@ export const progressReporter = (opts: ProgressOptions): ProgressReporter => {
   return {
     tick(info = {}) {
       if (finished) return;
-      step += info.steps ?? 1;
-      epoch = info.epoch ?? epoch;
-      loss = info.loss ?? loss;
+      advance(info);
       if (step - lastLine >= every) {
         lastLine = step;
         line();
