@@ -8,7 +8,7 @@ import type { Index } from './kernel-writer.js';
 import { KernelWriter, Scope } from './kernel-writer.js';
 import { lit } from './literal.js';
 import { pruneDeadConsts } from './prune.js';
-import { sharedExpensive } from './shared-work.js';
+import { inlineCost, sharedExpensive } from './shared-work.js';
 
 const BYTES = 4;
 
@@ -21,6 +21,30 @@ const materialized = (n: IRNode, outputs: ReadonlySet<number>, hoisted: Readonly
   hoisted.has(n.id);
 
 const MOVEMENT = new Set(['broadcast', 'reshape', 'slice', 'transpose']);
+
+/** How often a matmul recomputes each element of an inline operand: once per output column (A) or row (B). */
+const RECOMPUTE_LIMIT = 16;
+
+/**
+ * Elementwise producers fuse into a matmul unless that recomputes real work many times over (an
+ * activation's mask read once per output column, say): then the operand gets a buffer of its own.
+ */
+const matmulOperands = (ir: IR, isMaterialized: (id: number) => boolean): Set<number> => {
+  const out = new Set<number>();
+  const memo = new Map<number, number>();
+  for (const n of ir.nodes) {
+    if (n.op.kind !== 'matmul') continue;
+    const [m, k] = ir.nodes[n.inputs[0]].shape.slice(-2);
+    const cols = n.shape[n.shape.length - 1];
+    n.inputs.forEach((i, side) => {
+      // look through the batch broadcast the matmul op inserts
+      const operand = ir.nodes[i].op.kind === 'broadcast' ? ir.nodes[ir.nodes[i].inputs[0]] : ir.nodes[i];
+      const recomputed = side === 0 ? cols : m;
+      if (k > 1 && recomputed >= RECOMPUTE_LIMIT && inlineCost(ir, operand, isMaterialized, memo) >= 2) out.add(operand.id);
+    });
+  }
+  return out;
+};
 
 /**
  * Scalars computed from inputs (a bias correction 1 − b1^t, say) and read by a kernel over many
@@ -123,7 +147,9 @@ const matmulBody = (w: KernelWriter, root: Scope, n: IRNode): string => {
 export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
   const outputs = new Set(Object.values(ir.outputs));
   const scalars = hoistedScalars(ir);
-  const hoisted = new Set([...scalars, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, scalars))]);
+  const operands = matmulOperands(ir, (id) => materialized(ir.nodes[id], outputs, scalars));
+  const base = new Set([...scalars, ...operands]);
+  const hoisted = new Set([...base, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, base))]);
   const buffers: PlanBuffer[] = [];
   const bufferOfNode = new Map<number, number>();
   for (const n of ir.nodes) {

@@ -18,6 +18,13 @@ const opCost = (n: IRNode): number => {
   }
 };
 
+/** Operations per element of `n` with every non-materialised producer inlined. */
+export const inlineCost = (ir: IR, n: IRNode, isMaterialized: (id: number) => boolean, memo = new Map<number, number>()): number => {
+  if (isMaterialized(n.id)) return 0;
+  if (!memo.has(n.id)) memo.set(n.id, opCost(n) + n.inputs.reduce((s, i) => s + inlineCost(ir, ir.nodes[i], isMaterialized, memo), 0));
+  return memo.get(n.id)!;
+};
+
 /** Above this many operations per element, a value read by two or more kernels gets its own buffer. */
 export const SHARED_COST = 64;
 

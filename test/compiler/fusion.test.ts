@@ -116,3 +116,15 @@ describe('fusion', () => {
     rt.destroy();
   });
 });
+
+describe('matmul operands', () => {
+  it('an operand whose inline work a large matmul would recompute per column gets its own buffer', () => {
+    const small = compile(build({ a: [4, 5], b: [5, 3] }, ({ a, b }) => ({ m: g.matmul(g.tanh(a), b) })));
+    assert.equal(small.kernels.length, 1, 'recomputed 3 times: fused');
+    const large = compile(build({ a: [4, 64], b: [64, 32] }, ({ a, b }) => ({ m: g.matmul(g.tanh(a), b), n: g.matmul(g.add(a, 1), b) })));
+    const tanhKernel = large.kernels.find((k) => k.fused.includes('tanh'))!;
+    assert.ok(!tanhKernel.fused.includes('matmul'), 'tanh would run 32 times per element inside the matmul: materialised');
+    // a single cheap op stays fused even when recomputed
+    assert.ok(large.kernels.some((k) => k.fused.includes('matmul') && k.fused.includes('add')));
+  });
+});
