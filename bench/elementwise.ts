@@ -9,6 +9,7 @@ import type { Suite, SuiteContext } from './harness.js';
 import { relErr, measure, summarize } from './harness.js';
 import type { JsStep } from './js-worker.js';
 import { startJsLoop } from './js-worker.js';
+import { mulberry32 } from '../props/mulberry32.js';
 
 const M = 2 ** 20;
 /** Steps per graft-multistep call, and per timed sample for every implementation so all do equal work. */
@@ -62,15 +63,8 @@ const CASES: readonly Case[] = [sgd, chain];
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so runs are comparable. */
 const random = (n: number, seed: number): Float32Array => {
-  const out = new Float32Array(n);
-  let a = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  }
-  return out;
+  const u = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => u() * 2 - 1);
 };
 
 const orThrow = <L, R>(e: E.Either<L, R>): R => {

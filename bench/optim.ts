@@ -23,6 +23,7 @@ import { tfjsWasmAdamwOps } from './optim-peers/tfjs-wasm-adamw-ops.js';
 import type { BenchEnv, Hyper, ImplFactory, OptimImpl, OptimResult, OptimState, StepSpec } from './optim-peers/types.js';
 
 import { GRAFT_IMPLS } from './optim-graft.js';
+import { mulberry32 } from '../props/mulberry32.js';
 export type { BenchEnv, Hyper, ImplFactory, OptimImpl, OptimResult, OptimState, StepSpec } from './optim-peers/types.js';
 
 const M = 2 ** 20;
@@ -52,16 +53,8 @@ const TOL_MV = 1e-5;
 /** Fewer repetitions at larger sizes keep the default run within a few minutes on 2 cores. */
 const repsFor = (n: number, quick: boolean): number => (quick ? 3 : n >= 4 * M ? 5 : 9);
 
-/** mulberry32 stream of uniforms in [0, 1), so every run and every implementation starts from the same state. */
-const uniforms = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-};
+/** A seeded stream of uniforms in [0, 1), so every run and every implementation starts from the same state. */
+const uniforms = mulberry32;
 
 /**
  * p in [-1, 1); g with magnitudes log-uniform over [1e-8, 1] (never 0), so for some elements sqrt(v) is near eps and

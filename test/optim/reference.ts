@@ -1,19 +1,12 @@
 // Float64 optimizers written from their documentation, element by element, independent of graft's transforms.
 import { bernoulliThreshold, drawWords, wordsToUniform } from '../../src/dsl/philox.js';
 import { randomKey } from '../../src/dsl/index.js';
+import { mulberry32 } from '../../props/mulberry32.js';
 
 export type Tensors = Record<string, Float64Array>;
 
-/** mulberry32: deterministic test data. */
-export const rng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-};
+/** Deterministic test data. */
+export const rng = mulberry32;
 
 export const randomTensors = (shapes: Record<string, number[]>, seed: number, scale = 1): Record<string, Float32Array> => {
   const r = rng(seed);
