@@ -128,18 +128,37 @@ const combineSource = (fn: 'sum' | 'max', buffer: number, chunks: number): strin
     '}',
   ].join('\n');
 
-/** Source of a matmul's inner product over k, with fused producers inlined into both reads. */
-const matmulBody = (w: KernelWriter, root: Scope, n: IRNode): string => {
-  const [aShape, bShape] = n.inputs.map((i) => w.nodes[i].shape);
+/** Inner-product terms per loop iteration: fewer loop tests and index updates per multiply-add. */
+const UNROLL = 4;
+
+/**
+ * Source of a matmul's inner product over k, with fused producers inlined into both reads. On a grid
+ * the output column is thread.x and the row (batch axes, then i) thread.y; otherwise both come from
+ * the flat thread.x.
+ */
+const matmulBody = (w: KernelWriter, root: Scope, n: IRNode, grid: boolean): string => {
+  const [aShape] = n.inputs.map((i) => w.nodes[i].shape);
   const k = aShape[aShape.length - 1];
-  const axes = w.axes(root, { flat: 'x' }, n.shape);
+  const axes = grid ? [...w.axes(root, { flat: 'y' }, n.shape.slice(0, -1)), 'x'] : w.axes(root, { flat: 'x' }, n.shape);
   const batch = axes.slice(0, -2);
   const [i, j] = axes.slice(-2);
   root.lines.push('let acc = 0.0;');
-  const body = new Scope(root);
-  const a = w.value(body, n.inputs[0], { axes: [...batch, i, 'q'] });
-  const b = w.value(body, n.inputs[1], { axes: [...batch, 'q', j] });
-  root.lines.push(`for (let q = 0; q < ${k}; q++) {`, ...body.lines.map((l) => `  ${l}`), `  acc += ${a} * ${b};`, '}');
+  const loop = (from: number, to: number, step: number) => {
+    const body = new Scope(root);
+    const terms = Array.from({ length: step }, (_, u) => {
+      const q = u === 0 ? 'q' : w.bind(body, `q + ${lit(u)}`, 'q');
+      const recorded = w.fused.length;
+      const term = `${w.value(body, n.inputs[0], { axes: [...batch, i, q] })} * ${w.value(body, n.inputs[1], { axes: [...batch, q, j] })}`;
+      // the fused-op list names each op once, not once per unrolled copy or tail loop
+      if (u > 0 || from > 0) w.fused.length = recorded;
+      return term;
+    });
+    const inc = step === 1 ? 'q++' : `q += ${step}`;
+    root.lines.push(`for (let q = ${from}; q < ${to}; ${inc}) {`, ...body.lines.map((l) => `  ${l}`), `  acc += ${terms.join(' + ')};`, '}');
+  };
+  const whole = k - (k % UNROLL);
+  if (whole > 0) loop(0, whole, UNROLL);
+  if (whole < k) loop(whole, k, 1);
   w.fused.push('matmul');
   return 'acc';
 };
@@ -172,25 +191,48 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
   }
   const kernels: PlanKernel[] = [];
   const bytes = (ids: readonly number[]) => ids.reduce((sum, b) => sum + buffers[b].size * BYTES, 0);
-  const emit = (kind: string, w: KernelWriter, root: Scope, result: string, out: number) => {
+  /** A kernel's source: its parameters are the buffers its lines read, in first-use order. */
+  const kernelSource = (w: KernelWriter, root: Scope, result: string, thread: readonly string[]) => {
     const lines = pruneDeadConsts(root.lines, result);
     const params = [...w.params.entries()].filter(([, p]) => lines.some((l) => l.includes(`${p}[`)) || result.includes(`${p}[`));
-    const usesX = lines.some((l) => /\bx\b/.test(l)) || /\bx\b/.test(result);
-    const source = [
+    const uses = (v: string) => lines.some((l) => new RegExp(`\\b${v}\\b`).test(l)) || new RegExp(`\\b${v}\\b`).test(result);
+    const text = [
       `function(${params.map(([, p]) => p).join(', ')}) {`,
-      ...(usesX ? ['  const x = this.thread.x;'] : []),
+      ...thread.filter(uses).map((v) => `  const ${v} = this.thread.${v};`),
       ...lines.map((l) => `  ${l}`),
       `  return ${result};`,
       '}',
     ].join('\n');
-    const args = params.map(([b]) => b);
-    kernels.push({ name: `k${kernels.length}_${kind}`, source, args, output: out, fused: w.fused.length ? w.fused : ['copy'], bytesRead: bytes(args), bytesWritten: bytes([out]) });
+    return { text, args: params.map(([b]) => b) };
+  };
+  const emit = (kind: string, w: KernelWriter, root: Scope, result: string, out: number, grid?: PlanKernel['grid']) => {
+    const { text, args } = kernelSource(w, root, result, ['x']);
+    kernels.push({
+      name: `k${kernels.length}_${kind}`,
+      source: text,
+      args,
+      output: out,
+      fused: w.fused.length ? w.fused : ['copy'],
+      bytesRead: bytes(args),
+      bytesWritten: bytes([out]),
+      ...(grid ? { grid } : {}),
+    });
+  };
+  /** The grid form of a matmul kernel (its result always has rank >= 2). */
+  const matmulGrid = (n: IRNode, writer: () => KernelWriter, args: readonly number[]): PlanKernel['grid'] => {
+    const w = writer();
+    const root = new Scope();
+    const { text, args: gridArgs } = kernelSource(w, root, matmulBody(w, root, n, true), ['x', 'y']);
+    // both forms read the same buffers (same walk), so one argument list serves them
+    if (gridArgs.join() !== args.join()) throw new Error(`internal: matmul ${n.id} grid form reads [${gridArgs}] not [${args}]`);
+    return { cols: n.shape[n.shape.length - 1], rows: sizeOf(n.shape.slice(0, -1)), source: text };
   };
   for (const n of ir.nodes) {
     const out = bufferOfNode.get(n.id);
     if (out === undefined || buffers[out].kind === 'input' || buffers[out].kind === 'constant') continue;
     // a kernel reads other nodes' buffers, never its own output
-    const w = new KernelWriter(ir.nodes, (id) => (id === n.id ? undefined : bufferOfNode.get(id)));
+    const writer = () => new KernelWriter(ir.nodes, (id) => (id === n.id ? undefined : bufferOfNode.get(id)));
+    const w = writer();
     const root = new Scope();
     if (n.op.kind === 'reduce') {
       const src = ir.nodes[n.inputs[0]].shape;
@@ -206,7 +248,10 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
       kernels.push({ name: `k${kernels.length}_combine`, source, args: [partial], output: out, fused: [`combine:${n.op.fn}`], bytesRead: bytes([partial]), bytesWritten: bytes([out]) });
       continue;
     }
-    if (n.op.kind === 'matmul') emit('matmul', w, root, matmulBody(w, root, n), out);
+    if (n.op.kind === 'matmul') {
+      const result = matmulBody(w, root, n, false);
+      emit('matmul', w, root, result, out, matmulGrid(n, writer, kernelSource(w, root, result, ['x']).args));
+    }
     else emit('fused', w, root, w.value(root, n.id, { flat: 'x' }), out);
   }
   const inputs = Object.fromEntries(buffers.filter((b) => b.kind === 'input').map((b) => [b.name!, b.id]));

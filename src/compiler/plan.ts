@@ -30,6 +30,11 @@ export interface PlanKernel {
   /** Bytes read per call, counting each argument buffer once; loops may re-read from cache. */
   readonly bytesRead: number;
   readonly bytesWritten: number;
+  /**
+   * The same kernel over a 2-D thread grid (x: output column, y: output row), for backends whose
+   * SIMD lanes run along x: an operand read that does not depend on x is one load for four lanes.
+   */
+  readonly grid?: { readonly cols: number; readonly rows: number; readonly source: string };
 }
 
 export interface Plan {

@@ -16,6 +16,8 @@ export interface ExecutionInfo {
   readonly executor: string;
   readonly fallbackReason?: string;
   readonly kernels: number;
+  /** How many of them ran in their 2-D grid form. */
+  readonly gridKernels: number;
   readonly steps: number;
 }
 
@@ -114,10 +116,19 @@ const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<Feed
   return E.right({ once, each });
 };
 
+/**
+ * Backends that run a kernel's 2-D grid form: webasm keeps every output flat in one memory, so a
+ * later kernel reads a grid result with a flat index (tested). cpu hands back rows and webgpu is
+ * unverified here, so they run the flat form.
+ */
+export const gridKernels = (backend: BackendName): boolean => backend === 'webasm';
+
 export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }): Executable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
-  const kernels = plan.kernels.map((k) => newKernel(gpu, k.source, plan.buffers[k.output].size));
+  const grids = plan.kernels.filter((k) => k.grid && gridKernels(report.backend)).length;
+  const kernels = plan.kernels.map((k) =>
+    k.grid && gridKernels(report.backend) ? newKernel(gpu, k.grid.source, [k.grid.cols, k.grid.rows]) : newKernel(gpu, k.source, [plan.buffers[k.output].size]));
   const constants = new Map(plan.buffers.filter((b) => b.kind === 'constant').map((b) => [b.id, Float32Array.from(b.values!)]));
   const direct = plan.kernels.length <= 1 && loop.steps === 1;
   const perStepNames = loop.perStep ?? [];
@@ -138,7 +149,7 @@ export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loo
       warned = true;
       console.warn(`graft: plan asked for ${report.backend} but ran on ${backend} (${executor}): ${reason ?? 'no reason given'}`);
     }
-    return { backend, executor, kernels: kernels.length, steps: loop.steps, ...(reason ? { fallbackReason: reason } : {}) };
+    return { backend, executor, kernels: kernels.length, gridKernels: grids, steps: loop.steps, ...(reason ? { fallbackReason: reason } : {}) };
   };
 
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {

@@ -23,8 +23,8 @@ export interface GpuInstance {
 export const newGpu = (backend: BackendName): GpuInstance => new GPU({ mode: backend }) as unknown as GpuInstance;
 
 /** One kernel per plan kernel; async mode lets webasm split large outputs across its worker pool. */
-export const newKernel = (gpu: GpuInstance, source: string, size: number): GpuKernel =>
-  gpu.createKernel(source, { output: [size], asyncMode: true, precision: 'single', tactic: 'precision', dynamicArguments: false });
+export const newKernel = (gpu: GpuInstance, source: string, output: readonly number[]): GpuKernel =>
+  gpu.createKernel(source, { output, asyncMode: true, precision: 'single', tactic: 'precision', dynamicArguments: false });
 
 /** What mode a built kernel really runs in (gpu.js degrades to cpu for features a backend lacks). */
 export const kernelMode = (k: GpuKernel): string | undefined => k.kernel?.constructor.mode;
