@@ -7,7 +7,7 @@ import type { BackendName, BackendReport } from './backend.js';
 import type { GpuInstance, GpuKernel, GpuPipeline } from './gpu.js';
 import { kernelMode, newKernel } from './gpu.js';
 import type { Outputs } from './tensor-value.js';
-import { toFloat32 } from './tensor-value.js';
+import { concatFloat32, toFloat32 } from './tensor-value.js';
 
 /** What actually ran, read back from gpu.js after the first call. */
 export interface ExecutionInfo {
@@ -28,6 +28,8 @@ export interface LoopSpec {
   readonly carry: Readonly<Record<string, string>>;
   /** Inputs that take a different value each step: fed as an array of `steps` feeds. */
   readonly perStep?: readonly string[];
+  /** Outputs returned for every step, concatenated in step order (a loss per step, say). */
+  readonly collect?: readonly string[];
 }
 
 export type LoopFeeds = Readonly<Record<string, Feeds[string] | readonly Feeds[string][]>>;
@@ -48,17 +50,22 @@ const withArity = (n: number, impl: (handles: unknown[]) => unknown): ((...h: un
 
 type Call = (kernel: GpuKernel, args: unknown[]) => unknown;
 
+/** The name under which a collected output of step `s` travels until the run concatenates them. */
+const stepKey = (name: string, s: number) => `${name}@${s}`;
+
 /** Walk the plan's kernels `steps` times; `call` either records (pipeline) or executes (direct). */
 const orchestrate = (plan: Plan, kernels: GpuKernel[], loop: LoopSpec, initial: Map<number, unknown>, perStep: (s: number, name: string) => unknown, call: Call) => {
   const bufs = new Map(initial);
   let outs: Record<string, unknown> = {};
+  const collected: Record<string, unknown> = {};
   for (let s = 0; s < loop.steps; s++) {
     for (const name of loop.perStep ?? []) bufs.set(plan.inputs[name], perStep(s, name));
     plan.kernels.forEach((k, i) => bufs.set(k.output, call(kernels[i], k.args.map((b) => bufs.get(b)))));
     outs = Object.fromEntries(Object.entries(plan.outputs).map(([name, b]) => [name, bufs.get(b)]));
+    for (const name of loop.collect ?? []) collected[stepKey(name, s)] = outs[name];
     for (const [input, output] of Object.entries(loop.carry)) bufs.set(plan.inputs[input], outs[output]);
   }
-  return outs;
+  return { ...outs, ...collected };
 };
 
 export const checkLoop = (plan: Plan, loop: LoopSpec): string[] => {
@@ -80,6 +87,9 @@ export const checkLoop = (plan: Plan, loop: LoopSpec): string[] => {
     if (plan.inputs[name] === undefined) problems.push(`perStep: '${name}' is not a used input of the plan`);
     if (name in loop.carry) problems.push(`perStep: '${name}' is also carried`);
   }
+  for (const name of loop.collect ?? []) {
+    if (plan.outputs[name] === undefined) problems.push(`collect: '${name}' is not an output of the plan`);
+  }
   return problems;
 };
 
@@ -88,7 +98,9 @@ const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<Feed
   const problems: string[] = [];
   const perStep = new Set(loop.perStep ?? []);
   const onceFeeds: Record<string, Feeds[string]> = {};
+  // each[s] lists step s's per-step feeds in `loop.perStep` order, whatever order the feeds came in
   const each: Float32Array[][] = Array.from({ length: loop.steps }, () => []);
+  const slot = (name: string) => (loop.perStep ?? []).indexOf(name);
   for (const [name, f] of Object.entries(feeds)) {
     if (!perStep.has(name)) {
       onceFeeds[name] = f as Feeds[string];
@@ -102,7 +114,9 @@ const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<Feed
     const spec = plan.inputSpecs.filter((s) => s.name === name);
     list.forEach((one, s) => E.match<FeedError, Record<string, ArrayLike<number>>, void>(
       (e) => problems.push(...e.problems.map((p) => `step ${s}: ${p}`)),
-      (ok) => each[s].push(toFloat32(ok[name])),
+      (ok) => {
+        each[s][slot(name)] = toFloat32(ok[name]);
+      },
     )(checkFeeds(spec, { [name]: one })));
   }
   for (const name of perStep) {
@@ -169,6 +183,12 @@ export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loo
       }));
       const args = [...constants.values(), ...onceNames.map((n) => once[n]), ...each.flat()];
       outs = (await pipeline(...args)) as Record<string, unknown>;
+    }
+    // collected outputs: the steps' values, concatenated in step order, under the output's name
+    for (const name of loop.collect ?? []) {
+      const parts = Array.from({ length: loop.steps }, (_, s) => toFloat32(outs[stepKey(name, s)] as ArrayLike<number>));
+      for (let s = 0; s < loop.steps; s++) delete outs[stepKey(name, s)];
+      outs[name] = concatFloat32(parts);
     }
     info ??= record();
     // an output that is an input or constant never went through a kernel: hand back a copy

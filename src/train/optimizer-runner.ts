@@ -19,6 +19,8 @@ export interface OptimizerState {
   readonly step: number;
   /** The last step's metrics (`loss` and the objective's), when gradients come from an objective. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** Every metric for each step of the last call, in step order. */
+  readonly stepMetrics?: Readonly<Record<string, Float32Array>>;
 }
 
 export interface OptimizerRunner {
@@ -26,8 +28,11 @@ export interface OptimizerRunner {
   init(params: Values): Promise<E.Either<FeedError, OptimizerState>>;
   /** One step with these gradients (or, with an objective, these objective inputs). */
   step(s: OptimizerState, grads: Values): Promise<E.Either<FeedError, OptimizerState>>;
-  /** `k` steps with the same gradients in one call (one pipeline): the multi-step plan. */
-  steps(s: OptimizerState, grads: Values, k: number): Promise<E.Either<FeedError, OptimizerState>>;
+  /**
+   * `k` steps in one call (one pipeline): with the same gradients (or objective inputs) every step,
+   * or with an array of `k` of them, one per step (a batch per step).
+   */
+  steps(s: OptimizerState, grads: Values | readonly Values[], k: number): Promise<E.Either<FeedError, OptimizerState>>;
   destroy(): void;
 }
 
@@ -45,7 +50,7 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
     const init = programs.init && rt.load(compile(programs.init));
     const stepPlan = compile(programs.step);
     const single = rt.load(stepPlan);
-    const loops = new Map<number, Executable>();
+    const loops = new Map<string, Executable>();
     const fixedFeeds = {
       ...Object.fromEntries(Object.entries(programs.fixed).map(([k, f]) => [k, f.values])),
       ...Object.fromEntries(Object.entries(frozen).map(([k, v]) => [names.param(k), v])),
@@ -53,32 +58,47 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
     const carry = Object.fromEntries([...programs.params.map(names.param), ...programs.state.map(names.state)].filter((n) => n in stepPlan.inputs).map((n) => [n, n]));
     const keyNames = programs.keySeeds.map(names.key).filter((n) => n in stepPlan.inputs);
 
+    const gradName = (k: string) => (objective ? names.input(k) : names.grad(k));
     const feedsFor = (s: OptimizerState, grads: Values) => ({
       ...Object.fromEntries(Object.entries(s.params).map(([k, v]) => [names.param(k), v])),
-      ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [objective ? names.input(k) : names.grad(k), v])),
+      ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [gradName(k), v])),
       ...Object.fromEntries(Object.entries(s.state).map(([k, v]) => [names.state(k), v])),
       ...fixedFeeds,
     });
+    const metricNames = programs.metrics.map(names.metric);
     const unpack = (out: Record<string, Float32Array>, s: OptimizerState, k: number): OptimizerState => ({
       params: Object.fromEntries(programs.params.map((p) => [p, out[names.param(p)]])),
       state: Object.fromEntries(programs.state.map((p) => [p, out[names.state(p)]])),
       step: s.step + k,
-      ...(programs.metrics.length ? { metrics: Object.fromEntries(programs.metrics.map((m) => [m, out[names.metric(m)][0]])) } : {}),
+      ...(programs.metrics.length
+        ? {
+          metrics: Object.fromEntries(programs.metrics.map((m) => [m, out[names.metric(m)][k - 1]])),
+          stepMetrics: Object.fromEntries(programs.metrics.map((m) => [m, out[names.metric(m)]])),
+        }
+        : {}),
     });
-    const run = async (s: OptimizerState, grads: Values, k: number) => {
-      const bad = objective ? [] : gradProblems(programs.params, grads);
+    const run = async (s: OptimizerState, given: Values | readonly Values[], k: number) => {
+      const each = Array.isArray(given) ? (given as readonly Values[]) : undefined;
+      if (each && each.length !== k) return E.left(new FeedError([`${k} steps need ${k} sets of ${objective ? 'inputs' : 'gradients'}, got ${each.length}`]));
+      const first = each ? each[0] : (given as Values);
+      const bad = objective ? [] : (each ?? [first]).flatMap((g, i) => gradProblems(programs.params, g).map((p) => (each ? `step ${i}: ${p}` : p)));
       if (bad.length) return E.left(new FeedError(bad));
       const keyFeeds = Object.fromEntries(programs.keySeeds.filter((seed) => keyNames.includes(names.key(seed))).map((seed) => {
         const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (s.step + i + 1) % 2 ** 24));
         return [names.key(seed), k === 1 ? perStep[0] : perStep];
       }));
-      let exe = single;
-      if (k > 1) {
-        exe = loops.get(k) ?? rt.loop(stepPlan, { steps: k, carry, perStep: keyNames });
-        loops.set(k, exe);
-      }
-      const out = await exe.run({ ...feedsFor(s, grads), ...keyFeeds });
+      // per-step inputs the plan reads (an input the step never uses is not fed per step)
+      const varying = each && k > 1 ? Object.keys(first).filter((key) => gradName(key) in stepPlan.inputs) : [];
+      const perStepFeeds = Object.fromEntries(varying.map((key) => [gradName(key), each!.map((g) => g[key])]));
+      const exe = k === 1 ? single : loopFor(k, varying.map(gradName));
+      const out = await exe.run({ ...feedsFor(s, first), ...perStepFeeds, ...keyFeeds });
       return E.map((o: Record<string, Float32Array>) => unpack(o, s, k))(out);
+    };
+    const loopFor = (k: number, varying: readonly string[]) => {
+      const id = `${k}:${varying.join(',')}`;
+      const exe = loops.get(id) ?? rt.loop(stepPlan, { steps: k, carry, perStep: [...keyNames, ...varying], collect: metricNames });
+      loops.set(id, exe);
+      return exe;
     };
     return {
       programs,

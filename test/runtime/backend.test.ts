@@ -174,7 +174,7 @@ describe('ExecutionInfo reports what actually ran', () => {
     const ex = wasm.load(plan);
     const feeds = { x: Float32Array.from({ length: 8192 }, (_, i) => i / 1000) };
     expectMatchesInterpreter(right(await ex.run(feeds)), prog, feeds);
-    assert.deepEqual(ex.info(), { backend: 'webasm', executor: 'kernel', kernels: 1, steps: 1 });
+    assert.deepEqual(ex.info(), { backend: 'webasm', executor: 'kernel', kernels: 1, gridKernels: 0, steps: 1 });
     ex.destroy();
   });
 
@@ -204,7 +204,7 @@ describe('ExecutionInfo reports what actually ran', () => {
     const one = build({ x: [4] }, ({ x }) => ({ y: g.mul(x, x) }));
     const ex1 = cpu.load(compile(one));
     right(await ex1.run({ x: [1, 2, 3, 4] }));
-    assert.deepEqual(ex1.info(), { backend: 'cpu', executor: 'kernel', kernels: 1, steps: 1 });
+    assert.deepEqual(ex1.info(), { backend: 'cpu', executor: 'kernel', kernels: 1, gridKernels: 0, steps: 1 });
   });
 
   test('info is recorded once and stays the same across calls', async () => {
