@@ -35,7 +35,7 @@ cli
 cli
   .command('finetune')
   .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
-  .requiredOption('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, heldOut, batchSize, lr, reserveP, seeds, headEpochs, methods, backend, out')
+  .requiredOption('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
   .action(async (opts: { config: string; overfitBatch?: boolean }) => {
     process.exitCode = await runFinetune(opts.config, opts);

@@ -25,6 +25,7 @@ export const FinetuneConfigCodec = t.exact(
     validation: PositiveInt,
     heldOut: PositiveInt,
     batchSize: PositiveInt,
+    stepsPerCall: PositiveInt,
     lr: Rate,
     reserveP: ReserveP,
     seeds: t.array(Seed),

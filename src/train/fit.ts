@@ -39,6 +39,8 @@ export interface FitConfig {
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
+  /** Training steps per runtime call; default 1. More amortises the per-call copies; the numbers do not change. */
+  readonly stepsPerCall?: number;
   /** Sanity check: every epoch trains `stepsPerEpoch` steps on the same first batch. */
   readonly overfitBatch?: { readonly stepsPerEpoch: number };
   /** Label of a progress bar drawn on a terminal (nothing is drawn when stdout is not one). */
@@ -79,6 +81,8 @@ export interface EpochOptions {
   readonly seed: number;
   readonly width: number;
   readonly overfitBatch?: FitConfig['overfitBatch'];
+  /** Training steps per runtime call (one pipeline over that many batches); the numbers do not change. */
+  readonly stepsPerCall?: number;
   readonly onStep?: (epoch: number, loss: number) => void;
 }
 
@@ -86,16 +90,25 @@ export interface EpochOptions {
 export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, train: Examples, epoch: number, o: EpochOptions) => {
   const shuffled = batches(permutation(train.count, o.seed, o.overfitBatch ? 0 : epoch), o.batchSize, true);
   const bs = o.overfitBatch ? Array.from({ length: o.overfitBatch.stepsPerEpoch }, () => shuffled[0]) : shuffled;
+  const perCall = Math.max(1, Math.floor(o.stepsPerCall ?? 1));
   let s = s0;
   let loss = 0;
   let acc = 0;
-  for (const b of bs) {
-    const { x, y } = rows(train, b, o.width);
+  for (let first = 0; first < bs.length; first += perCall) {
+    const chunk = bs.slice(first, first + perCall);
     // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
-    s = orThrow(await runner.step(s, { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1) % 2 ** 24)) }));
-    loss += s.metrics!.loss;
-    acc += s.metrics!.accuracy;
-    o.onStep?.(epoch, s.metrics!.loss);
+    const inputs = chunk.map((b, i) => {
+      const { x, y } = rows(train, b, o.width);
+      return { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1 + i) % 2 ** 24)) };
+    });
+    s = orThrow(await (inputs.length === 1 ? runner.step(s, inputs[0]) : runner.steps(s, inputs, inputs.length)));
+    const losses = s.stepMetrics!.loss;
+    const accuracies = s.stepMetrics!.accuracy;
+    for (let i = 0; i < inputs.length; i++) {
+      loss += losses[i];
+      acc += accuracies[i];
+      o.onStep?.(epoch, losses[i]);
+    }
   }
   return { state: s, loss: loss / bs.length, accuracy: acc / bs.length };
 };
@@ -121,7 +134,7 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
-      const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
+      const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, stepsPerCall: config.stepsPerCall, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
       s = ep.state;
       const all = { ...params, ...s.params };
       const ev = await evaluate.run(all);

@@ -34,9 +34,11 @@ export interface JobConfig {
   readonly headEpochs: number;
   /** Which methods to compare; default all four. */
   readonly methods?: readonly Method[];
+  /** Training steps per runtime call: amortises per-call copies; the numbers do not change. */
+  readonly stepsPerCall: number;
 }
 
-export const DEFAULT_JOB: JobConfig = { hidden: 128, pretrainEpochs: 3, finetuneEpochs: 10, labelled: 500, validation: 500, heldOut: 2000, batchSize: 50, lr: 1e-3, reserveP: 0.3, seeds: [1, 2, 3], headEpochs: 3 };
+export const DEFAULT_JOB: JobConfig = { hidden: 128, pretrainEpochs: 3, finetuneEpochs: 10, labelled: 500, validation: 500, heldOut: 2000, batchSize: 50, lr: 1e-3, reserveP: 0.3, seeds: [1, 2, 3], headEpochs: 3, stepsPerCall: 5 };
 
 export type Method = 'full' | 'scheduled' | 'child-tuning-F' | 'child-tuning-D';
 export const METHODS: readonly Method[] = ['full', 'scheduled', 'child-tuning-F', 'child-tuning-D'];
@@ -76,7 +78,7 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
   const train = examples(take(digits, order.slice(evalCount)));
   const evalSet = examples(take(digits, order.slice(0, evalCount)));
   const t0 = performance.now();
-  const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
+  const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
   const last = res.records[res.records.length - 1];
   log(`pre-trained on digits 0-4 (${train.count} images): eval accuracy ${(last.evalAccuracy * 100).toFixed(1)}% in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   mkdirSync(cacheDir, { recursive: true });
@@ -111,13 +113,13 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: 
 
 const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples): Promise<RunResult> => {
   const t0 = performance.now();
-  const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, progress: `${method} seed ${seed}` };
+  const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, progress: `${method} seed ${seed}` };
   let keptFraction: number | undefined;
   let params = base;
   const records: EpochRecord[] = [];
   let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
-    const res = await scheduledFit(rt, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, machine: scheduledMachine(cfg, model), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }) }, base, train, validation);
+    const res = await scheduledFit(rt, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, machine: scheduledMachine(cfg, model), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }) }, base, train, validation);
     params = res.params;
     records.push(...res.records);
     extra = { transitions: res.transitions, ...(res.stopReason ? { stopReason: res.stopReason } : {}) };

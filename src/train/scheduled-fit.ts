@@ -20,6 +20,8 @@ export interface ScheduledFitConfig {
   readonly machine: PhaseMachineConfig;
   /** The optimizer of one parameter group: its lr (undefined: phase 0's configured lr) and whether it decays. */
   readonly groupTransform: (lr: number | undefined, decay: boolean) => Transform<any>;
+  /** Training steps per runtime call (see FitConfig). */
+  readonly stepsPerCall?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -98,7 +100,7 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       if (stopReason !== undefined) break;
       if (dirty || !runner) await rebuild();
       const t0 = performance.now();
-      const ep = await trainEpoch(runner!, opt!, train, epoch, { batchSize: cfg.batchSize, seed: cfg.seed, width });
+      const ep = await trainEpoch(runner!, opt!, train, epoch, { batchSize: cfg.batchSize, seed: cfg.seed, width, stepsPerCall: cfg.stepsPerCall });
       opt = ep.state;
       params = { ...params, ...opt.params };
       const ev = await evaluate.run(params);

@@ -24,3 +24,20 @@ test('fit learns a separable problem, deterministically, leaving frozen paramete
   assert.notDeepEqual(head.params['layers.1.weight'], p0['layers.1.weight']);
   rt.destroy();
 });
+
+test('several steps per call train the same numbers as one step per call', async () => {
+  const rt = await createRuntime({ backend: 'webasm' });
+  const model = nn.mlpClassifier([4, 8, 3]);
+  const p0 = nn.initParams(model, 5);
+  // 96 / 16 = 6 steps an epoch: 4 + 2 per epoch with stepsPerCall 4
+  const run = (stepsPerCall?: number) =>
+    fit(rt, { model, transform: o.childTuningAdamW(0.05, { mode: 'F', reserveP: 0.5, seed: 9 }), features: [4], epochs: 3, batchSize: 16, seed: 3, ...(stepsPerCall ? { stepsPerCall } : {}) }, p0, blobs(96, 1), blobs(60, 2));
+  const one = await run();
+  for (const k of [4, 6]) {
+    const many = await run(k);
+    assert.deepEqual(many.records.map((r) => [r.trainLoss, r.trainAccuracy, r.evalLoss]), one.records.map((r) => [r.trainLoss, r.trainAccuracy, r.evalLoss]), `stepsPerCall ${k}`);
+    for (const name of Object.keys(one.params)) assert.deepEqual(many.params[name], one.params[name], `stepsPerCall ${k}: ${name}`);
+    assert.equal(many.state.step, one.state.step);
+  }
+  rt.destroy();
+});
