@@ -1,6 +1,8 @@
 // graft's training step for the train suite: createOptimizerRunner over classifierObjective (the MLP's forward,
-// softmax cross-entropy, backward and o.adamw in one compiled plan), one runner.step call per training step, as
-// src/train/fit.ts trains. Parameters and optimizer state go in and come back as values every call.
+// softmax cross-entropy, backward and o.adamw in one compiled plan), as src/train/fit.ts trains. Parameters and
+// optimizer state go in and come back as values every call.
+//   graft-step   one runner.step call per training step (fit's stepsPerCall 1)
+//   graft-steps  8 steps (one per batch) in one runner.steps call: one pipeline (fit's stepsPerCall 8)
 import * as E from 'fp-ts/lib/Either.js';
 import { compile } from '../src/compiler/index.js';
 import { randomKey } from '../src/dsl/index.js';
@@ -23,7 +25,10 @@ const orThrow = <A>(e: E.Either<Error, A>): A => {
 /** Dropout is off in these models, so the objective's key is unused; it is fed per step as fit does. */
 const SEED = 1;
 
-export const graftStep: TrainFactory = async (spec, env) => {
+/** Steps per call of graft-steps. */
+const PER_CALL = 8;
+
+const graftTrain = (name: string, perCall: number): TrainFactory => async (spec, env) => {
   if (spec.sizes[0] !== IMAGE_SIZE) throw new Error(`graft-step: the model must take ${IMAGE_SIZE} inputs`);
   const rt: Runtime = await createRuntime({ backend: env.backend });
   const model = nn.mlpClassifier(spec.sizes);
@@ -61,8 +66,8 @@ export const graftStep: TrainFactory = async (spec, env) => {
   };
 
   const impl: TrainImpl = {
-    impl: 'graft-step',
-    note: 'createOptimizerRunner(o.adamw) over classifierObjective, one runner.step per step',
+    impl: name,
+    note: `createOptimizerRunner(o.adamw) over classifierObjective, ${perCall === 1 ? 'one runner.step per step' : `${perCall} steps per runner.steps call`}`,
     load: async (batches) => {
       data = batches.map((b) => ({ x: b.x.slice(), y: Float32Array.from(b.y) }));
       cursor = 0;
@@ -73,11 +78,16 @@ export const graftStep: TrainFactory = async (spec, env) => {
     },
     run: async (steps, losses = false) => {
       const out: number[] = [];
-      for (let k = 0; k < steps; k++) {
-        const b = data[cursor];
-        cursor = (cursor + 1) % data.length;
-        s = orThrow(await runner.step(s!, feedsOf(b, s!.step + 1)));
-        if (losses) out.push(s.metrics!.loss);
+      for (let done = 0; done < steps; ) {
+        const k = Math.min(perCall, steps - done);
+        const inputs = Array.from({ length: k }, (_, i) => {
+          const b = data[cursor];
+          cursor = (cursor + 1) % data.length;
+          return feedsOf(b, s!.step + 1 + i);
+        });
+        s = orThrow(await (k === 1 ? runner.step(s!, inputs[0]) : runner.steps(s!, inputs, k)));
+        if (losses) out.push(...s.stepMetrics!.loss);
+        done += k;
       }
       return out;
     },
@@ -89,3 +99,6 @@ export const graftStep: TrainFactory = async (spec, env) => {
   };
   return impl;
 };
+
+export const graftStep = graftTrain('graft-step', 1);
+export const graftSteps = graftTrain('graft-steps', PER_CALL);
