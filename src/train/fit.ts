@@ -13,6 +13,9 @@ import { createOptimizerRunner } from './optimizer-runner.js';
 import { classifierObjective, evaluationProgram } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
 import { progressReporter } from './report/progress.js';
+import type { FitCheckpointing, FitResume } from './fit-checkpoint.js';
+import { saveEpochCheckpoint } from './fit-checkpoint.js';
+import { checkpointShapes, formatCheckpointProblem } from './checkpoint/index.js';
 
 export interface Examples {
   /** Row-major features, `count` rows of `features` elements. */
@@ -47,6 +50,10 @@ export interface FitConfig {
   readonly progress?: string;
   /** Called after each epoch's evaluation; return false to stop early. */
   readonly onEpoch?: (record: EpochRecord, params: Values) => boolean | void;
+  /** Write a checkpoint after every epoch (atomically: the previous one stays until the new one is whole). */
+  readonly checkpoint?: FitCheckpointing;
+  /** Continue a run from its checkpoint (see loadResumePoint): the same numbers as if it had not stopped. */
+  readonly resume?: FitResume;
 }
 
 const orThrow = <A>(e: E.Either<Error, A>): A => {
@@ -127,12 +134,15 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
   const width = config.features.reduce((a, b) => a * b, 1);
   const runner = classifierRunner(rt, config.model, config.transform, trainable, params, config.batchSize, config.features);
   const evaluate = evaluator(rt, config.model, config.features, evalSet);
-  let s = orThrow(await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]]))));
+  let s = config.resume?.state ?? orThrow(await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]]))));
   const records: EpochRecord[] = [];
   const steps = config.overfitBatch?.stepsPerEpoch ?? Math.floor(train.count / config.batchSize);
-  const bar = config.progress && process.stdout.isTTY ? progressReporter({ total: config.epochs * steps, label: config.progress, epochs: config.epochs }) : undefined;
+  const firstEpoch = config.resume?.epoch ?? 0;
+  const bar = config.progress && process.stdout.isTTY ? progressReporter({ total: (config.epochs - firstEpoch) * steps, label: config.progress, epochs: config.epochs }) : undefined;
+  const shapes = paramShapes(config.model);
+  const optShapes = checkpointShapes(runner.programs).optState;
   try {
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
       const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, stepsPerCall: config.stepsPerCall, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
       s = ep.state;
@@ -140,6 +150,10 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
       const ev = await evaluate.run(all);
       const record = { epoch, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 };
       records.push(record);
+      if (config.checkpoint) {
+        const saved = saveEpochCheckpoint(config.checkpoint, { state: s, params, shapes, optShapes, epoch: epoch + 1, seed: config.seed });
+        if (E.isLeft(saved)) throw new Error(`checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`);
+      }
       if (config.onEpoch?.(record, all) === false) break;
     }
     return { params: { ...params, ...s.params }, records, state: s };

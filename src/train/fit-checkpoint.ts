@@ -1,0 +1,54 @@
+// The trainer's checkpoint after each epoch, and resuming from one: every parameter of the model (so the
+// file is a usable model on its own), the optimizer state, and where training and the generator stand.
+import * as E from 'fp-ts/lib/Either.js';
+import type { Shape } from '../dsl/index.js';
+import type { CheckpointProblem, SavedCheckpoint } from './checkpoint/index.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
+import type { OptimizerState, Values } from './optimizer-runner.js';
+
+/** Where `fit` writes its checkpoint: one file, replaced atomically after every epoch. */
+export interface FitCheckpointing {
+  readonly file: string;
+  /** The run's configuration (or a hash of it): a resume under another configuration is refused. */
+  readonly config: string;
+}
+
+/** A run picked up after `epoch` completed epochs, in the optimizer state it had then. */
+export interface FitResume {
+  readonly epoch: number;
+  readonly state: OptimizerState;
+}
+
+export interface EpochCheckpoint {
+  readonly state: OptimizerState;
+  /** All of the model's parameters: the trained ones (also in `state`) and the frozen ones. */
+  readonly params: Values;
+  readonly shapes: Readonly<Record<string, Shape>>;
+  readonly optShapes: Readonly<Record<string, Shape>>;
+  /** Completed epochs. */
+  readonly epoch: number;
+  readonly seed: number;
+}
+
+export const saveEpochCheckpoint = (to: FitCheckpointing, c: EpochCheckpoint): E.Either<CheckpointProblem[], SavedCheckpoint> =>
+  saveCheckpoint(to.file, {
+    params: { ...c.params, ...c.state.params },
+    optState: c.state.state,
+    meta: { step: c.state.step, epoch: c.epoch, phaseDepth: 0, phaseProgress: null, generator: { seed: c.seed, step: c.state.step }, config: to.config },
+    shapes: { params: c.shapes, optState: c.optShapes },
+  });
+
+/**
+ * Every parameter of the model and the point to resume from, or every problem with the file: its
+ * bytes, its tensors against the model's shapes, and a configuration other than `config`.
+ */
+export const loadResumePoint = (file: string, shapes: Readonly<Record<string, Shape>>, trainable: readonly string[], config: string): E.Either<CheckpointProblem[], { params: Values; resume: FitResume }> => {
+  const loaded = loadCheckpoint(file, { params: shapes });
+  if (E.isLeft(loaded)) return loaded;
+  const c = loaded.right;
+  if (c.meta.config !== config) {
+    return E.left([{ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` }]);
+  }
+  const trained = Object.fromEntries(trainable.map((n) => [n, c.params[n]]));
+  return E.right({ params: c.params, resume: { epoch: c.meta.epoch, state: { params: trained, state: c.optState, step: c.meta.step } } });
+};

@@ -1,0 +1,105 @@
+// The trainer's checkpoints: one after every epoch holding the whole model, and a run resumed from one
+// ends with the same numbers, and the same checkpoint bytes, as a run that never stopped.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as nn from '../../src/nn/index.js';
+import * as o from '../../src/optim/index.js';
+import type { Runtime } from '../../src/runtime/index.js';
+import { createRuntime } from '../../src/runtime/index.js';
+import type { FitConfig } from '../../src/train/fit.js';
+import { fit } from '../../src/train/fit.js';
+import { loadResumePoint } from '../../src/train/fit-checkpoint.js';
+import { loadCheckpoint } from '../../src/train/checkpoint/index.js';
+import { blobs } from './blobs.js';
+import { tempDir } from './checkpoint/fixtures.js';
+
+const model = nn.mlpClassifier([4, 8, 3]);
+const shapes = nn.paramShapes(model);
+const p0 = nn.initParams(model, 5);
+const train = blobs(96, 1);
+const evalSet = blobs(60, 2);
+const EPOCHS = 4;
+
+const config = (trainable: readonly string[], file: string): FitConfig => ({
+  model,
+  // a fresh mask keyed by (seed, step) every step: a resume that lost the step would differ
+  transform: o.childTuningAdamW(0.05, { mode: 'F', reserveP: 0.5, seed: 9, weightDecay: 0.01 }),
+  trainable,
+  features: [4],
+  epochs: EPOCHS,
+  batchSize: 16,
+  seed: 3,
+  stepsPerCall: 4,
+  checkpoint: { file, config: 'blobs-v1' },
+});
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) assert.fail(JSON.stringify(e.left));
+  return e.right;
+};
+
+describe('fit checkpoints', () => {
+  let rt: Runtime;
+  before(async () => {
+    rt = await createRuntime({ backend: 'webasm' });
+  });
+  after(() => rt.destroy());
+
+  const all = Object.keys(shapes);
+  const head = ['layers.1.weight', 'layers.1.bias'];
+  for (const [what, trainable] of [['every parameter trained', all], ['the head trained, the rest frozen', head]] as const) {
+    test(`${what}: ${EPOCHS} epochs straight = 2 epochs, stop, resume from the file, ${EPOCHS - 2} epochs`, async () => {
+      const dir = tempDir();
+      const straightFile = join(dir, 'straight.safetensors');
+      const seen: number[] = [];
+      const straight = await fit(rt, {
+        ...config(trainable, straightFile),
+        // the file after each epoch is that epoch's: its epoch count and the whole model as the trainer has it
+        onEpoch: (record, params) => {
+          const c = right(loadCheckpoint(straightFile, { params: shapes }));
+          assert.equal(c.meta.epoch, record.epoch + 1);
+          for (const n of all) assert.deepEqual(c.params[n], params[n], `epoch ${record.epoch}: ${n}`);
+          seen.push(c.meta.step);
+        },
+      }, p0, train, evalSet);
+      assert.deepEqual(seen, [6, 12, 18, 24]);
+
+      const stoppedFile = join(dir, 'stopped.safetensors');
+      await fit(rt, { ...config(trainable, stoppedFile), epochs: 2 }, p0, train, evalSet);
+      const point = right(loadResumePoint(stoppedFile, shapes, trainable, 'blobs-v1'));
+      assert.equal(point.resume.epoch, 2);
+      const resumed = await fit(rt, { ...config(trainable, stoppedFile), resume: point.resume }, point.params, train, evalSet);
+
+      assert.deepEqual(resumed.records.map((r) => r.epoch), [2, 3]);
+      assert.deepEqual(resumed.records.map(({ seconds, ...r }) => r), straight.records.slice(2).map(({ seconds, ...r }) => r));
+      for (const n of all) assert.deepEqual(resumed.params[n], straight.params[n], n);
+      assert.ok(Buffer.from(readFileSync(stoppedFile)).equals(readFileSync(straightFile)), 'the final checkpoints are the same bytes');
+      if (trainable === head) assert.deepEqual(resumed.params['layers.0.weight'], p0['layers.0.weight'], 'frozen parameters stay as they were');
+    });
+  }
+
+  test('a checkpoint from another configuration, or a damaged one, is refused with the file and the reason', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'run.safetensors');
+    await fit(rt, { ...config(all, file), epochs: 1 }, p0, train, evalSet);
+    const other = loadResumePoint(file, shapes, all, 'blobs-v2');
+    assert.ok(E.isLeft(other));
+    assert.equal(other.left[0].file, file);
+    assert.match(other.left[0].message, /configured as "blobs-v1", this run is "blobs-v2"/);
+
+    const bytes = readFileSync(file);
+    const cut = join(dir, 'cut.safetensors');
+    writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const truncated = loadResumePoint(cut, shapes, all, 'blobs-v1');
+    assert.ok(E.isLeft(truncated));
+    assert.ok(truncated.left.every((p) => p.file === cut));
+
+    const bigger = nn.paramShapes(nn.mlpClassifier([4, 9, 3]));
+    const mismatch = loadResumePoint(file, bigger, all, 'blobs-v1');
+    assert.ok(E.isLeft(mismatch));
+    assert.ok(mismatch.left.some((p) => p.path.includes('layers.0.weight')), JSON.stringify(mismatch.left));
+  });
+});
