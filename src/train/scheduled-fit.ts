@@ -11,6 +11,11 @@ import { initial, step as phaseStep } from '../optim/phases/index.js';
 import type { EpochRecord, Examples } from './fit.js';
 import { classifierRunner, evaluator, trainEpoch } from './fit.js';
 import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
+import type { ScheduledCheckpointing, ScheduledResume } from './scheduled-checkpoint.js';
+import { saveScheduledCheckpoints } from './scheduled-checkpoint.js';
+import { paramShapes } from '../nn/index.js';
+import { formatCheckpointProblem } from './checkpoint/index.js';
+import * as E from 'fp-ts/lib/Either.js';
 
 export interface ScheduledFitConfig {
   readonly model: Layer;
@@ -22,6 +27,12 @@ export interface ScheduledFitConfig {
   readonly groupTransform: (lr: number | undefined, decay: boolean) => Transform<any>;
   /** Training steps per runtime call (see FitConfig). */
   readonly stepsPerCall?: number;
+  /** Write last.safetensors after every epoch and best.safetensors when validation improves. */
+  readonly checkpoint?: ScheduledCheckpointing;
+  /** Continue a run from its checkpoint folder (see loadScheduledResume). */
+  readonly resume?: ScheduledResume;
+  /** Called after each epoch (and its checkpoint); return false to stop here, as an interrupted run would. */
+  readonly onEpoch?: (record: ScheduledRecord) => boolean | void;
   readonly log?: (line: string) => void;
 }
 
@@ -91,10 +102,25 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     }
   };
 
-  let machine = initial(cfg.machine);
-  perform(machine, 0);
+  let machine: PhaseStep;
+  const resume = cfg.resume;
+  if (resume) {
+    // where the run stopped: its parameters, groups and optimizer state, the machine's progress, the best so far
+    params = { ...params, ...resume.params };
+    groups = [...resume.progress.groups];
+    opt = resume.state;
+    best = resume.best;
+    transitions.push(...resume.progress.transitions);
+    stopReason = resume.progress.machine.stopped?.reason;
+    machine = { state: { config: cfg.machine, progress: resume.progress.machine }, actions: [] };
+    dirty = true;
+  } else {
+    machine = initial(cfg.machine);
+    perform(machine, 0);
+  }
+  const shapes = paramShapes(cfg.model);
   try {
-    for (let epoch = 0; stopReason === undefined; epoch++) {
+    for (let epoch = resume?.epoch ?? 0; stopReason === undefined; epoch++) {
       machine = phaseStep(machine.state, { kind: 'epoch-start', epoch });
       perform(machine, epoch);
       if (stopReason !== undefined) break;
@@ -107,8 +133,15 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       const depth = machine.state.progress.depth;
       records.push({ epoch, depth, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
       machine = phaseStep(machine.state, { kind: 'validation', epoch, metric: ev.loss });
-      if (machine.state.progress.best?.epoch === epoch) best = { params: { ...params }, state: opt };
+      const isBest = machine.state.progress.best?.epoch === epoch;
+      if (isBest) best = { params: { ...params }, state: opt };
       perform(machine, epoch);
+      if (cfg.checkpoint) {
+        const progress = { machine: machine.state.progress, groups, transitions };
+        const saved = saveScheduledCheckpoints(cfg.checkpoint, { params, state: opt, shapes, epoch: epoch + 1, seed: cfg.seed, progress }, isBest);
+        if (E.isLeft(saved)) throw new Error(`checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`);
+      }
+      if (cfg.onEpoch?.(records[records.length - 1]) === false) break;
     }
     return { params, records, transitions, ...(stopReason ? { stopReason } : {}) };
   } finally {
