@@ -22,9 +22,12 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
   const t0 = performance.now();
   const lines: string[] = [];
   try {
-    const results = await runMnistJob(rt, cfg, join(root, 'cache'), log, (r) => {
-      for (const rec of r.records) lines.push(JSON.stringify({ method: r.method, seed: r.seed, ...rec }));
-      writeAtomically(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const results = await runMnistJob(rt, cfg, join(root, 'cache'), log, {
+      onRun: (r) => {
+        for (const rec of r.records) lines.push(JSON.stringify({ method: r.method, seed: r.seed, ...rec }));
+        writeAtomically(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+      },
+      checkpointDir: join(dir, 'checkpoints'),
     });
     // the scheduled runs' thaw epochs, as the first seed saw them, mark the curves
     const transitions = (results.find((r) => r.transitions)?.transitions ?? []).map((t) => ({ epoch: t.epoch, label: `thaw phase ${t.depth}` }));
@@ -34,7 +37,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     else log(`no PNG (${fig.pngError}); the SVG is there`);
     const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed(s); backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (peak lr ${cfg.lr}, 10% linear warmup then linear decay, wd 0.01, gradients clipped to global norm 1); scheduled = the head alone, then everything from epoch ${cfg.headEpochs} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
     writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: 'graft mnist: fine-tuning methods compared', intro, transitions }));
-    log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''} and metrics.jsonl in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''}, metrics.jsonl and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {
     rt.destroy();

@@ -111,15 +111,20 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: 
   return o.chain(o.clipByGlobalNorm(1), inner);
 };
 
-const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples): Promise<RunResult> => {
+/** A run's checkpoints record its configuration: a resume under another one is refused. */
+const runKey = (cfg: JobConfig, method: Method, seed: number) => createHash('sha256').update(JSON.stringify({ cfg, method, seed })).digest('hex').slice(0, 16);
+
+const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples, checkpointDir?: string): Promise<RunResult> => {
   const t0 = performance.now();
+  if (checkpointDir) mkdirSync(method === 'scheduled' ? join(checkpointDir, `${method}-seed${seed}`) : checkpointDir, { recursive: true });
+  const key = runKey(cfg, method, seed);
   const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, progress: `${method} seed ${seed}` };
   let keptFraction: number | undefined;
   let params = base;
   const records: EpochRecord[] = [];
   let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
-    const res = await scheduledFit(rt, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, machine: scheduledMachine(cfg, model), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }) }, base, train, validation);
+    const res = await scheduledFit(rt, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, ...(checkpointDir ? { checkpoint: { dir: join(checkpointDir, `${method}-seed${seed}`), config: key } } : {}), machine: scheduledMachine(cfg, model), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }) }, base, train, validation);
     params = res.params;
     records.push(...res.records);
     extra = { transitions: res.transitions, ...(res.stopReason ? { stopReason: res.stopReason } : {}) };
@@ -134,7 +139,8 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
       keptFraction = m.keptFraction;
     }
     const totalSteps = cfg.finetuneEpochs * Math.floor(train.count / cfg.batchSize);
-    const res = await fit(rt, { ...common, transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs }, base, train, validation);
+    const checkpoint = checkpointDir ? { checkpoint: { file: join(checkpointDir, `${method}-seed${seed}.safetensors`), config: key } } : {};
+    const res = await fit(rt, { ...common, ...checkpoint, transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs }, base, train, validation);
     params = res.params;
     records.push(...res.records);
   }
@@ -164,15 +170,23 @@ export const finetuneSplits = (cfg: JobConfig) => {
   };
 };
 
+export interface JobOutputs {
+  /** Called with each finished run. */
+  readonly onRun?: (r: RunResult) => void;
+  /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
+  readonly checkpointDir?: string;
+}
+
 /** The whole comparison; `log` gets a line per finished run. */
-export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, onRun?: (r: RunResult) => void): Promise<RunResult[]> => {
+export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, outputs: JobOutputs = {}): Promise<RunResult[]> => {
+  const { onRun, checkpointDir } = outputs;
   const { model, base } = await pretrainedMlp(rt, cfg, cacheDir, log);
   const { test, validation, trainFor } = finetuneSplits(cfg);
   const results: RunResult[] = [];
   for (const seed of cfg.seeds) {
     const train = trainFor(seed);
     for (const method of cfg.methods ?? METHODS) {
-      const r = await finetune(rt, cfg, model, base, method, seed, train, validation, test);
+      const r = await finetune(rt, cfg, model, base, method, seed, train, validation, test, checkpointDir);
       results.push(r);
       onRun?.(r);
       const note = r.keptFraction !== undefined ? ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)` : r.transitions ? ` (thawed the rest at epoch ${r.transitions.map((t) => t.epoch).join(', ') || 'never'}${r.stopReason ? `; stopped: ${r.stopReason}` : ''})` : '';
