@@ -2,7 +2,8 @@
 import * as g from '../dsl/index.js';
 import type { Tensor } from '../dsl/index.js';
 
-export const relu = (x: Tensor): Tensor => g.maximum(x, 0);
+/** max(x, 0) whose gradient is 0 at x = 0, as PyTorch's (a max would split the tie and pass half). */
+export const relu = (x: Tensor): Tensor => g.where(g.gt(x, 0), x, 0);
 
 /**
  * GELU, tanh form: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) — PyTorch's approximate='tanh',

@@ -15,6 +15,12 @@ describe('activations', () => {
     await checkEverywhere(rts, prog, { x: grid }, { y: grid.map((v) => Math.max(v, 0)) }, { atol: 1e-6, rtol: 1e-6 });
   });
 
+  it('relu\'s gradient is 1 above 0 and 0 at and below it (PyTorch\'s choice at the kink)', () => {
+    const xs = [-2, -1e-30, 0, 1e-30, 3];
+    const prog = build({ x: [xs.length] }, ({ x }) => ({ d: g.grad(g.sum(nn.relu(x)), { x }).x }));
+    assert.deepEqual(Array.from(right(g.interpret(prog, { x: xs })).d), [0, 0, 0, 1, 1]);
+  });
+
   it('gelu is the tanh form', async () => {
     const prog = build({ x: [grid.length] }, ({ x }) => ({ y: nn.gelu(x) }));
     await checkEverywhere(rts, prog, { x: grid }, { y: grid.map(geluTanhRef) }, { atol: 1e-5, rtol: 1e-5 });
