@@ -5,7 +5,7 @@ import type { ScheduleOptions } from './schedule.js';
 import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import type { BackendChoice } from '../runtime/index.js';
 import { selectBackend } from '../runtime/index.js';
-import { runMnistCommand } from './mnist.js';
+import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runFinetune } from './finetune.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
@@ -28,17 +28,26 @@ cli
   .option('--out <dir>', 'where runs go (default runs/)')
   .option('--seeds <n>', 'seeds per method (default 3)', Number)
   .option('--epochs <n>', 'fine-tuning epochs (default 10)', Number)
-  .action(async (opts: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }) => {
+  .option('--resume <run-dir>', 'continue a stopped comparison in its folder, with the settings it started with')
+  .action(async (opts: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }) => {
     process.exitCode = await runMnistCommand(opts);
   });
 
 cli
   .command('finetune')
   .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
-  .requiredOption('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
+  .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
-  .action(async (opts: { config: string; overfitBatch?: boolean }) => {
-    process.exitCode = await runFinetune(opts.config, opts);
+  .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
+  .action(async (opts: { config?: string; overfitBatch?: boolean; resume?: string }) => {
+    if (opts.resume !== undefined && (opts.config !== undefined || opts.overfitBatch)) {
+      console.error('error: --resume takes the settings from the run folder; leave out --config and --overfit-batch');
+      process.exitCode = 1;
+    } else if (opts.resume !== undefined) process.exitCode = await resumeComparison(opts.resume);
+    else if (opts.config === undefined) {
+      console.error('error: give --config <file> (or --resume <run-dir>)');
+      process.exitCode = 1;
+    } else process.exitCode = await runFinetune(opts.config, opts);
   });
 
 cli

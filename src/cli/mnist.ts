@@ -1,33 +1,58 @@
 // `graft mnist` (what `npm start` runs): the fine-tuning comparison on real digits, outputs under runs/.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import type { JobConfig } from '../train/mnist-job.js';
 import { DEFAULT_JOB, runMnistJob } from '../train/mnist-job.js';
-import { writeAtomically } from './files.js';
+import { formatFileProblem, writeAtomically } from './files.js';
+import type { RunFolder } from './run-folder.js';
+import { RUN_FILES, readRunFolder } from './run-folder.js';
 import { writeFileAtomically } from '../train/checkpoint/index.js';
 import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
 
-export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number }, log: (s: string) => void = console.log): Promise<number> =>
-  runComparison({ ...DEFAULT_JOB, ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}), ...(o.epochs ? { finetuneEpochs: o.epochs } : {}) }, o, log);
+export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }, log: (s: string) => void = console.log): Promise<number> =>
+  o.resume
+    ? resumeComparison(o.resume, log)
+    : runComparison({ ...DEFAULT_JOB, ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}), ...(o.epochs ? { finetuneEpochs: o.epochs } : {}) }, o, log);
 
-/** The comparison for a resolved configuration, outputs under `out`/<time>/. */
-export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string }, log: (s: string) => void = console.log): Promise<number> => {
+/** Continue the comparison in `dir` where it stopped, with the configuration it was started with. */
+export const resumeComparison = async (dir: string, log: (s: string) => void = console.log): Promise<number> => {
+  const folder = readRunFolder(dir);
+  if (E.isLeft(folder)) {
+    folder.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));
+    return 1;
+  }
+  const { config, ...previous } = folder.right;
+  return runComparison(config, { backend: config.backend, out: config.out }, log, { dir, previous });
+};
+
+/** The comparison for a resolved configuration, outputs under `out`/<time>/ (or, resuming, in the folder it started). */
+export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
   const root = o.out ?? 'runs';
-  const dir = join(root, new Date().toISOString().replace(/[:.]/g, '-'));
+  const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   mkdirSync(dir, { recursive: true });
+  // what --resume needs: the configuration, each finished run, each epoch as it ends
+  if (!resume) writeAtomically(join(dir, RUN_FILES.config), JSON.stringify({ ...cfg, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { out: o.out } : {}) }, null, 2) + '\n');
   const rt = await createRuntime({ backend: o.backend });
-  log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}`);
+  log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
   const t0 = performance.now();
-  const lines: string[] = [];
+  const existing = (name: string) => (resume && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+  const metricLines = existing(RUN_FILES.metrics);
+  const runLines = existing(RUN_FILES.runs);
   try {
     const results = await runMnistJob(rt, cfg, join(root, 'cache'), log, {
-      onRun: (r) => {
-        for (const rec of r.records) lines.push(JSON.stringify({ method: r.method, seed: r.seed, ...rec }));
-        writeAtomically(join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+      onEpoch: (method, seed, rec) => {
+        metricLines.push(JSON.stringify({ method, seed, ...rec }));
+        writeAtomically(join(dir, RUN_FILES.metrics), metricLines.join('\n') + '\n');
       },
-      checkpointDir: join(dir, 'checkpoints'),
+      onRun: (r) => {
+        runLines.push(JSON.stringify(r));
+        writeAtomically(join(dir, RUN_FILES.runs), runLines.join('\n') + '\n');
+      },
+      checkpointDir: join(dir, RUN_FILES.checkpoints),
+      ...(resume ? { resume: resume.previous } : {}),
     });
     // the scheduled runs' thaw epochs, as the first seed saw them, mark the curves
     const transitions = (results.find((r) => r.transitions)?.transitions ?? []).map((t) => ({ epoch: t.epoch, label: `thaw phase ${t.depth}` }));

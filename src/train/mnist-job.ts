@@ -16,7 +16,10 @@ import type { Values } from './optimizer-runner.js';
 import { fisherScores } from './fisher-pass.js';
 import { IMAGE_SIZE, loadDigits, take } from './data/mnist.js';
 import { permutation } from './data/shuffle.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
+import type { CheckpointProblem } from './checkpoint/index.js';
+import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
+import { loadResumePoint } from './fit-checkpoint.js';
+import { LAST, loadScheduledResume } from './scheduled-checkpoint.js';
 
 export interface JobConfig {
   readonly hidden: number;
@@ -111,20 +114,52 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: 
   return o.chain(o.clipByGlobalNorm(1), inner);
 };
 
-/** A run's checkpoints record its configuration: a resume under another one is refused. */
-const runKey = (cfg: JobConfig, method: Method, seed: number) => createHash('sha256').update(JSON.stringify({ cfg, method, seed })).digest('hex').slice(0, 16);
+/** A run's checkpoints record what its numbers depend on: a resume under other settings is refused. */
+const runKey = (cfg: JobConfig, method: Method, seed: number) => {
+  const { seeds, methods, stepsPerCall, ...numbers } = cfg;
+  return createHash('sha256').update(JSON.stringify({ numbers, method, seed })).digest('hex').slice(0, 16);
+};
 
-const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, train: Examples, validation: Examples, test: Examples, checkpointDir?: string): Promise<RunResult> => {
+/** Where one run's checkpoints go, and what a resumed attempt knows of the one before. */
+interface RunIo {
+  readonly checkpointDir?: string;
+  /** Continue from the run's checkpoint when it has one. */
+  readonly resume?: boolean;
+  /** Its epochs recorded by the attempt before (they lead the result's records). */
+  readonly earlier?: readonly EpochRecord[];
+  readonly onEpoch?: (record: EpochRecord) => void;
+}
+
+const orThrowProblems = <A>(what: string, e: E.Either<readonly CheckpointProblem[], A>): A => {
+  if (E.isLeft(e)) throw new Error(`cannot resume ${what}:\n  ${e.left.map(formatCheckpointProblem).join('\n  ')}`);
+  return e.right;
+};
+
+const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, data: { train: Examples; validation: Examples; test: Examples }, io: RunIo = {}): Promise<RunResult> => {
+  const { train, validation, test } = data;
   const t0 = performance.now();
-  if (checkpointDir) mkdirSync(method === 'scheduled' ? join(checkpointDir, `${method}-seed${seed}`) : checkpointDir, { recursive: true });
   const key = runKey(cfg, method, seed);
+  const shapes = nn.paramShapes(model);
+  const name = `${method}-seed${seed}`;
   const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, progress: `${method} seed ${seed}` };
   let keptFraction: number | undefined;
   let params = base;
   const records: EpochRecord[] = [];
+  // a resumed run keeps the epochs its checkpoint covers; without a checkpoint it starts over
+  const keepEarlier = (epochs: number) => records.push(...(io.earlier ?? []).filter((r) => r.epoch < epochs));
   let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
-    const res = await scheduledFit(rt, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, ...(checkpointDir ? { checkpoint: { dir: join(checkpointDir, `${method}-seed${seed}`), config: key } } : {}), machine: scheduledMachine(cfg, model), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }) }, base, train, validation);
+    const dir = io.checkpointDir && join(io.checkpointDir, name);
+    if (dir) mkdirSync(dir, { recursive: true });
+    const point = dir && io.resume && existsSync(join(dir, LAST)) ? orThrowProblems(name, loadScheduledResume(dir, shapes, key)) : undefined;
+    keepEarlier(point?.epoch ?? 0);
+    const resume = point ? { resume: point } : {};
+    const res = await scheduledFit(rt, {
+      ...common, ...resume, ...(dir ? { checkpoint: { dir, config: key } } : {}),
+      machine: scheduledMachine(cfg, model),
+      groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }),
+      onEpoch: (r) => void io.onEpoch?.(r),
+    }, base, train, validation);
     params = res.params;
     records.push(...res.records);
     extra = { transitions: res.transitions, ...(res.stopReason ? { stopReason: res.stopReason } : {}) };
@@ -132,15 +167,28 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
     let masks: Record<string, Uint8Array> | undefined;
     if (method === 'child-tuning-D') {
       // every weight matrix is scored: the MLP's names have no 'layer' in them, unlike BERT's
-      const selected = Object.keys(nn.paramShapes(model)).filter((n) => n.endsWith('.weight'));
+      const selected = Object.keys(shapes).filter((n) => n.endsWith('.weight'));
       const scores = await fisherScores(rt, model, base, train, { selected, batchSize: cfg.batchSize, seed, maxGradNorm: 1, features: [IMAGE_SIZE] });
       const m = fisherMask(scores, cfg.reserveP);
       masks = m.masks;
       keptFraction = m.keptFraction;
     }
     const totalSteps = cfg.finetuneEpochs * Math.floor(train.count / cfg.batchSize);
-    const checkpoint = checkpointDir ? { checkpoint: { file: join(checkpointDir, `${method}-seed${seed}.safetensors`), config: key } } : {};
-    const res = await fit(rt, { ...common, ...checkpoint, transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs }, base, train, validation);
+    const file = io.checkpointDir && join(io.checkpointDir, `${name}.safetensors`);
+    if (io.checkpointDir) mkdirSync(io.checkpointDir, { recursive: true });
+    let start = base;
+    let resume = {};
+    if (file && io.resume && existsSync(file)) {
+      const point = orThrowProblems(name, loadResumePoint(file, shapes, Object.keys(shapes), key));
+      start = point.params;
+      resume = { resume: point.resume };
+      keepEarlier(point.resume.epoch);
+    }
+    const res = await fit(rt, {
+      ...common, ...resume, ...(file ? { checkpoint: { file, config: key } } : {}),
+      transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs,
+      onEpoch: (r) => void io.onEpoch?.(r),
+    }, start, train, validation);
     params = res.params;
     records.push(...res.records);
   }
@@ -173,22 +221,41 @@ export const finetuneSplits = (cfg: JobConfig) => {
 export interface JobOutputs {
   /** Called with each finished run. */
   readonly onRun?: (r: RunResult) => void;
+  /** Called after each epoch of each run. */
+  readonly onEpoch?: (method: Method, seed: number, record: EpochRecord) => void;
   /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
   readonly checkpointDir?: string;
+  /**
+   * A resumed job: runs finished before are not run again (they are returned as they were), and a run
+   * with a checkpoint continues from it, after the epochs it had recorded (`earlier`).
+   */
+  readonly resume?: { readonly finished: readonly RunResult[]; readonly earlier: (method: Method, seed: number) => readonly EpochRecord[] };
 }
 
 /** The whole comparison; `log` gets a line per finished run. */
 export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, outputs: JobOutputs = {}): Promise<RunResult[]> => {
-  const { onRun, checkpointDir } = outputs;
   const { model, base } = await pretrainedMlp(rt, cfg, cacheDir, log);
   const { test, validation, trainFor } = finetuneSplits(cfg);
   const results: RunResult[] = [];
   for (const seed of cfg.seeds) {
     const train = trainFor(seed);
     for (const method of cfg.methods ?? METHODS) {
-      const r = await finetune(rt, cfg, model, base, method, seed, train, validation, test, checkpointDir);
+      const before = outputs.resume?.finished.find((r) => r.method === method && r.seed === seed);
+      if (before) {
+        results.push(before);
+        log(`${method.padEnd(15)} seed ${seed}: finished before (test accuracy ${(before.testAccuracy * 100).toFixed(1)}%)`);
+        continue;
+      }
+      const earlier = outputs.resume?.earlier(method, seed) ?? [];
+      if (earlier.length) log(`${method.padEnd(15)} seed ${seed}: resuming after epoch ${earlier[earlier.length - 1].epoch}`);
+      const r = await finetune(rt, cfg, model, base, method, seed, { train, validation, test }, {
+        checkpointDir: outputs.checkpointDir,
+        resume: outputs.resume !== undefined,
+        earlier,
+        onEpoch: (rec) => outputs.onEpoch?.(method, seed, rec),
+      });
       results.push(r);
-      onRun?.(r);
+      outputs.onRun?.(r);
       const note = r.keptFraction !== undefined ? ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)` : r.transitions ? ` (thawed the rest at epoch ${r.transitions.map((t) => t.epoch).join(', ') || 'never'}${r.stopReason ? `; stopped: ${r.stopReason}` : ''})` : '';
       log(`${method.padEnd(15)} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s${note}`);
     }

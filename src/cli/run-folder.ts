@@ -1,0 +1,72 @@
+// A comparison's run folder read back for `--resume`: its configuration, the runs it finished and the epochs it
+// recorded, each line decoded with io-ts; every problem with its file and line, before anything runs.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { describeDecodeErrors } from '../optim/model-spec.js';
+import type { ResolvedFinetune } from '../train/finetune-config.js';
+import { decodeFinetuneConfig } from '../train/finetune-config.js';
+import type { EpochRecord } from '../train/fit.js';
+import type { Method, RunResult } from '../train/mnist-job.js';
+import { METHODS } from '../train/mnist-job.js';
+import type { FileProblem } from './files.js';
+import { readText } from './files.js';
+
+export const RUN_FILES = { config: 'config.json', runs: 'runs.jsonl', metrics: 'metrics.jsonl', checkpoints: 'checkpoints' } as const;
+
+const MethodC = t.keyof(Object.fromEntries(METHODS.map((m) => [m, null])) as Record<Method, null>);
+const Record = t.intersection([
+  t.type({ epoch: t.number, trainLoss: t.number, trainAccuracy: t.number, evalLoss: t.number, evalAccuracy: t.number, seconds: t.number }),
+  t.partial({ depth: t.number }),
+]);
+const MetricLine = t.intersection([t.type({ method: MethodC, seed: t.number }), Record]);
+const RunLine = t.intersection([
+  t.type({ method: MethodC, seed: t.number, testAccuracy: t.number, seconds: t.number, records: t.array(Record) }),
+  t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string }),
+]);
+
+/** Each non-empty line of a JSON-lines file decoded, or every bad line with its number. */
+const jsonLines = <A>(file: string, codec: t.Decoder<unknown, A>): E.Either<FileProblem[], A[]> => {
+  if (!existsSync(file)) return E.right([]);
+  return E.chain((text: string) => {
+    const problems: FileProblem[] = [];
+    const out: A[] = [];
+    text.split('\n').forEach((line, i) => {
+      if (line.trim() === '') return;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch (e) {
+        problems.push({ file, path: `line ${i + 1}`, message: `not JSON: ${(e as Error).message}` });
+        return;
+      }
+      const d = codec.decode(raw);
+      if (E.isLeft(d)) problems.push(...describeDecodeErrors(d.left).map((p) => ({ file, path: `line ${i + 1}: ${p.path}`, message: p.message })));
+      else out.push(d.right);
+    });
+    return problems.length ? E.left(problems) : E.right(out);
+  })(readText(file));
+};
+
+export interface RunFolder {
+  readonly config: ResolvedFinetune;
+  readonly finished: readonly RunResult[];
+  /** Epochs recorded for each run, finished or not. */
+  readonly earlier: (method: Method, seed: number) => readonly EpochRecord[];
+}
+
+export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> => {
+  const configFile = join(dir, RUN_FILES.config);
+  const config = E.chain((text: string) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map((p) => ({ file: configFile, ...p })))(decodeFinetuneConfig(text)))(readText(configFile));
+  const runs = jsonLines(join(dir, RUN_FILES.runs), RunLine);
+  const metrics = jsonLines(join(dir, RUN_FILES.metrics), MetricLine);
+  const problems = [config, runs, metrics].flatMap((e) => (E.isLeft(e) ? e.left : []));
+  if (problems.length || E.isLeft(config) || E.isLeft(runs) || E.isLeft(metrics)) return E.left(problems);
+  const lines = metrics.right;
+  return E.right({
+    config: config.right,
+    finished: runs.right as RunResult[],
+    earlier: (method, seed) => lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => rec),
+  });
+};
