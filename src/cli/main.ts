@@ -30,6 +30,12 @@ cli
   .option('--epochs <n>', 'fine-tuning epochs (default 10)', Number)
   .option('--resume <run-dir>', 'continue a stopped comparison in its folder, with the settings it started with')
   .action(async (opts: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }) => {
+    const ignored = (['backend', 'out', 'seeds', 'epochs'] as const).filter((k) => opts.resume !== undefined && opts[k] !== undefined);
+    if (ignored.length) {
+      console.error(`error: --resume takes the settings from the run folder; leave out ${ignored.map((k) => `--${k}`).join(', ')}`);
+      process.exitCode = 1;
+      return;
+    }
     process.exitCode = await runMnistCommand(opts);
   });
 
