@@ -1,10 +1,13 @@
 // The trainer's checkpoint after each epoch, and resuming from one: every parameter of the model (so the
 // file is a usable model on its own), the optimizer state, and where training and the generator stand.
+import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../dsl/index.js';
 import type { CheckpointProblem, SavedCheckpoint } from './checkpoint/index.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
 import type { OptimizerState, Values } from './optimizer-runner.js';
+import type { EarlyStoppingState } from '../optim/phases/index.js';
+import { decodeProblems } from './checkpoint/decode-errors.js';
 
 /** Where `fit` writes its checkpoint: one file, replaced atomically after every epoch. */
 export interface FitCheckpointing {
@@ -13,11 +16,23 @@ export interface FitCheckpointing {
   readonly config: string;
 }
 
+/** Where training stands besides the optimizer: early stopping's counter, and the reason it stopped. */
+export interface FitProgress {
+  readonly earlyStopping: EarlyStoppingState;
+  readonly stopped?: string;
+}
+
 /** A run picked up after `epoch` completed epochs, in the optimizer state it had then. */
 export interface FitResume {
   readonly epoch: number;
   readonly state: OptimizerState;
+  readonly progress: FitProgress;
 }
+
+const ProgressCodec = t.intersection([
+  t.type({ earlyStopping: t.intersection([t.type({ wait: t.number }), t.partial({ best: t.number })]) }),
+  t.partial({ stopped: t.string }),
+]);
 
 export interface EpochCheckpoint {
   readonly state: OptimizerState;
@@ -28,13 +43,14 @@ export interface EpochCheckpoint {
   /** Completed epochs. */
   readonly epoch: number;
   readonly seed: number;
+  readonly progress: FitProgress;
 }
 
 export const saveEpochCheckpoint = (to: FitCheckpointing, c: EpochCheckpoint): E.Either<CheckpointProblem[], SavedCheckpoint> =>
   saveCheckpoint(to.file, {
     params: { ...c.params, ...c.state.params },
     optState: c.state.state,
-    meta: { step: c.state.step, epoch: c.epoch, phaseDepth: 0, phaseProgress: null, generator: { seed: c.seed, step: c.state.step }, config: to.config },
+    meta: { step: c.state.step, epoch: c.epoch, phaseDepth: 0, phaseProgress: JSON.parse(JSON.stringify(c.progress)) as unknown, generator: { seed: c.seed, step: c.state.step }, config: to.config },
     shapes: { params: c.shapes, optState: c.optShapes },
   });
 
@@ -49,6 +65,8 @@ export const loadResumePoint = (file: string, shapes: Readonly<Record<string, Sh
   if (c.meta.config !== config) {
     return E.left([{ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` }]);
   }
+  const progress = ProgressCodec.decode(c.meta.phaseProgress);
+  if (E.isLeft(progress)) return E.left(decodeProblems(['__metadata__', 'graft.phaseProgress'], progress.left).map((p) => ({ file, ...p })));
   const trained = Object.fromEntries(trainable.map((n) => [n, c.params[n]]));
-  return E.right({ params: c.params, resume: { epoch: c.meta.epoch, state: { params: trained, state: c.optState, step: c.meta.step } } });
+  return E.right({ params: c.params, resume: { epoch: c.meta.epoch, state: { params: trained, state: c.optState, step: c.meta.step }, progress: progress.right } });
 };

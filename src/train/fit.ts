@@ -13,7 +13,8 @@ import { createOptimizerRunner } from './optimizer-runner.js';
 import { classifierObjective, evaluationProgram } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
 import { progressReporter } from './report/progress.js';
-import type { FitCheckpointing, FitResume } from './fit-checkpoint.js';
+import type { FitCheckpointing, FitProgress, FitResume } from './fit-checkpoint.js';
+import { earlyStoppingStart, earlyStoppingStep } from '../optim/phases/index.js';
 import { saveEpochCheckpoint } from './fit-checkpoint.js';
 import { checkpointShapes, formatCheckpointProblem } from './checkpoint/index.js';
 
@@ -54,6 +55,24 @@ export interface FitConfig {
   readonly checkpoint?: FitCheckpointing;
   /** Continue a run from its checkpoint (see loadResumePoint): the same numbers as if it had not stopped. */
   readonly resume?: FitResume;
+  /** Stop after `patience` epochs whose validation loss (or accuracy) did not improve by more than `minDelta`. */
+  readonly earlyStopping?: FitEarlyStopping;
+}
+
+export interface FitEarlyStopping {
+  /** Default 'loss' (lower is better); 'accuracy' (higher is better). */
+  readonly monitor?: 'loss' | 'accuracy';
+  readonly patience: number;
+  /** Default 0. */
+  readonly minDelta?: number;
+}
+
+export interface FitResult {
+  readonly params: Values;
+  readonly records: EpochRecord[];
+  readonly state: OptimizerState;
+  /** Why training ended before `epochs`, when it did. */
+  readonly stopReason?: string;
 }
 
 const orThrow = <A>(e: E.Either<Error, A>): A => {
@@ -129,7 +148,7 @@ export const classifierRunner = (rt: Runtime, model: Layer, transform: Transform
 };
 
 /** Train `config.model` from `params`; returns the final parameters and one record per epoch. */
-export const fit = async (rt: Runtime, config: FitConfig, params: Values, train: Examples, evalSet: Examples): Promise<{ params: Values; records: EpochRecord[]; state: OptimizerState }> => {
+export const fit = async (rt: Runtime, config: FitConfig, params: Values, train: Examples, evalSet: Examples): Promise<FitResult> => {
   const trainable = config.trainable ?? Object.keys(paramShapes(config.model));
   const width = config.features.reduce((a, b) => a * b, 1);
   const runner = classifierRunner(rt, config.model, config.transform, trainable, params, config.batchSize, config.features);
@@ -141,8 +160,12 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
   const bar = config.progress && process.stdout.isTTY ? progressReporter({ total: (config.epochs - firstEpoch) * steps, label: config.progress, epochs: config.epochs }) : undefined;
   const shapes = paramShapes(config.model);
   const optShapes = checkpointShapes(runner.programs).optState;
+  const es = config.earlyStopping;
+  const monitor = es?.monitor ?? 'loss';
+  const esConfig = es && { mode: monitor === 'loss' ? ('min' as const) : ('max' as const), patience: es.patience, minDelta: es.minDelta ?? 0 };
+  let progress: FitProgress = config.resume?.progress ?? { earlyStopping: earlyStoppingStart };
   try {
-    for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch < config.epochs && progress.stopped === undefined; epoch++) {
       const t0 = performance.now();
       const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, stepsPerCall: config.stepsPerCall, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
       s = ep.state;
@@ -150,13 +173,18 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
       const ev = await evaluate.run(all);
       const record = { epoch, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 };
       records.push(record);
+      if (esConfig) {
+        const next = earlyStoppingStep(esConfig, progress.earlyStopping, monitor === 'loss' ? ev.loss : ev.accuracy);
+        const stopped = next.stop ? `early stopping: validation ${monitor} did not improve for ${next.state.wait} epoch(s)` : undefined;
+        progress = { earlyStopping: next.state, ...(stopped ? { stopped } : {}) };
+      }
       if (config.checkpoint) {
-        const saved = saveEpochCheckpoint(config.checkpoint, { state: s, params, shapes, optShapes, epoch: epoch + 1, seed: config.seed });
+        const saved = saveEpochCheckpoint(config.checkpoint, { state: s, params, shapes, optShapes, epoch: epoch + 1, seed: config.seed, progress });
         if (E.isLeft(saved)) throw new Error(`checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`);
       }
       if (config.onEpoch?.(record, all) === false) break;
     }
-    return { params: { ...params, ...s.params }, records, state: s };
+    return { params: { ...params, ...s.params }, records, state: s, ...(progress.stopped ? { stopReason: progress.stopped } : {}) };
   } finally {
     bar?.done();
     runner.destroy();

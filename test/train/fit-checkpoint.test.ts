@@ -81,6 +81,27 @@ describe('fit checkpoints', () => {
     });
   }
 
+  test('early stopping\'s counter travels in the checkpoint: a resumed run stops where the straight one did', async () => {
+    const dir = tempDir();
+    const clean = blobs(60, 2);
+    const noisy = { ...clean, labels: clean.labels.map((l, i) => (i % 2 ? (l + 1) % 3 : l)) };
+    const cfg = (file: string): FitConfig => ({ ...config(all, file), epochs: 12, earlyStopping: { patience: 2 } });
+    const straight = await fit(rt, cfg(join(dir, 'a.safetensors')), p0, train, noisy);
+    assert.ok(straight.records.length < 12 && straight.stopReason, 'the straight run stops early');
+    const stopAt = straight.records.length;
+    // interrupted one epoch before it stops: the counter is already running
+    await fit(rt, { ...cfg(join(dir, 'b.safetensors')), epochs: stopAt - 1 }, p0, train, noisy);
+    const point = right(loadResumePoint(join(dir, 'b.safetensors'), shapes, all, 'blobs-v1'));
+    assert.ok(point.resume.progress.earlyStopping.wait >= 1, JSON.stringify(point.resume.progress));
+    const resumed = await fit(rt, { ...cfg(join(dir, 'b.safetensors')), resume: point.resume }, point.params, train, noisy);
+    assert.equal(resumed.stopReason, straight.stopReason);
+    assert.deepEqual(resumed.records.map((r) => r.epoch), [stopAt - 1]);
+    // resuming a run that already stopped trains nothing
+    const again = await fit(rt, { ...cfg(join(dir, 'b.safetensors')), resume: right(loadResumePoint(join(dir, 'b.safetensors'), shapes, all, 'blobs-v1')).resume }, point.params, train, noisy);
+    assert.deepEqual(again.records, []);
+    assert.equal(again.stopReason, straight.stopReason);
+  });
+
   test('a checkpoint from another configuration, or a damaged one, is refused with the file and the reason', async () => {
     const dir = tempDir();
     const file = join(dir, 'run.safetensors');

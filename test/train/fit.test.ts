@@ -41,3 +41,41 @@ test('several steps per call train the same numbers as one step per call', async
   }
   rt.destroy();
 });
+
+test('early stopping ends training after `patience` epochs without improvement, as a brute-force scan of the records says', async () => {
+  const rt = await createRuntime({ backend: 'webasm' });
+  const model = nn.mlpClassifier([4, 8, 3]);
+  const p0 = nn.initParams(model, 5);
+  // half the validation labels wrong: validation loss turns upward once training fits the training set
+  const clean = blobs(60, 2);
+  const noisy = { ...clean, labels: clean.labels.map((l, i) => (i % 2 ? (l + 1) % 3 : l)) };
+  const base = { model, transform: o.adamw(0.05), features: [4], epochs: 12, batchSize: 16, seed: 3 };
+  const full = await fit(rt, base, p0, blobs(96, 1), noisy);
+  assert.equal(full.records.length, 12);
+  assert.equal(full.stopReason, undefined);
+  const stops: number[] = [];
+  for (const [monitor, patience, minDelta] of [['loss', 2, 0], ['loss', 3, 0.01], ['accuracy', 2, 0]] as const) {
+    // the oracle: walk the full run's validation metrics
+    const metric = (r: (typeof full.records)[number]) => (monitor === 'loss' ? r.evalLoss : r.evalAccuracy);
+    let best = Number.NaN;
+    let wait = 0;
+    let stopAt = full.records.length - 1;
+    for (const r of full.records) {
+      const m = metric(r);
+      const better = Number.isNaN(best) || (monitor === 'loss' ? m < best - minDelta : m > best + minDelta);
+      if (better) [best, wait] = [m, 0];
+      else wait++;
+      if (wait >= patience) {
+        stopAt = r.epoch;
+        break;
+      }
+    }
+    stops.push(stopAt);
+    const stopped = await fit(rt, { ...base, earlyStopping: { monitor, patience, minDelta } }, p0, blobs(96, 1), noisy);
+    assert.equal(stopped.records.length, stopAt + 1, `${monitor} patience ${patience}`);
+    assert.deepEqual(stopped.records.map((r) => r.evalLoss), full.records.slice(0, stopAt + 1).map((r) => r.evalLoss));
+    if (stopAt < full.records.length - 1) assert.match(stopped.stopReason ?? '', new RegExp(`validation ${monitor} did not improve for ${patience} epoch`));
+  }
+  assert.ok(stops.every((e) => e < 11), `every case stops early: ${stops}`);
+  rt.destroy();
+});

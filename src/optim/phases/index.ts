@@ -15,3 +15,5 @@ export type { ParamGroup, WeightDecaySplit } from './groups.js';
 export { phaseGroups } from './groups.js';
 export type { EarlyStoppingConfig, PhaseAction, PhaseEvent, PhaseMachineConfig, PhaseProgress, PhaseState, PhaseStep, StopCause } from './machine-types.js';
 export { initial, step, finalDepth, thawedParams } from './machine.js';
+export type { EarlyStoppingState } from './early-stopping.js';
+export { earlyStoppingStart, earlyStoppingStep, improves } from './early-stopping.js';

@@ -1,4 +1,5 @@
 // FTS's phase transitions as a pure function: (state, event) -> (state, actions); the training loop performs the actions.
+import { improves } from './early-stopping.js';
 import { phaseGroups } from './groups.js';
 import type { PhaseAction, PhaseEvent, PhaseMachineConfig, PhaseProgress, PhaseState, PhaseStep } from './machine-types.js';
 
@@ -43,9 +44,6 @@ export const initial = (config: PhaseMachineConfig): PhaseStep => {
     actions: [...raised, { kind: 'thaw', phase: 0, params: p0.params }, { kind: 'add-groups', phase: 0, groups: groupsOf(config, 0) }, { kind: 'log', depth: 0, message: `phase 0 of ${last + 1}: thawed ${p0.params.length} parameter(s)` }],
   };
 };
-
-const improves = (mode: 'min' | 'max', metric: number, best: number | undefined, delta: number): boolean =>
-  best === undefined ? !Number.isNaN(metric) : mode === 'min' ? metric < best - delta : metric > best + delta;
 
 const onValidation = (state: PhaseState, epoch: number, metric: number): PhaseStep => {
   const { config, progress } = state;
