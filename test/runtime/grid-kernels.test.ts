@@ -1,14 +1,14 @@
 // Matmul kernels in their 2-D grid form (webasm): results against the float64 interpreter for
 // shapes that exercise the unrolled loop's tail, odd column counts, batch axes, fused operands,
 // and later kernels reading the grid result with flat indices.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../src/dsl/index.js';
 import type { Program } from '../../src/dsl/index.js';
 import { compile } from '../../src/compiler/index.js';
-import { createRuntime, gridKernels } from '../../src/runtime/index.js';
-import type { Runtime } from '../../src/runtime/index.js';
+import { gridKernels } from '../../src/runtime/index.js';
+import { useRuntimes } from '../nn/harness.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -38,16 +38,7 @@ const cases: readonly Case[] = [
 ];
 
 describe('matmul grid kernels', () => {
-  let cpu: Runtime;
-  let wasm: Runtime;
-  before(async () => {
-    cpu = await createRuntime({ backend: 'cpu' });
-    wasm = await createRuntime({ backend: 'webasm' });
-  });
-  after(() => {
-    cpu.destroy();
-    wasm.destroy();
-  });
+  const rts = useRuntimes();
 
   test('only webasm runs the grid form', () => {
     assert.equal(gridKernels('webasm'), true);
@@ -63,7 +54,8 @@ describe('matmul grid kernels', () => {
       const want = right(g.interpret(prog, feeds));
       const matmuls = plan.kernels.filter((k) => k.fused.includes('matmul'));
       assert.ok(matmuls.length > 0);
-      for (const [rt, backend] of [[cpu, 'cpu'], [wasm, 'webasm']] as const) {
+      for (const rt of rts) {
+        const backend = rt.report.backend;
         const ex = rt.load(plan);
         const out = right(await ex.run(feeds));
         const info = ex.info()!;

@@ -12,3 +12,9 @@ export const blobs = (n: number, seed: number): Examples => {
   }
   return { inputs, labels, count: n };
 };
+
+/** Blobs with every other label wrong: validation loss turns upward once training fits clean data. */
+export const noisyBlobs = (n: number, seed: number): Examples => {
+  const clean = blobs(n, seed);
+  return { ...clean, labels: clean.labels.map((l, i) => (i % 2 ? (l + 1) % 3 : l)) };
+};

@@ -13,8 +13,8 @@ import type { FitConfig } from '../../src/train/fit.js';
 import { fit } from '../../src/train/fit.js';
 import { loadResumePoint } from '../../src/train/fit-checkpoint.js';
 import { loadCheckpoint } from '../../src/train/checkpoint/index.js';
-import { blobs } from './blobs.js';
-import { tempDir } from './checkpoint/fixtures.js';
+import { blobs, noisyBlobs } from './blobs.js';
+import { right, tempDir } from './checkpoint/fixtures.js';
 
 const model = nn.mlpClassifier([4, 8, 3]);
 const shapes = nn.paramShapes(model);
@@ -35,11 +35,6 @@ const config = (trainable: readonly string[], file: string): FitConfig => ({
   stepsPerCall: 4,
   checkpoint: { file, config: 'blobs-v1' },
 });
-
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) assert.fail(JSON.stringify(e.left));
-  return e.right;
-};
 
 describe('fit checkpoints', () => {
   let rt: Runtime;
@@ -83,8 +78,7 @@ describe('fit checkpoints', () => {
 
   test('early stopping\'s counter travels in the checkpoint: a resumed run stops where the straight one did', async () => {
     const dir = tempDir();
-    const clean = blobs(60, 2);
-    const noisy = { ...clean, labels: clean.labels.map((l, i) => (i % 2 ? (l + 1) % 3 : l)) };
+    const noisy = noisyBlobs(60, 2);
     const cfg = (file: string): FitConfig => ({ ...config(all, file), epochs: 12, earlyStopping: { patience: 2 } });
     const straight = await fit(rt, cfg(join(dir, 'a.safetensors')), p0, train, noisy);
     assert.ok(straight.records.length < 12 && straight.stopReason, 'the straight run stops early');

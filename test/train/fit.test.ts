@@ -4,7 +4,7 @@ import * as nn from '../../src/nn/index.js';
 import * as o from '../../src/optim/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import { fit } from '../../src/train/fit.js';
-import { blobs } from './blobs.js';
+import { blobs, noisyBlobs } from './blobs.js';
 
 test('fit learns a separable problem, deterministically, leaving frozen parameters alone', async () => {
   const rt = await createRuntime({ backend: 'webasm' });
@@ -46,9 +46,7 @@ test('early stopping ends training after `patience` epochs without improvement, 
   const rt = await createRuntime({ backend: 'webasm' });
   const model = nn.mlpClassifier([4, 8, 3]);
   const p0 = nn.initParams(model, 5);
-  // half the validation labels wrong: validation loss turns upward once training fits the training set
-  const clean = blobs(60, 2);
-  const noisy = { ...clean, labels: clean.labels.map((l, i) => (i % 2 ? (l + 1) % 3 : l)) };
+  const noisy = noisyBlobs(60, 2);
   const base = { model, transform: o.adamw(0.05), features: [4], epochs: 12, batchSize: 16, seed: 3 };
   const full = await fit(rt, base, p0, blobs(96, 1), noisy);
   assert.equal(full.records.length, 12);
@@ -57,9 +55,9 @@ test('early stopping ends training after `patience` epochs without improvement, 
   for (const [monitor, patience, minDelta] of [['loss', 2, 0], ['loss', 3, 0.01], ['accuracy', 2, 0]] as const) {
     // the oracle: walk the full run's validation metrics
     const metric = (r: (typeof full.records)[number]) => (monitor === 'loss' ? r.evalLoss : r.evalAccuracy);
-    let best = Number.NaN;
+    let best: number = Number.NaN;
     let wait = 0;
-    let stopAt = full.records.length - 1;
+    let stopAt: number = full.records.length - 1;
     for (const r of full.records) {
       const m = metric(r);
       const better = Number.isNaN(best) || (monitor === 'loss' ? m < best - minDelta : m > best + minDelta);

@@ -14,17 +14,16 @@ import type { ScheduledFitConfig } from '../../src/train/scheduled-fit.js';
 import { scheduledFit } from '../../src/train/scheduled-fit.js';
 import { BEST, LAST, loadScheduledResume } from '../../src/train/scheduled-checkpoint.js';
 import { loadCheckpoint } from '../../src/train/checkpoint/index.js';
-import { blobs } from './blobs.js';
-import { tempDir } from './checkpoint/fixtures.js';
+import { blobs, noisyBlobs } from './blobs.js';
+import { right, tempDir } from './checkpoint/fixtures.js';
 
 const model = nn.mlpClassifier([4, 8, 3]);
 const shapes = nn.paramShapes(model);
 const p0 = nn.initParams(model, 5);
 const train = blobs(96, 1);
-// half the validation labels wrong: validation loss rises as training fits, so the best epoch is an early one
-// and the restore-best at the thaw really moves the parameters back
-const clean = blobs(60, 2);
-const validation = { ...clean, labels: clean.labels.map((l, i) => (i % 2 ? (l + 1) % 3 : l)) };
+// validation loss rises as training fits, so the best epoch is an early one and the restore-best at the thaw
+// really moves the parameters back
+const validation = noisyBlobs(60, 2);
 const head = ['layers.1.weight', 'layers.1.bias'];
 
 const config = (dir: string): ScheduledFitConfig => ({
@@ -34,11 +33,6 @@ const config = (dir: string): ScheduledFitConfig => ({
   groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? 0.05, { mode: 'F', reserveP: 0.6, seed: 4, weightDecay: decay ? 0.01 : 0 }),
   checkpoint: { dir, config: 'sched-v1' },
 });
-
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) assert.fail(JSON.stringify(e.left));
-  return e.right;
-};
 
 describe('scheduled checkpoints', () => {
   let rt: Runtime;
