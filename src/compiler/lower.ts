@@ -137,7 +137,7 @@ const UNROLL = 4;
  * the flat thread.x.
  */
 const matmulBody = (w: KernelWriter, root: Scope, n: IRNode, grid: boolean): string => {
-  const [aShape] = n.inputs.map((i) => w.nodes[i].shape);
+  const aShape = w.nodes[n.inputs[0]].shape;
   const k = aShape[aShape.length - 1];
   const axes = grid ? [...w.axes(root, { flat: 'y' }, n.shape.slice(0, -1)), 'x'] : w.axes(root, { flat: 'x' }, n.shape);
   const batch = axes.slice(0, -2);
