@@ -88,28 +88,32 @@ const stateOf = (c: LoadedCheckpoint, trainable: readonly string[]): OptimizerSt
   step: c.meta.step,
 });
 
-/** A scheduled run's resume point from its checkpoint folder, or every problem with either file. */
+/**
+ * A scheduled run's resume point from its checkpoint folder, or every problem with either file. A crash
+ * between the two writes of an improving epoch leaves best.safetensors one epoch ahead of last: that best is
+ * the epoch's whole checkpoint, so the run resumes from it.
+ */
 export const loadScheduledResume = (dir: string, shapes: Readonly<Record<string, Shape>>, config: string): E.Either<CheckpointProblem[], ScheduledResume> => {
-  const lastFile = join(dir, LAST);
+  const [lastFile, bestFile] = [join(dir, LAST), join(dir, BEST)];
   const last = loadCheckpoint(lastFile, { params: shapes });
   if (E.isLeft(last)) return last;
-  const c = last.right;
+  const bestOnDisk = loadCheckpoint(bestFile, { params: shapes });
+  const ahead = E.isRight(bestOnDisk) && bestOnDisk.right.meta.epoch > last.right.meta.epoch;
+  const [file, c] = ahead && E.isRight(bestOnDisk) ? [bestFile, bestOnDisk.right] : [lastFile, last.right];
   const problems: CheckpointProblem[] = [];
-  if (c.meta.config !== config) problems.push({ file: lastFile, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` });
-  const progress = progressOf(lastFile, c);
+  if (c.meta.config !== config) problems.push({ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` });
+  const progress = progressOf(file, c);
   if (E.isLeft(progress)) return E.left([...problems, ...progress.left]);
   const trainable = progress.right.groups.flatMap((g) => g.params);
   let best: ScheduledResume['best'];
   if (c.meta.best) {
-    const bestFile = join(dir, BEST);
-    const b = loadCheckpoint(bestFile, { params: shapes });
-    const bp = E.isRight(b) ? progressOf(bestFile, b.right) : undefined;
-    if (E.isLeft(b)) problems.push(...b.left);
+    const bp = E.isRight(bestOnDisk) ? progressOf(bestFile, bestOnDisk.right) : undefined;
+    if (E.isLeft(bestOnDisk)) problems.push(...bestOnDisk.left);
     else if (bp && E.isLeft(bp)) problems.push(...bp.left);
-    else if (b.right.meta.epoch !== c.meta.best.epoch + 1) {
-      problems.push({ file: bestFile, path: '__metadata__["graft.epoch"]', message: `holds the end of epoch ${b.right.meta.epoch - 1}, but ${LAST} names epoch ${c.meta.best.epoch} as the best` });
-    } else if (bp && E.isRight(bp)) best = { params: b.right.params, state: stateOf(b.right, bp.right.groups.flatMap((g) => g.params)) };
+    else if (bestOnDisk.right.meta.epoch !== c.meta.best.epoch + 1) {
+      problems.push({ file: bestFile, path: '__metadata__["graft.epoch"]', message: `holds the end of epoch ${bestOnDisk.right.meta.epoch - 1}, but ${LAST} names epoch ${c.meta.best.epoch} as the best` });
+    } else if (bp && E.isRight(bp)) best = { params: bestOnDisk.right.params, state: stateOf(bestOnDisk.right, bp.right.groups.flatMap((g) => g.params)) };
   }
   if (problems.length) return E.left(problems);
-  return E.right({ epoch: c.meta.epoch, params: c.params, state: stateOf(c, trainable), progress: progress.right as ScheduledProgress, ...(best ? { best } : {}) });
+  return E.right({ epoch: c.meta.epoch, params: c.params, state: stateOf(c, trainable), progress: progress.right, ...(best ? { best } : {}) });
 };

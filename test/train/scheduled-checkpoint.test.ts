@@ -80,6 +80,24 @@ describe('scheduled checkpoints', () => {
     });
   }
 
+  test('a crash between writing best and last: the newer best is that epoch\'s checkpoint, and the run resumes from it', async () => {
+    // clean validation: the loss improves every epoch, so every epoch writes best, then last
+    const clean = blobs(60, 2);
+    const ref = await scheduledFit(rt, config(tempDir()), p0, train, clean);
+    const [three, two, crashed] = [tempDir(), tempDir(), tempDir()];
+    await scheduledFit(rt, { ...config(three), onEpoch: (r) => r.epoch + 1 < 3 }, p0, train, clean);
+    await scheduledFit(rt, { ...config(two), onEpoch: (r) => r.epoch + 1 < 2 }, p0, train, clean);
+    assert.equal(right(loadCheckpoint(join(three, BEST), { params: shapes })).meta.epoch, 3, 'epoch 2 improved');
+    // the crash: epoch 2's best is on disk, its last is not
+    writeFileSync(join(crashed, LAST), readFileSync(join(two, LAST)));
+    writeFileSync(join(crashed, BEST), readFileSync(join(three, BEST)));
+    const point = right(loadScheduledResume(crashed, shapes, 'sched-v1'));
+    assert.equal(point.epoch, 3);
+    const resumed = await scheduledFit(rt, { ...config(crashed), resume: point }, p0, train, clean);
+    assert.deepEqual(resumed.records.map(({ seconds, ...r }) => r), ref.records.slice(3).map(({ seconds, ...r }) => r));
+    for (const n of Object.keys(shapes)) assert.deepEqual(resumed.params[n], ref.params[n], n);
+  });
+
   test('a missing best, a stale best, or another configuration is refused with the file and the reason', async () => {
     const dir = tempDir();
     cpSync(straightDir, dir, { recursive: true });
