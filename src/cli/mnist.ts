@@ -6,6 +6,7 @@ import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import type { JobConfig } from '../train/mnist-job.js';
 import { DEFAULT_JOB, runMnistJob } from '../train/mnist-job.js';
+import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { formatFileProblem, writeAtomically } from './files.js';
 import type { RunFolder } from './run-folder.js';
 import { RUN_FILES, readRunFolder } from './run-folder.js';
@@ -15,7 +16,15 @@ import { markdownReport, renderCurves, resultsTable } from '../train/report/inde
 export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }, log: (s: string) => void = console.log): Promise<number> =>
   o.resume
     ? resumeComparison(o.resume, log)
-    : runComparison({ ...DEFAULT_JOB, ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}), ...(o.epochs ? { finetuneEpochs: o.epochs } : {}) }, o, log);
+    : runComparison({
+      ...DEFAULT_JOB,
+      ...(o.seeds ? { seeds: Array.from({ length: o.seeds }, (_, i) => i + 1) } : {}),
+      // the head-only phase cannot outlast the run
+      ...(o.epochs ? { finetuneEpochs: o.epochs, headEpochs: Math.min(DEFAULT_JOB.headEpochs, o.epochs) } : {}),
+    }, o, log);
+
+type MetricKey = { readonly method: string; readonly seed: number; readonly epoch: number };
+const metricKey = (l: MetricKey) => `${l.method}/${l.seed}/${l.epoch}`;
 
 /** Continue the comparison in `dir` where it stopped, with the configuration it was started with. */
 export const resumeComparison = async (dir: string, log: (s: string) => void = console.log): Promise<number> => {
@@ -32,20 +41,30 @@ export const resumeComparison = async (dir: string, log: (s: string) => void = c
 export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
   const root = o.out ?? 'runs';
   const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
-  mkdirSync(dir, { recursive: true });
-  // what --resume needs: the configuration, each finished run, each epoch as it ends
-  if (!resume) writeAtomically(join(dir, RUN_FILES.config), JSON.stringify({ ...cfg, ...(o.backend ? { backend: o.backend } : {}), ...(o.out ? { out: o.out } : {}) }, null, 2) + '\n');
   const rt = await createRuntime({ backend: o.backend });
-  log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
-  const t0 = performance.now();
-  const existing = (name: string) => (resume && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
-  const metricLines = existing(RUN_FILES.metrics);
-  const runLines = existing(RUN_FILES.runs);
   try {
+    // what --resume needs: the settings (with the backend auto picked, so a resume computes the same numbers),
+    // each finished run, each epoch as it ends; settings --resume could not read back are refused up front
+    const settings = JSON.stringify({ ...cfg, backend: rt.report.backend, ...(o.out ? { out: o.out } : {}) }, null, 2) + '\n';
+    const readable = decodeFinetuneConfig(settings);
+    if (!resume && E.isLeft(readable)) {
+      readable.left.forEach((p) => log(`error: settings: ${p.path}: ${p.message}`));
+      return 1;
+    }
+    mkdirSync(dir, { recursive: true });
+    if (!resume) writeAtomically(join(dir, RUN_FILES.config), settings);
+    log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
+    const t0 = performance.now();
+    const existing = (name: string) => (resume && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
+    // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
+    const metricLines = new Map(existing(RUN_FILES.metrics).map((l) => [metricKey(JSON.parse(l) as MetricKey), l]));
+    const runLines = existing(RUN_FILES.runs);
     const results = await runMnistJob(rt, cfg, join(root, 'cache'), log, {
       onEpoch: (method, seed, rec) => {
-        metricLines.push(JSON.stringify({ method, seed, ...rec }));
-        writeAtomically(join(dir, RUN_FILES.metrics), metricLines.join('\n') + '\n');
+        const key = metricKey({ method, seed, epoch: rec.epoch });
+        metricLines.delete(key);
+        metricLines.set(key, JSON.stringify({ method, seed, ...rec }));
+        writeAtomically(join(dir, RUN_FILES.metrics), [...metricLines.values()].join('\n') + '\n');
       },
       onRun: (r) => {
         runLines.push(JSON.stringify(r));

@@ -16,13 +16,15 @@ import { readText } from './files.js';
 export const RUN_FILES = { config: 'config.json', runs: 'runs.jsonl', metrics: 'metrics.jsonl', checkpoints: 'checkpoints' } as const;
 
 const MethodC = t.keyof(Object.fromEntries(METHODS.map((m) => [m, null])) as Record<Method, null>);
+/** JSON writes a diverged run's NaN (or an infinity) as null: read it back as NaN. */
+const Metric = new t.Type<number, number, unknown>('number (null for NaN)', (u): u is number => typeof u === 'number', (u, c) => (u === null ? t.success(Number.NaN) : t.number.validate(u, c)), (a) => a);
 const Record = t.intersection([
-  t.type({ epoch: t.number, trainLoss: t.number, trainAccuracy: t.number, evalLoss: t.number, evalAccuracy: t.number, seconds: t.number }),
+  t.type({ epoch: t.number, trainLoss: Metric, trainAccuracy: Metric, evalLoss: Metric, evalAccuracy: Metric, seconds: t.number }),
   t.partial({ depth: t.number }),
 ]);
 const MetricLine = t.intersection([t.type({ method: MethodC, seed: t.number }), Record]);
 const RunLine = t.intersection([
-  t.type({ method: MethodC, seed: t.number, testAccuracy: t.number, seconds: t.number, records: t.array(Record) }),
+  t.type({ method: MethodC, seed: t.number, testAccuracy: Metric, seconds: t.number, records: t.array(Record) }),
   t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string }),
 ]);
 
@@ -67,6 +69,7 @@ export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> =
   return E.right({
     config: config.right,
     finished: runs.right as RunResult[],
-    earlier: (method, seed) => lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => rec),
+    // the last line of an epoch wins: one logged before a crash and trained again was logged twice
+    earlier: (method, seed) => [...new Map(lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => [rec.epoch, rec])).values()].sort((a, b) => a.epoch - b.epoch),
   });
 };

@@ -46,11 +46,20 @@ export interface EpochCheckpoint {
   readonly progress: FitProgress;
 }
 
+/** Every optimizer-state leaf the optimizer expects but the checkpoint lacks or holds at another size, and every extra one. */
+export const stateMismatches = (expected: Readonly<Record<string, Shape>>, state: Values): string[] => [
+  ...Object.entries(expected).flatMap(([name, shape]) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    return state[name] === undefined ? [`'${name}': missing`] : state[name].length !== n ? [`'${name}': ${state[name].length} elements, expected ${n} ([${shape.join(', ')}])`] : [];
+  }),
+  ...Object.keys(state).filter((name) => !(name in expected)).map((name) => `'${name}': not a state of this optimizer`),
+];
+
 export const saveEpochCheckpoint = (to: FitCheckpointing, c: EpochCheckpoint): E.Either<CheckpointProblem[], SavedCheckpoint> =>
   saveCheckpoint(to.file, {
     params: { ...c.params, ...c.state.params },
     optState: c.state.state,
-    meta: { step: c.state.step, epoch: c.epoch, phaseDepth: 0, phaseProgress: JSON.parse(JSON.stringify(c.progress)) as unknown, generator: { seed: c.seed, step: c.state.step }, config: to.config },
+    meta: { step: c.state.step, epoch: c.epoch, phaseDepth: 0, phaseProgress: c.progress, generator: { seed: c.seed, step: c.state.step }, config: to.config },
     shapes: { params: c.shapes, optState: c.optShapes },
   });
 

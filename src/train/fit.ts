@@ -15,7 +15,7 @@ import { batches, permutation } from './data/shuffle.js';
 import { progressReporter } from './report/progress.js';
 import type { FitCheckpointing, FitProgress, FitResume } from './fit-checkpoint.js';
 import { earlyStoppingStart, earlyStoppingStep } from '../optim/phases/index.js';
-import { saveEpochCheckpoint } from './fit-checkpoint.js';
+import { saveEpochCheckpoint, stateMismatches } from './fit-checkpoint.js';
 import { checkpointShapes, formatCheckpointProblem } from './checkpoint/index.js';
 
 export interface Examples {
@@ -49,7 +49,11 @@ export interface FitConfig {
   readonly overfitBatch?: { readonly stepsPerEpoch: number };
   /** Label of a progress bar drawn on a terminal (nothing is drawn when stdout is not one). */
   readonly progress?: string;
-  /** Called after each epoch's evaluation; return false to stop early. */
+  /**
+   * Called after each epoch's evaluation, before its checkpoint is written (so a log it keeps never
+   * lacks an epoch a checkpoint has); return false to stop after the checkpoint, as an interrupted
+   * run would: a resume goes on. (`earlyStopping` is the stop that a resume keeps.)
+   */
   readonly onEpoch?: (record: EpochRecord, params: Values) => boolean | void;
   /** Write a checkpoint after every epoch (atomically: the previous one stays until the new one is whole). */
   readonly checkpoint?: FitCheckpointing;
@@ -160,11 +164,16 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
   const bar = config.progress && process.stdout.isTTY ? progressReporter({ total: (config.epochs - firstEpoch) * steps, label: config.progress, epochs: config.epochs }) : undefined;
   const shapes = paramShapes(config.model);
   const optShapes = checkpointShapes(runner.programs).optState;
+
   const es = config.earlyStopping;
   const monitor = es?.monitor ?? 'loss';
   const esConfig = es && { mode: monitor === 'loss' ? ('min' as const) : ('max' as const), patience: es.patience, minDelta: es.minDelta ?? 0 };
   let progress: FitProgress = config.resume?.progress ?? { earlyStopping: earlyStoppingStart };
   try {
+    if (config.resume) {
+      const bad = stateMismatches(optShapes, config.resume.state.state);
+      if (bad.length) throw new Error(`cannot resume: the checkpoint's optimizer state does not fit this optimizer:\n  ${bad.join('\n  ')}`);
+    }
     for (let epoch = firstEpoch; epoch < config.epochs && progress.stopped === undefined; epoch++) {
       const t0 = performance.now();
       const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, stepsPerCall: config.stepsPerCall, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
@@ -178,11 +187,12 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
         const stopped = next.stop ? `early stopping: validation ${monitor} did not improve for ${next.state.wait} epoch(s)` : undefined;
         progress = { earlyStopping: next.state, ...(stopped ? { stopped } : {}) };
       }
+      const interrupt = config.onEpoch?.(record, all) === false;
       if (config.checkpoint) {
         const saved = saveEpochCheckpoint(config.checkpoint, { state: s, params, shapes, optShapes, epoch: epoch + 1, seed: config.seed, progress });
         if (E.isLeft(saved)) throw new Error(`checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`);
       }
-      if (config.onEpoch?.(record, all) === false) break;
+      if (interrupt) break;
     }
     return { params: { ...params, ...s.params }, records, state: s, ...(progress.stopped ? { stopReason: progress.stopped } : {}) };
   } finally {

@@ -68,7 +68,7 @@ const save = (to: ScheduledCheckpointing, name: string, c: ScheduledSnapshot): E
       phaseDepth: c.progress.machine.depth,
       ...(c.progress.machine.best ? { best: c.progress.machine.best } : {}),
       // JSON keeps only defined fields: drop undefined ones so the value reads back as itself
-      phaseProgress: JSON.parse(JSON.stringify(c.progress)) as unknown,
+      phaseProgress: c.progress,
       generator: { seed: c.seed, step: c.state.step },
       config: to.config,
     },

@@ -13,6 +13,7 @@ import { classifierRunner, evaluator, trainEpoch } from './fit.js';
 import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
 import type { ScheduledCheckpointing, ScheduledResume } from './scheduled-checkpoint.js';
 import { saveScheduledCheckpoints } from './scheduled-checkpoint.js';
+import { stateMismatches } from './fit-checkpoint.js';
 import { paramShapes } from '../nn/index.js';
 import { formatCheckpointProblem } from './checkpoint/index.js';
 import * as E from 'fp-ts/lib/Either.js';
@@ -31,7 +32,7 @@ export interface ScheduledFitConfig {
   readonly checkpoint?: ScheduledCheckpointing;
   /** Continue a run from its checkpoint folder (see loadScheduledResume). */
   readonly resume?: ScheduledResume;
-  /** Called after each epoch (and its checkpoint); return false to stop here, as an interrupted run would. */
+  /** Called after each epoch, before its checkpoint; return false to stop after the checkpoint, as an interrupted run would. */
   readonly onEpoch?: (record: ScheduledRecord) => boolean | void;
   readonly log?: (line: string) => void;
 }
@@ -65,6 +66,7 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
   let dirty = false;
   let best: Snapshot | undefined;
   let stopReason: string | undefined;
+  let resuming = cfg.resume !== undefined;
   const transitions: Array<{ epoch: number; depth: number }> = [];
   const records: ScheduledRecord[] = [];
 
@@ -77,6 +79,12 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     const fresh = await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
     if (fresh._tag === 'Left') throw fresh.left;
     const kept = opt?.state ?? {};
+    // right after a resume every leaf must come from the checkpoint: a fresh one would change the numbers
+    if (resuming) {
+      const bad = stateMismatches(Object.fromEntries(Object.entries(fresh.right.state).map(([k, v]) => [k, [v.length]])), kept);
+      if (bad.length) throw new Error(`cannot resume: the checkpoint's optimizer state does not fit these parameter groups:\n  ${bad.join('\n  ')}`);
+      resuming = false;
+    }
     opt = { ...fresh.right, step: opt?.step ?? 0, state: Object.fromEntries(Object.entries(fresh.right.state).map(([k, v]) => [k, kept[k]?.length === v.length ? kept[k] : v])) };
     dirty = false;
   };
@@ -104,22 +112,23 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
 
   let machine: PhaseStep;
   const resume = cfg.resume;
-  if (resume) {
-    // where the run stopped: its parameters, groups and optimizer state, the machine's progress, the best so far
-    params = { ...params, ...resume.params };
-    groups = [...resume.progress.groups];
-    opt = resume.state;
-    best = resume.best;
-    transitions.push(...resume.progress.transitions);
-    stopReason = resume.progress.machine.stopped?.reason;
-    machine = { state: { config: cfg.machine, progress: resume.progress.machine }, actions: [] };
-    dirty = true;
-  } else {
-    machine = initial(cfg.machine);
-    perform(machine, 0);
-  }
   const shapes = paramShapes(cfg.model);
   try {
+    if (resume) {
+      // where the run stopped: its parameters, groups and optimizer state, the machine's progress, the best so far
+      params = { ...params, ...resume.params };
+      groups = [...resume.progress.groups];
+      opt = resume.state;
+      best = resume.best;
+      transitions.push(...resume.progress.transitions);
+      stopReason = resume.progress.machine.stopped?.reason;
+      machine = { state: { config: cfg.machine, progress: resume.progress.machine }, actions: [] };
+      // the step for the checkpoint's groups, checked against its optimizer state before anything trains
+      await rebuild();
+    } else {
+      machine = initial(cfg.machine);
+      perform(machine, 0);
+    }
     for (let epoch = resume?.epoch ?? 0; stopReason === undefined; epoch++) {
       machine = phaseStep(machine.state, { kind: 'epoch-start', epoch });
       perform(machine, epoch);
@@ -136,12 +145,13 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       const isBest = machine.state.progress.best?.epoch === epoch;
       if (isBest) best = { params: { ...params }, state: opt };
       perform(machine, epoch);
+      const interrupt = cfg.onEpoch?.(records[records.length - 1]) === false;
       if (cfg.checkpoint) {
         const progress = { machine: machine.state.progress, groups, transitions };
         const saved = saveScheduledCheckpoints(cfg.checkpoint, { params, state: opt, shapes, epoch: epoch + 1, seed: cfg.seed, progress }, isBest);
         if (E.isLeft(saved)) throw new Error(`checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`);
       }
-      if (cfg.onEpoch?.(records[records.length - 1]) === false) break;
+      if (interrupt) break;
     }
     return { params, records, transitions, ...(stopReason ? { stopReason } : {}) };
   } finally {

@@ -6,8 +6,9 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFinetune } from '../../src/cli/finetune.js';
-import { resumeComparison } from '../../src/cli/mnist.js';
-import { RUN_FILES } from '../../src/cli/run-folder.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { resumeComparison, runMnistCommand } from '../../src/cli/mnist.js';
+import { RUN_FILES, readRunFolder } from '../../src/cli/run-folder.js';
 
 const runs = (dir: string) => readFileSync(join(dir, RUN_FILES.runs), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { method: string; seed: number; testAccuracy: number; records: Array<Record<string, number>> });
 const withoutTimes = (rs: ReturnType<typeof runs>) => rs.map(({ method, seed, testAccuracy, records }) => ({ method, seed, testAccuracy, records: records.map(({ seconds, ...r }) => r) }));
@@ -46,10 +47,15 @@ test('a stopped comparison resumes to the same results', async () => {
   const metrics = readFileSync(join(straight, RUN_FILES.metrics), 'utf8').split('\n').filter((l) => l && !l.includes('"child-tuning-F"'));
   writeFileSync(join(late, RUN_FILES.metrics), metrics.join('\n') + '\n');
   rmSync(join(late, RUN_FILES.checkpoints, 'child-tuning-F-seed1.safetensors'));
+  // ...and a line child-tuning-F logged for epoch 0 before a crash took its checkpoint: retrained, it is replaced
+  writeFileSync(join(late, RUN_FILES.metrics), [...metrics, JSON.stringify({ method: 'child-tuning-F', seed: 1, epoch: 0, trainLoss: 9, trainAccuracy: 0, evalLoss: 9, evalAccuracy: 0, seconds: 1 })].join('\n') + '\n');
   const lateLog: string[] = [];
   assert.equal(await resumeComparison(late, (l) => lateLog.push(l)), 0, lateLog.join('\n'));
   assert.match(lateLog.join('\n'), /scheduled\s+seed 1: resuming after epoch \d/);
   assert.deepEqual(withoutTimes(runs(late)), want);
+  const lines = (d: string) => readFileSync(join(d, RUN_FILES.metrics), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const keyed = (d: string) => lines(d).map(({ seconds, ...l }) => l).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  assert.deepEqual(keyed(late), keyed(straight), 'one line per method, seed and epoch, with the retrained numbers');
 
   // a damaged folder: every problem, with its file and line, and nothing runs
   const bad = join(dir, 'bad');
@@ -64,4 +70,28 @@ test('a stopped comparison resumes to the same results', async () => {
   assert.match(text, /runs\.jsonl: line 1: .*testAccuracy/);
   assert.match(text, /runs\.jsonl: line 2: not JSON/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('a diverged run\'s NaN, written to JSON as null, reads back as NaN', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-resume-nan-'));
+  writeFileSync(join(dir, RUN_FILES.config), JSON.stringify({ seeds: [1] }));
+  const rec = { epoch: 0, trainLoss: null, trainAccuracy: 0.1, evalLoss: null, evalAccuracy: 0.1, seconds: 1 };
+  writeFileSync(join(dir, RUN_FILES.runs), JSON.stringify({ method: 'full', seed: 1, testAccuracy: null, seconds: 2, records: [rec] }) + '\n');
+  writeFileSync(join(dir, RUN_FILES.metrics), JSON.stringify({ method: 'full', seed: 1, ...rec }) + '\n');
+  const folder = readRunFolder(dir);
+  assert.ok(E.isRight(folder), JSON.stringify(E.isLeft(folder) ? folder.left : ''));
+  assert.ok(Number.isNaN(folder.right.finished[0].testAccuracy));
+  assert.ok(Number.isNaN(folder.right.earlier('full', 1)[0].evalLoss));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('graft mnist --epochs 1 leaves a folder --resume can read (the head-only phase shrinks to fit)', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'graft-mnist-short-'));
+  assert.equal(await runMnistCommand({ epochs: 1, seeds: 1, out, backend: 'webasm' }, () => undefined), 0);
+  const folder = readRunFolder(runFolder(out));
+  assert.ok(E.isRight(folder), JSON.stringify(E.isLeft(folder) ? folder.left : ''));
+  assert.equal(folder.right.config.headEpochs, 1);
+  assert.equal(folder.right.config.backend, 'webasm', 'the backend that ran is recorded');
+  assert.equal(folder.right.finished.length, 4);
+  rmSync(out, { recursive: true, force: true });
 });

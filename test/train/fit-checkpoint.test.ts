@@ -50,16 +50,23 @@ describe('fit checkpoints', () => {
       const dir = tempDir();
       const straightFile = join(dir, 'straight.safetensors');
       const seen: number[] = [];
+      const given: Array<Record<string, Float32Array>> = [];
+      // each epoch's file holds its epoch count and the whole model as the trainer handed it to onEpoch
+      const check = (epoch: number) => {
+        const c = right(loadCheckpoint(straightFile, { params: shapes }));
+        assert.equal(c.meta.epoch, epoch + 1);
+        for (const n of all) assert.deepEqual(c.params[n], given[epoch][n], `epoch ${epoch}: ${n}`);
+        seen.push(c.meta.step);
+      };
       const straight = await fit(rt, {
         ...config(trainable, straightFile),
-        // the file after each epoch is that epoch's: its epoch count and the whole model as the trainer has it
+        // onEpoch runs before its epoch's checkpoint: the file then holds the epoch before
         onEpoch: (record, params) => {
-          const c = right(loadCheckpoint(straightFile, { params: shapes }));
-          assert.equal(c.meta.epoch, record.epoch + 1);
-          for (const n of all) assert.deepEqual(c.params[n], params[n], `epoch ${record.epoch}: ${n}`);
-          seen.push(c.meta.step);
+          if (record.epoch > 0) check(record.epoch - 1);
+          given.push({ ...params });
         },
       }, p0, train, evalSet);
+      check(EPOCHS - 1);
       assert.deepEqual(seen, [6, 12, 18, 24]);
 
       const stoppedFile = join(dir, 'stopped.safetensors');
@@ -111,6 +118,13 @@ describe('fit checkpoints', () => {
     const truncated = loadResumePoint(cut, shapes, all, 'blobs-v1');
     assert.ok(E.isLeft(truncated));
     assert.ok(truncated.left.every((p) => p.file === cut));
+
+    // an optimizer whose state the checkpoint does not hold: refused before anything trains, every leaf named
+    const point = right(loadResumePoint(file, shapes, all, 'blobs-v1'));
+    await assert.rejects(
+      fit(rt, { ...config(all, join(dir, 'other.safetensors')), transform: o.sgd(0.1, { momentum: 0.9 }), resume: point.resume }, point.params, train, evalSet),
+      (e: Error) => /cannot resume: the checkpoint's optimizer state does not fit/.test(e.message) && /not a state of this optimizer/.test(e.message) && /missing/.test(e.message),
+    );
 
     const bigger = nn.paramShapes(nn.mlpClassifier([4, 9, 3]));
     const mismatch = loadResumePoint(file, bigger, all, 'blobs-v1');

@@ -1,9 +1,9 @@
 // Early stopping as a pure step over validation metrics: the rule the phase machine and the plain trainer share.
 import type { EarlyStoppingConfig } from './machine-types.js';
 
-/** Does `metric` beat `best` by more than `delta` (the first finite metric always does)? */
+/** Does `metric` beat `best` by more than `delta`? The first finite metric always does; a NaN or infinite one never. */
 export const improves = (mode: 'min' | 'max', metric: number, best: number | undefined, delta: number): boolean =>
-  best === undefined ? !Number.isNaN(metric) : mode === 'min' ? metric < best - delta : metric > best + delta;
+  !Number.isFinite(metric) ? false : best === undefined ? true : mode === 'min' ? metric < best - delta : metric > best + delta;
 
 /** The best metric so far and the validations since it improved: plain data, kept in checkpoints. */
 export interface EarlyStoppingState {
