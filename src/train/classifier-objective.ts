@@ -6,21 +6,33 @@ import type { Layer } from '../nn/index.js';
 import { accuracy, crossEntropy, evalCtx, trainCtx } from '../nn/index.js';
 import type { Objective } from '../optim/step.js';
 
+/** How a batch's rows reach a model: their dtype, and the model's input made from the batch tensor. */
+export interface ModelInput {
+  readonly dtype: 'f32' | 'i32';
+  readonly adapt: (x: g.Tensor) => unknown;
+}
+
+/** Rows of f32 features, given to the model as they are (an MLP). */
+export const featureRows: ModelInput = { dtype: 'f32', adapt: (x) => x };
+
+/** Rows of token ids, given as `{ inputIds }` (nn.bertClassifier); ids travel as exact integers below 2^24. */
+export const tokenRows: ModelInput = { dtype: 'i32', adapt: (ids) => ({ inputIds: ids }) };
+
 /** Training: dropout keyed by the i32 input `key`, so each step draws fresh masks from one compiled plan. */
-export const classifierObjective = (model: Layer, batch: number, features: Shape, frozen: Readonly<Record<string, Shape>> = {}): Objective => ({
-  inputs: { x: { shape: [batch, ...features], dtype: 'f32' }, y: { shape: [batch], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } },
+export const classifierObjective = (model: Layer<any>, batch: number, features: Shape, frozen: Readonly<Record<string, Shape>> = {}, input: ModelInput = featureRows): Objective => ({
+  inputs: { x: { shape: [batch, ...features], dtype: input.dtype }, y: { shape: [batch], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } },
   frozen,
   build: (params, inputs) => {
-    const logits = model.apply(params, inputs.x, trainCtx(inputs.key));
+    const logits = model.apply(params, input.adapt(inputs.x), trainCtx(inputs.key));
     return { loss: crossEntropy(logits, inputs.y), metrics: { accuracy: accuracy(logits, inputs.y) } };
   },
 });
 
 /** Evaluation: the same loss and accuracy, dropout off, over `count` examples at once. */
-export const evaluationProgram = (model: Layer, shapes: Readonly<Record<string, Shape>>, count: number, features: Shape): E.Either<BuildError, Program> =>
-  g.program({ ...Object.fromEntries(Object.entries(shapes).map(([k, s]) => [`p:${k}`, s])), x: [count, ...features], y: { shape: [count], dtype: 'i32' } }, (declared) => {
+export const evaluationProgram = (model: Layer<any>, shapes: Readonly<Record<string, Shape>>, count: number, features: Shape, input: ModelInput = featureRows): E.Either<BuildError, Program> =>
+  g.program({ ...Object.fromEntries(Object.entries(shapes).map(([k, s]) => [`p:${k}`, s])), x: { shape: [count, ...features], dtype: input.dtype }, y: { shape: [count], dtype: 'i32' } }, (declared) => {
     const inputs = declared as Readonly<Record<string, g.Tensor>>;
     const params = Object.fromEntries(Object.keys(shapes).map((k) => [k, inputs[`p:${k}`]]));
-    const logits = model.apply(params, inputs.x, evalCtx);
+    const logits = model.apply(params, input.adapt(inputs.x), evalCtx);
     return { loss: crossEntropy(logits, inputs.y), accuracy: accuracy(logits, inputs.y) };
   });

@@ -10,7 +10,8 @@ import type { Transform } from '../optim/index.js';
 import { randomKey } from '../dsl/index.js';
 import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
 import { createOptimizerRunner } from './optimizer-runner.js';
-import { classifierObjective, evaluationProgram } from './classifier-objective.js';
+import type { ModelInput } from './classifier-objective.js';
+import { classifierObjective, evaluationProgram, featureRows } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
 import { progressReporter } from './report/progress.js';
 import type { FitCheckpointing, FitProgress, FitResume } from './fit-checkpoint.js';
@@ -35,7 +36,10 @@ export interface EpochRecord {
 }
 
 export interface FitConfig {
-  readonly model: Layer;
+  /** Any classifier: logits [batch, classes] from a batch (see `input` for what it is given). */
+  readonly model: Layer<any>;
+  /** How batch rows reach the model: f32 features (default) or token ids (`tokenRows`). */
+  readonly input?: ModelInput;
   readonly transform: Transform<any>;
   /** Trained parameters; the rest of the model's parameters stay frozen. Default: all. */
   readonly trainable?: readonly string[];
@@ -95,8 +99,8 @@ const rows = (x: Examples, idx: ArrayLike<number>, width: number) => {
 };
 
 /** Loss and accuracy of full parameters on a fixed set, one compiled forward pass. */
-export const evaluator = (rt: Runtime, model: Layer, features: Shape, set: Examples) => {
-  const exe = rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), set.count, features))));
+export const evaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: Examples, input: ModelInput = featureRows) => {
+  const exe = rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), set.count, features, input))));
   return {
     run: async (params: Values) => {
       const ev = orThrow(await exe.run({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`p:${k}`, v])), x: set.inputs, y: set.labels }));
@@ -144,10 +148,10 @@ export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, tr
 };
 
 /** A runner training `trainable` (the rest frozen at their values in `params`) on the classification objective. */
-export const classifierRunner = (rt: Runtime, model: Layer, transform: Transform<any>, trainable: readonly string[], params: Values, batchSize: number, features: Shape) => {
+export const classifierRunner = (rt: Runtime, model: Layer<any>, transform: Transform<any>, trainable: readonly string[], params: Values, batchSize: number, features: Shape, input: ModelInput = featureRows) => {
   const shapes = paramShapes(model);
   const frozenNames = Object.keys(shapes).filter((n) => !trainable.includes(n));
-  const objective = classifierObjective(model, batchSize, features, Object.fromEntries(frozenNames.map((n) => [n, shapes[n]])));
+  const objective = classifierObjective(model, batchSize, features, Object.fromEntries(frozenNames.map((n) => [n, shapes[n]])), input);
   return orThrow(createOptimizerRunner(rt, transform, Object.fromEntries(trainable.map((n) => [n, shapes[n]])), objective, Object.fromEntries(frozenNames.map((n) => [n, params[n]]))));
 };
 
@@ -155,8 +159,8 @@ export const classifierRunner = (rt: Runtime, model: Layer, transform: Transform
 export const fit = async (rt: Runtime, config: FitConfig, params: Values, train: Examples, evalSet: Examples): Promise<FitResult> => {
   const trainable = config.trainable ?? Object.keys(paramShapes(config.model));
   const width = config.features.reduce((a, b) => a * b, 1);
-  const runner = classifierRunner(rt, config.model, config.transform, trainable, params, config.batchSize, config.features);
-  const evaluate = evaluator(rt, config.model, config.features, evalSet);
+  const runner = classifierRunner(rt, config.model, config.transform, trainable, params, config.batchSize, config.features, config.input);
+  const evaluate = evaluator(rt, config.model, config.features, evalSet, config.input);
   let s = config.resume?.state ?? orThrow(await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]]))));
   const records: EpochRecord[] = [];
   const steps = config.overfitBatch?.stepsPerEpoch ?? Math.floor(train.count / config.batchSize);

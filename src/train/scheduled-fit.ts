@@ -9,6 +9,7 @@ import { partition } from '../optim/index.js';
 import type { ParamGroup, PhaseAction, PhaseMachineConfig, PhaseStep } from '../optim/phases/index.js';
 import { initial, step as phaseStep } from '../optim/phases/index.js';
 import type { EpochRecord, Examples } from './fit.js';
+import type { ModelInput } from './classifier-objective.js';
 import { classifierRunner, evaluator, trainEpoch } from './fit.js';
 import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
 import type { ScheduledCheckpointing, ScheduledResume } from './scheduled-checkpoint.js';
@@ -19,7 +20,9 @@ import { formatCheckpointProblem } from './checkpoint/index.js';
 import * as E from 'fp-ts/lib/Either.js';
 
 export interface ScheduledFitConfig {
-  readonly model: Layer;
+  readonly model: Layer<any>;
+  /** How batch rows reach the model (see FitConfig). */
+  readonly input?: ModelInput;
   readonly features: Shape;
   readonly batchSize: number;
   readonly seed: number;
@@ -58,7 +61,7 @@ interface Snapshot {
 
 export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0: Values, train: Examples, validation: Examples): Promise<ScheduledResult> => {
   const width = cfg.features.reduce((a, b) => a * b, 1);
-  const evaluate = evaluator(rt, cfg.model, cfg.features, validation);
+  const evaluate = evaluator(rt, cfg.model, cfg.features, validation, cfg.input);
   let params = { ...params0 };
   let groups: ParamGroup[] = [];
   let runner: OptimizerRunner | undefined;
@@ -75,7 +78,7 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     const trainable = groups.flatMap((g) => g.params);
     const transform = partition(Object.fromEntries(groups.map((g) => [label(g), cfg.groupTransform(g.lr, g.weightDecay === 'decay')])), (n) => label(groups.find((g) => g.params.includes(n))!));
     runner?.destroy();
-    runner = classifierRunner(rt, cfg.model, transform, trainable, params, cfg.batchSize, cfg.features);
+    runner = classifierRunner(rt, cfg.model, transform, trainable, params, cfg.batchSize, cfg.features, cfg.input);
     const fresh = await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
     if (fresh._tag === 'Left') throw fresh.left;
     const kept = opt?.state ?? {};

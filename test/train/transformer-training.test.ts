@@ -12,6 +12,8 @@ import type { Runtime } from '../../src/runtime/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { OptimizerState } from '../../src/train/optimizer-runner.js';
 import { createOptimizerRunner } from '../../src/train/optimizer-runner.js';
+import { scheduledFit } from '../../src/train/scheduled-fit.js';
+import { tokenRows } from '../../src/train/classifier-objective.js';
 import { mulberry32 } from '../../props/mulberry32.js';
 
 const SEQ = 6;
@@ -85,6 +87,31 @@ describe('a small transformer encoder classifier, trained by the compiled step (
       }
     }
     runner.destroy();
+  });
+
+  test('scheduled fine-tuning of the transformer: the head first, then the encoder thaws; it learns', async () => {
+    const train = sequences(256, 7);
+    const held = sequences(128, 8);
+    const examples = (d: ReturnType<typeof sequences>) => ({ inputs: d.ids, labels: Int32Array.from(d.labels), count: d.count });
+    const names = Object.keys(shapes);
+    const head = names.filter((n) => n.startsWith('classifier.') || n.startsWith('bert.pooler.'));
+    const p0 = nn.initParams(model, 2);
+    const run = (maxEpochs: number) => scheduledFit(rt, {
+      model, input: tokenRows, features: [SEQ], batchSize: BATCH, seed: 4, stepsPerCall: 4,
+      machine: { phases: [{ params: head, maxTransitionEpoch: 2 }, { params: names.filter((n) => !head.includes(n)), maxTransitionEpoch: -1, lr: 3e-3 }], maxDepth: -1, epochTransitionsOnly: true, restoreBest: false, baseMaxLr: 3e-3, earlyStopping: { mode: 'min', patience: 1, minDelta: 0 }, maxEpochs },
+      groupTransform: (lr, decay) => o.adamw(lr ?? 3e-3, { weightDecay: decay ? 0.01 : 0 }),
+    }, p0, examples(train), examples(held));
+    // during the head phase only the head moves
+    const headOnly = await run(2);
+    for (const n of names) {
+      if (head.includes(n)) assert.notDeepEqual(headOnly.params[n], p0[n], n);
+      else assert.deepEqual(headOnly.params[n], p0[n], n);
+    }
+    const res = await run(14);
+    assert.deepEqual(res.transitions, [{ epoch: 2, depth: 1 }]);
+    assert.notDeepEqual(res.params['bert.embeddings.word_embeddings.weight'], p0['bert.embeddings.word_embeddings.weight']);
+    const last = res.records[res.records.length - 1];
+    assert.ok(last.evalAccuracy >= 0.9, `held-out accuracy ${last.evalAccuracy} (${res.records.map((r) => r.evalAccuracy.toFixed(2)).join(' ')})`);
   });
 
   test('learns whether a token occurs (attention needed), 10 steps per call', async () => {
