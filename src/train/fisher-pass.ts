@@ -11,6 +11,8 @@ import { crossEntropy, paramShapes, trainCtx } from '../nn/index.js';
 import { clipEachByNorm } from '../optim/index.js';
 import type { Examples } from './fit.js';
 import type { Values } from './optimizer-runner.js';
+import type { ModelInput } from './classifier-objective.js';
+import { featureRows } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
 
 export interface FisherPassOptions {
@@ -19,9 +21,11 @@ export interface FisherPassOptions {
   readonly seed: number;
   readonly maxGradNorm: number;
   readonly features: Shape;
+  /** How batch rows reach the model (see FitConfig); default f32 features. */
+  readonly input?: ModelInput;
 }
 
-export const fisherScores = async (rt: Runtime, model: Layer, params: Values, train: Examples, o: FisherPassOptions): Promise<Record<string, Float32Array>> => {
+export const fisherScores = async (rt: Runtime, model: Layer<any>, params: Values, train: Examples, o: FisherPassOptions): Promise<Record<string, Float32Array>> => {
   const shapes = paramShapes(model);
   const order = batches(permutation(train.count, o.seed, 2 ** 23), o.batchSize, true);
   const width = o.features.reduce((a, b) => a * b, 1);
@@ -29,14 +33,14 @@ export const fisherScores = async (rt: Runtime, model: Layer, params: Values, tr
     {
       ...Object.fromEntries(Object.entries(shapes).map(([k, s]) => [`p:${k}`, s])),
       ...Object.fromEntries(o.selected.map((k) => [`s:${k}`, shapes[k]])),
-      x: [o.batchSize, ...o.features],
+      x: { shape: [o.batchSize, ...o.features], dtype: (o.input ?? featureRows).dtype },
       y: { shape: [o.batchSize], dtype: 'i32' },
       key: { shape: [], dtype: 'i32' },
     },
     (declared) => {
       const inputs = declared as Readonly<Record<string, Tensor>>;
       const p = Object.fromEntries(Object.keys(shapes).map((k) => [k, inputs[`p:${k}`]]));
-      const loss = crossEntropy(model.apply(p, inputs.x, trainCtx(inputs.key)), inputs.y);
+      const loss = crossEntropy(model.apply(p, (o.input ?? featureRows).adapt(inputs.x), trainCtx(inputs.key)), inputs.y);
       const grads = clipEachByNorm(g.grad(loss, Object.fromEntries(o.selected.map((k) => [k, p[k]]))), o.maxGradNorm);
       return Object.fromEntries(o.selected.map((k) => [`s:${k}`, g.add(inputs[`s:${k}`], g.div(g.mul(grads[k], grads[k]), order.length))]));
     },
