@@ -3,8 +3,8 @@
 // differences and compiled gradients against the float64 interpreter.
 import fc from 'fast-check';
 import * as g from '../src/dsl/index.js';
-import type { Step } from './recipe.js';
-import { arbRecipe, concatFrom, pick, reshapeFrom, sliceFrom, transposeFrom } from './recipe.js';
+import type { GeneratorOptions, Step } from './recipe.js';
+import { arbRecipe, bounded, concatFrom, grownPool, pick, reshapeFrom, sliceFrom, transposeFrom } from './recipe.js';
 import type { Shape, Tensor } from '../src/dsl/index.js';
 
 export interface DifferentiableCase {
@@ -36,9 +36,6 @@ const stream = (seed: number, n: number, lo: number, span: number): number[] => 
     return lo + (Math.floor(s / 2 ** 12) / 2 ** 20) * span;
   });
 };
-
-/** A smooth squash to (-2, 2): keeps products and sums from growing without changing smoothness. */
-const bounded = (t: Tensor): Tensor => g.mul(g.tanh(g.mul(t, 0.5)), 2);
 
 const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
   const op = pick(OPS, st.kind);
@@ -105,10 +102,7 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
   }
 };
 
-export interface DifferentiableOptions {
-  readonly maxSteps?: number;
-  readonly maxInputs?: number;
-}
+export type DifferentiableOptions = GeneratorOptions;
 
 /**
  * Random losses: 1–maxInputs f32 inputs, up to maxSteps ops, and loss = sum over the last one or
@@ -118,11 +112,7 @@ export const arbDifferentiable = (options: DifferentiableOptions = {}): fc.Arbit
   arbRecipe({ ops: OPS.length, maxDim: 3, maxInputs: options.maxInputs ?? 3, maxSteps: options.maxSteps ?? 8, maxOutputs: 2 })
     .map(({ shapes, steps, outputs, seed }) => {
       const build = (inputs: Readonly<Record<string, Tensor>>, recipe: string[]): Tensor => {
-        const pool: Tensor[] = Object.values(inputs);
-        for (const st of steps) {
-          const t = applyStep(pool, st, recipe);
-          pool.push(g.sizeOf(t.shape) > MAX_SIZE ? bounded(g.sum(t)) : t);
-        }
+        const pool = grownPool(Object.values(inputs), steps, (p, st) => applyStep(p, st, recipe), MAX_SIZE);
         const terms = pool.slice(-outputs).map((t, k) => g.sum(g.mul(t, g.constant(stream(seed + 7 * k + 1, g.sizeOf(t.shape), -1, 2), t.shape))));
         return terms.reduce((acc, t) => g.add(acc, t));
       };

@@ -3,8 +3,8 @@
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../src/dsl/index.js';
-import type { Step } from './recipe.js';
-import { arbRecipe, concatFrom, pick, reshapeFrom, sliceFrom, transposeFrom } from './recipe.js';
+import type { GeneratorOptions, Step } from './recipe.js';
+import { arbRecipe, bounded, concatFrom, grownPool, pick, reshapeFrom, sliceFrom, transposeFrom } from './recipe.js';
 import type { Program, Shape, Tensor } from '../src/dsl/index.js';
 
 export interface GeneratedProgram {
@@ -36,8 +36,6 @@ const valuesFrom = (seed: number, n: number): Float32Array => {
     return ((s >>> 8) % 256) / 64 - 2;
   });
 };
-
-const bounded = (t: Tensor): Tensor => g.mul(g.tanh(g.mul(t, 0.5)), 2);
 
 const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
   const op = pick(OPS, st.kind);
@@ -105,10 +103,7 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
   }
 };
 
-export interface ProgramOptions {
-  readonly maxSteps?: number;
-  readonly maxInputs?: number;
-}
+export type ProgramOptions = GeneratorOptions;
 
 /** Random programs: 1–maxInputs inputs, up to maxSteps ops, 1–3 outputs drawn from the last nodes. */
 export const arbProgram = (options: ProgramOptions = {}): fc.Arbitrary<GeneratedProgram> =>
@@ -117,12 +112,7 @@ export const arbProgram = (options: ProgramOptions = {}): fc.Arbitrary<Generated
       const recipe: string[] = [];
       const decl = Object.fromEntries(shapes.map((s, i) => [`x${i}`, s]));
       const built = g.program(decl, (inputs) => {
-        const pool: Tensor[] = Object.values(inputs);
-        for (const st of steps) {
-          const t = applyStep(pool, st, recipe);
-          // keep programs small enough to compile and check quickly
-          pool.push(g.sizeOf(t.shape) > MAX_SIZE ? bounded(g.sum(t)) : t);
-        }
+        const pool = grownPool(Object.values(inputs), steps, (p, st) => applyStep(p, st, recipe), MAX_SIZE);
         return Object.fromEntries(pool.slice(-outputs).map((t, i) => [`out${i}`, t]));
       });
       if (E.isLeft(built)) throw new Error(`generator built an invalid program: ${built.left.message}\n${recipe.join('\n')}`);

@@ -34,6 +34,28 @@ export const arbRecipe = (o: RecipeOptions): fc.Arbitrary<Recipe> => {
   });
 };
 
+/** How big a generator's programs get: inputs and op steps. */
+export interface GeneratorOptions {
+  readonly maxSteps?: number;
+  readonly maxInputs?: number;
+}
+
+/** A smooth squash to (-2, 2): keeps products and sums from growing without changing smoothness. */
+export const bounded = (t: Tensor): Tensor => g.mul(g.tanh(g.mul(t, 0.5)), 2);
+
+/**
+ * The inputs, then each step's result in order; a result over `maxSize` elements enters as its
+ * bounded sum, so programs stay small enough to compile and check quickly.
+ */
+export const grownPool = (inputs: readonly Tensor[], steps: readonly Step[], apply: (pool: Tensor[], st: Step) => Tensor, maxSize: number): Tensor[] => {
+  const pool = [...inputs];
+  for (const st of steps) {
+    const t = apply(pool, st);
+    pool.push(g.sizeOf(t.shape) > maxSize ? bounded(g.sum(t)) : t);
+  }
+  return pool;
+};
+
 // Movement ops from step parameters, shared by the generators so both explore them the same way.
 
 /** Reshape to [n/d, d] for the first divisor d of the size (when p0 is even), else flatten. */
