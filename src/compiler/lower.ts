@@ -205,8 +205,9 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
     ].join('\n');
     return { text, args: params.map(([b]) => b) };
   };
-  const emit = (kind: string, w: KernelWriter, root: Scope, result: string, out: number, grid?: PlanKernel['grid']) => {
+  const emit = (kind: string, w: KernelWriter, root: Scope, result: string, out: number, gridFor?: (args: readonly number[]) => PlanKernel['grid']) => {
     const { text, args } = kernelSource(w, root, result, ['x']);
+    const grid = gridFor?.(args);
     kernels.push({
       name: `k${kernels.length}_${kind}`,
       source: text,
@@ -248,10 +249,7 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
       kernels.push({ name: `k${kernels.length}_combine`, source, args: [partial], output: out, fused: [`combine:${n.op.fn}`], bytesRead: bytes([partial]), bytesWritten: bytes([out]) });
       continue;
     }
-    if (n.op.kind === 'matmul') {
-      const result = matmulBody(w, root, n, false);
-      emit('matmul', w, root, result, out, matmulGrid(n, writer, kernelSource(w, root, result, ['x']).args));
-    }
+    if (n.op.kind === 'matmul') emit('matmul', w, root, matmulBody(w, root, n, false), out, (args) => matmulGrid(n, writer, args));
     else emit('fused', w, root, w.value(root, n.id, { flat: 'x' }), out);
   }
   const inputs = Object.fromEntries(buffers.filter((b) => b.kind === 'input').map((b) => [b.name!, b.id]));

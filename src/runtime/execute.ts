@@ -140,9 +140,10 @@ export const gridKernels = (backend: BackendName): boolean => backend === 'webas
 export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }): Executable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
-  const grids = plan.kernels.filter((k) => k.grid && gridKernels(report.backend)).length;
+  const useGrid = gridKernels(report.backend);
+  const grids = useGrid ? plan.kernels.filter((k) => k.grid).length : 0;
   const kernels = plan.kernels.map((k) =>
-    k.grid && gridKernels(report.backend) ? newKernel(gpu, k.grid.source, [k.grid.cols, k.grid.rows]) : newKernel(gpu, k.source, [plan.buffers[k.output].size]));
+    k.grid && useGrid ? newKernel(gpu, k.grid.source, [k.grid.cols, k.grid.rows]) : newKernel(gpu, k.source, [plan.buffers[k.output].size]));
   const constants = new Map(plan.buffers.filter((b) => b.kind === 'constant').map((b) => [b.id, Float32Array.from(b.values!)]));
   const direct = plan.kernels.length <= 1 && loop.steps === 1;
   const perStepNames = loop.perStep ?? [];
