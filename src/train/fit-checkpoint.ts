@@ -3,7 +3,7 @@
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../dsl/index.js';
-import type { CheckpointProblem, SavedCheckpoint } from './checkpoint/index.js';
+import type { CheckpointProblem, LoadedCheckpoint, SavedCheckpoint } from './checkpoint/index.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
 import type { OptimizerState, Values } from './optimizer-runner.js';
 import type { EarlyStoppingState } from '../optim/phases/index.js';
@@ -63,6 +63,21 @@ export const saveEpochCheckpoint = (to: FitCheckpointing, c: EpochCheckpoint): E
     shapes: { params: c.shapes, optState: c.optShapes },
   });
 
+/** A resume under another configuration than the one that wrote the file is refused. */
+export const configProblems = (file: string, c: LoadedCheckpoint, config: string): CheckpointProblem[] =>
+  c.meta.config === config ? [] : [{ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` }];
+
+/** The trainer's progress kept in `graft.phaseProgress`, decoded, or every problem with its path. */
+export const decodeProgress = <A>(file: string, c: LoadedCheckpoint, codec: t.Decoder<unknown, A>): E.Either<CheckpointProblem[], A> =>
+  E.mapLeft((errors: t.Errors) => decodeProblems(['__metadata__', 'graft.phaseProgress'], errors).map((p) => ({ file, ...p })))(codec.decode(c.meta.phaseProgress));
+
+/** The optimizer state of a checkpoint, with the parameters a run trains. */
+export const stateOf = (c: LoadedCheckpoint, trainable: readonly string[]): OptimizerState => ({
+  params: Object.fromEntries(trainable.map((n) => [n, c.params[n]])),
+  state: c.optState,
+  step: c.meta.step,
+});
+
 /**
  * Every parameter of the model and the point to resume from, or every problem with the file: its
  * bytes, its tensors against the model's shapes, and a configuration other than `config`.
@@ -71,11 +86,7 @@ export const loadResumePoint = (file: string, shapes: Readonly<Record<string, Sh
   const loaded = loadCheckpoint(file, { params: shapes });
   if (E.isLeft(loaded)) return loaded;
   const c = loaded.right;
-  if (c.meta.config !== config) {
-    return E.left([{ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` }]);
-  }
-  const progress = ProgressCodec.decode(c.meta.phaseProgress);
-  if (E.isLeft(progress)) return E.left(decodeProblems(['__metadata__', 'graft.phaseProgress'], progress.left).map((p) => ({ file, ...p })));
-  const trained = Object.fromEntries(trainable.map((n) => [n, c.params[n]]));
-  return E.right({ params: c.params, resume: { epoch: c.meta.epoch, state: { params: trained, state: c.optState, step: c.meta.step }, progress: progress.right } });
+  const mismatch = configProblems(file, c, config);
+  if (mismatch.length) return E.left(mismatch);
+  return E.map((progress: FitProgress) => ({ params: c.params, resume: { epoch: c.meta.epoch, state: stateOf(c, trainable), progress } }))(decodeProgress(file, c, ProgressCodec));
 };

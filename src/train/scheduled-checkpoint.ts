@@ -8,7 +8,7 @@ import type { Shape } from '../dsl/index.js';
 import type { ParamGroup, PhaseProgress } from '../optim/phases/index.js';
 import type { CheckpointProblem, LoadedCheckpoint, SavedCheckpoint } from './checkpoint/index.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
-import { decodeProblems } from './checkpoint/decode-errors.js';
+import { configProblems, decodeProgress, stateOf } from './fit-checkpoint.js';
 import type { OptimizerState, Values } from './optimizer-runner.js';
 
 export interface ScheduledCheckpointing {
@@ -79,14 +79,7 @@ const save = (to: ScheduledCheckpointing, name: string, c: ScheduledSnapshot): E
 export const saveScheduledCheckpoints = (to: ScheduledCheckpointing, c: ScheduledSnapshot, isBest: boolean): E.Either<CheckpointProblem[], SavedCheckpoint> =>
   isBest ? E.chain(() => save(to, LAST, c))(save(to, BEST, c)) : save(to, LAST, c);
 
-const progressOf = (file: string, c: LoadedCheckpoint): E.Either<CheckpointProblem[], ScheduledProgress> =>
-  E.bimap((errors: t.Errors) => decodeProblems(['__metadata__', 'graft.phaseProgress'], errors).map((p) => ({ file, ...p })), (p) => p as ScheduledProgress)(ProgressCodec.decode(c.meta.phaseProgress));
-
-const stateOf = (c: LoadedCheckpoint, trainable: readonly string[]): OptimizerState => ({
-  params: Object.fromEntries(trainable.map((n) => [n, c.params[n]])),
-  state: c.optState,
-  step: c.meta.step,
-});
+const progressOf = (file: string, c: LoadedCheckpoint) => decodeProgress(file, c, ProgressCodec) as E.Either<CheckpointProblem[], ScheduledProgress>;
 
 /**
  * A scheduled run's resume point from its checkpoint folder, or every problem with either file. A crash
@@ -100,8 +93,7 @@ export const loadScheduledResume = (dir: string, shapes: Readonly<Record<string,
   const bestOnDisk = loadCheckpoint(bestFile, { params: shapes });
   const ahead = E.isRight(bestOnDisk) && bestOnDisk.right.meta.epoch > last.right.meta.epoch;
   const [file, c] = ahead && E.isRight(bestOnDisk) ? [bestFile, bestOnDisk.right] : [lastFile, last.right];
-  const problems: CheckpointProblem[] = [];
-  if (c.meta.config !== config) problems.push({ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` });
+  const problems = configProblems(file, c, config);
   const progress = progressOf(file, c);
   if (E.isLeft(progress)) return E.left([...problems, ...progress.left]);
   const trainable = progress.right.groups.flatMap((g) => g.params);
