@@ -1,5 +1,5 @@
 // `graft mnist` (what `npm start` runs): the fine-tuning comparison on real digits, outputs under runs/.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import type { BackendChoice } from '../runtime/index.js';
@@ -55,10 +55,9 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     if (!resume) writeAtomically(join(dir, RUN_FILES.config), settings);
     log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
-    const existing = (name: string) => (resume && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8').split('\n').filter((l) => l.trim() !== '') : []);
     // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
-    const metricLines = new Map(existing(RUN_FILES.metrics).map((l) => [metricKey(JSON.parse(l) as MetricKey), l]));
-    const runLines = existing(RUN_FILES.runs);
+    const metricLines = new Map((resume?.previous.metrics ?? []).map((l) => [metricKey(l), JSON.stringify(l)]));
+    const runLines = (resume?.previous.finished ?? []).map((r) => JSON.stringify(r));
     const results = await runMnistJob(rt, cfg, join(root, 'cache'), log, {
       onEpoch: (method, seed, rec) => {
         const key = metricKey({ method, seed, epoch: rec.epoch });

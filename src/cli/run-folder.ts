@@ -54,9 +54,13 @@ const jsonLines = <A>(file: string, codec: t.Decoder<unknown, A>): E.Either<File
 export interface RunFolder {
   readonly config: ResolvedFinetune;
   readonly finished: readonly RunResult[];
+  /** Every line of metrics.jsonl, in file order. */
+  readonly metrics: readonly MetricLine[];
   /** Epochs recorded for each run, finished or not. */
   readonly earlier: (method: Method, seed: number) => readonly EpochRecord[];
 }
+
+export type MetricLine = t.TypeOf<typeof MetricLine>;
 
 export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> => {
   const configFile = join(dir, RUN_FILES.config);
@@ -69,6 +73,7 @@ export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> =
   return E.right({
     config: config.right,
     finished: runs.right as RunResult[],
+    metrics: lines,
     // the last line of an epoch wins: one logged before a crash and trained again was logged twice
     earlier: (method, seed) => [...new Map(lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => [rec.epoch, rec])).values()].sort((a, b) => a.epoch - b.epoch),
   });
