@@ -69,12 +69,14 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
   let dirty = false;
   let best: Snapshot | undefined;
   let stopReason: string | undefined;
-  let resuming = cfg.resume !== undefined;
   const transitions: Array<{ epoch: number; depth: number }> = [];
   const records: ScheduledRecord[] = [];
 
-  /** Rebuild the step for the current groups, keeping the state leaves of groups that existed before. */
-  const rebuild = async () => {
+  /**
+   * Rebuild the step for the current groups, keeping the state leaves of groups that existed before;
+   * `strict` (right after a resume) requires every leaf to be kept: a fresh one would change the numbers.
+   */
+  const rebuild = async (strict = false) => {
     const trainable = groups.flatMap((g) => g.params);
     const transform = partition(Object.fromEntries(groups.map((g) => [label(g), cfg.groupTransform(g.lr, g.weightDecay === 'decay')])), (n) => label(groups.find((g) => g.params.includes(n))!));
     runner?.destroy();
@@ -82,11 +84,9 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     const fresh = await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
     if (fresh._tag === 'Left') throw fresh.left;
     const kept = opt?.state ?? {};
-    // right after a resume every leaf must come from the checkpoint: a fresh one would change the numbers
-    if (resuming) {
+    if (strict) {
       const bad = stateMismatches(Object.fromEntries(Object.entries(fresh.right.state).map(([k, v]) => [k, [v.length]])), kept);
       if (bad.length) throw new Error(`cannot resume: the checkpoint's optimizer state does not fit these parameter groups:\n  ${bad.join('\n  ')}`);
-      resuming = false;
     }
     opt = { ...fresh.right, step: opt?.step ?? 0, state: Object.fromEntries(Object.entries(fresh.right.state).map(([k, v]) => [k, kept[k]?.length === v.length ? kept[k] : v])) };
     dirty = false;
@@ -127,7 +127,7 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       stopReason = resume.progress.machine.stopped?.reason;
       machine = { state: { config: cfg.machine, progress: resume.progress.machine }, actions: [] };
       // the step for the checkpoint's groups, checked against its optimizer state before anything trains
-      await rebuild();
+      await rebuild(true);
     } else {
       machine = initial(cfg.machine);
       perform(machine, 0);
