@@ -3,17 +3,11 @@
 // and later kernels reading the grid result with flat indices.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../src/dsl/index.js';
 import type { Program } from '../../src/dsl/index.js';
 import { compile } from '../../src/compiler/index.js';
 import { gridKernels } from '../../src/runtime/index.js';
-import { useRuntimes } from '../nn/harness.js';
-
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) throw e.left;
-  return e.right;
-};
+import { right, useRuntimes } from '../nn/harness.js';
 
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => (((i * 37 + seed * 11) % 23) - 11) / 13);
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

@@ -10,8 +10,8 @@ import type { Runtime } from '../../src/runtime/index.js';
 import type { OptimizerRunner, OptimizerState, Values } from '../../src/train/optimizer-runner.js';
 import { createOptimizerRunner } from '../../src/train/optimizer-runner.js';
 import { mulberry32 } from '../../props/mulberry32.js';
+import { right } from '../nn/harness.js';
 
-const right = <A>(e: E.Either<Error, A>): A => E.getOrElseW((err: Error) => assert.fail(err.message))(e);
 
 const ROWS = 5;
 const FEATURES = 3;

@@ -3,7 +3,6 @@
 // interpreter running the same step program, and it learns a task only attention can solve.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../src/dsl/index.js';
 import * as nn from '../../src/nn/index.js';
 import * as o from '../../src/optim/index.js';
@@ -15,6 +14,7 @@ import { createOptimizerRunner } from '../../src/train/optimizer-runner.js';
 import { scheduledFit } from '../../src/train/scheduled-fit.js';
 import { tokenRows } from '../../src/train/classifier-objective.js';
 import { mulberry32 } from '../../props/mulberry32.js';
+import { right } from '../nn/harness.js';
 
 const SEQ = 6;
 const BATCH = 16;
@@ -23,11 +23,6 @@ const NEEDLE = 7;
 const config: nn.BertConfig = { vocabSize: VOCAB, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32, maxPositionEmbeddings: SEQ, numLabels: 2, typeVocabSize: 0 };
 const model = nn.bertClassifier(config);
 const shapes = nn.paramShapes(model);
-
-const right = <A>(e: E.Either<unknown, A>): A => {
-  if (E.isLeft(e)) assert.fail(e.left instanceof Error ? e.left.message : JSON.stringify(e.left));
-  return e.right;
-};
 
 /** Is the needle token anywhere after position 0? The first position's output must attend to the rest to say. */
 const sequences = (count: number, seed: number) => {
