@@ -20,8 +20,30 @@ export { clipByGlobalNorm, clipEachByNorm, globalNorm } from './transforms/clip.
 export type { ChildTuningMode } from './transforms/child-tuning.js';
 export { childTuning } from './transforms/child-tuning.js';
 export { sgd, adam, adamw, hfAdamW, childTuningAdamW, traceMomentum } from './aliases.js';
-export type { Schedule, Scalar } from './schedules.js';
-export { constantSchedule, linearWarmupDecay, cosineWarmupDecay, stepDecay, exponentialDecay, piecewiseConstant, joinSchedules, lrAt, numberScalar, tensorScalar } from './schedules.js';
+export type { Schedule, Scalar, PolynomialOptions, LinearOptions, WarmupConstantOptions, ExponentialDecayOptions, RateEveryOptions, WarmupExponentialDecayOptions, CosineDecayOptions, WarmupCosineDecayOptions, BoundariesAndScales, InterpolateType, OnecycleOptions, WarmupOptions } from './schedules.js';
+export {
+  constantSchedule,
+  polynomialSchedule,
+  linearSchedule,
+  warmupConstantSchedule,
+  exponentialDecay,
+  stepDecay,
+  warmupExponentialDecaySchedule,
+  cosineDecaySchedule,
+  warmupCosineDecaySchedule,
+  sgdrSchedule,
+  piecewiseConstant,
+  piecewiseConstantSchedule,
+  piecewiseInterpolateSchedule,
+  linearOnecycleSchedule,
+  cosineOnecycleSchedule,
+  joinSchedules,
+  linearWarmupDecay,
+  cosineWarmupDecay,
+  lrAt,
+  numberScalar,
+  tensorScalar,
+} from './schedules.js';
 export type { DecayGroups } from './decay-groups.js';
 export { DEFAULT_NO_DECAY, decayGroups, describeDecayGroups, withDecayGroups } from './decay-groups.js';
 export type { StepPrograms, FixedInput } from './step.js';
