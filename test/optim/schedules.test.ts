@@ -81,6 +81,7 @@ describe(`schedules: optax ${golden.optax} (jax ${golden.jax}, float32) golden v
 
   it('compiled: every schedule in one program, on the default runtime', async () => {
     const decl = Object.fromEntries(golden.cases.map((c, k) => [`t${k}`, [c.steps.length]]));
+    // + zeros: a constant schedule is a scalar; this gives it one value per step like the rest
     const prog = build(decl, (inputs) => Object.fromEntries(golden.cases.map((c, k) => [`lr${k}`, g.add(graftOf(c)(o.tensorScalar, inputs[`t${k}`]), g.zeros([c.steps.length]))])));
     const out = await runCompiled(rt, prog, Object.fromEntries(golden.cases.map((c, k) => [`t${k}`, Float32Array.from(c.steps)])));
     const problems = golden.cases.flatMap((c, k) => mismatches(c, out[`lr${k}`]).map((m) => `${c.id} (${rt.report.backend}): ${m}`));
