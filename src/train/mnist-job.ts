@@ -256,6 +256,10 @@ export const runNote = (r: Pick<RunResult, 'keptFraction' | 'transitions' | 'sto
 export const staleRunNote = (r: Pick<RunResult, 'predictedClasses' | 'steps'>): string | undefined =>
   r.predictedClasses && r.steps !== undefined ? staleHeadNote(r.predictedClasses, { pretrained: PRETRAIN_DIGITS, tested: FINETUNE_DIGITS, steps: r.steps }) : undefined;
 
+/** The stale-head notes of every run that has one, named by method and seed (for results.md). */
+export const staleRunNotes = (results: readonly RunResult[]): string[] =>
+  results.flatMap((r) => [staleRunNote(r)].filter((why): why is string => why !== undefined).map((why) => `${r.method} seed ${r.seed}: ${why}`));
+
 /** The whole comparison; `log` gets a line per finished run. */
 export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, outputs: JobOutputs = {}): Promise<RunResult[]> => {
   const { model, base } = await pretrainedMlp(rt, cfg, cacheDir, log);

@@ -20,6 +20,8 @@ export interface ReportInput {
   /** Image paths relative to the report (default curves.svg); null leaves the figure out. */
   readonly figure?: string | null;
   readonly methodNotes?: Readonly<Record<string, string>>;
+  /** Lines under the results table that explain them (a run whose head never took over, say). */
+  readonly notes?: readonly string[];
 }
 
 /** When something happened with `completed` epochs done: "after epoch 3", or "before epoch 1". */
@@ -58,6 +60,7 @@ export const markdownReport = (input: ReportInput): string => {
     ...(input.intro ? ['', input.intro] : []),
     '', '## Results', '',
     resultsTable(input.results),
+    ...(input.notes?.length ? ['', ...input.notes.map((n) => `- ${n}`)] : []),
     ...(figure === null ? [] : [
       '', '## Loss and accuracy per epoch', '',
       `![loss and accuracy](${figure})`, '',

@@ -34,6 +34,6 @@ export const staleHead = (counts: readonly number[], pretrained: readonly number
 export const staleHeadNote = (counts: readonly number[], o: { readonly pretrained: readonly number[]; readonly tested: readonly number[]; readonly steps: number }): string | undefined => {
   const { stale, total } = staleHead(counts, o.pretrained);
   if (total === 0 || 2 * stale < total || o.pretrained.some((c) => o.tested.includes(c))) return undefined;
-  const share = ((100 * stale) / total).toFixed(stale === total ? 0 : 1);
-  return `${share}% of the ${total} test predictions (${stale}) are still pre-training classes ${classList(o.pretrained)}, while the test images are ${classList(o.tested)}: ${o.steps} optimizer step${o.steps === 1 ? '' : 's'} did not let the new head take over (train more steps: more epochs, more labelled images or a smaller batch)`;
+  const which = stale === total ? `all ${total} test predictions are` : `${((100 * stale) / total).toFixed(1)}% of the ${total} test predictions (${stale}) are`;
+  return `${which} still pre-training classes ${classList(o.pretrained)}, while the test images are ${classList(o.tested)}: ${o.steps} optimizer step${o.steps === 1 ? '' : 's'} did not let the new head take over (train more steps: more epochs, more labelled images or a smaller batch)`;
 };
