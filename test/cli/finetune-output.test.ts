@@ -27,6 +27,7 @@ test('a 3-epoch config: epochs 1-3 in metrics.jsonl, runs.jsonl, results.md and 
   const epochRows = (method: string) => report.split(`### ${method}`)[1].split('###')[0].split('\n').filter((l) => /^\| \d+ \|/.test(l)).map((l) => Number(l.split('|')[1]));
   assert.deepEqual(epochRows('full'), [1, 2, 3]);
   assert.deepEqual(epochRows('scheduled'), [1, 2, 3]);
+  assert.match(report, /the head alone, then everything from epoch 4 or when/, 'headEpochs 3: epochs 1-3 are the head\'s');
 
   // the scheduled head never thawed in 3 epochs: said in words
   assert.match(log.join('\n'), /scheduled\s+seed 1: test accuracy [\d.]+% in [\d.]+ s \(the rest never thawed: the head trained alone; stopped: max epochs 3 reached\)/);
