@@ -22,9 +22,8 @@ export const runFinetune = async (file: string, o: { overfitBatch?: boolean }, l
     const { model, base } = await pretrainedMlp(rt, c, join(c.out ?? 'runs', 'cache'), log);
     const { test, trainFor } = finetuneSplits(c);
     const verdict = await overfitCheck(rt, model, base, trainFor(c.seeds[0]), test, { epochs: c.finetuneEpochs, batchSize: c.batchSize, lr: c.lr, seed: c.seeds[0] });
-    for (const r of verdict.records) log(`epoch ${r.epoch}: batch accuracy ${(r.trainAccuracy * 100).toFixed(1)}%, evaluation accuracy ${(r.evalAccuracy * 100).toFixed(1)}%`);
-    log(verdict.message);
-    return verdict.passed ? 0 : 1;
+    [...verdict.lines, ...verdict.message].forEach((l) => log(l));
+    return verdict.outcome === 'memorised' ? 0 : 1;
   } finally {
     rt.destroy();
   }

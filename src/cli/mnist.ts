@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import type { JobConfig } from '../train/mnist-job.js';
-import { DEFAULT_JOB, runMnistJob } from '../train/mnist-job.js';
+import { DEFAULT_JOB, runMnistJob, staleRunNotes } from '../train/mnist-job.js';
 import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { formatFileProblem, writeAtomically } from './files.js';
 import type { RunFolder } from './run-folder.js';
@@ -78,8 +78,8 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     writeAtomically(join(dir, 'curves.svg'), fig.svg);
     if (fig.png) writeFileAtomically(join(dir, 'curves.png'), fig.png);
     else log(`no PNG (${fig.pngError}); the SVG is there`);
-    const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed(s); backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (peak lr ${cfg.lr}, 10% linear warmup then linear decay, wd 0.01, gradients clipped to global norm 1); scheduled = the head alone, then everything from epoch ${cfg.headEpochs} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
-    writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: 'graft mnist: fine-tuning methods compared', intro, transitions }));
+    const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed(s); backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (peak lr ${cfg.lr}, 10% linear warmup then linear decay, wd 0.01, gradients clipped to global norm 1); scheduled = the head alone, then everything from epoch ${cfg.headEpochs + 1} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
+    writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: 'graft mnist: fine-tuning methods compared', intro, transitions, notes: staleRunNotes(results) }));
     log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''}, metrics.jsonl and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {

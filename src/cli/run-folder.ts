@@ -25,7 +25,7 @@ const Record = t.intersection([
 const MetricLine = t.intersection([t.type({ method: MethodC, seed: t.number }), Record]);
 const RunLine = t.intersection([
   t.type({ method: MethodC, seed: t.number, testAccuracy: Metric, seconds: t.number, records: t.array(Record) }),
-  t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string }),
+  t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string, predictedClasses: t.array(t.number), steps: t.number }),
 ]);
 
 /** Each non-empty line of a JSON-lines file decoded, or every bad line with its number. */
@@ -51,6 +51,15 @@ const jsonLines = <A>(file: string, codec: t.Decoder<unknown, A>): E.Either<File
   })(readText(file));
 };
 
+/** Folders written when epochs were counted from 0 have a run with an epoch 0: renumbered from 1, as now. */
+const fromOne = <A extends { readonly epoch: number }>(records: readonly A[]): A[] =>
+  records.some((r) => r.epoch === 0) ? records.map((r) => ({ ...r, epoch: r.epoch + 1 })) : [...records];
+const runKey = (l: { method: string; seed: number }) => `${l.method}/${l.seed}`;
+const linesFromOne = (lines: readonly MetricLine[]): MetricLine[] => {
+  const old = new Set(lines.filter((l) => l.epoch === 0).map(runKey));
+  return lines.map((l) => (old.has(runKey(l)) ? { ...l, epoch: l.epoch + 1 } : l));
+};
+
 export interface RunFolder {
   readonly config: ResolvedFinetune;
   readonly finished: readonly RunResult[];
@@ -69,10 +78,10 @@ export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> =
   const metrics = jsonLines(join(dir, RUN_FILES.metrics), MetricLine);
   const problems = [config, runs, metrics].flatMap((e) => (E.isLeft(e) ? e.left : []));
   if (problems.length || E.isLeft(config) || E.isLeft(runs) || E.isLeft(metrics)) return E.left(problems);
-  const lines = metrics.right;
+  const lines = linesFromOne(metrics.right);
   return E.right({
     config: config.right,
-    finished: runs.right as RunResult[],
+    finished: runs.right.map((r) => ({ ...r, records: fromOne(r.records) })) as RunResult[],
     metrics: lines,
     // the last line of an epoch wins: one logged before a crash and trained again was logged twice
     earlier: (method, seed) => [...new Map(lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => [rec.epoch, rec])).values()].sort((a, b) => a.epoch - b.epoch),

@@ -3,7 +3,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../dsl/index.js';
 import type { BuildError, Program, Shape } from '../dsl/index.js';
 import type { Layer } from '../nn/index.js';
-import { accuracy, crossEntropy, evalCtx, trainCtx } from '../nn/index.js';
+import { accuracy, argmax, crossEntropy, evalCtx, trainCtx } from '../nn/index.js';
 import type { Objective } from '../optim/step.js';
 
 /** How a batch's rows reach a model: their dtype, and the model's input made from the batch tensor. */
@@ -28,11 +28,11 @@ export const classifierObjective = (model: Layer<any>, batch: number, features: 
   },
 });
 
-/** Evaluation: the same loss and accuracy, dropout off, over `count` examples at once. */
-export const evaluationProgram = (model: Layer<any>, shapes: Readonly<Record<string, Shape>>, count: number, features: Shape, input: ModelInput = featureRows): E.Either<BuildError, Program> =>
+/** Evaluation: the same loss and accuracy, dropout off, over `count` examples at once; `predictions` adds each example's predicted class. */
+export const evaluationProgram = (model: Layer<any>, shapes: Readonly<Record<string, Shape>>, count: number, features: Shape, input: ModelInput = featureRows, predictions = false): E.Either<BuildError, Program> =>
   g.program({ ...Object.fromEntries(Object.entries(shapes).map(([k, s]) => [`p:${k}`, s])), x: { shape: [count, ...features], dtype: input.dtype }, y: { shape: [count], dtype: 'i32' } }, (declared) => {
     const inputs = declared as Readonly<Record<string, g.Tensor>>;
     const params = Object.fromEntries(Object.keys(shapes).map((k) => [k, inputs[`p:${k}`]]));
     const logits = model.apply(params, input.adapt(inputs.x), evalCtx);
-    return { loss: crossEntropy(logits, inputs.y), accuracy: accuracy(logits, inputs.y) };
+    return { loss: crossEntropy(logits, inputs.y), accuracy: accuracy(logits, inputs.y), ...(predictions ? { predictions: argmax(logits) } : {}) };
   });

@@ -27,6 +27,7 @@ export interface Examples {
 }
 
 export interface EpochRecord {
+  /** The epoch's number, counted from 1: epochs completed at its evaluation (a checkpoint's `epoch` after it). */
   readonly epoch: number;
   readonly trainLoss: number;
   readonly trainAccuracy: number;
@@ -98,13 +99,22 @@ const rows = (x: Examples, idx: ArrayLike<number>, width: number) => {
   return { x: inputs, y: labels };
 };
 
-/** Loss and accuracy of full parameters on a fixed set, one compiled forward pass. */
-export const evaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: Examples, input: ModelInput = featureRows) => {
-  const exe = rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), set.count, features, input))));
+/** The rows an overfit run (`overfitBatch`) trains on at every step: the first batch of epoch 0's shuffle. */
+const overfitRows = (count: number, seed: number, batchSize: number) => batches(permutation(count, seed, 0), batchSize, true)[0];
+
+/** The examples of the batch an overfit run trains on. */
+export const overfitBatchOf = (train: Examples, seed: number, batchSize: number, width: number): Examples => {
+  const { x, y } = rows(train, overfitRows(train.count, seed, batchSize), width);
+  return { inputs: x, labels: y, count: y.length };
+};
+
+/** Loss and accuracy of full parameters on a fixed set, one compiled forward pass; with `predictions`, each example's predicted class too. */
+export const evaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: Examples, input: ModelInput = featureRows, predictions = false) => {
+  const exe = rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), set.count, features, input, predictions))));
   return {
-    run: async (params: Values) => {
+    run: async (params: Values): Promise<{ loss: number; accuracy: number; predictions?: Int32Array }> => {
       const ev = orThrow(await exe.run({ ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`p:${k}`, v])), x: set.inputs, y: set.labels }));
-      return { loss: ev.loss[0], accuracy: ev.accuracy[0] };
+      return { loss: ev.loss[0], accuracy: ev.accuracy[0], ...(predictions ? { predictions: Int32Array.from(ev.predictions) } : {}) };
     },
     destroy: () => exe.destroy(),
   };
@@ -117,13 +127,15 @@ export interface EpochOptions {
   readonly overfitBatch?: FitConfig['overfitBatch'];
   /** Training steps per runtime call (one pipeline over that many batches); the numbers do not change. */
   readonly stepsPerCall?: number;
+  /** After each step: the epoch's number (from 1) and the step's loss. */
   readonly onStep?: (epoch: number, loss: number) => void;
 }
 
-/** One epoch of steps over seeded batches; the mean training loss and accuracy of its steps. */
+/** One epoch of steps over seeded batches (`epoch`: epochs completed before it, which keys the shuffle); the mean training loss and accuracy of its steps. */
 export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, train: Examples, epoch: number, o: EpochOptions) => {
-  const shuffled = batches(permutation(train.count, o.seed, o.overfitBatch ? 0 : epoch), o.batchSize, true);
-  const bs = o.overfitBatch ? Array.from({ length: o.overfitBatch.stepsPerEpoch }, () => shuffled[0]) : shuffled;
+  const bs = o.overfitBatch
+    ? Array.from({ length: o.overfitBatch.stepsPerEpoch }, () => overfitRows(train.count, o.seed, o.batchSize))
+    : batches(permutation(train.count, o.seed, epoch), o.batchSize, true);
   const perCall = Math.max(1, Math.floor(o.stepsPerCall ?? 1));
   let s = s0;
   let loss = 0;
@@ -141,7 +153,7 @@ export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, tr
     for (let i = 0; i < inputs.length; i++) {
       loss += losses[i];
       acc += accuracies[i];
-      o.onStep?.(epoch, losses[i]);
+      o.onStep?.(epoch + 1, losses[i]);
     }
   }
   return { state: s, loss: loss / bs.length, accuracy: acc / bs.length };
@@ -184,7 +196,7 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
       s = ep.state;
       const all = { ...params, ...s.params };
       const ev = await evaluate.run(all);
-      const record = { epoch, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 };
+      const record = { epoch: epoch + 1, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 };
       records.push(record);
       if (esConfig) {
         const next = earlyStoppingStep(esConfig, progress.earlyStopping, monitor === 'loss' ? ev.loss : ev.accuracy);

@@ -20,6 +20,8 @@ import type { CheckpointProblem } from './checkpoint/index.js';
 import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
 import { loadResumePoint } from './fit-checkpoint.js';
 import { LAST, loadScheduledResume } from './scheduled-checkpoint.js';
+import { classCounts, staleHeadNote } from './report/stale-head.js';
+import { afterEpochs } from './report/markdown.js';
 
 export interface JobConfig {
   readonly hidden: number;
@@ -43,6 +45,10 @@ export interface JobConfig {
 
 export const DEFAULT_JOB: JobConfig = { hidden: 128, pretrainEpochs: 3, finetuneEpochs: 10, labelled: 500, validation: 500, heldOut: 2000, batchSize: 50, lr: 1e-3, reserveP: 0.3, seeds: [1, 2, 3], headEpochs: 3, stepsPerCall: 5 };
 
+/** The digits the MLP is pre-trained on, and the new ones it is fine-tuned and tested on. */
+export const PRETRAIN_DIGITS: readonly number[] = [0, 1, 2, 3, 4];
+export const FINETUNE_DIGITS: readonly number[] = [5, 6, 7, 8, 9];
+
 export type Method = 'full' | 'scheduled' | 'child-tuning-F' | 'child-tuning-D';
 export const METHODS: readonly Method[] = ['full', 'scheduled', 'child-tuning-F', 'child-tuning-D'];
 
@@ -55,9 +61,13 @@ export interface RunResult {
   readonly records: readonly EpochRecord[];
   /** Child-Tuning D: the fraction of scored elements the mask kept. */
   readonly keptFraction?: number;
-  /** Scheduled: epochs at whose start a later phase thawed, and why training stopped early. */
+  /** Scheduled: each later phase's thaw with the epochs completed before it, and why training stopped early. */
   readonly transitions?: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
   readonly stopReason?: string;
+  /** How many test images were predicted as each class 0–9. */
+  readonly predictedClasses?: readonly number[];
+  /** Optimizer steps the run took (resumed epochs included). */
+  readonly steps?: number;
 }
 
 const examples = (d: { images: Float32Array; labels: Int32Array; count: number }): Examples => ({ inputs: d.images, labels: d.labels, count: d.count });
@@ -75,7 +85,7 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
     }
     log(`pre-trained cache ${file} is unusable, rebuilding: ${loaded.left.map((p) => p.message).join('; ')}`);
   }
-  const digits = loadDigits([0, 1, 2, 3, 4]);
+  const digits = loadDigits(PRETRAIN_DIGITS);
   const order = permutation(digits.count, 0, 1);
   const evalCount = 500;
   const train = examples(take(digits, order.slice(evalCount)));
@@ -145,8 +155,8 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
   let keptFraction: number | undefined;
   let params = base;
   const records: EpochRecord[] = [];
-  // a resumed run keeps the epochs its checkpoint covers; without a checkpoint it starts over
-  const keepEarlier = (epochs: number) => records.push(...(io.earlier ?? []).filter((r) => r.epoch < epochs));
+  // a resumed run keeps the epochs its checkpoint covers (numbered from 1); without a checkpoint it starts over
+  const keepEarlier = (epochs: number) => records.push(...(io.earlier ?? []).filter((r) => r.epoch <= epochs));
   let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
     const dir = io.checkpointDir && join(io.checkpointDir, name);
@@ -192,10 +202,12 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
     params = res.params;
     records.push(...res.records);
   }
-  const tester = evaluator(rt, model, [IMAGE_SIZE], test);
-  const { accuracy } = await tester.run(params);
+  const tester = evaluator(rt, model, [IMAGE_SIZE], test, undefined, true);
+  const { accuracy, predictions } = await tester.run(params);
   tester.destroy();
-  return { method, seed, testAccuracy: accuracy, seconds: (performance.now() - t0) / 1000, records, ...extra, ...(keptFraction === undefined ? {} : { keptFraction }) };
+  const predictedClasses = classCounts(predictions!, 10);
+  const steps = records.length * Math.floor(train.count / cfg.batchSize);
+  return { method, seed, testAccuracy: accuracy, seconds: (performance.now() - t0) / 1000, records, ...extra, ...(keptFraction === undefined ? {} : { keptFraction }), predictedClasses, steps };
 };
 
 /** The model and its pre-trained weights (from the cache when it matches the config). */
@@ -206,7 +218,7 @@ export const pretrainedMlp = async (rt: Runtime, cfg: JobConfig, cacheDir: strin
 
 /** Held-out test images of 5–9, and for each seed its own labelled set from the rest. */
 export const finetuneSplits = (cfg: JobConfig) => {
-  const digits = loadDigits([5, 6, 7, 8, 9]);
+  const digits = loadDigits(FINETUNE_DIGITS);
   const order = permutation(digits.count, 0, 2);
   const pool = order.slice(cfg.heldOut);
   const validation = examples(take(digits, pool.slice(0, cfg.validation)));
@@ -232,6 +244,22 @@ export interface JobOutputs {
   readonly resume?: { readonly finished: readonly RunResult[]; readonly earlier: (method: Method, seed: number) => readonly EpochRecord[] };
 }
 
+/** What the run line adds after its accuracy: the mask's size, or when the scheduled method thawed and why it stopped. */
+export const runNote = (r: Pick<RunResult, 'keptFraction' | 'transitions' | 'stopReason'>): string => {
+  if (r.keptFraction !== undefined) return ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)`;
+  if (!r.transitions) return '';
+  const thawed = r.transitions.length ? `thawed the rest ${r.transitions.map((t) => afterEpochs(t.epoch)).join(', ')}` : 'the rest never thawed: the head trained alone';
+  return ` (${thawed}${r.stopReason ? `; stopped: ${r.stopReason}` : ''})`;
+};
+
+/** Why a run scored as it did, when its test predictions are mostly still the pre-training digits. */
+export const staleRunNote = (r: Pick<RunResult, 'predictedClasses' | 'steps'>): string | undefined =>
+  r.predictedClasses && r.steps !== undefined ? staleHeadNote(r.predictedClasses, { pretrained: PRETRAIN_DIGITS, tested: FINETUNE_DIGITS, steps: r.steps }) : undefined;
+
+/** The stale-head notes of every run that has one, named by method and seed (for results.md). */
+export const staleRunNotes = (results: readonly RunResult[]): string[] =>
+  results.flatMap((r) => [staleRunNote(r)].filter((why): why is string => why !== undefined).map((why) => `${r.method} seed ${r.seed}: ${why}`));
+
 /** The whole comparison; `log` gets a line per finished run. */
 export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string, log: (s: string) => void, outputs: JobOutputs = {}): Promise<RunResult[]> => {
   const { model, base } = await pretrainedMlp(rt, cfg, cacheDir, log);
@@ -256,8 +284,9 @@ export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string,
       });
       results.push(r);
       outputs.onRun?.(r);
-      const note = r.keptFraction !== undefined ? ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)` : r.transitions ? ` (thawed the rest at epoch ${r.transitions.map((t) => t.epoch).join(', ') || 'never'}${r.stopReason ? `; stopped: ${r.stopReason}` : ''})` : '';
-      log(`${method.padEnd(15)} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s${note}`);
+      log(`${method.padEnd(15)} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s${runNote(r)}`);
+      const why = staleRunNote(r);
+      if (why) log(`${' '.repeat(16)}${why}`);
     }
   }
   return results;

@@ -103,7 +103,7 @@ export const loadScheduledResume = (dir: string, shapes: Readonly<Record<string,
     if (E.isLeft(bestOnDisk)) problems.push(...bestOnDisk.left);
     else if (bp && E.isLeft(bp)) problems.push(...bp.left);
     else if (bestOnDisk.right.meta.epoch !== c.meta.best.epoch + 1) {
-      problems.push({ file: bestFile, path: '__metadata__["graft.epoch"]', message: `holds the end of epoch ${bestOnDisk.right.meta.epoch - 1}, but ${LAST} names epoch ${c.meta.best.epoch} as the best` });
+      problems.push({ file: bestFile, path: '__metadata__["graft.epoch"]', message: `holds the end of epoch ${bestOnDisk.right.meta.epoch}, but ${LAST} names epoch ${c.meta.best.epoch + 1} as the best` });
     } else if (bp && E.isRight(bp)) best = { params: bestOnDisk.right.params, state: stateOf(bestOnDisk.right, bp.right.groups.flatMap((g) => g.params)) };
   }
   if (problems.length) return E.left(problems);

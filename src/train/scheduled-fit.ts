@@ -47,7 +47,7 @@ export interface ScheduledRecord extends EpochRecord {
 export interface ScheduledResult {
   readonly params: Values;
   readonly records: readonly ScheduledRecord[];
-  /** Epochs at whose start a phase was thawed (after phase 0). */
+  /** Each thaw after phase 0, with the epochs completed when it happened (the new phase trains from epoch `epoch + 1`). */
   readonly transitions: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
   readonly stopReason?: string;
 }
@@ -92,21 +92,23 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     dirty = false;
   };
 
-  const perform = (s: PhaseStep, epoch: number) => {
+  // the machine counts epochs from 0 (max_transition_epoch's convention); people read them from 1
+  const perform = (s: PhaseStep, epoch: number, when: 'before' | 'after') => {
+    const at = `${when} epoch ${epoch + 1}`;
     for (const a of s.actions as readonly PhaseAction[]) {
       if (a.kind === 'restore-best' && best) {
         params = { ...best.params };
         opt = best.state;
         groups = groups.filter((g) => g.phase <= a.depth);
         dirty = true;
-        cfg.log?.(`epoch ${epoch}: restored the best checkpoint (epoch ${a.epoch}, depth ${a.depth}, validation loss ${a.metric.toFixed(4)})`);
+        cfg.log?.(`${at}: restored the best checkpoint (epoch ${a.epoch + 1}, depth ${a.depth}, validation loss ${a.metric.toFixed(4)})`);
       } else if (a.kind === 'add-groups') {
         groups = [...groups.filter((g) => g.phase !== a.phase), ...a.groups];
         dirty = true;
       } else if (a.kind === 'thaw' && a.phase > 0) {
         transitions.push({ epoch, depth: a.phase });
       } else if (a.kind === 'log') {
-        cfg.log?.(`epoch ${epoch}: ${a.message}`);
+        cfg.log?.(`${at}: ${a.message}`);
       } else if (a.kind === 'stop') {
         stopReason = a.reason;
       }
@@ -130,11 +132,11 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       await rebuild(true);
     } else {
       machine = initial(cfg.machine);
-      perform(machine, 0);
+      perform(machine, 0, 'before');
     }
     for (let epoch = resume?.epoch ?? 0; stopReason === undefined; epoch++) {
       machine = phaseStep(machine.state, { kind: 'epoch-start', epoch });
-      perform(machine, epoch);
+      perform(machine, epoch, 'before');
       if (stopReason !== undefined) break;
       if (dirty || !runner) await rebuild();
       const t0 = performance.now();
@@ -143,11 +145,11 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       params = { ...params, ...opt.params };
       const ev = await evaluate.run(params);
       const depth = machine.state.progress.depth;
-      records.push({ epoch, depth, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      records.push({ epoch: epoch + 1, depth, trainLoss: ep.loss, trainAccuracy: ep.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
       machine = phaseStep(machine.state, { kind: 'validation', epoch, metric: ev.loss });
       const isBest = machine.state.progress.best?.epoch === epoch;
       if (isBest) best = { params: { ...params }, state: opt };
-      perform(machine, epoch);
+      perform(machine, epoch, 'after');
       const interrupt = cfg.onEpoch?.(records[records.length - 1]) === false;
       if (cfg.checkpoint) {
         const progress = { machine: machine.state.progress, groups, transitions };

@@ -47,8 +47,8 @@ test('a stopped comparison resumes to the same results', async () => {
   const metrics = readFileSync(join(straight, RUN_FILES.metrics), 'utf8').split('\n').filter((l) => l && !l.includes('"child-tuning-F"'));
   writeFileSync(join(late, RUN_FILES.metrics), metrics.join('\n') + '\n');
   rmSync(join(late, RUN_FILES.checkpoints, 'child-tuning-F-seed1.safetensors'));
-  // ...and a line child-tuning-F logged for epoch 0 before a crash took its checkpoint: retrained, it is replaced
-  writeFileSync(join(late, RUN_FILES.metrics), [...metrics, JSON.stringify({ method: 'child-tuning-F', seed: 1, epoch: 0, trainLoss: 9, trainAccuracy: 0, evalLoss: 9, evalAccuracy: 0, seconds: 1 })].join('\n') + '\n');
+  // ...and a line child-tuning-F logged for epoch 1 before a crash took its checkpoint: retrained, it is replaced
+  writeFileSync(join(late, RUN_FILES.metrics), [...metrics, JSON.stringify({ method: 'child-tuning-F', seed: 1, epoch: 1, trainLoss: 9, trainAccuracy: 0, evalLoss: 9, evalAccuracy: 0, seconds: 1 })].join('\n') + '\n');
   const lateLog: string[] = [];
   assert.equal(await resumeComparison(late, (l) => lateLog.push(l)), 0, lateLog.join('\n'));
   assert.match(lateLog.join('\n'), /scheduled\s+seed 1: resuming after epoch \d/);

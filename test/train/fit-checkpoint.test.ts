@@ -51,22 +51,23 @@ describe('fit checkpoints', () => {
       const straightFile = join(dir, 'straight.safetensors');
       const seen: number[] = [];
       const given: Array<Record<string, Float32Array>> = [];
-      // each epoch's file holds its epoch count and the whole model as the trainer handed it to onEpoch
+      // epoch n's file (epochs numbered from 1) holds n as its epoch count and the whole model as the trainer handed it to onEpoch
       const check = (epoch: number) => {
         const c = right(loadCheckpoint(straightFile, { params: shapes }));
-        assert.equal(c.meta.epoch, epoch + 1);
-        for (const n of all) assert.deepEqual(c.params[n], given[epoch][n], `epoch ${epoch}: ${n}`);
+        assert.equal(c.meta.epoch, epoch);
+        for (const n of all) assert.deepEqual(c.params[n], given[epoch - 1][n], `epoch ${epoch}: ${n}`);
         seen.push(c.meta.step);
       };
       const straight = await fit(rt, {
         ...config(trainable, straightFile),
         // onEpoch runs before its epoch's checkpoint: the file then holds the epoch before
         onEpoch: (record, params) => {
-          if (record.epoch > 0) check(record.epoch - 1);
+          if (record.epoch > 1) check(record.epoch - 1);
           given.push({ ...params });
         },
       }, p0, train, evalSet);
-      check(EPOCHS - 1);
+      assert.deepEqual(straight.records.map((r) => r.epoch), [1, 2, 3, 4]);
+      check(EPOCHS);
       assert.deepEqual(seen, [6, 12, 18, 24]);
 
       const stoppedFile = join(dir, 'stopped.safetensors');
@@ -75,7 +76,7 @@ describe('fit checkpoints', () => {
       assert.equal(point.resume.epoch, 2);
       const resumed = await fit(rt, { ...config(trainable, stoppedFile), resume: point.resume }, point.params, train, evalSet);
 
-      assert.deepEqual(resumed.records.map((r) => r.epoch), [2, 3]);
+      assert.deepEqual(resumed.records.map((r) => r.epoch), [3, 4], 'a run resumed after epoch 2 goes on with epoch 3');
       assert.deepEqual(resumed.records.map(({ seconds, ...r }) => r), straight.records.slice(2).map(({ seconds, ...r }) => r));
       for (const n of all) assert.deepEqual(resumed.params[n], straight.params[n], n);
       assert.ok(Buffer.from(readFileSync(stoppedFile)).equals(readFileSync(straightFile)), 'the final checkpoints are the same bytes');
@@ -96,7 +97,7 @@ describe('fit checkpoints', () => {
     assert.ok(point.resume.progress.earlyStopping.wait >= 1, JSON.stringify(point.resume.progress));
     const resumed = await fit(rt, { ...cfg(join(dir, 'b.safetensors')), resume: point.resume }, point.params, train, noisy);
     assert.equal(resumed.stopReason, straight.stopReason);
-    assert.deepEqual(resumed.records.map((r) => r.epoch), [stopAt - 1]);
+    assert.deepEqual(resumed.records.map((r) => r.epoch), [stopAt]);
     // resuming a run that already stopped trains nothing
     const again = await fit(rt, { ...cfg(join(dir, 'b.safetensors')), resume: right(loadResumePoint(join(dir, 'b.safetensors'), shapes, all, 'blobs-v1')).resume }, point.params, train, noisy);
     assert.deepEqual(again.records, []);

@@ -57,7 +57,8 @@ test('early stopping ends training after `patience` epochs without improvement, 
     const metric = (r: (typeof full.records)[number]) => (monitor === 'loss' ? r.evalLoss : r.evalAccuracy);
     let best: number = Number.NaN;
     let wait = 0;
-    let stopAt: number = full.records.length - 1;
+    // the epoch (numbered from 1) after which training stops
+    let stopAt: number = full.records.length;
     for (const r of full.records) {
       const m = metric(r);
       const better = Number.isNaN(best) || (monitor === 'loss' ? m < best - minDelta : m > best + minDelta);
@@ -70,10 +71,10 @@ test('early stopping ends training after `patience` epochs without improvement, 
     }
     stops.push(stopAt);
     const stopped = await fit(rt, { ...base, earlyStopping: { monitor, patience, minDelta } }, p0, blobs(96, 1), noisy);
-    assert.equal(stopped.records.length, stopAt + 1, `${monitor} patience ${patience}`);
-    assert.deepEqual(stopped.records.map((r) => r.evalLoss), full.records.slice(0, stopAt + 1).map((r) => r.evalLoss));
-    if (stopAt < full.records.length - 1) assert.match(stopped.stopReason ?? '', new RegExp(`validation ${monitor} did not improve for ${patience} epoch`));
+    assert.equal(stopped.records.length, stopAt, `${monitor} patience ${patience}`);
+    assert.deepEqual(stopped.records.map((r) => r.evalLoss), full.records.slice(0, stopAt).map((r) => r.evalLoss));
+    if (stopAt < full.records.length) assert.match(stopped.stopReason ?? '', new RegExp(`validation ${monitor} did not improve for ${patience} epoch`));
   }
-  assert.ok(stops.every((e) => e < 11), `every case stops early: ${stops}`);
+  assert.ok(stops.every((e) => e < 12), `every case stops early: ${stops}`);
   rt.destroy();
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../../src/runtime/index.js';
-import { DEFAULT_JOB, METHODS, runMnistJob } from '../../src/train/mnist-job.js';
+import type { Method } from '../../src/train/mnist-job.js';
+import { DEFAULT_JOB, METHODS, runMnistJob, runNote, staleRunNotes } from '../../src/train/mnist-job.js';
 import { resultsTable } from '../../src/train/report/index.js';
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../src/nn/index.js';
@@ -28,7 +29,7 @@ test('the mnist comparison runs every method, caches its pre-trained checkpoint,
     const file = r.method === 'scheduled' ? join(checkpointDir, 'scheduled-seed1', 'last.safetensors') : join(checkpointDir, `${r.method}-seed1.safetensors`);
     const c = loadCheckpoint(file, { params: shapes });
     assert.ok(E.isRight(c), `${file}: ${E.isLeft(c) ? JSON.stringify(c.left) : ''}`);
-    assert.equal(c.right.meta.epoch, r.records[r.records.length - 1].epoch + 1, r.method);
+    assert.equal(c.right.meta.epoch, r.records[r.records.length - 1].epoch, `${r.method}: the checkpoint's epoch count is its last record's epoch (both from 1)`);
   }
   // the second run loads the cached weights instead of training again
   await runMnistJob(rt, { ...cfg, seeds: [] }, dir, (l) => logs.push(l));
@@ -36,4 +37,18 @@ test('the mnist comparison runs every method, caches its pre-trained checkpoint,
   assert.match(resultsTable(results), /\| full \| \d+\.\d\d ± 0\.00 \| 1 \|/);
   rt.destroy();
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('runNote: the mask kept, when the scheduled method thawed (epochs from 1), or that it never did', () => {
+  assert.equal(runNote({ keptFraction: 0.3 }), ' (mask kept 30.0%)');
+  assert.equal(runNote({ transitions: [{ epoch: 3, depth: 1 }], stopReason: 'max epochs 10 reached' }), ' (thawed the rest after epoch 3; stopped: max epochs 10 reached)');
+  assert.equal(runNote({ transitions: [{ epoch: 0, depth: 1 }] }), ' (thawed the rest before epoch 1)');
+  assert.equal(runNote({ transitions: [], stopReason: 'max epochs 3 reached' }), ' (the rest never thawed: the head trained alone; stopped: max epochs 3 reached)');
+  assert.equal(runNote({}), '');
+});
+
+test('staleRunNotes: one per run whose test predictions are mostly the pre-training digits, named by method and seed', () => {
+  const run = (method: Method, predictedClasses: number[]) => ({ method, seed: 2, testAccuracy: 0, seconds: 1, records: [], predictedClasses, steps: 6 });
+  const notes = staleRunNotes([run('full', [60, 0, 0, 0, 0, 40, 0, 0, 0, 0]), run('scheduled', [40, 0, 0, 0, 0, 60, 0, 0, 0, 0])]);
+  assert.deepEqual(notes, ['full seed 2: 60.0% of the 100 test predictions (60) are still pre-training classes 0-4, while the test images are 5-9: 6 optimizer steps did not let the new head take over (train more steps: more epochs, more labelled images or a smaller batch)']);
 });

@@ -42,33 +42,35 @@ describe('scheduled checkpoints', () => {
   before(async () => {
     rt = await createRuntime({ backend: 'webasm' });
     straightDir = tempDir();
+    // epoch n's last.safetensors (epochs numbered from 1) holds n completed epochs
     const record = (epoch: number) => {
       const c = right(loadCheckpoint(join(straightDir, LAST), { params: shapes }));
-      assert.equal(c.meta.epoch, epoch + 1);
+      assert.equal(c.meta.epoch, epoch);
       metas.push({ epoch: c.meta.epoch, depth: c.meta.phaseDepth, ...(c.meta.best ? { best: c.meta.best.epoch } : {}) });
     };
     // onEpoch runs before its epoch's checkpoint: last.safetensors then holds the epoch before
-    straight = await scheduledFit(rt, { ...config(straightDir), onEpoch: (r) => void (r.epoch > 0 && record(r.epoch - 1)) }, p0, train, validation);
-    record(straight.records.length - 1);
+    straight = await scheduledFit(rt, { ...config(straightDir), onEpoch: (r) => void (r.epoch > 1 && record(r.epoch - 1)) }, p0, train, validation);
+    record(straight.records.length);
   });
   after(() => rt.destroy());
 
   test('every epoch writes last; best holds the best epoch; both carry the phase depth', () => {
     assert.deepEqual(straight.transitions, [{ epoch: 3, depth: 1 }]);
-    assert.equal(metas[2].best, 0, 'the best head-only epoch is epoch 0, so the thaw restores it');
+    // the checkpoint keeps the phase machine's best epoch as the machine counts it, from 0
+    assert.equal(metas[2].best, 0, 'the best head-only epoch is the first, so the thaw restores it');
     assert.deepEqual(metas.map((m) => m.depth), straight.records.map((r) => r.depth));
     const last = right(loadCheckpoint(join(straightDir, LAST), { params: shapes }));
     const best = right(loadCheckpoint(join(straightDir, BEST), { params: shapes }));
     assert.equal(best.meta.epoch, last.meta.best!.epoch + 1, 'best.safetensors is the epoch last names');
-    const bestRecord = straight.records.find((r) => r.epoch === last.meta.best!.epoch)!;
+    const bestRecord = straight.records.find((r) => r.epoch === last.meta.best!.epoch + 1)!;
     assert.equal(last.meta.best!.metric, bestRecord.evalLoss);
-    assert.ok(straight.records.every((r) => r.evalLoss >= bestRecord.evalLoss || r.epoch > last.meta.best!.epoch));
+    assert.ok(straight.records.every((r) => r.evalLoss >= bestRecord.evalLoss || r.epoch > bestRecord.epoch));
   });
 
   for (const stopAfter of [1, 3, 5]) {
     test(`interrupted after ${stopAfter} epochs and resumed: the same run, bit for bit`, async () => {
       const dir = tempDir();
-      await scheduledFit(rt, { ...config(dir), onEpoch: (r) => r.epoch + 1 < stopAfter }, p0, train, validation);
+      await scheduledFit(rt, { ...config(dir), onEpoch: (r) => r.epoch < stopAfter }, p0, train, validation);
       const point = right(loadScheduledResume(dir, shapes, 'sched-v1'));
       assert.equal(point.epoch, stopAfter);
       const resumed = await scheduledFit(rt, { ...config(dir), resume: point }, p0, train, validation);
@@ -85,8 +87,8 @@ describe('scheduled checkpoints', () => {
     const clean = blobs(60, 2);
     const ref = await scheduledFit(rt, config(tempDir()), p0, train, clean);
     const [three, two, crashed] = [tempDir(), tempDir(), tempDir()];
-    await scheduledFit(rt, { ...config(three), onEpoch: (r) => r.epoch + 1 < 3 }, p0, train, clean);
-    await scheduledFit(rt, { ...config(two), onEpoch: (r) => r.epoch + 1 < 2 }, p0, train, clean);
+    await scheduledFit(rt, { ...config(three), onEpoch: (r) => r.epoch < 3 }, p0, train, clean);
+    await scheduledFit(rt, { ...config(two), onEpoch: (r) => r.epoch < 2 }, p0, train, clean);
     assert.equal(right(loadCheckpoint(join(three, BEST), { params: shapes })).meta.epoch, 3, 'epoch 2 improved');
     // the crash: epoch 2's best is on disk, its last is not
     writeFileSync(join(crashed, LAST), readFileSync(join(two, LAST)));
@@ -109,12 +111,13 @@ describe('scheduled checkpoints', () => {
     const bestEpoch = right(loadCheckpoint(join(dir, LAST), { params: shapes })).meta.best!.epoch;
     const early = tempDir();
     const k = bestEpoch + 1 === 1 ? 2 : 1;
-    await scheduledFit(rt, { ...config(early), onEpoch: (r) => r.epoch + 1 < k }, p0, train, validation);
+    await scheduledFit(rt, { ...config(early), onEpoch: (r) => r.epoch < k }, p0, train, validation);
     writeFileSync(join(dir, BEST), readFileSync(join(early, LAST)));
     const stale = loadScheduledResume(dir, shapes, 'sched-v1');
     assert.ok(E.isLeft(stale));
     assert.equal(stale.left[0].file, join(dir, BEST));
-    assert.match(stale.left[0].message, /names epoch \d+ as the best/);
+    // both epochs counted from 1, as every output counts them
+    assert.equal(stale.left[0].message, `holds the end of epoch ${k}, but ${LAST} names epoch ${bestEpoch + 1} as the best`);
 
     rmSync(join(dir, BEST));
     const missing = loadScheduledResume(dir, shapes, 'sched-v1');

@@ -91,7 +91,7 @@ const onEpochStart = (state: PhaseState, epoch: number): PhaseStep => {
   if (!byEpoch && !byEarlyStopping) return { state, actions: [] };
   if (progress.depth === finalDepth(config))
     return stop(state, 'max-depth', `max_depth ${config.maxDepth} reached: phase ${progress.depth} was the last to run of ${config.phases.length}`);
-  return transition(state, byEarlyStopping ? 'early stopping said the phase was done' : `max_transition_epoch ${mte} reached at epoch ${epoch}`);
+  return transition(state, byEarlyStopping ? 'early stopping said the phase was done' : `max_transition_epoch ${mte} reached with ${epoch} epoch${epoch === 1 ? '' : 's'} done`);
 };
 
 /** One event in, the next state and what the loop must do; a stopped machine ignores events. */

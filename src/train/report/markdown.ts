@@ -20,7 +20,12 @@ export interface ReportInput {
   /** Image paths relative to the report (default curves.svg); null leaves the figure out. */
   readonly figure?: string | null;
   readonly methodNotes?: Readonly<Record<string, string>>;
+  /** Lines under the results table that explain them (a run whose head never took over, say). */
+  readonly notes?: readonly string[];
 }
+
+/** When something happened with `completed` epochs done: "after epoch 3", or "before epoch 1". */
+export const afterEpochs = (completed: number): string => (completed === 0 ? 'before epoch 1' : `after epoch ${completed}`);
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 const table = (head: readonly string[], rows: readonly (readonly string[])[]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
@@ -33,12 +38,12 @@ export const resultsTable = (results: readonly RunLike[]): string =>
     return [method, pm(meanSd(rs.map((r) => r.testAccuracy)), 100, 2), String(rs.length), meanSd(rs.map((r) => r.seconds)).mean.toFixed(1)];
   }));
 
-/** Per-epoch means over seeds for one method; epochs counted from 1 (metrics.jsonl's epoch + 1). */
+/** Per-epoch means over seeds for one method; epochs counted from 1, as in metrics.jsonl. */
 export const epochTable = (results: readonly RunLike[], method: string): string => {
   const es = epochSummaries(results, method);
   const uneven = new Set(es.map((e) => e.seeds)).size > 1;
   return table(['epoch', 'train loss', 'train acc %', 'eval loss', 'eval acc %', 'seconds', ...(uneven ? ['seeds'] : [])], es.map((e) => [
-    String(e.epoch + 1), e.stats.trainLoss.mean.toFixed(4), (e.stats.trainAccuracy.mean * 100).toFixed(2),
+    String(e.epoch), e.stats.trainLoss.mean.toFixed(4), (e.stats.trainAccuracy.mean * 100).toFixed(2),
     e.stats.evalLoss.mean.toFixed(4), (e.stats.evalAccuracy.mean * 100).toFixed(2), e.stats.seconds.mean.toFixed(2),
     ...(uneven ? [String(e.seeds)] : []),
   ]));
@@ -55,11 +60,12 @@ export const markdownReport = (input: ReportInput): string => {
     ...(input.intro ? ['', input.intro] : []),
     '', '## Results', '',
     resultsTable(input.results),
+    ...(input.notes?.length ? ['', ...input.notes.map((n) => `- ${n}`)] : []),
     ...(figure === null ? [] : [
       '', '## Loss and accuracy per epoch', '',
       `![loss and accuracy](${figure})`, '',
       `Lines are means over ${seeds} seed${seeds === 1 ? '' : 's'}${seeds > 1 ? ', shaded ± 1 sd' : ''}; epoch n is the evaluation after n passes over the training set.` +
-        (transitions.length ? ` Dashed rules mark the scheduled method's phase transitions: ${transitions.map((t) => `${t.label} after epoch ${t.epoch}`).join('; ')}.` : ''),
+        (transitions.length ? ` Dashed rules mark the scheduled method's phase transitions: ${transitions.map((t) => `${t.label} ${afterEpochs(t.epoch)}`).join('; ')}.` : ''),
     ]),
     '', '## Methods', '',
     ...methods.map((m) => `- **${m}**: ${notes[m] ?? '(no description)'}`),

@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { RunLike } from './summary.js';
 import { epochSummaries, methodsOf } from './summary.js';
 
-/** A phase transition: the new phase's first epoch (0-based, as `from` in the scheduled method's segments). */
+/** A phase transition: the epochs completed when it happened (the new phase's first epoch is `epoch + 1`). */
 export interface Transition {
   readonly epoch: number;
   readonly label: string;
@@ -14,7 +14,7 @@ export interface CurveRow {
   readonly method: string;
   readonly metric: 'loss' | 'accuracy';
   readonly split: 'train' | 'eval';
-  /** Epochs completed (record epoch + 1). */
+  /** The record's epoch (from 1): epochs completed at the evaluation. */
   readonly epoch: number;
   readonly mean: number;
   readonly lo: number;
@@ -42,7 +42,7 @@ export const plotRows = (results: readonly RunLike[], transitions: readonly Tran
     epochSummaries(results, method).flatMap((e) =>
       PANELS.map(([metric, split]): CurveRow => {
         const s = e.stats[`${split}${metric === 'loss' ? 'Loss' : 'Accuracy'}`];
-        return { kind: 'mean', method, metric, split, epoch: e.epoch + 1, mean: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd, seeds: e.seeds };
+        return { kind: 'mean', method, metric, split, epoch: e.epoch, mean: s.mean, lo: s.mean - s.sd, hi: s.mean + s.sd, seeds: e.seeds };
       }))),
   ...transitions.map((t): RuleRow => ({ kind: 'transition', epoch: t.epoch, label: t.label })),
 ];

@@ -2,7 +2,7 @@
 import cliProgress from 'cli-progress';
 
 export interface ProgressInfo {
-  /** 0-based epoch of the step just taken (shown 1-based). */
+  /** The number (from 1) of the epoch of the step just taken. */
   readonly epoch?: number;
   /** The step's training loss. */
   readonly loss?: number;
@@ -46,7 +46,7 @@ export const progressReporter = (opts: ProgressOptions): ProgressReporter => {
     loss = info.loss ?? loss;
   };
   let finished = false;
-  const epochText = () => (epoch === undefined ? '' : `epoch ${epoch + 1}${opts.epochs ? `/${opts.epochs}` : ''}`);
+  const epochText = () => (epoch === undefined ? '' : `epoch ${epoch}${opts.epochs ? `/${opts.epochs}` : ''}`);
   const lossText = () => (loss === undefined ? '' : `loss ${loss.toFixed(4)}`);
   const payload = () => ({ epochText: epochText() || '-', lossText: lossText() || '-', elapsedText: seconds(now() - t0) });
 

@@ -29,7 +29,7 @@ export const METRICS = ['trainLoss', 'trainAccuracy', 'evalLoss', 'evalAccuracy'
 export type Metric = (typeof METRICS)[number];
 
 export interface EpochSummary {
-  /** The record's epoch (0-based, as in metrics.jsonl). */
+  /** The record's epoch (from 1, as in metrics.jsonl). */
   readonly epoch: number;
   /** How many runs reached this epoch. */
   readonly seeds: number;

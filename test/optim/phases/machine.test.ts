@@ -50,7 +50,7 @@ describe('phase machine: start and epoch transitions', () => {
       { kind: 'thaw', phase: 1, params: ['l1.w', 'l1.b'] },
       { kind: 'add-groups', phase: 1, groups: [{ phase: 1, params: ['l1.w'], lr: 1e-3, weightDecay: 'decay' }, { phase: 1, params: ['l1.b'], lr: 1e-3, weightDecay: 'no_decay' }] },
       { kind: 'extend-lr-scheduler', phase: 1, baseLrs: [1e-3, 1e-3] },
-      { kind: 'log', depth: 1, message: 'phase 1 of 3: thawed 2 parameter(s) (max_transition_epoch 2 reached at epoch 2)' },
+      { kind: 'log', depth: 1, message: 'phase 1 of 3: thawed 2 parameter(s) (max_transition_epoch 2 reached with 2 epochs done)' },
     ]);
     // phase 2 has no lr: base_max_lr; all its parameters decay, so one group
     assert.deepEqual(actions[4].filter((a) => a.kind === 'add-groups' || a.kind === 'extend-lr-scheduler'), [

@@ -14,7 +14,7 @@ test('not a TTY: plain lines every `every` steps and at done, with epoch, loss a
   const p = progressReporter({ total: 6, label: 'full seed 1', epochs: 3, every: 2, stream: out.stream, now: () => ms });
   for (let s = 0; s < 5; s++) {
     ms += 500;
-    p.tick({ epoch: Math.floor(s / 2), loss: 1 / (s + 1) });
+    p.tick({ epoch: Math.floor(s / 2) + 1, loss: 1 / (s + 1) });
   }
   p.done();
   p.tick({ loss: 9 });        // ignored after done
@@ -47,7 +47,7 @@ test('not a TTY: done with no ticks still says so', () => {
 test('a TTY: a cli-progress bar with steps, epoch and loss', () => {
   const out = sink(true);
   const p = progressReporter({ total: 4, label: 'train', epochs: 2, stream: out.stream, now: () => 0 });
-  for (let s = 0; s < 4; s++) p.tick({ epoch: s >> 1, loss: 0.125 });
+  for (let s = 0; s < 4; s++) p.tick({ epoch: (s >> 1) + 1, loss: 0.125 });
   p.done();
   const text = out.text();
   assert.match(text, /train \[[^\]]*\] 4\/4 steps \| epoch 2\/2 \| loss 0\.1250 \| 0\.0 s/);
