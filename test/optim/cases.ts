@@ -1,7 +1,7 @@
 // The parity scenario: parameters, 200 steps of gradients, a mode-D mask, and each optimizer two ways.
 import * as o from '../../src/optim/index.js';
 import type { Transform } from '../../src/optim/index.js';
-import type { Tensors } from './reference.js';
+import type { Trajectory } from './reference.js';
 import { childTuningAdamWRef, randomTensors, torchAdamW } from './reference.js';
 
 export const SHAPES = { 'encoder.layer.0.dense.weight': [8, 6], 'encoder.layer.0.dense.bias': [6], 'encoder.LayerNorm.weight': [6], 'classifier.weight': [6, 3] };
@@ -14,7 +14,7 @@ export const grads = Array.from({ length: STEPS }, (_, s) => {
 });
 export const masks = { 'encoder.layer.0.dense.weight': Float32Array.from(randomTensors({ m: [48] }, 7).m, (x) => +(x > 0.2)) };
 
-export const CASES: Array<{ name: string; compiled: () => Transform<any>; reference: () => Tensors }> = [
+export const CASES: Array<{ name: string; compiled: () => Transform<any>; reference: () => Trajectory }> = [
   {
     name: 'adamw (PyTorch)',
     compiled: () => o.adamw(1e-2, { weightDecay: 0.05 }),
@@ -23,17 +23,17 @@ export const CASES: Array<{ name: string; compiled: () => Transform<any>; refere
   {
     name: 'childTuningAdamW, no mode',
     compiled: () => o.childTuningAdamW(1e-2, { weightDecay: 0.01, eps: 1e-6 }),
-    reference: () => childTuningAdamWRef(params0, grads, { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-6, wd: 0.01, correctBias: true, reserveP: 1 }).params,
+    reference: () => childTuningAdamWRef(params0, grads, { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-6, wd: 0.01, correctBias: true, reserveP: 1 }),
   },
   {
     name: 'childTuningAdamW, mode D',
     compiled: () => o.childTuningAdamW(1e-2, { weightDecay: 0.01, mode: 'D', masks }),
-    reference: () => childTuningAdamWRef(params0, grads, { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-6, wd: 0.01, correctBias: true, reserveP: 0.3, mode: 'D', masks }).params,
+    reference: () => childTuningAdamWRef(params0, grads, { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-6, wd: 0.01, correctBias: true, reserveP: 0.3, mode: 'D', masks }),
   },
   {
     name: 'childTuningAdamW, mode F',
     compiled: () => o.childTuningAdamW(1e-2, { weightDecay: 0.01, mode: 'F', reserveP: 0.3, seed: 17 }),
-    reference: () => childTuningAdamWRef(params0, grads, { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-6, wd: 0.01, correctBias: true, reserveP: 0.3, mode: 'F', seed: 17 }).params,
+    reference: () => childTuningAdamWRef(params0, grads, { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-6, wd: 0.01, correctBias: true, reserveP: 0.3, mode: 'F', seed: 17 }),
   },
 ];
 
