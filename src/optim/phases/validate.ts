@@ -91,9 +91,10 @@ const phaseNotices = (schedule: Schedule): PhaseProblem[] =>
   schedule.flatMap((p, k) => {
     const notes: PhaseProblem[] = [];
     if (p.params.length === 0) notes.push({ code: 'empty-phase', path: `${k}.params`, phase: k, message: `phase ${k} has no params: it thaws nothing` });
-    const prev = schedule[k - 1]?.max_transition_epoch ?? -1;
-    if (k > 0 && prev >= 0 && p.max_transition_epoch >= 0 && p.max_transition_epoch <= prev)
-      notes.push({ code: 'non-increasing-epoch', path: `${k}.max_transition_epoch`, phase: k, message: `max_transition_epoch ${p.max_transition_epoch} of phase ${k} is not greater than phase ${k - 1}'s (${prev}): phase ${k} may run a single epoch` });
+    // fts_supporters.py:615 `if 0 <= curr_max_epoch <= max_epoch_wm:`, the highest earlier epoch (FTS leaves phase 0 out of it)
+    const earlier = schedule.slice(0, k).map((q, j) => ({ j, epoch: q.max_transition_epoch })).reduce((a, b) => (b.epoch > a.epoch ? b : a), { j: -1, epoch: -1 });
+    if (earlier.epoch >= 0 && p.max_transition_epoch >= 0 && p.max_transition_epoch <= earlier.epoch)
+      notes.push({ code: 'non-increasing-epoch', path: `${k}.max_transition_epoch`, phase: k, message: `max_transition_epoch ${p.max_transition_epoch} of phase ${k} is not greater than phase ${earlier.j}'s (${earlier.epoch}): phase ${k} may run a single epoch` });
     return notes;
   });
 

@@ -83,9 +83,14 @@ describe('validateSchedule: notices are not errors', () => {
     assert.equal(m[3], "2 parameter(s) appear in no phase and stay frozen: 'wte.weight', 'h.0.ln_1.weight'");
   });
 
-  it('an epoch of -1 between timed phases is not compared', () => {
-    const c = check('0: {params: [head.weight], max_transition_epoch: 3}\n1: {params: [ln_f.weight]}\n2: {params: [wte.weight], max_transition_epoch: 2}\n');
-    assert.deepEqual(c.notices.filter((n) => n.code === 'non-increasing-epoch'), []);
+  // FTS compares with the highest earlier max_transition_epoch (fts_supporters.py:615, `max_epoch_wm`), so a phase
+  // without one between two timed phases does not hide the second; graft counts phase 0's epoch too, FTS does not
+  it('an epoch of -1 between timed phases: compared with the highest earlier epoch, phase 0 included', () => {
+    const c = check('0: {params: [head.weight], max_transition_epoch: 3}\n1: {params: [ln_f.weight]}\n2: {params: [wte.weight], max_transition_epoch: 2}\n3: {params: ["h\\\\.0"], max_transition_epoch: 4}\n');
+    const epochs = c.notices.filter((n) => n.code === 'non-increasing-epoch');
+    assert.deepEqual(epochs.map((n) => [n.path, n.message]), [['2.max_transition_epoch', "max_transition_epoch 2 of phase 2 is not greater than phase 0's (3): phase 2 may run a single epoch"]]);
+    const fts = check('0: {params: [head.weight]}\n1: {params: [ln_f.weight], max_transition_epoch: 5}\n2: {params: [wte.weight]}\n3: {params: ["h\\\\.0"], max_transition_epoch: 5}\n');
+    assert.deepEqual(fts.notices.filter((n) => n.code === 'non-increasing-epoch').map((n) => n.path), ['3.max_transition_epoch']);
   });
 });
 
