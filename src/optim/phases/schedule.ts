@@ -39,7 +39,7 @@ export const NO_MAX_TRANSITION_EPOCH = -1;
 const ClassPath = t.refinement(t.string, (s) => s.length > 0, 'non-empty class path');
 const ClassInitCodec = t.intersection([t.type({ class_path: ClassPath }), t.partial({ init_args: t.UnknownRecord })], 'a mapping with class_path (and optional init_args)');
 
-// FTS's _pl_lrs_validation: 'The "interval" key in lr scheduler dict must be "step" or "epoch"'
+// FTS (finetuning-scheduler@ceae3f0) fts_supporters.py:672 `if "interval" in pl_lrs_cfg and pl_lrs_cfg["interval"] not in ("step", "epoch"):`
 const Interval = t.keyof({ step: null, epoch: null }, '"step" or "epoch"');
 
 /** Lightning's LRSchedulerConfig fields: FTS warns about (and drops) any other key of `pl_lrs_cfg`. */
@@ -50,14 +50,14 @@ export const PhaseFieldCodecs = {
   params: t.array(t.string, 'list of strings'),
   max_transition_epoch: t.refinement(t.number, (n) => Number.isInteger(n) && n >= -1, 'integer >= -1'),
   lr: t.refinement(t.number, (n) => Number.isFinite(n) && n >= 0, 'finite number >= 0'),
-  // FTS's _common_reinit_key_validation: a reinit block needs its `optimizer_init` / `lr_scheduler_init` with a class_path
-  new_optimizer: t.type({ optimizer_init: ClassInitCodec }, 'new_optimizer'),
+  // fts_supporters.py:692 `if target_key not in target_sched.keys():` and :699 `if not target_sched[target_key].get("class_path"):`
+  new_optimizer: t.type({ optimizer_init: ClassInitCodec }, 'a mapping with optimizer_init'),
   new_lr_scheduler: t.intersection(
     [
       t.type({ lr_scheduler_init: ClassInitCodec }),
-      t.partial({ pl_lrs_cfg: t.intersection([t.UnknownRecord, t.partial({ interval: Interval })]), init_pg_lrs: t.array(t.number), use_current_optimizer_pg_lrs: t.boolean }),
+      t.partial({ pl_lrs_cfg: t.intersection([t.UnknownRecord, t.partial({ interval: Interval })], 'a mapping of Lightning lr scheduler settings'), init_pg_lrs: t.array(t.number), use_current_optimizer_pg_lrs: t.boolean }),
     ],
-    'new_lr_scheduler',
+    'a mapping with lr_scheduler_init',
   ),
 } as const;
 
