@@ -95,7 +95,8 @@ export const disjointnessOracle = ({ spec, policy, assignment }: ShardCase, mode
   const ps = spec.parameters;
   const spanning = ps.filter((p) => ps.some((q) => unitOf(q) === unitOf(p) && phaseOf(q) !== phaseOf(p))).map((p) => p.name);
   const splitModules = [...new Set(ps.filter((p) => ps.some((q) => q.module === p.module && p.name in assignment && q.name in assignment && phaseOf(q) !== phaseOf(p))).map((p) => p.module))];
-  const phase0Wrapped = ps.some((p) => phaseOf(p) === 0 && unitOf(p) !== '');
+  // per-parameter flags (FTS's use_orig_params=True) need only some phase-0 parameter in some unit, the root included
+  const phase0Wrapped = ps.some((p) => phaseOf(p) === 0 && (mode === 'per-parameter' || unitOf(p) !== ''));
   const ok = (mode === 'per-parameter' || spanning.length === 0) && splitModules.length === 0 && phase0Wrapped;
   return { ok, spanning, splitModules, phase0Wrapped };
 };

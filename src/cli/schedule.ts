@@ -57,6 +57,7 @@ const ok = (r: Report) => r.check.errors.length === 0 && (r.disjointness?.ok ?? 
 
 const printReport = (r: Report, schedulePath: string, out: Out, explain: boolean) => {
   for (const p of r.check.errors) out(`error: ${formatProblem(p, schedulePath)}`);
+  for (const p of r.check.warnings) out(`warning: ${formatProblem(p, schedulePath)}`);
   for (const p of r.check.notices) out(`notice: ${formatProblem(p, schedulePath)}`);
   for (const n of r.policyNotices) out(`notice: wrap policy: ${n}`);
   if (r.disjointness && !r.disjointness.ok) out(describeProblems(r.disjointness));
@@ -67,7 +68,7 @@ const printReport = (r: Report, schedulePath: string, out: Out, explain: boolean
   out(ok(r) ? `valid: ${r.check.phases.length} phases (${phases})${r.disjointness ? `; phases are disjoint over ${r.layout?.length ?? 'the'} flat units` : ''}` : `invalid: ${r.check.errors.length + (r.disjointness?.problems.length ?? 0)} problems`);
 };
 
-/** validate and explain: exit code 0 when valid, 1 with problems (unreadable inputs included). */
+/** validate and explain: exit code 0 when valid (warnings and notices included), 1 with problems (unreadable inputs included). */
 export const runScheduleCheck = (schedulePath: string, o: ScheduleOptions, explain: boolean, out: Out = console.log): number => {
   const inputs = loadInputs(schedulePath, o);
   if (E.isLeft(inputs)) {
@@ -77,7 +78,7 @@ export const runScheduleCheck = (schedulePath: string, o: ScheduleOptions, expla
   }
   const { spec, schedule, policy } = inputs.right;
   const report = analyse(spec, schedule!, policy, o);
-  if (o.json) out(JSON.stringify({ ok: ok(report), errors: report.check.errors, notices: report.check.notices, explain: explain ? report.check.explain : undefined, assignment: report.check.assignment, disjointness: report.disjointness, layout: report.layout, policyNotices: report.policyNotices }));
+  if (o.json) out(JSON.stringify({ ok: ok(report), errors: report.check.errors, warnings: report.check.warnings, notices: report.check.notices, explain: explain ? report.check.explain : undefined, assignment: report.check.assignment, disjointness: report.disjointness, layout: report.layout, policyNotices: report.policyNotices }));
   else printReport(report, schedulePath, out, explain);
   return ok(report) ? 0 : 1;
 };

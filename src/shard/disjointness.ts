@@ -74,22 +74,29 @@ const flatLevel = (spec: ModelSpec, units: readonly Unit[], unitOf: Map<string, 
 };
 
 /**
- * Phase 0 must thaw some wrapped unit: at least one phase-0 parameter lives in a unit other than the root (FTS asks that
- * a module owning a phase-0 parameter be wrapped). Once the flat checks pass, that unit is then wholly in phase 0.
+ * Phase 0 must put some sharded buffer in the first optimizer. Flat flags: a phase-0 parameter must live in a unit other
+ * than the root (FTS asks that a module owning a phase-0 parameter be wrapped); once the flat checks pass, that unit is
+ * wholly in phase 0. Per-parameter flags: any phase-0 parameter in any unit will do, the root unit included, since each
+ * parameter is sharded on its own flag; only an empty phase 0 fails.
+ * FTS (speediedan/finetuning-scheduler@ceae3f0, strategy_adapters/fsdp.py:574):
+ * `has_flattened = inspect_flattened(*mod_cfg) if not self._allow_mixed_req_grad else inspect_flattened(*param_cfg)`,
+ * where param_cfg asks only that some phase-0 parameter be FSDP-managed (`_is_fsdp_flattened`), which the root unit is.
  */
-const phase0Wrapped = (spec: ModelSpec, unitOf: Map<string, Unit>, phases: Map<string, number>): Phase0Unwrapped[] => {
+const phase0Wrapped = (spec: ModelSpec, unitOf: Map<string, Unit>, phases: Map<string, number>, mode: FlagMode): Phase0Unwrapped[] => {
   const phase0 = spec.parameters.filter((p: ParamSpec) => phases.get(p.name) === 0);
   const unitRef = (name: string) => {
     const u = unitOf.get(name);
     return { name: u?.name ?? '?', class: u?.class ?? '?' };
   };
-  if (phase0.some((p) => { const u = unitOf.get(p.name); return u !== undefined && !isRootUnit(u); })) return [];
+  const sharded = (u: Unit | undefined) => u !== undefined && (mode === 'per-parameter' || !isRootUnit(u));
+  if (phase0.some((p) => sharded(unitOf.get(p.name)))) return [];
   return [{ kind: 'phase0-unwrapped', params: phase0.map((p) => ({ name: p.name, unit: unitRef(p.name) })) }];
 };
 
 /**
  * Every problem with thawing `assignment`'s phases over `units` (from `flatUnits(spec, policy)`), all at once.
- * 'flat' mode runs checks 1, 2/3 and phase 0; 'per-parameter' mode lifts checks 2/3 and keeps check 1 and phase 0.
+ * 'flat' mode runs checks 1, 2/3 and phase 0; 'per-parameter' mode lifts checks 2/3, keeps check 1, and asks of phase 0
+ * only that it thaw some parameter (FTS with use_orig_params=True).
  */
 export const checkDisjointness = (spec: ModelSpec, units: readonly Unit[], assignment: PhaseAssignment, options: { readonly mode?: FlagMode } = {}): DisjointnessResult => {
   const mode = options.mode ?? 'flat';
@@ -100,7 +107,7 @@ export const checkDisjointness = (spec: ModelSpec, units: readonly Unit[], assig
     ...bad,
     ...moduleLevel(spec, unitOf, phases),
     ...(mode === 'flat' ? flatLevel(spec, units, unitOf, phaseOf) : []),
-    ...phase0Wrapped(spec, unitOf, phases),
+    ...phase0Wrapped(spec, unitOf, phases, mode),
   ];
   return { ok: problems.length === 0, mode, problems };
 };

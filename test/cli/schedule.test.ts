@@ -75,6 +75,29 @@ describe('graft schedule validate', () => {
     assert.deepEqual(r.disjointness.problems.map((p: { kind: string }) => p.kind).sort(), ['buffer-spans-phases', 'phase0-unwrapped'].sort());
   });
 
+  // FTS warns about these and trains anyway (fts_supporters.py:920, :755 and :642, speediedan/finetuning-scheduler@ceae3f0)
+  it('warnings print, in text and --json, and leave the exit code 0', async () => {
+    const warned = file('warned.yaml', `${SCHEDULE.replace('    - bert.pooler.*\n', '    - bert.pooler.*\n  lr: 0.1\n')}  new_lr_scheduler:
+    lr_scheduler_init: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 1}}
+    pl_lrs_cfg: {interval: epoch, every: 2}
+    init_pg_lrs: [1.0e-5, 1.0e-5, 1.0e-5]
+`);
+    const o = { model: join(dir, 'bert.json'), wrap: join(dir, 'own-units.json') };
+    const c = capture();
+    assert.equal(runScheduleCheck(warned, o, false, c.out), 0, c.text());
+    // `warning: <file> <path>: <message>`
+    const warnings = c.text().split('\n').filter((l) => l.startsWith(`warning: ${warned} `));
+    assert.deepEqual(warnings.map((l) => l.split(' ')[2]), ['0.lr:', '2.new_lr_scheduler.pl_lrs_cfg:', '2.new_lr_scheduler.init_pg_lrs:']);
+    assert.match(c.text(), /valid: 3 phases/);
+    const j = capture();
+    assert.equal(runScheduleCheck(warned, { ...o, json: true }, false, j.out), 0);
+    const r = JSON.parse(j.text());
+    assert.deepEqual([r.ok, r.errors, r.warnings.map((w: { code: string }) => w.code)], [true, [], ['lr-ignored', 'unknown-pl-lrs-key', 'init-pg-lrs-count']]);
+    const run = promisify(execFile);
+    const cli = await run(process.execPath, ['bin/graft.mjs', 'schedule', 'validate', warned, '--model', o.model, '--wrap', o.wrap]);
+    assert.match(cli.stdout, /^warning: .*init_pg_lrs of phase 2 sets 3 lr\(s\)/m);
+  });
+
   it('every unreadable input is reported at once, naming file and place, before any check', () => {
     const dup = file('dup.yaml', '0:\n  params: [classifier.weight]\n0:\n  params: [bert.pooler.dense.bias]\n');
     const badSpec = file('bad-spec.json', JSON.stringify({ modules: [{ name: '', class: 'M' }], parameters: [{ name: 'w', shape: [2, -1], module: 'nowhere' }] }));

@@ -18,12 +18,30 @@ const zerosLike = (t: Tensors): Tensors => Object.fromEntries(Object.entries(t).
 
 export interface AdamWHyper { lr: number; b1: number; b2: number; eps: number; wd: number }
 
+/** The parameters after the last step, and each step's change of them (p after − p before). */
+export interface Trajectory { params: Tensors; deltas: Tensors[] }
+
+/** `reset`: parameters go back to p0 before every step, so each delta is one update from the same point. */
+export interface TrajectoryOptions { reset?: boolean }
+
+const trajectory = (p0: Record<string, ArrayLike<number>>, steps: number, o: TrajectoryOptions, step: (p: Tensors, s: number) => void): Trajectory => {
+  let p = copy(p0);
+  const deltas: Tensors[] = [];
+  for (let s = 0; s < steps; s++) {
+    if (o.reset) p = copy(p0);
+    const before = copy(p);
+    step(p, s);
+    deltas.push(Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.map((x, i) => x - before[k][i])])));
+  }
+  return { params: p, deltas };
+};
+
 /** torch.optim.AdamW's documented algorithm (decoupled decay first, eps after bias correction). */
-export const torchAdamW = (p0: Record<string, ArrayLike<number>>, grads: ReadonlyArray<Record<string, ArrayLike<number>>>, h: AdamWHyper): Tensors => {
-  const p = copy(p0);
-  const m = zerosLike(p);
-  const v = zerosLike(p);
-  grads.forEach((gs, s) => {
+export const torchAdamW = (p0: Record<string, ArrayLike<number>>, grads: ReadonlyArray<Record<string, ArrayLike<number>>>, h: AdamWHyper, o: TrajectoryOptions = {}): Trajectory => {
+  const m = zerosLike(copy(p0));
+  const v = zerosLike(copy(p0));
+  return trajectory(p0, grads.length, o, (p, s) => {
+    const gs = grads[s];
     const t = s + 1;
     for (const k of Object.keys(p)) {
       for (let i = 0; i < p[k].length; i++) {
@@ -37,7 +55,6 @@ export const torchAdamW = (p0: Record<string, ArrayLike<number>>, grads: Readonl
       }
     }
   });
-  return p;
 };
 
 export interface ChildTuningHyper extends AdamWHyper {
@@ -49,17 +66,17 @@ export interface ChildTuningHyper extends AdamWHyper {
 }
 
 /** The reference ChildTuningAdamW step (child-tuning.md), Hugging Face flavour. Mode F draws graft's generator stream. */
-export const childTuningAdamWRef = (p0: Record<string, ArrayLike<number>>, grads: ReadonlyArray<Record<string, ArrayLike<number>>>, h: ChildTuningHyper): { params: Tensors; m: Tensors; v: Tensors } => {
-  const p = copy(p0);
-  const m = zerosLike(p);
-  const v = zerosLike(p);
+export const childTuningAdamWRef = (p0: Record<string, ArrayLike<number>>, grads: ReadonlyArray<Record<string, ArrayLike<number>>>, h: ChildTuningHyper, o: TrajectoryOptions = {}): Trajectory & { m: Tensors; v: Tensors } => {
+  const m = zerosLike(copy(p0));
+  const v = zerosLike(copy(p0));
   const offsets: Record<string, number> = {};
   let at = 0;
-  for (const k of Object.keys(p)) {
+  for (const k of Object.keys(m)) {
     offsets[k] = at;
-    at += p[k].length;
+    at += m[k].length;
   }
-  grads.forEach((gs, s) => {
+  const run = trajectory(p0, grads.length, o, (p, s) => {
+    const gs = grads[s];
     const t = s + 1;
     const key = h.mode === 'F' ? randomKey(h.seed ?? 0, t) : 0;
     const threshold = bernoulliThreshold(h.reserveP);
@@ -80,7 +97,7 @@ export const childTuningAdamWRef = (p0: Record<string, ArrayLike<number>>, grads
       }
     }
   });
-  return { params: p, m, v };
+  return { ...run, m, v };
 };
 
 /**

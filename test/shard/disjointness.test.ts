@@ -68,7 +68,13 @@ describe('phase disjointness over flat units', () => {
     const none = check({ 'head.w': 1, 'head.b': 1 });
     assert.deepEqual(none.problems, [{ kind: 'phase0-unwrapped', params: [] }]);
     assert.match(describeProblems(none), /phase 0 thaws no parameter/);
-    assert.equal(check({ temperature: 0, 'enc.norm.w': 0, 'head.w': 1, 'head.b': 1 }, 'per-parameter').ok, false, 'per-parameter flags keep the phase-0 check');
+  });
+
+  // FTS, strategy_adapters/fsdp.py:574 (speediedan/finetuning-scheduler@ceae3f0): with use_orig_params=True the phase-0
+  // check is `inspect_flattened(*param_cfg)`, some phase-0 parameter FSDP-managed, which every unit's are, the root's too
+  it('per-parameter flags: phase 0 in the root unit is accepted; an empty phase 0 is not', () => {
+    assert.deepEqual(check({ temperature: 0, 'enc.norm.w': 0, 'head.w': 1, 'head.b': 1 }, 'per-parameter'), { ok: true, mode: 'per-parameter', problems: [] });
+    assert.deepEqual(check({ 'head.w': 1, 'head.b': 1 }, 'per-parameter').problems, [{ kind: 'phase0-unwrapped', params: [] }]);
   });
 
   it('unknown parameters and phases that are not integers >= 0 are problems, beside the others', () => {

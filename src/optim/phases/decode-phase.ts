@@ -26,12 +26,25 @@ const segmentsOf = (ctx: t.Context): Array<string | number> =>
 const describe = (v: unknown): string =>
   (JSON.stringify(v)?.slice(0, 60) ?? String(v)) + (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? ' (a string: write the number without quotes)' : '');
 
-const fieldProblems = (key: PhaseKey, errors: t.Errors): FieldProblem[] =>
-  errors.map((e) => ({
-    segments: [key, ...segmentsOf(e.context)],
-    code: 'type',
-    message: `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}, got ${describe(e.value)}`,
-  }));
+// the codec a reader would name at the failing place: intersection and union members stand for their whole
+const expectedAt = (ctx: t.Context): string => {
+  let j = ctx.length - 1;
+  while (j > 0 && (ctx[j - 1].type instanceof t.IntersectionType || ctx[j - 1].type instanceof t.UnionType)) j--;
+  return ctx[j]?.type.name ?? 'a value';
+};
+
+/** One problem per place and message: an intersection reports a missing value once per member. */
+const fieldProblems = (key: PhaseKey, errors: t.Errors): FieldProblem[] => {
+  const seen = new Set<string>();
+  return errors.flatMap((e) => {
+    const segments = [key, ...segmentsOf(e.context)];
+    const message = e.value === undefined ? `missing: expected ${expectedAt(e.context)}` : `expected ${expectedAt(e.context)}, got ${describe(e.value)}`;
+    const id = JSON.stringify([segments, message]);
+    if (seen.has(id)) return [];
+    seen.add(id);
+    return [{ segments, code: 'type' as const, message }];
+  });
+};
 
 /** The phase, with `max_transition_epoch` defaulted to -1, or every problem found in it. */
 export const decodePhase = (raw: unknown, index: number): E.Either<FieldProblem[], Phase> => {

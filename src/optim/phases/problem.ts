@@ -19,7 +19,11 @@ export type ProblemCode =
   | 'prefix-match'
   | 'lr-ignored'
   | 'empty-phase'
-  | 'unscheduled';
+  | 'unscheduled'
+  | 'unknown-pl-lrs-key'
+  | 'init-pg-lrs-count'
+  | 'optimizer-in-init-args'
+  | 'current-pg-lrs';
 
 export interface PhaseProblem extends SpecProblem {
   readonly code: ProblemCode;

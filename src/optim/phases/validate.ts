@@ -5,6 +5,7 @@ import type { EntryMatch } from './match.js';
 import { matchEntry, unanchoredMatches } from './match.js';
 import type { PhaseProblem } from './problem.js';
 import type { LrSchedulerReinit, OptimizerReinit, Schedule } from './schedule.js';
+import { reinitNotices, reinitWarnings } from './reinit-checks.js';
 
 export interface ValidateOptions {
   /** Phases change only by epoch: every phase then needs max_transition_epoch >= 0. */
@@ -30,6 +31,9 @@ export interface ResolvedPhase {
 
 export interface ScheduleCheck {
   readonly errors: readonly PhaseProblem[];
+  /** What FTS warns about: likely mistakes that are ignored, never a reason to refuse the schedule. */
+  readonly warnings: readonly PhaseProblem[];
+  /** Information: what FTS logs, and what graft adds to explain a schedule. */
   readonly notices: readonly PhaseProblem[];
   readonly explain: readonly EntryExplain[];
   readonly phases: readonly ResolvedPhase[];
@@ -77,14 +81,20 @@ const multiPhaseErrors = (claims: ReadonlyMap<string, ReadonlyArray<{ phase: num
   return problems.sort((a, b) => a.phase - b.phase || a.path.localeCompare(b.path, 'en', { numeric: true }));
 };
 
+// fts_supporters.py:920 warns about an lr on phase 0 (graft for any lr, FTS for a non-zero one)
+const phaseWarnings = (schedule: Schedule): PhaseProblem[] => [
+  ...(schedule[0]?.lr === undefined ? [] : [{ code: 'lr-ignored' as const, path: '0.lr', phase: 0, message: `lr ${schedule[0].lr} on phase 0 is ignored: phase 0 uses the optimizer you configured` }]),
+  ...reinitWarnings(schedule),
+];
+
 const phaseNotices = (schedule: Schedule): PhaseProblem[] =>
   schedule.flatMap((p, k) => {
     const notes: PhaseProblem[] = [];
-    if (k === 0 && p.lr !== undefined) notes.push({ code: 'lr-ignored', path: '0.lr', phase: 0, message: `lr ${p.lr} on phase 0 is ignored: phase 0 uses the optimizer you configured` });
     if (p.params.length === 0) notes.push({ code: 'empty-phase', path: `${k}.params`, phase: k, message: `phase ${k} has no params: it thaws nothing` });
-    const prev = schedule[k - 1]?.max_transition_epoch ?? -1;
-    if (k > 0 && prev >= 0 && p.max_transition_epoch >= 0 && p.max_transition_epoch <= prev)
-      notes.push({ code: 'non-increasing-epoch', path: `${k}.max_transition_epoch`, phase: k, message: `max_transition_epoch ${p.max_transition_epoch} of phase ${k} is not greater than phase ${k - 1}'s (${prev}): phase ${k} may run a single epoch` });
+    // fts_supporters.py:615 `if 0 <= curr_max_epoch <= max_epoch_wm:`, the highest earlier epoch (FTS leaves phase 0 out of it)
+    const earlier = schedule.slice(0, k).map((q, j) => ({ j, epoch: q.max_transition_epoch })).reduce((a, b) => (b.epoch > a.epoch ? b : a), { j: -1, epoch: -1 });
+    if (earlier.epoch >= 0 && p.max_transition_epoch >= 0 && p.max_transition_epoch <= earlier.epoch)
+      notes.push({ code: 'non-increasing-epoch', path: `${k}.max_transition_epoch`, phase: k, message: `max_transition_epoch ${p.max_transition_epoch} of phase ${k} is not greater than phase ${earlier.j}'s (${earlier.epoch}): phase ${k} may run a single epoch` });
     return notes;
   });
 
@@ -114,10 +124,11 @@ export const validateSchedule = (schedule: Schedule, spec: ModelSpec, options: V
   const errors = [...explain.flatMap((e) => entryErrors(e, names)), ...multiPhaseErrors(claims), ...epochErrors];
   const notices = [
     ...phaseNotices(schedule),
+    ...reinitNotices(schedule),
     ...explain.flatMap(prefixNotice),
     ...(unscheduled.length ? [{ code: 'unscheduled' as const, path: '(root)', message: `${unscheduled.length} parameter(s) appear in no phase and stay frozen: ${list(unscheduled)}` }] : []),
   ];
-  return { errors, notices, explain, phases, assignment };
+  return { errors, warnings: phaseWarnings(schedule), notices, explain, phases, assignment };
 };
 
 /** The check when it has no errors, else the errors: for callers that stop on a bad schedule. */

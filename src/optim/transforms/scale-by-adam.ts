@@ -4,6 +4,7 @@ import type { Transform } from '../transform.js';
 import type { ParamTree } from '../tree.js';
 import { mapTree } from '../tree.js';
 import { checkHyper, inUnitOpen, nonNegative } from '../validate.js';
+import { biasCorrectionAt, ema, emaWeight } from './bias-correction.js';
 
 export interface AdamOptions {
   readonly b1?: number;
@@ -29,10 +30,11 @@ export const scaleByAdam = (o: AdamOptions = {}): Transform<AdamState> => {
     init: (params) => ({ count: g.scalar(0), mu: zerosLike(params), nu: zerosLike(params) }),
     update: (updates, state) => {
       const t = g.add(state.count, 1);
-      const bc1 = g.sub(1, g.pow(g.scalar(b1), t));
-      const bc2 = g.sub(1, g.pow(g.scalar(b2), t));
-      const mu = mapTree(updates, (u, k) => g.add(g.mul(state.mu[k], b1), g.mul(u, 1 - b1)));
-      const nu = mapTree(updates, (u, k) => g.add(g.mul(state.nu[k], b2), g.mul(g.mul(u, u), 1 - b2)));
+      const [w1, w2] = [emaWeight(b1), emaWeight(b2)];
+      const bc1 = biasCorrectionAt(w1, t);
+      const bc2 = biasCorrectionAt(w2, t);
+      const mu = mapTree(updates, (u, k) => ema(state.mu[k], u, w1));
+      const nu = mapTree(updates, (u, k) => ema(state.nu[k], g.mul(u, u), w2));
       const out = mapTree(mu, (m, k) => {
         const v = nu[k];
         if (!biasCorrection) return g.div(m, g.add(g.sqrt(v), eps));

@@ -57,7 +57,7 @@ describe('printSchedule', () => {
   it('quotes entries YAML would misread, and keeps re-initialisation blocks', () => {
     const s = [
       { params: ['*x', '1', 'a: b', 'h\\.(0|1)\\..*$', '#c', ' padded '], max_transition_epoch: 2, lr: 0.5 },
-      { params: ['y'], max_transition_epoch: 5, new_optimizer: { optimizer_init: { class_path: 'torch.optim.SGD', init_args: { lr: 1e-3, nesterov: true } } }, new_lr_scheduler: { init_pg_lrs: [1e-6, 2e-6], use_current_optimizer_pg_lrs: false } },
+      { params: ['y'], max_transition_epoch: 5, new_optimizer: { optimizer_init: { class_path: 'torch.optim.SGD', init_args: { lr: 1e-3, nesterov: true } } }, new_lr_scheduler: { lr_scheduler_init: { class_path: 'torch.optim.lr_scheduler.StepLR', init_args: { step_size: 1 } }, init_pg_lrs: [1e-6, 2e-6], use_current_optimizer_pg_lrs: false } },
     ];
     assert.deepEqual(parsed(printSchedule(s)), s);
   });

@@ -151,7 +151,7 @@ describe('phase machine: options', () => {
   });
 
   it('a phase with new_optimizer / new_lr_scheduler re-initialises them around its groups', () => {
-    const phases = [PHASES[0], { ...PHASES[1], newOptimizer: { optimizer_init: { class_path: 'torch.optim.SGD' } }, newLrScheduler: { init_pg_lrs: [1e-3] } }, PHASES[2]];
+    const phases = [PHASES[0], { ...PHASES[1], newOptimizer: { optimizer_init: { class_path: 'torch.optim.SGD' } }, newLrScheduler: { lr_scheduler_init: { class_path: 'torch.optim.lr_scheduler.StepLR' }, init_pg_lrs: [1e-3] } }, PHASES[2]];
     const { actions } = run(config({ phases }), [start(2)]);
     assert.deepEqual(kinds(actions[0]), ['thaw', 'reinit-optimizer', 'add-groups', 'reinit-lr-scheduler', 'log']);
     assert.deepEqual(actions[0][1], { kind: 'reinit-optimizer', phase: 1, init: { optimizer_init: { class_path: 'torch.optim.SGD' } } });

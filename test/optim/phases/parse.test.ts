@@ -118,3 +118,34 @@ first: {params: [c]}
     assert.equal(formatProblem(problemsOf('0: {params: [a]}\n0: {params: [b]}\n')[0], 'sched.yaml'), "sched.yaml:2:1 0: duplicate key '0' (a plain YAML loader would silently keep the last one)");
   });
 });
+
+// FTS's rules for re-initialisation blocks, speediedan/finetuning-scheduler@ceae3f0 src/finetuning_scheduler/fts_supporters.py
+describe('parseSchedule: FTS re-initialisation rules', () => {
+  // fts_supporters.py:692 `if target_key not in target_sched.keys():` (for both lr_scheduler_init and optimizer_init)
+  it('new_lr_scheduler needs lr_scheduler_init, new_optimizer needs optimizer_init', () => {
+    const ps = problemsOf('0: {params: [a]}\n1:\n  params: [b]\n  new_lr_scheduler: {pl_lrs_cfg: {interval: step}}\n  new_optimizer: {}\n');
+    assert.deepEqual(ps.map(({ code, path, line }) => ({ code, path, line })), [
+      { code: 'type', path: '1.new_lr_scheduler.lr_scheduler_init', line: 4 },
+      { code: 'type', path: '1.new_optimizer.optimizer_init', line: 5 },
+    ]);
+    assert.equal(ps[0].message, 'missing: expected a mapping with class_path (and optional init_args)');
+  });
+
+  // fts_supporters.py:699 `if not target_sched[target_key].get("class_path"):`
+  it('lr_scheduler_init needs a non-empty class_path', () => {
+    const ps = problemsOf('0: {params: [a]}\n1: {params: [b], new_lr_scheduler: {lr_scheduler_init: {class_path: "", init_args: {}}}}\n2: {params: [c], new_lr_scheduler: {lr_scheduler_init: {init_args: {gamma: 0.5}}}}\n');
+    assert.deepEqual(ps.map((p) => [p.path, p.message]), [
+      ['1.new_lr_scheduler.lr_scheduler_init.class_path', 'expected non-empty class path, got ""'],
+      ['2.new_lr_scheduler.lr_scheduler_init.class_path', 'missing: expected non-empty class path'],
+    ]);
+  });
+
+  // fts_supporters.py:672 `if "interval" in pl_lrs_cfg and pl_lrs_cfg["interval"] not in ("step", "epoch"):`
+  it('pl_lrs_cfg.interval is "step" or "epoch" when given', () => {
+    const init = 'lr_scheduler_init: {class_path: torch.optim.lr_scheduler.StepLR}';
+    const ps = problemsOf(`0: {params: [a]}\n1: {params: [b], new_lr_scheduler: {${init}, pl_lrs_cfg: {interval: batch}}}\n`);
+    assert.deepEqual(ps.map((p) => [p.path, p.line, p.message]), [['1.new_lr_scheduler.pl_lrs_cfg.interval', 2, 'expected "step" or "epoch", got "batch"']]);
+    for (const cfg of ['{interval: step}', '{interval: epoch}', '{frequency: 2}'])
+      assert.deepEqual(parsed(`0: {params: [a]}\n1: {params: [b], new_lr_scheduler: {${init}, pl_lrs_cfg: ${cfg}}}\n`).length, 2, cfg);
+  });
+});

@@ -68,23 +68,71 @@ describe('validateSchedule: notices are not errors', () => {
 3: {params: ["h\\\\.0\\\\.attn\\\\.(weight|bias)$"], max_transition_epoch: 5}
 `);
     assert.deepEqual(c.errors, []);
+    // FTS warns (fts_supporters.py:920 `if self.ft_schedule[depth].get("lr", None):`); the others are information
+    assert.deepEqual(brief(c.warnings), [{ code: 'lr-ignored', path: '0.lr', phase: 0, entry: undefined }]);
+    assert.equal(c.warnings[0].message, 'lr 0.1 on phase 0 is ignored: phase 0 uses the optimizer you configured');
     assert.deepEqual(brief(c.notices), [
-      { code: 'lr-ignored', path: '0.lr', phase: 0, entry: undefined },
       { code: 'non-increasing-epoch', path: '1.max_transition_epoch', phase: 1, entry: undefined },
       { code: 'non-increasing-epoch', path: '2.max_transition_epoch', phase: 2, entry: undefined },
       { code: 'prefix-match', path: '2.params[0]', phase: 2, entry: 'h\\.1' },
       { code: 'unscheduled', path: '(root)', phase: undefined, entry: undefined },
     ]);
     const m = c.notices.map((n) => n.message);
-    assert.equal(m[0], 'lr 0.1 on phase 0 is ignored: phase 0 uses the optimizer you configured');
-    assert.equal(m[1], "max_transition_epoch 3 of phase 1 is not greater than phase 0's (3): phase 1 may run a single epoch");
-    assert.equal(m[3], "regex entry 'h\\.1' of phase 2 matches 2 parameter(s) only at the start of the name, not the whole name: 'h.1.attn.weight', 'h.1.attn.bias'");
-    assert.equal(m[4], "2 parameter(s) appear in no phase and stay frozen: 'wte.weight', 'h.0.ln_1.weight'");
+    assert.equal(m[0], "max_transition_epoch 3 of phase 1 is not greater than phase 0's (3): phase 1 may run a single epoch");
+    assert.equal(m[2], "regex entry 'h\\.1' of phase 2 matches 2 parameter(s) only at the start of the name, not the whole name: 'h.1.attn.weight', 'h.1.attn.bias'");
+    assert.equal(m[3], "2 parameter(s) appear in no phase and stay frozen: 'wte.weight', 'h.0.ln_1.weight'");
   });
 
-  it('an epoch of -1 between timed phases is not compared', () => {
-    const c = check('0: {params: [head.weight], max_transition_epoch: 3}\n1: {params: [ln_f.weight]}\n2: {params: [wte.weight], max_transition_epoch: 2}\n');
-    assert.deepEqual(c.notices.filter((n) => n.code === 'non-increasing-epoch'), []);
+  // FTS compares with the highest earlier max_transition_epoch (fts_supporters.py:615, `max_epoch_wm`), so a phase
+  // without one between two timed phases does not hide the second; graft counts phase 0's epoch too, FTS does not
+  it('an epoch of -1 between timed phases: compared with the highest earlier epoch, phase 0 included', () => {
+    const c = check('0: {params: [head.weight], max_transition_epoch: 3}\n1: {params: [ln_f.weight]}\n2: {params: [wte.weight], max_transition_epoch: 2}\n3: {params: ["h\\\\.0"], max_transition_epoch: 4}\n');
+    const epochs = c.notices.filter((n) => n.code === 'non-increasing-epoch');
+    assert.deepEqual(epochs.map((n) => [n.path, n.message]), [['2.max_transition_epoch', "max_transition_epoch 2 of phase 2 is not greater than phase 0's (3): phase 2 may run a single epoch"]]);
+    const fts = check('0: {params: [head.weight]}\n1: {params: [ln_f.weight], max_transition_epoch: 5}\n2: {params: [wte.weight]}\n3: {params: ["h\\\\.0"], max_transition_epoch: 5}\n');
+    assert.deepEqual(fts.notices.filter((n) => n.code === 'non-increasing-epoch').map((n) => n.path), ['3.max_transition_epoch']);
+  });
+});
+
+// FTS's warnings about new_lr_scheduler, speediedan/finetuning-scheduler@ceae3f0 src/finetuning_scheduler/fts_supporters.py
+describe('validateSchedule: FTS warnings are reported and never errors', () => {
+  const phase1 = (lrs: string) => check(`0: {params: [head.weight]}\n1: {params: [ln_f.weight], new_lr_scheduler: {${lrs}}}\n2: {params: [wte.weight]}\n`);
+  const init = 'lr_scheduler_init: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 1}}';
+
+  // fts_supporters.py:642 `extra_keys = pl_lrs_cfg.keys() - supported_keys` over Lightning's LRSchedulerConfig fields
+  it('pl_lrs_cfg keys outside Lightning\'s lr scheduler config, listed in one warning', () => {
+    const c = phase1(`${init}, pl_lrs_cfg: {interval: epoch, frequency: 1, name: Reinit, monitor: val_loss, strict: true, reduce_on_plateau: false, scheduler: x, intervall: step, every: 2}`);
+    assert.deepEqual([c.errors, brief(c.warnings)], [[], [{ code: 'unknown-pl-lrs-key', path: '1.new_lr_scheduler.pl_lrs_cfg', phase: 1, entry: undefined }]]);
+    assert.match(c.warnings[0].message, /^pl_lrs_cfg of phase 1 has key\(s\) 'intervall', 'every' that Lightning's lr scheduler config lacks/);
+    assert.deepEqual(phase1(`${init}, pl_lrs_cfg: {interval: step}`).warnings, []);
+  });
+
+  // fts_supporters.py:755 `if "init_pg_lrs" in target_sched.keys():` warns whatever the list holds
+  it('init_pg_lrs: always a warning to check the count, with the groups the phases make', () => {
+    for (const lrs of ['[1.0e-5]', '[1.0e-5, 2.0e-5]', '[]']) {
+      const c = phase1(`${init}, init_pg_lrs: ${lrs}`);
+      assert.deepEqual(brief(c.warnings), [{ code: 'init-pg-lrs-count', path: '1.new_lr_scheduler.init_pg_lrs', phase: 1, entry: undefined }], lrs);
+      assert.match(c.warnings[0].message, /phases 0 to 1 make 2 group\(s\), or up to 4 with a weight-decay split/);
+    }
+  });
+
+  // fts_supporters.py:1326 `if lr_scheduler_init.get("init_args") and "optimizer" in lr_scheduler_init.get("init_args", {}).keys():`
+  it('an optimizer key inside lr_scheduler_init.init_args has no effect', () => {
+    const c = phase1('lr_scheduler_init: {class_path: torch.optim.lr_scheduler.StepLR, init_args: {step_size: 1, optimizer: adam}}');
+    assert.deepEqual(brief(c.warnings), [{ code: 'optimizer-in-init-args', path: '1.new_lr_scheduler.lr_scheduler_init.init_args.optimizer', phase: 1, entry: undefined }]);
+    assert.deepEqual(phase1(init).warnings, []);
+    assert.deepEqual(phase1('lr_scheduler_init: {class_path: torch.optim.lr_scheduler.StepLR}').warnings, []);
+  });
+
+  // fts_supporters.py:745: information when use_current_optimizer_pg_lrs is true and init_pg_lrs absent
+  it('use_current_optimizer_pg_lrs without init_pg_lrs is a notice', () => {
+    assert.deepEqual(brief(phase1(`${init}, use_current_optimizer_pg_lrs: true`).notices).filter((n) => n.code === 'current-pg-lrs'), [{ code: 'current-pg-lrs', path: '1.new_lr_scheduler.use_current_optimizer_pg_lrs', phase: 1, entry: undefined }]);
+    for (const other of ['use_current_optimizer_pg_lrs: false', 'use_current_optimizer_pg_lrs: true, init_pg_lrs: [1.0e-5, 1.0e-5]'])
+      assert.deepEqual(phase1(`${init}, ${other}`).notices.filter((n) => n.code === 'current-pg-lrs'), [], other);
+  });
+
+  it('a schedule with warnings still passes checkSchedule', () => {
+    assert.ok(E.isRight(checkSchedule(parsed(`0: {params: [head.weight], lr: 0.1}\n1: {params: [ln_f.weight], new_lr_scheduler: {${init}, init_pg_lrs: [1.0e-5], pl_lrs_cfg: {every: 2}}}\n`), GPT)));
   });
 });
 
