@@ -15,6 +15,7 @@ export { program } from './program.js';
 export type { Feed, Feeds } from './feeds.js';
 export { FeedError, checkFeeds } from './feeds.js';
 export { interpret } from './interpret.js';
+export type { Precision } from './interpret.js';
 export { topoOrder } from './graph.js';
 export { iota } from './ops/iota.js';
 export { grad, vjp, valueAndGrad } from './autodiff/grad.js';
