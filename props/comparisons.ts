@@ -95,6 +95,7 @@ export const arbComparisonProgram = (options: GeneratorOptions = {}): fc.Arbitra
           return [g.div(g.exp(g.tanh(a)), g.sqrt(g.add(g.abs(a), 0.25))), { orderFree: ka.orderFree }];
         case 'matmul': {
           const m = rank >= 2 ? a : g.reshape(a, [1, g.sizeOf(a.shape)]);
+          known.set(m, ka);
           const perm = m.shape.map((_, k) => k);
           [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2], perm[perm.length - 1]];
           const k = m.shape[m.shape.length - 1];
