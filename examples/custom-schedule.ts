@@ -2,10 +2,11 @@
 // The schedule here: the classifier and pooler first, then the encoder from the top, `perPhase`
 // layers at a time, and the embeddings last. The laws must hold for every depth and grouping.
 import fc from 'fast-check';
-import type { Schedule } from '../src/optim/phases/index.js';
-import { validateSchedule } from '../src/optim/phases/index.js';
-import { bertSpec, checkDisjointness, flatUnits } from '../src/shard/index.js';
-import { arbPhaseEvents, phaseMachineLaws, printParseLaw, propertyParams } from '../props/index.js';
+import * as o from 'graft/optim';
+import { bertSpec, checkDisjointness, flatUnits } from 'graft/shard';
+import { arbPhaseEvents, phaseMachineLaws, printParseLaw, propertyParams } from 'graft/props';
+
+type Schedule = o.phases.Schedule;
 
 const headFirst = (layers: number, perPhase: number): Schedule => {
   const phases: Schedule[number][] = [{ params: ['classifier\\.', 'bert\\.pooler\\.'], max_transition_epoch: -1 }];
@@ -22,7 +23,7 @@ const policy = { classes: ['BertLayer', 'BertEmbeddings', 'BertPooler'], names: 
 const property = fc.property(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 4 }), arbPhaseEvents(12), (layers, perPhase, events) => {
   const spec = bertSpec(layers);
   const schedule = headFirst(layers, perPhase);
-  const check = validateSchedule(schedule, spec);
+  const check = o.phases.validateSchedule(schedule, spec);
   const problems = [
     ...check.errors.map((e) => `invalid: ${e.path}: ${e.message}`),
     // every parameter is scheduled exactly once

@@ -1,7 +1,7 @@
 // The README's tour, runnable: `npx tsx examples/quickstart.ts`.
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import * as g from '../src/index.js';
+import * as g from 'graft';
 
 const n = 1024;
 const sgd = g.program({ p: [n], grad: [n], lr: [] }, ({ p, grad, lr }) => ({

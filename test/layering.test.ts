@@ -27,3 +27,12 @@ test('no layer imports a layer above it', () => {
   }
   assert.deepEqual(violations, []);
 });
+
+// src/index.ts is the package entry ('graft'): it sits above every layer and may re-export them all
+// (nn, train), so no file inside src/ may import it, or a lower layer would reach an upper one.
+test('no file in src/ imports the package root', () => {
+  const root = join(SRC, 'index.ts');
+  const importers = files(SRC).filter((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.[^']+)'/g)].some((m) => resolve(dirname(file), m[1]).replace(/\.js$/, '.ts') === root));
+  assert.deepEqual(importers.map((f) => relative(SRC, f)), []);
+});

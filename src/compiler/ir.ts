@@ -25,7 +25,10 @@ export interface IR {
 
 /** Structural identity: same op, attributes, type and (canonical) inputs compute the same values. */
 const keyOf = (t: Tensor, inputs: readonly number[]): string =>
-  JSON.stringify([t.op, t.shape, t.dtype, inputs]);
+  JSON.stringify([t.op, t.shape, t.dtype, inputs], signedZero);
+
+/** JSON writes -0 as 0; a constant -0 is not a constant 0 (1 / x tells them apart). */
+const signedZero = (_: string, v: unknown): unknown => (Object.is(v, -0) ? '-0' : v);
 
 const FOLDABLE = new Set(['unary', 'binary', 'where', 'cast', 'broadcast', 'reshape']);
 const scalarValue = (n: IRNode): number | undefined => (n.op.kind === 'constant' && n.op.values.length === 1 ? n.op.values[0] : undefined);

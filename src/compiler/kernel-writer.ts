@@ -23,26 +23,34 @@ export class Scope {
   }
 }
 
+/**
+ * Rounds a value to float32. Every op whose exact result may not be a float32 is wrapped in it: the
+ * wasm and WGSL renderers compute in f32 already (for them it is free), and gpu.js's cpu mode runs the
+ * source as JavaScript doubles, where an unrounded value recomputed in two kernels would differ.
+ */
+export const f32 = (x: string): string => `Math.fround(${x})`;
+
+// neg, abs, floor, min, max, comparisons and selections of float32 values are float32: no rounding
 const UNARY: Record<UnaryFn, (x: string) => string> = {
   neg: (x) => `(-${x})`,
   abs: (x) => `Math.abs(${x})`,
-  sqrt: (x) => `Math.sqrt(${x})`,
-  rsqrt: (x) => `(1.0 / Math.sqrt(${x}))`,
-  exp: (x) => `Math.exp(${x})`,
-  log: (x) => `Math.log(${x})`,
-  tanh: (x) => `Math.tanh(${x})`,
+  sqrt: (x) => f32(`Math.sqrt(${x})`),
+  rsqrt: (x) => f32(`1.0 / ${f32(`Math.sqrt(${x})`)}`),
+  exp: (x) => f32(`Math.exp(${x})`),
+  log: (x) => f32(`Math.log(${x})`),
+  tanh: (x) => f32(`Math.tanh(${x})`),
   floor: (x) => `Math.floor(${x})`,
-  cos: (x) => `Math.cos(${x})`,
+  cos: (x) => f32(`Math.cos(${x})`),
   not: (x) => `(1.0 - ${x})`,
 };
 
 const cmp = (o: string) => (a: string, b: string) => `(${a} ${o} ${b} ? 1.0 : 0.0)`;
 const BINARY: Record<BinaryFn, (a: string, b: string) => string> = {
-  add: (a, b) => `(${a} + ${b})`,
-  sub: (a, b) => `(${a} - ${b})`,
-  mul: (a, b) => `(${a} * ${b})`,
-  div: (a, b) => `(${a} / ${b})`,
-  pow: (a, b) => `Math.pow(${a}, ${b})`,
+  add: (a, b) => f32(`${a} + ${b}`),
+  sub: (a, b) => f32(`${a} - ${b}`),
+  mul: (a, b) => f32(`${a} * ${b}`),
+  div: (a, b) => f32(`${a} / ${b}`),
+  pow: (a, b) => f32(`Math.pow(${a}, ${b})`),
   min: (a, b) => `Math.min(${a}, ${b})`,
   max: (a, b) => `Math.max(${a}, ${b})`,
   lt: cmp('<'),
@@ -220,7 +228,8 @@ export class KernelWriter {
         return this.bind(scope, `(${u} < ${lit(bernoulliThreshold(op.dist.p))} ? 1.0 : 0.0)`);
       case 'normal': {
         const u2 = this.bind(scope, `(${w2} * ${lit(LIMB)} + ${w3}) * ${lit(2 ** -24)}`, 'u');
-        return this.bind(scope, `Math.sqrt(-2.0 * Math.log(1.0 - ${u})) * Math.cos(${lit(2 * Math.PI)} * ${u2})`);
+        // 1 - u and -2 * log are exact in f32; every other step rounds as an f32 op would
+        return this.bind(scope, f32(`${f32(`Math.sqrt(-2.0 * ${f32(`Math.log(1.0 - ${u})`)})`)} * ${f32(`Math.cos(${f32(`${lit(2 * Math.PI)} * ${u2}`)})`)}`));
       }
     }
   }

@@ -5,7 +5,7 @@ import type { InputSpec } from '../dsl/program.js';
 import type { IR, IRNode } from './ir.js';
 import type { Plan, PlanBuffer, PlanKernel } from './plan.js';
 import type { Index } from './kernel-writer.js';
-import { KernelWriter, Scope } from './kernel-writer.js';
+import { KernelWriter, Scope, f32 } from './kernel-writer.js';
 import { lit } from './literal.js';
 import { pruneDeadConsts } from './prune.js';
 import { inlineCost, sharedExpensive } from './shared-work.js';
@@ -107,7 +107,7 @@ const reduceBody = (w: KernelWriter, root: Scope, n: IRNode, split?: ReduceSplit
   const v = w.value(body, n.inputs[0], at(body, r));
   // a clamped tail read repeats the last element: harmless for max, masked out of sums
   const term = split && op.fn === 'sum' ? `(${first} + j < ${lit(count)} ? ${v} : 0.0)` : v;
-  const update = op.fn === 'sum' ? `acc += ${term};` : `acc = Math.max(acc, ${term});`;
+  const update = op.fn === 'sum' ? `acc = ${f32(`acc + ${term}`)};` : `acc = Math.max(acc, ${term});`;
   const bound = split ? split.chunk : count;
   root.lines.push(`for (let j = ${op.fn === 'max' ? 1 : 0}; j < ${bound}; j++) {`, ...body.lines.map((l) => `  ${l}`), `  ${update}`, '}');
   w.fused.push(`reduce:${op.fn}`);
@@ -122,7 +122,7 @@ const combineSource = (fn: 'sum' | 'max', buffer: number, chunks: number): strin
     `  let acc = ${fn === 'sum' ? '0.0' : `b${buffer}[x * ${lit(chunks)}]`};`,
     `  for (let j = ${fn === 'sum' ? 0 : 1}; j < ${chunks}; j++) {`,
     `    const v = b${buffer}[x * ${lit(chunks)} + j];`,
-    `    acc = ${fn === 'sum' ? 'acc + v' : 'Math.max(acc, v)'};`,
+    `    acc = ${fn === 'sum' ? f32('acc + v') : 'Math.max(acc, v)'};`,
     '  }',
     '  return acc;',
     '}',
@@ -148,13 +148,15 @@ const matmulBody = (w: KernelWriter, root: Scope, n: IRNode, grid: boolean): str
     const terms = Array.from({ length: step }, (_, u) => {
       const q = u === 0 ? 'q' : w.bind(body, `q + ${lit(u)}`, 'q');
       const recorded = w.fused.length;
-      const term = `${w.value(body, n.inputs[0], { axes: [...batch, i, q] })} * ${w.value(body, n.inputs[1], { axes: [...batch, q, j] })}`;
+      const term = f32(`${w.value(body, n.inputs[0], { axes: [...batch, i, q] })} * ${w.value(body, n.inputs[1], { axes: [...batch, q, j] })}`);
       // the fused-op list names each op once, not once per unrolled copy or tail loop
       if (u > 0 || from > 0) w.fused.length = recorded;
       return term;
     });
     const inc = step === 1 ? 'q++' : `q += ${step}`;
-    root.lines.push(`for (let q = ${from}; q < ${to}; ${inc}) {`, ...body.lines.map((l) => `  ${l}`), `  acc += ${terms.join(' + ')};`, '}');
+    // the unrolled terms add left to right, then into acc, each addition rounded to f32
+    const sum = terms.slice(1).reduce((s, t) => f32(`${s} + ${t}`), terms[0]);
+    root.lines.push(`for (let q = ${from}; q < ${to}; ${inc}) {`, ...body.lines.map((l) => `  ${l}`), `  acc = ${f32(`acc + ${sum}`)};`, '}');
   };
   const whole = k - (k % UNROLL);
   if (whole > 0) loop(0, whole, UNROLL);

@@ -10,18 +10,26 @@ import { checkFeeds } from './feeds.js';
 import { topoOrder } from './graph.js';
 import { bernoulliThreshold, drawWords, wordsToUniform } from './philox.js';
 
-const UNARY: Record<UnaryFn, (x: number) => number> = {
+/**
+ * How each intermediate is rounded: not at all (float64, the default), or to float32 after every
+ * operation, as the compiled kernels compute; composite ops (rsqrt, Box-Muller) round each step.
+ */
+export type Precision = 'f64' | 'f32';
+type Round = (x: number) => number;
+const roundings: Record<Precision, Round> = { f64: (x) => x, f32: Math.fround };
+
+const unary = (r: Round): Record<UnaryFn, (x: number) => number> => ({
   neg: (x) => -x,
   abs: Math.abs,
   sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
+  rsqrt: (x) => 1 / r(Math.sqrt(x)),
   exp: Math.exp,
   log: Math.log,
   tanh: Math.tanh,
   floor: Math.floor,
   cos: Math.cos,
   not: (x) => (x ? 0 : 1),
-};
+});
 
 const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -42,7 +50,8 @@ const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
 };
 
 /** Box-Muller on two 24-bit uniforms; 1 - u keeps the log argument in (0, 1]. */
-export const boxMuller = (u1: number, u2: number): number => Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+export const boxMuller = (u1: number, u2: number, r: Round = roundings.f64): number =>
+  r(r(Math.sqrt(-2 * r(Math.log(1 - u1)))) * r(Math.cos(r(r(2 * Math.PI) * u2))));
 
 /** Read `src` (of shape `from`) at the position that output index `idx` maps to. */
 const mapIndex = (shape: Shape, f: (idx: number[]) => number): Float64Array => {
@@ -51,7 +60,7 @@ const mapIndex = (shape: Shape, f: (idx: number[]) => number): Float64Array => {
   return out;
 };
 
-const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLike<number>>): Float64Array => {
+const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLike<number>>, r: Round): Float64Array => {
   const op = t.op;
   const n = sizeOf(t.shape);
   switch (op.kind) {
@@ -60,7 +69,7 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
     case 'constant':
       return op.values.length === 1 ? new Float64Array(n).fill(op.values[0]) : Float64Array.from(op.values);
     case 'unary':
-      return args[0].map(UNARY[op.fn]);
+      return args[0].map(unary(r)[op.fn]);
     case 'binary': {
       const f = BINARY[op.fn];
       const [a, b] = args;
@@ -118,7 +127,7 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
       for (let i = 0; i < args[0].length; i++) {
         const idx = unravel(i, src).filter((_, k) => keep[k]);
         const j = ravel(idx, outShape);
-        out[j] = op.fn === 'sum' ? out[j] + args[0][i] : Math.max(out[j], args[0][i]);
+        out[j] = op.fn === 'sum' ? r(out[j] + args[0][i]) : Math.max(out[j], args[0][i]);
       }
       return out;
     }
@@ -134,7 +143,7 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
         for (let i = 0; i < m; i++)
           for (let j = 0; j < nn; j++) {
             let s = 0;
-            for (let q = 0; q < k; q++) s += a[bt * m * k + i * k + q] * b[bt * k * nn + q * nn + j];
+            for (let q = 0; q < k; q++) s = r(s + r(a[bt * m * k + i * k + q] * b[bt * k * nn + q * nn + j]));
             out[bt * m * nn + i * nn + j] = s;
           }
       return out;
@@ -146,21 +155,27 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
       for (let i = 0; i < n; i++) {
         const [w0, w1, w2, w3] = drawWords(key, op.offset + i);
         const u = wordsToUniform(w0, w1);
-        out[i] = op.dist.kind === 'uniform' ? u : op.dist.kind === 'bernoulli' ? +(u < threshold) : boxMuller(u, wordsToUniform(w2, w3));
+        out[i] = op.dist.kind === 'uniform' ? u : op.dist.kind === 'bernoulli' ? +(u < threshold) : boxMuller(u, wordsToUniform(w2, w3), r);
       }
       return out;
     }
   }
 };
 
-/** Evaluate every output in float64. Feeds are checked first; all problems are reported at once. */
-export const interpret = (prog: Program, feeds: Feeds): E.Either<FeedError, Record<string, Float64Array>> =>
+/**
+ * Evaluate every output, in float64 unless `precision` says 'f32'. Feeds are checked first; all
+ * problems are reported at once. In f32 a sum adds in index order, so it equals a compiled sum only
+ * where every partial sum is exact.
+ */
+export const interpret = (prog: Program, feeds: Feeds, precision: Precision = 'f64'): E.Either<FeedError, Record<string, Float64Array>> =>
   pipe(
     checkFeeds(prog.inputs, feeds),
     E.map((checked) => {
+      const r = roundings[precision];
       const values = new Map<number, Float64Array>();
       for (const t of topoOrder(Object.values(prog.outputs))) {
-        values.set(t.id, evalNode(t, t.inputs.map((i) => values.get(i.id)!), checked));
+        const v = evalNode(t, t.inputs.map((i) => values.get(i.id)!), checked, r);
+        values.set(t.id, precision === 'f32' ? v.map(r) : v);
       }
       return Object.fromEntries(Object.entries(prog.outputs).map(([name, t]) => [name, values.get(t.id)!]));
     }),

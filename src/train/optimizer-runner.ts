@@ -1,7 +1,7 @@
 // Runs a compiled optimizer step: holds parameter and state values (never mutated), feeds per-step keys.
 import * as E from 'fp-ts/lib/Either.js';
-import type { BuildError, Shape } from '../dsl/index.js';
-import { FeedError, randomKey } from '../dsl/index.js';
+import type { BuildError, FeedNaming, InputSpec, Shape } from '../dsl/index.js';
+import { FeedError, INPUT_NAMING, checkFeeds, randomKey } from '../dsl/index.js';
 import { compile } from '../compiler/index.js';
 import type { Executable, Runtime } from '../runtime/index.js';
 import type { Transform } from '../optim/transform.js';
@@ -36,10 +36,20 @@ export interface OptimizerRunner {
   destroy(): void;
 }
 
-const gradProblems = (params: readonly string[], grads: Values): string[] => [
-  ...params.filter((p) => !(p in grads)).map((p) => `gradient for '${p}': missing`),
-  ...Object.keys(grads).filter((k) => !params.includes(k)).map((k) => `gradient '${k}': matches no parameter (parameters: ${params.join(', ')})`),
-];
+const GRADIENT_NAMING: FeedNaming = {
+  known: (name) => `gradient for '${name}'`,
+  unknown: (name, params) => `gradient '${name}': matches no parameter (parameters: ${params.join(', ')})`,
+};
+
+/** What `step` is given, in the caller's names: a gradient per parameter, or the objective's inputs. */
+const givenSpecs = (shapes: Readonly<Record<string, Shape>>, objective?: Objective): InputSpec[] =>
+  objective
+    ? Object.entries(objective.inputs).map(([name, s]) => ({ name, shape: s.shape, dtype: s.dtype }))
+    : Object.entries(shapes).map(([name, shape]) => ({ name, shape, dtype: 'f32' as const }));
+
+/** Every problem of every step's values (names, sizes, numbers), each step's prefixed with its index. */
+const givenProblems = (specs: readonly InputSpec[], given: readonly Values[], perStep: boolean, naming: FeedNaming): string[] =>
+  given.flatMap((values, i) => E.match((e: FeedError) => e.problems.map((p) => (perStep ? `step ${i}: ${p}` : p)), () => [] as string[])(checkFeeds(specs, values, naming)));
 
 /**
  * With an objective, `step`'s second argument holds the objective's inputs (a batch) instead of
@@ -59,6 +69,7 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
     const keyNames = programs.keySeeds.map(names.key).filter((n) => n in stepPlan.inputs);
 
     const gradName = (k: string) => (objective ? names.input(k) : names.grad(k));
+    const specs = givenSpecs(shapes, objective);
     const feedsFor = (s: OptimizerState, grads: Values) => ({
       ...Object.fromEntries(Object.entries(s.params).map(([k, v]) => [names.param(k), v])),
       ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [gradName(k), v])),
@@ -81,7 +92,7 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
       const each = Array.isArray(given) ? (given as readonly Values[]) : undefined;
       if (each && each.length !== k) return E.left(new FeedError([`${k} steps need ${k} sets of ${objective ? 'inputs' : 'gradients'}, got ${each.length}`]));
       const first = each ? each[0] : (given as Values);
-      const bad = objective ? [] : (each ?? [first]).flatMap((g, i) => gradProblems(programs.params, g).map((p) => (each ? `step ${i}: ${p}` : p)));
+      const bad = givenProblems(specs, each ?? [first], each !== undefined, objective ? INPUT_NAMING : GRADIENT_NAMING);
       if (bad.length) return E.left(new FeedError(bad));
       const keyFeeds = Object.fromEntries(programs.keySeeds.filter((seed) => keyNames.includes(names.key(seed))).map((seed) => {
         const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (s.step + i + 1) % 2 ** 24));

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { arbProgram, compiledMatchesReference, propertyParams } from '../../props/index.js';
+import { arbComparisonProgram, arbProgram, compiledAgreeExactly, compiledMatchesReference, propertyParams } from '../../props/index.js';
 import type { Runtime } from '../../src/runtime/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 
@@ -22,3 +22,29 @@ for (const backend of ['cpu', 'webasm'] as const) {
     });
   });
 }
+
+// Every backend rounds every op to float32, so the same program gives the same bits on each; where
+// no inexact sum is upstream, the f32 interpreter gives them too. fast-check prints the seed on failure.
+describe('random programs on cpu and webasm, bit for bit', () => {
+  const rts: Runtime[] = [];
+  before(async () => rts.push(await createRuntime({ backend: 'cpu' }), await createRuntime({ backend: 'webasm' })));
+  after(() => rts.forEach((rt) => rt.destroy()));
+  it('programs over every op give the same float32 bits', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbProgram(), async (gp) => {
+        const problem = await compiledAgreeExactly(rts, gp.program, gp.feeds, []);
+        assert.equal(problem, undefined, `${problem}\n${gp.recipe.join('\n')}`);
+      }),
+      propertyParams(30),
+    );
+  });
+  it('programs of exact comparisons (eq, argmax, max then compare, where) agree, and with the f32 interpreter where no sum order matters', async () => {
+    await fc.assert(
+      fc.asyncProperty(arbComparisonProgram(), async (cp) => {
+        const problem = await compiledAgreeExactly(rts, cp.program, cp.feeds, cp.orderFree);
+        assert.equal(problem, undefined, `${problem}\norder-free outputs: ${cp.orderFree.join(', ') || 'none'}\n${cp.recipe.join('\n')}`);
+      }),
+      propertyParams(60),
+    );
+  });
+});

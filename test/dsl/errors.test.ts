@@ -622,8 +622,8 @@ const feedProgram = (() => {
   return p.right;
 })();
 
-/** One of each problem: wrong length, non-integer i32, non-0/1 bool, missing input, unknown name. */
-const badFeeds = { a: [1, 2, 3], n: [1, 2.5, 3], m: [0, 2], s: 1, zz: [1] };
+/** One of each problem: wrong length, non-integer i32, non-0/1 bool, not a number, missing input, unknown name. */
+const badFeeds = { a: [1, 2, 3], n: [1, 2.5, 3], m: [0, 2], s: 'x' as unknown as number, zz: [1] };
 
 const expectAllFeedProblems = (err: unknown): void => {
   assert.ok(err instanceof FeedError, 'expected a FeedError');
@@ -633,6 +633,8 @@ const expectAllFeedProblems = (err: unknown): void => {
     /^input 'n': element 1 is 2\.5, expected an integer/,
     /^input 'm': element 1 is 2, expected 0 or 1$/,
     /^input 'z': missing \(expected f32\[4\]\)$/,
+    // a one-character string has a length of 1, like a scalar feed: it must not pass as one
+    /^input 's': is 'x' \(a string\), expected a number or an array of numbers \(for f32\[\]\)$/,
     /^input 'zz': not an input of this program \(inputs: a, n, m, z, s\)$/,
   ];
   assert.equal(err.problems.length, want.length, err.message);
@@ -676,6 +678,22 @@ describe('feed errors', () => {
       assert.ok(E.isLeft(r), `m containing ${v} should be rejected`);
       assert.match(r.left.problems[0], /^input 'm': element 0 is /);
     }
+  });
+
+  test('feeds that are not numbers are named with what they hold, all at once, on the runtime too', async () => {
+    const feeds = { a: [1, 2, '3', 4, 5, 6], n: { length: 3 }, m: null, z: [1, 2, 3, 4], s: '0.5' } as unknown as g.Feeds;
+    const want = [
+      "input 'a': element 2 is '3' (a string), expected a number (for f32[2, 3])",
+      "input 'n': is an Object, expected a number or an array of numbers (for i32[3])",
+      "input 'm': is null, expected a number or an array of numbers (for bool[2])",
+      "input 's': is '0.5' (a string), expected a number or an array of numbers (for f32[])",
+    ];
+    const r = g.interpret(feedProgram, feeds);
+    assert.ok(E.isLeft(r));
+    assert.deepEqual(r.left.problems, want);
+    const c = await rt.load(compile(feedProgram)).run(feeds);
+    assert.ok(E.isLeft(c));
+    assert.deepEqual(c.left.problems, want);
   });
 
   test('good feeds (scalar as a number, typed arrays) run and agree with the interpreter', async () => {

@@ -34,6 +34,10 @@ describe('optimizer input errors', () => {
     rejects(() => o.hfAdamW(1e-3, { weightDecay: -1 }), /weight decay -1/);
     rejects(() => o.linearWarmupDecay({ peak: -1, total: 10 }), /peak -1/);
   });
+  it('a learning rate that is not a number, schedule or tensor', () => {
+    rejects(() => o.adamw('x' as unknown as number), /lr 'x' must be a number >= 0, a schedule or a scalar tensor/);
+    rejects(() => o.sgd(null as unknown as number), /lr null must be/);
+  });
   it('betas outside [0, 1), all reported together', () => {
     rejects(() => o.adamw(1e-3, { b1: 1, b2: -0.5 }), /b1 1 must lie in \[0, 1\)/, /b2 -0.5 must lie in \[0, 1\)/);
   });
@@ -51,7 +55,7 @@ describe('optimizer input errors', () => {
     assert.match(bad.left.message, /gradient 'enc\.bais': matches no parameter/);
     const short = await runner.step(s, { 'enc.weight': new Float32Array(3), 'enc.bias': new Float32Array(2) });
     assert.ok(E.isLeft(short));
-    assert.match(short.left.message, /'g:enc\.weight': 3 values, expected 4/);
+    assert.match(short.left.message, /gradient for 'enc\.weight': 3 values, expected 4 for f32\[2, 2\]/);
     rt.destroy();
   });
 });

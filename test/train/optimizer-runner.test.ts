@@ -107,3 +107,33 @@ test('per-step gradients: every bad step is reported with its index', async () =
   runner.destroy();
   rt.destroy();
 });
+
+test('every problem with the gradients at once: sizes, a missing one, one that is not numbers', async () => {
+  const rt = await createRuntime({ backend: 'cpu' });
+  const runner = right(createOptimizerRunner(rt, o.adamw(1e-2), { w: [4, 3], b: [3], scale: [] }));
+  const s = right(await runner.init({ w: new Float32Array(12), b: new Float32Array(3), scale: Float32Array.of(1) }));
+  const out = await runner.step(s, { w: new Float32Array(3), scale: 'x' as unknown as Float32Array });
+  assert.ok(E.isLeft(out));
+  assert.deepEqual(out.left.problems, [
+    "gradient for 'w': 3 values, expected 12 for f32[4, 3]",
+    "gradient for 'b': missing (expected f32[3])",
+    "gradient for 'scale': is 'x' (a string), expected a number or an array of numbers (for f32[])",
+  ]);
+  runner.destroy();
+  rt.destroy();
+});
+
+test("an objective's inputs are checked in the caller's names, every step's problems at once", async () => {
+  const rt = await createRuntime({ backend: 'cpu' });
+  const runner = right(createOptimizerRunner(rt, o.adamw(1e-2), SHAPES, objective));
+  const s = right(await runner.init(params0()));
+  const good = batch(mulberry32(4));
+  const out = await runner.steps(s, [{ x: good.x.slice(1), y: good.y }, { x: good.x }], 2);
+  assert.ok(E.isLeft(out));
+  assert.deepEqual(out.left.problems, [
+    `step 0: input 'x': ${ROWS * FEATURES - 1} values, expected ${ROWS * FEATURES} for f32[${ROWS}, ${FEATURES}]`,
+    `step 1: input 'y': missing (expected f32[${ROWS}, ${CLASSES}])`,
+  ]);
+  runner.destroy();
+  rt.destroy();
+});

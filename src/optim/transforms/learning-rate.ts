@@ -14,6 +14,10 @@ export const lrTensor = (lr: LearningRate, count: Tensor): Tensor =>
 
 export const checkLearningRate = (op: string, lr: LearningRate) => {
   if (typeof lr === 'number') checkHyper(op, [nonNegative('lr', lr)]);
+  // from JavaScript or a config anything can arrive: 'x' must not fail later, or run as NaN
+  else if (typeof lr !== 'function' && !(typeof lr === 'object' && lr !== null && 'op' in lr)) {
+    checkHyper(op, [`lr ${typeof lr === 'string' ? `'${lr}'` : String(lr)} must be a number >= 0, a schedule or a scalar tensor`]);
+  }
 };
 
 /** u ← −lr(t)·u with t the number of completed steps (optax's scale_by_learning_rate). */
