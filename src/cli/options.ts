@@ -4,7 +4,7 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { FinetuneConfigCodec } from '../train/finetune-config.js';
 import { PhaseFieldCodecs } from '../optim/phases/index.js';
-import { BACKEND_ENV } from '../runtime/index.js';
+import { BACKEND_ENV } from '../runtime/backend.js';
 
 export interface OptionProblem {
   /** `--seeds`, or `$GRAFT_BACKEND` for an environment variable. */
