@@ -81,7 +81,7 @@ cli
     const config = raw.config as string | undefined;
     const overfitBatch = raw.overfitBatch === true;
     if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
-    else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'graft finetune');
+    else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
     else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
     else process.exitCode = await runFinetune(config, { overfitBatch });
   });

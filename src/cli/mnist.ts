@@ -27,7 +27,7 @@ type MetricKey = { readonly method: string; readonly seed: number; readonly epoc
 const metricKey = (l: MetricKey) => `${l.method}/${l.seed}/${l.epoch}`;
 
 /** Continue the comparison in `dir` where it stopped, with the configuration it was started with. */
-export const resumeComparison = async (dir: string, log: (s: string) => void = console.log, command = 'graft mnist'): Promise<number> => {
+export const resumeComparison = async (dir: string, log: (s: string) => void = console.log, command: 'mnist' | 'finetune' = 'mnist'): Promise<number> => {
   const folder = readRunFolder(dir);
   if (E.isLeft(folder)) {
     folder.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));
@@ -38,10 +38,10 @@ export const resumeComparison = async (dir: string, log: (s: string) => void = c
 };
 
 /** The comparison for a resolved configuration, outputs under `out`/<time>/ (or, resuming, in the folder it started). */
-/** `command` names the comparison in its output: the command the user ran. */
-export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string; command?: string }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
+export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string; command?: 'mnist' | 'finetune' }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
   const root = o.out ?? 'runs';
-  const command = o.command ?? 'graft mnist';
+  // the output names the command the user ran
+  const command = `graft ${o.command ?? 'mnist'}`;
   const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   const rt = await createRuntime({ backend: o.backend });
   try {
