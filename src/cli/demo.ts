@@ -4,7 +4,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import * as g from '../dsl/index.js';
 import type { Program } from '../dsl/index.js';
 import { compile, describePlan } from '../compiler/index.js';
-import type { BackendName } from '../runtime/index.js';
+import type { BackendChoice, BackendName } from '../runtime/index.js';
 import { createRuntime, selectBackend } from '../runtime/index.js';
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElse<Error, A>((err) => { throw err; })(e);
@@ -33,7 +33,10 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   return m;
 };
 
-export const runDemo = async (log: (line: string) => void = console.log): Promise<void> => {
+const seconds = (t0: number) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+
+/** Auto runs every backend available here; a requested one (--backend or $GRAFT_BACKEND) runs alone. */
+export const runDemo = async (o: { backend?: BackendChoice } = {}, log: (line: string) => void = console.log): Promise<void> => {
   const mlpProg = mlp(64, 128, 64, 10);
   const mlpFeeds = { x: fill(64 * 128, (i) => Math.sin(i)), w1: fill(128 * 64, (i) => Math.cos(i) * 0.1), b1: fill(64, (i) => i / 640), w2: fill(64 * 10, (i) => Math.sin(3 * i) * 0.1) };
   const n = 1 << 20;
@@ -48,27 +51,37 @@ export const runDemo = async (log: (line: string) => void = console.log): Promis
   log(`mlp forward: ${mlpPlan.kernels.length} kernels from ${mlpPlan.stats.nodes} nodes\n${describePlan(mlpPlan).replace(/^/gm, '  ')}`);
   log(`masked sgd: ${sgdPlan.kernels.length} kernel, ${steps} steps per call\n${describePlan(sgdPlan).replace(/^/gm, '  ')}`);
 
+  const selected = await selectBackend(o.backend);
+  const backends: BackendName[] = selected.requested !== 'auto' ? [selected.backend] : selected.backend === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : ['webasm', 'cpu'];
+  if (selected.fallbackReason) log(`skipped: ${selected.fallbackReason}`);
+
+  log(`float64 reference: interpreting both programs (${steps} steps over ${n} params)...`);
+  const tRef = performance.now();
   const reference = orThrow(g.interpret(mlpProg, mlpFeeds));
   // the float64 reference of the masked SGD loop, step by step
   let refP: ArrayLike<number> = p0;
   for (const key of keys) refP = orThrow(g.interpret(sgdProg, { p: refP, grad, lr: 0.01, key })).p;
+  log(`float64 reference: done in ${seconds(tRef)}`);
 
-  const auto = await selectBackend('auto');
-  const backends: BackendName[] = auto.backend === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : ['webasm', 'cpu'];
-  if (auto.backend !== 'webgpu') log(`webgpu skipped: ${auto.fallbackReason}`);
   for (const backend of backends) {
+    log(`${backend}: building the kernels and running both programs...`);
+    const tBackend = performance.now();
     const rt = await createRuntime({ backend });
-    const fwd = rt.load(mlpPlan);
-    const loop = rt.loop(sgdPlan, { steps, carry: { p: 'p' }, perStep: ['key'] });
-    const t0 = performance.now();
-    const probs = orThrow(await fwd.run(mlpFeeds)).probs;
-    const t1 = performance.now();
-    const p = orThrow(await loop.run({ p: p0, grad, lr: 0.01, key: keys })).p;
-    const t2 = performance.now();
-    const fi = fwd.info()!;
-    const li = loop.info()!;
-    log(`${backend}: mlp forward ran on ${fi.backend}/${fi.executor} in ${(t1 - t0).toFixed(1)} ms, max |error| ${maxAbsDiff(probs, reference.probs).toExponential(2)} vs float64`);
-    log(`${backend}: ${steps} masked-sgd steps over ${n} params ran on ${li.backend}/${li.executor} in ${(t2 - t1).toFixed(1)} ms, max |error| ${maxAbsDiff(p, refP).toExponential(2)} vs float64${li.fallbackReason ? ` (fallback: ${li.fallbackReason})` : ''}`);
-    rt.destroy();
+    try {
+      const fwd = rt.load(mlpPlan);
+      const loop = rt.loop(sgdPlan, { steps, carry: { p: 'p' }, perStep: ['key'] });
+      const t0 = performance.now();
+      const probs = orThrow(await fwd.run(mlpFeeds)).probs;
+      const t1 = performance.now();
+      const p = orThrow(await loop.run({ p: p0, grad, lr: 0.01, key: keys })).p;
+      const t2 = performance.now();
+      const fi = fwd.info()!;
+      const li = loop.info()!;
+      log(`${backend}: mlp forward ran on ${fi.backend}/${fi.executor} in ${(t1 - t0).toFixed(1)} ms, max |error| ${maxAbsDiff(probs, reference.probs).toExponential(2)} vs float64`);
+      log(`${backend}: ${steps} masked-sgd steps over ${n} params ran on ${li.backend}/${li.executor} in ${(t2 - t1).toFixed(1)} ms, max |error| ${maxAbsDiff(p, refP).toExponential(2)} vs float64${li.fallbackReason ? ` (fallback: ${li.fallbackReason})` : ''}`);
+      log(`${backend}: done in ${seconds(tBackend)} (first runs include building the kernels)`);
+    } finally {
+      rt.destroy();
+    }
   }
 };

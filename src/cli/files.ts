@@ -1,7 +1,7 @@
 // File edges of the CLI: every read names the file; every write goes to a temporary file, then a rename.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
+import { writeFileAtomically } from '../train/checkpoint/index.js';
 
 export interface FileProblem {
   readonly file: string;
@@ -27,11 +27,7 @@ export const readJson = (file: string): E.Either<FileProblem[], unknown> =>
     }
   })(readText(file));
 
-/** Write whole or not at all: a crash mid-write leaves the old file (or none), never half of the new one. */
-export const writeAtomically = (file: string, text: string): void => {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-};
+/** Write whole or not at all, the checkpoints' way: a failure (even the rename) leaves the old file and no temporary one. */
+export const writeAtomically = (file: string, text: string): void => writeFileAtomically(file, new TextEncoder().encode(text));
 
 export const formatFileProblem = (p: FileProblem): string => `${p.file}: ${p.path}: ${p.message}`;

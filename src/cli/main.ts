@@ -1,12 +1,15 @@
 // The graft command line.
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import * as E from 'fp-ts/lib/Either.js';
 import { runDemo } from './demo.js';
-import type { ScheduleOptions } from './schedule.js';
 import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
-import type { BackendChoice } from '../runtime/index.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runFinetune } from './finetune.js';
+import type { DecodedOptions, OptionProblem } from './options.js';
+import { BackendOption, CountOption, ScheduleLrOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
+import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -14,29 +17,56 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-const cli = new Command('graft').description('fine-tuning with a pure-functional tensor language compiled to fused gpu.js kernels');
+/** Exit status of a usage error (a bad option or combination): nothing ran, nothing was written. */
+const USAGE = 2;
+
+const usageError = (problems: readonly OptionProblem[]): void => {
+  problems.forEach((p) => console.error(`error: ${formatOptionProblem(p)}`));
+  process.exitCode = USAGE;
+};
+
+/** Decode a command's options (and $GRAFT_BACKEND where it uses a backend); undefined after reporting a usage error. */
+const options = <C extends Parameters<typeof decodeOptions>[0]>(codecs: C, raw: Readonly<Record<string, unknown>>, usesBackend: boolean): DecodedOptions<C> | undefined => {
+  const decoded = decodeOptions(codecs, raw);
+  const problems = [...(E.isLeft(decoded) ? decoded.left : []), ...(usesBackend ? backendEnvProblems(raw.backend) : [])];
+  if (problems.length || E.isLeft(decoded)) {
+    usageError(problems);
+    return undefined;
+  }
+  return decoded.right;
+};
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+// commander's own usage errors (unknown option, missing argument) come back here instead of exiting
+const cli = new Command('graft')
+  .description('fine-tuning with a pure-functional tensor language compiled to fused gpu.js kernels')
+  .version(version, '--version', 'print the version of graft')
+  .exitOverride();
 
 cli
   .command('demo')
-  .description('compile example programs, run them on every backend here, and report what ran')
-  .action(async () => runDemo());
+  .description('compile example programs, run them on every backend here (or the one --backend or $GRAFT_BACKEND names), and report what ran')
+  .option('--backend <name>', 'auto, webgpu, webasm or cpu')
+  .action(async (raw: Record<string, unknown>) => {
+    const o = options({ backend: BackendOption }, raw, true);
+    if (o) await runDemo(o);
+  });
 
 cli
   .command('mnist')
   .description('pre-train an MLP on digits 0-4, compare fine-tuning methods on 5-9 over seeds; outputs under runs/')
   .option('--backend <name>', 'auto, webgpu, webasm or cpu')
   .option('--out <dir>', 'where runs go (default runs/)')
-  .option('--seeds <n>', 'seeds per method (default 3)', Number)
-  .option('--epochs <n>', 'fine-tuning epochs (default 10)', Number)
+  .option('--seeds <n>', 'seeds per method (default 3)')
+  .option('--epochs <n>', 'fine-tuning epochs (default 10)')
   .option('--resume <run-dir>', 'continue a stopped comparison in its folder, with the settings it started with')
-  .action(async (opts: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }) => {
-    const ignored = (['backend', 'out', 'seeds', 'epochs'] as const).filter((k) => opts.resume !== undefined && opts[k] !== undefined);
-    if (ignored.length) {
-      console.error(`error: --resume takes the settings from the run folder; leave out ${ignored.map((k) => `--${k}`).join(', ')}`);
-      process.exitCode = 1;
-      return;
-    }
-    process.exitCode = await runMnistCommand(opts);
+  .action(async (raw: Record<string, unknown>) => {
+    const o = options({ backend: BackendOption, out: OutputDirOption, seeds: CountOption, epochs: CountOption, resume: ExistingDirOption }, raw, raw.resume === undefined);
+    if (!o) return;
+    const ignored = (['backend', 'out', 'seeds', 'epochs'] as const).filter((k) => o.resume !== undefined && o[k] !== undefined);
+    if (ignored.length) return usageError([{ option: '--resume', message: `takes the settings from the run folder; leave out ${ignored.map((k) => `--${k}`).join(', ')}` }]);
+    process.exitCode = await runMnistCommand(o);
   });
 
 cli
@@ -45,40 +75,41 @@ cli
   .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
   .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
-  .action(async (opts: { config?: string; overfitBatch?: boolean; resume?: string }) => {
-    if (opts.resume !== undefined && (opts.config !== undefined || opts.overfitBatch)) {
-      console.error('error: --resume takes the settings from the run folder; leave out --config and --overfit-batch');
-      process.exitCode = 1;
-    } else if (opts.resume !== undefined) process.exitCode = await resumeComparison(opts.resume);
-    else if (opts.config === undefined) {
-      console.error('error: give --config <file> (or --resume <run-dir>)');
-      process.exitCode = 1;
-    } else process.exitCode = await runFinetune(opts.config, opts);
+  .action(async (raw: Record<string, unknown>) => {
+    const o = options({ resume: ExistingDirOption }, raw, raw.resume === undefined);
+    if (!o) return;
+    const config = raw.config as string | undefined;
+    const overfitBatch = raw.overfitBatch === true;
+    if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
+    else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
+    else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
+    else process.exitCode = await runFinetune(config, { overfitBatch });
   });
 
 cli
   .command('backend')
   .description('say which backend auto-selection picks here, and why')
   .option('--json', 'machine-readable output')
-  .action(async (opts: { json?: boolean }) => {
+  .action(async (raw: { json?: boolean }) => {
+    if (!options({}, raw, true)) return;
     const report = await selectBackend();
-    console.log(opts.json ? JSON.stringify(report) : `backend ${report.backend} (requested ${report.requested})${report.fallbackReason ? `: ${report.fallbackReason}` : ''}`);
+    console.log(raw.json ? JSON.stringify(report) : `backend ${report.backend} (requested ${report.requested})${report.fallbackReason ? `: ${report.fallbackReason}` : ''}`);
   });
 
 const schedule = cli.command('schedule').description('phase schedules (Fine-Tuning Scheduler files): validate, explain, generate');
-const worldSize = (v: string) => Number(v);
 for (const [name, explain, what] of [['validate', false, 'check a schedule against a model spec (and a wrap policy); exit 0 when valid, 1 with problems'], ['explain', true, 'validate, and show every entry with the parameters it matched']] as const) {
   schedule
     .command(`${name} <schedule>`)
     .description(what)
     .requiredOption('--model <spec.json>', 'model spec: modules and parameters')
     .option('--wrap <policy.json>', 'wrap policy: check the phases against the flat units it makes')
-    .option('--world-size <W>', 'ranks to lay each flat unit over', worldSize)
+    .option('--world-size <W>', 'ranks to lay each flat unit over')
     .option('--per-parameter', 'units keep a trainable flag per parameter (lifts the flat-buffer check)')
     .option('--epoch-transitions-only', 'phases change only by max_transition_epoch')
     .option('--json', 'machine-readable output')
-    .action((file: string, opts: ScheduleOptions) => {
-      process.exitCode = runScheduleCheck(file, opts, explain);
+    .action((file: string, raw: { model: string; wrap?: string; perParameter?: boolean; epochTransitionsOnly?: boolean; json?: boolean }) => {
+      const o = options({ worldSize: CountOption }, raw, false);
+      if (o) process.exitCode = runScheduleCheck(file, { ...raw, worldSize: o.worldSize }, explain);
     });
 }
 schedule
@@ -86,15 +117,20 @@ schedule
   .description('write the implicit schedule: parameters reversed, two per phase')
   .requiredOption('--model <spec.json>', 'model spec: modules and parameters')
   .option('--out <file>', 'write here (atomically) instead of stdout')
-  .option('--base-max-lr <lr>', 'lr of phases after 0 (default 1e-5)', Number)
+  .option('--base-max-lr <lr>', 'lr of phases after 0 (default 1e-5)')
   .option('--json', 'machine-readable output')
-  .action((opts: { model: string; out?: string; baseMaxLr?: number; json?: boolean }) => {
-    process.exitCode = runScheduleGenerate(opts);
+  .action((raw: { model: string; json?: boolean }) => {
+    const o = options({ out: OutputFileOption, baseMaxLr: ScheduleLrOption }, raw, false);
+    if (o) process.exitCode = runScheduleGenerate({ model: raw.model, json: raw.json, ...o });
   });
 
 try {
   await cli.parseAsync(process.argv);
 } catch (e) {
-  console.error(`graft: ${(e as Error).message}`);
-  process.exitCode = 1;
+  // commander has already printed its message (or the help, or the version)
+  if (e instanceof CommanderError) process.exitCode = e.exitCode === 0 ? 0 : USAGE;
+  else {
+    console.error(`graft: ${(e as Error).message}`);
+    process.exitCode = 1;
+  }
 }

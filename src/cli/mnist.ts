@@ -27,19 +27,21 @@ type MetricKey = { readonly method: string; readonly seed: number; readonly epoc
 const metricKey = (l: MetricKey) => `${l.method}/${l.seed}/${l.epoch}`;
 
 /** Continue the comparison in `dir` where it stopped, with the configuration it was started with. */
-export const resumeComparison = async (dir: string, log: (s: string) => void = console.log): Promise<number> => {
+export const resumeComparison = async (dir: string, log: (s: string) => void = console.log, command: 'mnist' | 'finetune' = 'mnist'): Promise<number> => {
   const folder = readRunFolder(dir);
   if (E.isLeft(folder)) {
     folder.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));
     return 1;
   }
   const { config, ...previous } = folder.right;
-  return runComparison(config, { backend: config.backend, out: config.out }, log, { dir, previous });
+  return runComparison(config, { backend: config.backend, out: config.out, command }, log, { dir, previous });
 };
 
 /** The comparison for a resolved configuration, outputs under `out`/<time>/ (or, resuming, in the folder it started). */
-export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
+export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string; command?: 'mnist' | 'finetune' }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
   const root = o.out ?? 'runs';
+  // the output names the command the user ran
+  const command = `graft ${o.command ?? 'mnist'}`;
   const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   const rt = await createRuntime({ backend: o.backend });
   try {
@@ -53,7 +55,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     }
     mkdirSync(dir, { recursive: true });
     if (!resume) writeAtomically(join(dir, RUN_FILES.config), settings);
-    log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
+    log(`${command}: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
     // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
     const metricLines = new Map((resume?.previous.metrics ?? []).map((l) => [metricKey(l), JSON.stringify(l)]));
@@ -74,12 +76,12 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     });
     // the scheduled runs' thaw epochs, as the first seed saw them, mark the curves
     const transitions = (results.find((r) => r.transitions)?.transitions ?? []).map((t) => ({ epoch: t.epoch, label: `thaw phase ${t.depth}` }));
-    const fig = await renderCurves(results, transitions, { title: 'graft mnist: loss and accuracy per epoch', png: true });
+    const fig = await renderCurves(results, transitions, { title: `${command}: loss and accuracy per epoch`, png: true });
     writeAtomically(join(dir, 'curves.svg'), fig.svg);
     if (fig.png) writeFileAtomically(join(dir, 'curves.png'), fig.png);
     else log(`no PNG (${fig.pngError}); the SVG is there`);
     const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed(s); backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (peak lr ${cfg.lr}, 10% linear warmup then linear decay, wd 0.01, gradients clipped to global norm 1); scheduled = the head alone, then everything from epoch ${cfg.headEpochs + 1} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
-    writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: 'graft mnist: fine-tuning methods compared', intro, transitions, notes: staleRunNotes(results) }));
+    writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: `${command}: fine-tuning methods compared`, intro, transitions, notes: staleRunNotes(results) }));
     log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''}, metrics.jsonl and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {

@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { ModelSpec } from '../optim/model-spec.js';
 import { decodeModelSpec } from '../optim/model-spec.js';
 import type { PhaseProblem, Schedule, ScheduleCheck } from '../optim/phases/index.js';
-import { describeExplain, formatProblem, generateSchedule, parseSchedule, printSchedule, validateSchedule } from '../optim/phases/index.js';
+import { describeExplain, formatProblem, generateSchedule, parseSchedule, printSchedule, problemLocator, validateSchedule } from '../optim/phases/index.js';
 import type { DisjointnessResult, UnitLayout, WrapPolicy } from '../shard/index.js';
 import { checkDisjointness, decodeWrapPolicy, describeProblems, flatUnits, policyAgainstSpec, shapesOf, shardLayout, unitLabel } from '../shard/index.js';
 import type { FileProblem } from './files.js';
@@ -29,12 +29,13 @@ const phaseProblem = (file: string) => (p: PhaseProblem): FileProblem => ({ file
 /** Read and decode every input first, collecting the problems of all files before any check runs. */
 const loadInputs = (schedulePath: string | undefined, o: ScheduleOptions) => {
   const spec = E.chain((raw: unknown) => fileProblems(o.model, decodeModelSpec(raw)))(readJson(o.model));
-  const schedule = schedulePath === undefined ? E.right(undefined) : E.chain((text: string) => E.mapLeft((ps: PhaseProblem[]) => ps.map(phaseProblem(schedulePath)))(parseSchedule(text)))(readText(schedulePath));
+  const text = schedulePath === undefined ? E.right('') : readText(schedulePath);
+  const schedule = schedulePath === undefined ? E.right(undefined) : E.chain((source: string) => E.mapLeft((ps: PhaseProblem[]) => ps.map(phaseProblem(schedulePath)))(parseSchedule(source)))(text);
   const policy = o.wrap === undefined ? E.right(undefined) : E.chain((raw: unknown) => fileProblems(o.wrap!, decodeWrapPolicy(raw)))(readJson(o.wrap));
   const worldSize = o.worldSize === undefined || (Number.isInteger(o.worldSize) && o.worldSize >= 1) ? E.right(o.worldSize) : E.left([{ file: '--world-size', path: '(option)', message: `expected a whole number >= 1, got ${o.worldSize}` }]);
   const problems = [spec, schedule, policy, worldSize].flatMap((x) => (E.isLeft(x) ? x.left : []));
   if (E.isRight(spec) && E.isRight(policy) && policy.right) problems.push(...policyAgainstSpec(spec.right, policy.right).problems.map((p) => ({ file: o.wrap!, ...p })));
-  return problems.length ? E.left(problems) : E.right({ spec: (spec as E.Right<ModelSpec>).right, schedule: (schedule as E.Right<Schedule | undefined>).right, policy: (policy as E.Right<WrapPolicy | undefined>).right });
+  return problems.length ? E.left(problems) : E.right({ spec: (spec as E.Right<ModelSpec>).right, schedule: (schedule as E.Right<Schedule | undefined>).right, source: (text as E.Right<string>).right, policy: (policy as E.Right<WrapPolicy | undefined>).right });
 };
 
 interface Report {
@@ -44,8 +45,11 @@ interface Report {
   readonly policyNotices: readonly string[];
 }
 
-const analyse = (spec: ModelSpec, schedule: Schedule, policy: WrapPolicy | undefined, o: ScheduleOptions): Report => {
-  const check = validateSchedule(schedule, spec, { epochTransitionsOnly: o.epochTransitionsOnly });
+const analyse = (spec: ModelSpec, schedule: Schedule, source: string, policy: WrapPolicy | undefined, o: ScheduleOptions): Report => {
+  const checked = validateSchedule(schedule, spec, { epochTransitionsOnly: o.epochTransitionsOnly });
+  // validation knows paths; the source text adds the line of each, as parsing problems have
+  const locate = problemLocator(source);
+  const check = { ...checked, errors: checked.errors.map(locate), notices: checked.notices.map(locate) };
   if (!policy) return { check, policyNotices: [] };
   const units = flatUnits(spec, policy);
   const disjointness = checkDisjointness(spec, units, check.assignment, { mode: o.perParameter ? 'per-parameter' : 'flat' });
@@ -76,8 +80,8 @@ export const runScheduleCheck = (schedulePath: string, o: ScheduleOptions, expla
     else inputs.left.forEach((p) => out(`error: ${formatFileProblem(p)}`));
     return 1;
   }
-  const { spec, schedule, policy } = inputs.right;
-  const report = analyse(spec, schedule!, policy, o);
+  const { spec, schedule, source, policy } = inputs.right;
+  const report = analyse(spec, schedule!, source, policy, o);
   if (o.json) out(JSON.stringify({ ok: ok(report), errors: report.check.errors, warnings: report.check.warnings, notices: report.check.notices, explain: explain ? report.check.explain : undefined, assignment: report.check.assignment, disjointness: report.disjointness, layout: report.layout, policyNotices: report.policyNotices }));
   else printReport(report, schedulePath, out, explain);
   return ok(report) ? 0 : 1;

@@ -84,6 +84,8 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
     }
     case 'broadcast': {
       const src = t.inputs[0].shape;
+      // a scalar (an lr, a constant) spread over a large tensor: no index arithmetic per element
+      if (sizeOf(src) === 1) return new Float64Array(n).fill(args[0][0]);
       const lead = t.shape.length - src.length;
       return mapIndex(t.shape, (idx) => args[0][ravel(src.map((d, k) => (d === 1 ? 0 : idx[lead + k])), src)]);
     }

@@ -93,11 +93,31 @@ export const deriveKey = (seed: number, stream = 0): number => {
   return a * LIMB + b;
 };
 
-/** The four words drawn for global element `index` under `key`. */
+/**
+ * The four words drawn for global element `index` under `key`: `philox` over the number algebra, written
+ * out on small integers (every value is below 2^24, so `>> 12` and `& 4095` are exact) because host-side
+ * draws (the interpreter, shuffles) call it millions of times.
+ */
 export const drawWords = (key: number, index: number): [number, number, number, number] => {
-  const A = numberAlgebra;
-  const [i0, i1, i2] = indexLimbs(A, index % MAX_KEY, Math.floor(index / MAX_KEY) * MAX_KEY);
-  return philox(A, [i0, i1, i2, 0], limbs2(A, key));
+  let c0 = index % LIMB;
+  let c1 = Math.floor(index / LIMB) % LIMB;
+  let c2 = Math.floor(index / LIMB ** 2);
+  let c3 = 0;
+  const k0 = key & (LIMB - 1);
+  const k1 = key >> 12;
+  for (let r = 0; r < ROUNDS; r++) {
+    const p0 = c0 * M0;
+    const p1 = c2 * M1;
+    const h0 = p0 >> 12;
+    const h1 = p1 >> 12;
+    const n0 = (h1 + c1 + k0 + ((r * W0) & (LIMB - 1))) & (LIMB - 1);
+    const n2 = (h0 + c3 + k1 + ((r * W1) & (LIMB - 1))) & (LIMB - 1);
+    c1 = p1 & (LIMB - 1);
+    c3 = p0 & (LIMB - 1);
+    c0 = n0;
+    c2 = n2;
+  }
+  return [c0, c1, c2, c3];
 };
 
 /** Uniform in [0, 1) with 24 random bits: exact in f32. */

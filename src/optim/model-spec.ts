@@ -42,11 +42,15 @@ const pathOf = (ctx: t.Context): string =>
     .join('')
     .replace(/^\./, '');
 
+/** A decoded value as the file wrote it: JSON, except the numbers JSON has no word for, which only YAML can give (`.inf`, `.nan`). */
+export const showValue = (v: unknown): string =>
+  typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? '.nan' : v > 0 ? '.inf' : '-.inf') : (JSON.stringify(v)?.slice(0, 60) ?? 'undefined');
+
 /** io-ts errors as path + expectation, one per problem. */
 export const describeDecodeErrors = (errors: t.Errors): SpecProblem[] =>
   errors.map((e) => ({
     path: pathOf(e.context) || '(root)',
-    message: `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}, got ${JSON.stringify(e.value)?.slice(0, 60) ?? 'undefined'}`,
+    message: `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}, got ${showValue(e.value)}`,
   }));
 
 /** Structural rules beyond types: unique names, parameters naming existing modules. All reported at once. */

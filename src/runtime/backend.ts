@@ -1,4 +1,5 @@
 // Backend selection: webgpu where the `webgpu` package yields an adapter, else webasm, else cpu.
+import { probeWebGPUQuietly } from './webgpu-probe.js';
 export type BackendName = 'webgpu' | 'webasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 
@@ -20,12 +21,19 @@ export const parseBackendChoice = (raw: string | undefined, source: string): Bac
 
 let webgpuProbe: Promise<string | undefined> | undefined;
 
-/** Installs navigator.gpu from Dawn once; resolves to undefined when an adapter answers, else the reason. */
+/**
+ * Installs navigator.gpu from Dawn once; resolves to undefined when an adapter answers, else the reason.
+ * Dawn is loaded here only after a child process found an adapter, so a machine without one never sees Dawn's noise.
+ */
 export const probeWebGPU = (): Promise<string | undefined> =>
   (webgpuProbe ??= (async () => {
+    const g = globalThis as { navigator?: { gpu?: unknown } };
+    if (!g.navigator?.gpu) {
+      const quiet = await probeWebGPUQuietly();
+      if (quiet !== undefined) return quiet;
+    }
     try {
       const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
-      const g = globalThis as { navigator?: { gpu?: unknown } };
       if (!g.navigator?.gpu) {
         Object.assign(globalThis, dawn.globals);
         const gpu = dawn.create([]);
@@ -41,11 +49,28 @@ export const probeWebGPU = (): Promise<string | undefined> =>
 
 const LOADER_DIRS = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
 
-/** On Linux Dawn needs the Vulkan loader; without one, skip loading it (it only prints a warning and finds nothing). */
+/** Where the Vulkan loader looks for driver manifests (ICDs) on Linux, unless $VK_ICD_FILENAMES / $VK_DRIVER_FILES name them. */
+const icdDirs = (): string[] => {
+  const { env } = process;
+  const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
+  const data = [env.XDG_DATA_HOME || `${env.HOME ?? ''}/.local/share`, ...(env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':')];
+  return [...config, '/etc', ...data].filter(Boolean).map((d) => `${d}/vulkan/icd.d`);
+};
+
+/** On Linux Dawn needs the Vulkan loader and a driver; without them, skip loading it (it would only find nothing). */
 const vulkanMissing = async (): Promise<string | undefined> => {
   if (process.platform !== 'linux') return undefined;
-  const { existsSync } = await import('node:fs');
-  return LOADER_DIRS.some((d) => existsSync(`${d}/libvulkan.so.1`)) ? undefined : 'webgpu: no Vulkan loader (libvulkan.so.1) on this machine';
+  const { existsSync, readdirSync } = await import('node:fs');
+  if (!LOADER_DIRS.some((d) => existsSync(`${d}/libvulkan.so.1`))) return 'webgpu: no Vulkan loader (libvulkan.so.1) on this machine';
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return undefined;
+  const manifests = icdDirs().some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+  return manifests ? undefined : 'webgpu: no Vulkan driver (no ICD manifest under vulkan/icd.d) on this machine';
 };
 
 const webasmReason = (): string | undefined =>
@@ -53,7 +78,8 @@ const webasmReason = (): string | undefined =>
 
 /** Resolve a choice (option, then $GRAFT_BACKEND, then auto) to the backend that will run. */
 export const selectBackend = async (option?: BackendChoice): Promise<BackendReport> => {
-  const requested = option ?? parseBackendChoice(process.env[BACKEND_ENV], `$${BACKEND_ENV}`);
+  // a caller's option is checked like the variable: a typo never quietly runs on cpu
+  const requested = option !== undefined ? parseBackendChoice(option, 'backend option') : parseBackendChoice(process.env[BACKEND_ENV], `$${BACKEND_ENV}`);
   const reasons: string[] = [];
   const order: BackendName[] = requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
   for (const b of order) {

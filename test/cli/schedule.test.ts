@@ -110,6 +110,17 @@ describe('graft schedule validate', () => {
     assert.match(c.text(), /--world-size: \(option\): expected a whole number >= 1, got 0/);
   });
 
+  it('a regex that does not compile, and an entry that matches nothing, are reported with file, line and path', () => {
+    const s = file('bad-regex.yaml', '0:\n  params:\n    - classifier.*\n    - bert.pooler.(\n1:\n  params: ["nothing.here"]\n');
+    const c = capture();
+    assert.equal(runScheduleCheck(s, { model: join(dir, 'bert.json') }, false, c.out), 1);
+    assert.match(c.text(), /^error: .*bad-regex\.yaml:4:7 0\.params\[1\]: entry 'bert\.pooler\.\(' of phase 0 is not a parameter name and not a valid regular expression/m);
+    assert.match(c.text(), /^error: .*bad-regex\.yaml:6:12 1\.params\[0\]: entry 'nothing\.here' of phase 1 matches no parameter/m);
+    const j = capture();
+    runScheduleCheck(s, { model: join(dir, 'bert.json'), json: true }, false, j.out);
+    assert.deepEqual((JSON.parse(j.text()) as { errors: Array<{ path: string; line?: number; column?: number }> }).errors.map((e) => [e.path, e.line, e.column]), [['0.params[1]', 4, 7], ['1.params[0]', 6, 12]]);
+  });
+
   it('explain lists what each entry matched, flagging prefix-only regex matches', () => {
     const s = file('prefix.yaml', '0:\n  params:\n    - classifier\n    - bert.pooler.dense.weight\n');
     const c = capture();

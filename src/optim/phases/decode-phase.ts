@@ -1,6 +1,7 @@
 // Decode one phase's value with io-ts, field by field, so every bad field and unknown key is reported at once.
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
+import { showValue } from '../model-spec.js';
 import type { ProblemCode } from './problem.js';
 import type { Phase, PhaseKey } from './schedule.js';
 import { NO_MAX_TRANSITION_EPOCH, PHASE_KEYS, PhaseFieldCodecs } from './schedule.js';
@@ -24,7 +25,7 @@ const segmentsOf = (ctx: t.Context): Array<string | number> =>
 
 // a quoted number is the commonest way to get `lr: "1e-5"` wrong, so say so
 const describe = (v: unknown): string =>
-  (JSON.stringify(v)?.slice(0, 60) ?? String(v)) + (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? ' (a string: write the number without quotes)' : '');
+  showValue(v) + (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? ' (a string: write the number without quotes)' : '');
 
 // the codec a reader would name at the failing place: intersection and union members stand for their whole
 const expectedAt = (ctx: t.Context): string => {

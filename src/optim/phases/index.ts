@@ -4,6 +4,7 @@ export { formatProblem } from './problem.js';
 export type { Schedule, Phase, ClassInit, OptimizerReinit, LrSchedulerReinit, PhaseKey } from './schedule.js';
 export { NO_MAX_TRANSITION_EPOCH, PHASE_KEYS, PhaseFieldCodecs } from './schedule.js';
 export { parseSchedule } from './parse.js';
+export { problemLocator } from './locate.js';
 export { printSchedule } from './print.js';
 export { DEFAULT_BASE_MAX_LR, generateSchedule } from './generate.js';
 export type { EntryMatch, MatchHow } from './match.js';
