@@ -16,7 +16,7 @@ export const runFinetune = async (file: string, o: { overfitBatch?: boolean }, l
     return 1;
   }
   const c = cfg.right;
-  if (!o.overfitBatch) return runComparison(c, { backend: c.backend, out: c.out }, log);
+  if (!o.overfitBatch) return runComparison(c, { backend: c.backend, out: c.out, command: 'finetune' }, log);
   const rt = await createRuntime({ backend: c.backend });
   try {
     const { model, base } = await pretrainedMlp(rt, c, join(c.out ?? 'runs', 'cache'), log);

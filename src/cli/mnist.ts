@@ -11,6 +11,7 @@ import { formatFileProblem, writeAtomically } from './files.js';
 import type { RunFolder } from './run-folder.js';
 import { RUN_FILES, readRunFolder } from './run-folder.js';
 import { writeFileAtomically } from '../train/checkpoint/index.js';
+import { onInterrupt, resumeCommand } from './interrupt.js';
 import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
 
 export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }, log: (s: string) => void = console.log): Promise<number> =>
@@ -38,10 +39,11 @@ export const resumeComparison = async (dir: string, log: (s: string) => void = c
 };
 
 /** The comparison for a resolved configuration, outputs under `out`/<time>/ (or, resuming, in the folder it started). */
-export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
+export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice; out?: string; command?: 'mnist' | 'finetune' }, log: (s: string) => void = console.log, resume?: { dir: string; previous: Omit<RunFolder, 'config'> }): Promise<number> => {
   const root = o.out ?? 'runs';
   const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   const rt = await createRuntime({ backend: o.backend });
+  let stopListening: () => void = () => undefined;
   try {
     // what --resume needs: the settings (with the backend auto picked, so a resume computes the same numbers),
     // each finished run, each epoch as it ends; settings --resume could not read back are refused up front
@@ -53,6 +55,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     }
     mkdirSync(dir, { recursive: true });
     if (!resume) writeAtomically(join(dir, RUN_FILES.config), settings);
+    stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs and checkpoints are kept). Go on with:`, `  ${resumeCommand(o.command ?? 'mnist', dir)}`], log);
     log(`graft mnist: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
     // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
@@ -83,6 +86,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''}, metrics.jsonl and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {
+    stopListening();
     rt.destroy();
   }
 };

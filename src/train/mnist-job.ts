@@ -114,9 +114,24 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: 
   return o.chain(o.clipByGlobalNorm(1), inner);
 };
 
-/** A run's checkpoints record what its numbers depend on: a resume under other settings is refused. */
-const runKey = (cfg: JobConfig, method: Method, seed: number) => {
-  const { seeds, methods, stepsPerCall, ...numbers } = cfg;
+/**
+ * Each setting of the job, and whether a run's numbers depend on it: the type makes every new setting take a side.
+ * Where the run goes (`out`) and the backend are not job settings: every backend computes the same numbers (the
+ * design's promise, tested bit for bit), and the resume runs on the backend config.json records anyway.
+ */
+const CHANGES_NUMBERS: { readonly [K in keyof Required<JobConfig>]: boolean } = {
+  hidden: true, pretrainEpochs: true, finetuneEpochs: true, labelled: true, validation: true, heldOut: true, batchSize: true, lr: true, reserveP: true, headEpochs: true,
+  // a run's own seed and method are keyed on their own; which others run beside it does not change it
+  seeds: false, methods: false,
+  stepsPerCall: false,
+};
+
+/**
+ * A run's checkpoints record a hash of what its numbers depend on, and nothing else (a resume can reproduce exactly
+ * that from config.json, whatever else the folder records): a resume under other settings is refused.
+ */
+export const runKey = (cfg: JobConfig, method: Method, seed: number): string => {
+  const numbers = Object.fromEntries(Object.entries(CHANGES_NUMBERS).filter(([, counts]) => counts).map(([k]) => [k, cfg[k as keyof JobConfig]]));
   return createHash('sha256').update(JSON.stringify({ numbers, method, seed })).digest('hex').slice(0, 16);
 };
 

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../../src/runtime/index.js';
-import { DEFAULT_JOB, METHODS, runMnistJob } from '../../src/train/mnist-job.js';
+import { DEFAULT_JOB, METHODS, runKey, runMnistJob } from '../../src/train/mnist-job.js';
 import { resultsTable } from '../../src/train/report/index.js';
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../src/nn/index.js';
@@ -36,4 +36,17 @@ test('the mnist comparison runs every method, caches its pre-trained checkpoint,
   assert.match(resultsTable(results), /\| full \| \d+\.\d\d ± 0\.00 \| 1 \|/);
   rt.destroy();
   rmSync(dir, { recursive: true, force: true });
+});
+
+// config.json records the backend that ran and where the run went; a resume reads it back with both
+test('a run\'s checkpoint key depends on the settings that change its numbers, and on nothing else', () => {
+  const key = (c: object, method: (typeof METHODS)[number] = 'full', seed = 1) => runKey({ ...DEFAULT_JOB, ...c }, method, seed);
+  const base = key({});
+  assert.equal(key({ backend: 'webasm', out: 'elsewhere' }), base);
+  assert.equal(key({ seeds: [1, 9], methods: ['full'], stepsPerCall: 1 }), base);
+  for (const changed of [{ hidden: 64 }, { pretrainEpochs: 4 }, { finetuneEpochs: 11 }, { labelled: 400 }, { validation: 400 }, { heldOut: 1000 }, { batchSize: 25 }, { lr: 2e-3 }, { reserveP: 0.2 }, { headEpochs: 2 }]) {
+    assert.notEqual(key(changed), base, JSON.stringify(changed));
+  }
+  assert.notEqual(key({}, 'scheduled'), base);
+  assert.notEqual(key({}, 'full', 2), base);
 });
