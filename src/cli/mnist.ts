@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import type { JobConfig } from '../train/mnist-job.js';
-import { DEFAULT_JOB, runMnistJob } from '../train/mnist-job.js';
+import { DEFAULT_JOB, mnistDataSizes, runMnistJob } from '../train/mnist-job.js';
 import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { formatFileProblem, writeAtomically } from './files.js';
 import type { RunFolder } from './run-folder.js';
@@ -48,7 +48,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     // what --resume needs: the settings (with the backend auto picked, so a resume computes the same numbers),
     // each finished run, each epoch as it ends; settings --resume could not read back are refused up front
     const settings = JSON.stringify({ ...cfg, backend: rt.report.backend, ...(o.out ? { out: o.out } : {}) }, null, 2) + '\n';
-    const readable = decodeFinetuneConfig(settings);
+    const readable = decodeFinetuneConfig(settings, 'json', mnistDataSizes());
     if (!resume && E.isLeft(readable)) {
       readable.left.forEach((p) => log(`error: settings: ${p.path}: ${p.message}`));
       return 1;

@@ -14,7 +14,7 @@ import { evaluator, fit } from './fit.js';
 import { scheduledFit } from './scheduled-fit.js';
 import type { Values } from './optimizer-runner.js';
 import { fisherScores } from './fisher-pass.js';
-import { IMAGE_SIZE, loadDigits, take } from './data/mnist.js';
+import { IMAGE_SIZE, countDigits, loadDigits, take } from './data/mnist.js';
 import { permutation } from './data/shuffle.js';
 import type { CheckpointProblem } from './checkpoint/index.js';
 import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
@@ -60,6 +60,21 @@ export interface RunResult {
   readonly stopReason?: string;
 }
 
+/** Pre-training sees digits 0–4 (less a fixed evaluation set); fine-tuning's held-out, validation and labelled sets are drawn from 5–9 without overlap. */
+const PRETRAIN_DIGITS = [0, 1, 2, 3, 4];
+const PRETRAIN_EVAL = 500;
+const FINETUNE_DIGITS = [5, 6, 7, 8, 9];
+
+/** How many images each part of the job can draw on: what a configuration's sizes are checked against. */
+export interface DataSizes {
+  /** Images of 0–4 pre-training trains on. */
+  readonly pretrain: number;
+  /** Images of 5–9 that held-out, validation and labelled sets share. */
+  readonly finetune: number;
+}
+
+export const mnistDataSizes = (): DataSizes => ({ pretrain: countDigits(PRETRAIN_DIGITS) - PRETRAIN_EVAL, finetune: countDigits(FINETUNE_DIGITS) });
+
 const examples = (d: { images: Float32Array; labels: Int32Array; count: number }): Examples => ({ inputs: d.images, labels: d.labels, count: d.count });
 
 /** Pre-trained weights: loaded from the cache when its checkpoint matches this config, else trained and saved. */
@@ -75,11 +90,10 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
     }
     log(`pre-trained cache ${file} is unusable, rebuilding: ${loaded.left.map((p) => p.message).join('; ')}`);
   }
-  const digits = loadDigits([0, 1, 2, 3, 4]);
+  const digits = loadDigits(PRETRAIN_DIGITS);
   const order = permutation(digits.count, 0, 1);
-  const evalCount = 500;
-  const train = examples(take(digits, order.slice(evalCount)));
-  const evalSet = examples(take(digits, order.slice(0, evalCount)));
+  const train = examples(take(digits, order.slice(PRETRAIN_EVAL)));
+  const evalSet = examples(take(digits, order.slice(0, PRETRAIN_EVAL)));
   const t0 = performance.now();
   const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
   const last = res.records[res.records.length - 1];
@@ -219,9 +233,9 @@ export const pretrainedMlp = async (rt: Runtime, cfg: JobConfig, cacheDir: strin
   return { model, base: await pretrained(rt, cfg, model, cacheDir, log) };
 };
 
-/** Held-out test images of 5–9, and for each seed its own labelled set from the rest. */
+/** Held-out test images of 5–9, and for each seed its own labelled set from the rest (sizes checked by decodeFinetuneConfig). */
 export const finetuneSplits = (cfg: JobConfig) => {
-  const digits = loadDigits([5, 6, 7, 8, 9]);
+  const digits = loadDigits(FINETUNE_DIGITS);
   const order = permutation(digits.count, 0, 2);
   const pool = order.slice(cfg.heldOut);
   const validation = examples(take(digits, pool.slice(0, cfg.validation)));
