@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../src/cli/run-folder.js';
 import { runGraft, startGraft } from './graft-process.js';
+import { resumeCommand, shellQuote } from '../../src/cli/interrupt.js';
+import { execFileSync } from 'node:child_process';
 
 type Line = { readonly method: string; readonly seed: number; readonly epoch: number } & Record<string, unknown>;
 
@@ -85,4 +87,13 @@ test('graft finetune with a config that names no backend, stopped by Ctrl-C mid-
   assert.equal(finishedBefore, 0, 'stopped inside the first run');
   assert.match(resumed.stdout, /full\s+seed 1: resuming after epoch \d+\n/);
   rmSync(cwd, { recursive: true, force: true });
+});
+
+test('the printed resume command reads back, through a POSIX shell, as the folder it names', () => {
+  for (const dir of ['runs/2026-12-01T22-21-46-339Z', 'my runs/a b', "it's/$HOME/`x`/\"q\"", '-x', '']) {
+    const quoted = shellQuote(dir);
+    assert.equal(execFileSync('sh', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' }), dir, quoted);
+  }
+  assert.equal(resumeCommand('mnist', 'runs/t'), 'graft mnist --resume runs/t');
+  assert.equal(resumeCommand('finetune', 'my runs/t'), "graft finetune --resume 'my runs/t'");
 });
