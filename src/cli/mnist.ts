@@ -45,7 +45,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
   const rt = await createRuntime({ backend: o.backend });
   let stopListening: () => void = () => undefined;
   try {
-    // what --resume needs: the settings (with the backend auto picked, so a resume computes the same numbers),
+    // what --resume needs: the settings (with the backend auto picked, so a resume runs where the run ran),
     // each finished run, each epoch as it ends; settings --resume could not read back are refused up front
     const settings = JSON.stringify({ ...cfg, backend: rt.report.backend, ...(o.out ? { out: o.out } : {}) }, null, 2) + '\n';
     const readable = decodeFinetuneConfig(settings, 'json', mnistDataSizes());

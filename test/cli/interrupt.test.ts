@@ -63,6 +63,7 @@ const stopAndResume = async (command: readonly string[], cwd: string, ready: (li
   const printed = /^\s*graft (\S+ --resume \S+)\s*$/m.exec(stopped.stdout);
   assert.equal(printed?.[1], `${command[0]} --resume ${stopped.folder}`, stopped.stdout);
   const finishedBefore = jsonLines(join(cwd, stopped.folder, RUN_FILES.runs)).length;
+  assert.deepEqual(filesUnder(join(cwd, stopped.folder)).filter((f) => f.endsWith('.tmp')), [], 'nothing half-written');
 
   const resumed = await runGraft(printed![1].split(' '), cwd);
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
