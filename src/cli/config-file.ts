@@ -3,7 +3,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import type { ResolvedFinetune } from '../train/finetune-config.js';
-import { configFormat, decodeFinetuneConfig } from '../train/finetune-config.js';
+import { decodeFinetuneConfig } from '../train/finetune-config.js';
+import { configFormat } from '../train/config-text.js';
 import { mnistDataSizes } from '../train/mnist-job.js';
 import type { FileProblem } from './files.js';
 import { readText } from './files.js';

@@ -1,12 +1,12 @@
 // `graft finetune --config`: a YAML or JSON file decoded with io-ts and checked against the data; every problem at once, with its path.
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { extname } from 'node:path';
-import { parse, parseDocument } from 'yaml';
 import type { SpecProblem } from '../optim/model-spec.js';
 import { describeDecodeErrors } from '../optim/model-spec.js';
 import type { DataSizes, JobConfig, Method } from './mnist-job.js';
 import { DEFAULT_JOB, METHODS } from './mnist-job.js';
+import type { ConfigFormat } from './config-text.js';
+import { parseConfigText } from './config-text.js';
 
 const refine = <A>(c: t.Type<A>, ok: (a: A) => boolean, name: string) => t.refinement(c, ok, name);
 const PositiveInt = refine(t.number, (n) => Number.isInteger(n) && n >= 1, 'integer >= 1');
@@ -77,71 +77,6 @@ const sizeProblems = (c: JobConfig, data: DataSizes): SpecProblem[] => {
 
 export type ResolvedFinetune = JobConfig & { readonly methods: readonly Method[]; readonly backend?: FinetuneConfig['backend']; readonly out?: string };
 
-export type ConfigFormat = 'json' | 'yaml';
-
-/** A config file's format from its name: `.json` is read as strict JSON, `.yaml` and `.yml` as YAML. */
-export const configFormat = (file: string): E.Either<SpecProblem[], ConfigFormat> => {
-  const ext = extname(file).toLowerCase();
-  return ext === '.json' ? E.right('json') : ext === '.yaml' || ext === '.yml' ? E.right('yaml') : E.left([{ path: '(file)', message: `expected a .yaml, .yml or .json file, got ${ext === '' ? 'a name without an extension' : `'${ext}'`}` }]);
-};
-
-const reportedOffset = (message: string): number | undefined => {
-  const at = /at position (\d+)/.exec(message);
-  return at ? Number(at[1]) : undefined;
-};
-
-/** Can `prefix` begin a JSON text? (It fails only at its end, or it parses.) */
-const viableJsonPrefix = (prefix: string): boolean => {
-  try {
-    JSON.parse(prefix);
-    return true;
-  } catch (e) {
-    const message = (e as Error).message;
-    return /end of JSON input/.test(message) || (reportedOffset(message) ?? -1) >= prefix.length;
-  }
-};
-
-/**
- * Where JSON.parse gave up, as a line and column: the offset its message gives, or (V8 leaves it out of "Unexpected
- * token" messages) the last character of the shortest prefix that cannot begin a JSON text, found by bisection.
- */
-const jsonPosition = (text: string, message: string): string => {
-  let offset = reportedOffset(message);
-  if (offset === undefined) {
-    let [lo, hi] = [0, text.length];
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (viableJsonPrefix(text.slice(0, mid))) lo = mid;
-      else hi = mid;
-    }
-    offset = hi - 1;
-  }
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
-};
-
-const parseJson = (text: string): E.Either<SpecProblem[], unknown> => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    // V8's message may quote the text around the error: the line and column say where it is
-    return E.left([{ path: jsonPosition(text, message), message: `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/s, '').replace(/^(Unexpected token '.'), .*$/s, '$1')}` }]);
-  }
-  // JSON.parse keeps the last of two equal keys without a word; YAML's parser (JSON is YAML 1.2) names them
-  const doc = parseDocument(text, { uniqueKeys: true });
-  return doc.errors.length ? E.left(doc.errors.map((err) => ({ path: '(file)', message: `not valid JSON: ${err.message.split('\n')[0]}` }))) : E.right(raw);
-};
-
-const parseYaml = (text: string): E.Either<SpecProblem[], unknown> => {
-  try {
-    return E.right(parse(text, { uniqueKeys: true }));
-  } catch (e) {
-    return E.left([{ path: '(file)', message: `not valid YAML: ${(e as Error).message.split('\n')[0]}` }]);
-  }
-};
-
 /** A file that sets nothing would run the whole default job without a word: it is refused. */
 const isEmpty = (raw: unknown): boolean => raw === null || raw === undefined || (typeof raw === 'object' && !Array.isArray(raw) && Object.keys(raw).length === 0);
 
@@ -151,7 +86,7 @@ const isEmpty = (raw: unknown): boolean => raw === null || raw === undefined || 
  */
 export const decodeFinetuneConfig = (text: string, format: ConfigFormat, data: DataSizes): E.Either<SpecProblem[], ResolvedFinetune> => {
   if (text.trim() === '') return E.left([{ path: '(file)', message: 'the file is empty: expected at least one setting (`graft mnist` runs the defaults)' }]);
-  const parsed = format === 'json' ? parseJson(text) : parseYaml(text);
+  const parsed = parseConfigText(text, format);
   if (E.isLeft(parsed)) return parsed;
   const raw = parsed.right;
   if (isEmpty(raw)) return E.left([{ path: '(file)', message: 'sets nothing: expected at least one setting (`graft mnist` runs the defaults)' }]);

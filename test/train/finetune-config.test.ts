@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
-import { configFormat, decodeFinetuneConfig } from '../../src/train/finetune-config.js';
+import { decodeFinetuneConfig } from '../../src/train/finetune-config.js';
 import { DEFAULT_JOB, mnistDataSizes } from '../../src/train/mnist-job.js';
 
 // the mnist package's digits: 5131 images of 0-4 (500 of them kept for pre-training's evaluation), 4869 of 5-9
@@ -35,7 +35,6 @@ test('every problem at once, each with its path and what was expected', () => {
 
 test('duplicate keys, bad syntax and cross-field rules are problems too', () => {
   assert.match(messages(yaml('lr: 0.1\nlr: 0.2\n'))[0], /^\(file\): not valid YAML: .*unique/i);
-  assert.match(messages(decodeFinetuneConfig('{"lr": 0.1, "lr": 0.2}', 'json', DATA))[0], /^\(file\): not valid JSON: .*unique/i);
   const cross = yaml('labelled: 10\nbatchSize: 20\nfinetuneEpochs: 2\nheadEpochs: 3\nseeds: []\n');
   assert.ok(E.isLeft(cross));
   assert.deepEqual(cross.left.map((p) => p.path), ['batchSize', 'headEpochs', 'seeds']);
@@ -44,17 +43,6 @@ test('duplicate keys, bad syntax and cross-field rules are problems too', () => 
     'seeds: seed 1 is given more than once in [3, 1, 3, 1, 2]: expected distinct seeds (each is one run per method)',
     'methods: full is given more than once in [full, full]: expected distinct methods',
   ]);
-});
-
-test('a .json file is strict JSON: a trailing comma is an error at its line and column; YAML may have one', () => {
-  // the comma is the 13th character of line 2, and JSON.parse stops at the brace after it (line 3, column 1)
-  assert.deepEqual(messages(decodeFinetuneConfig('{\n  "lr": 0.01,\n}\n', 'json', DATA)), ['line 3, column 1: not valid JSON: Expected double-quoted property name']);
-  assert.ok(E.isRight(yaml('{ "lr": 0.01, }')));
-  // V8 gives no offset for an unexpected token: the position is found all the same (the ']' is line 2's 18th character)
-  assert.deepEqual(messages(decodeFinetuneConfig('{\n  "seeds": [1, 2,],\n  "lr": 0.01\n}', 'json', DATA)), ["line 2, column 18: not valid JSON: Unexpected token ']'"]);
-  assert.deepEqual(messages(decodeFinetuneConfig('lr: 0.01\n', 'json', DATA)), ["line 1, column 1: not valid JSON: Unexpected token 'l'"]);
-  assert.deepEqual([configFormat('a.json'), configFormat('a.YML'), configFormat('dir/a.yaml')], [E.right('json'), E.right('yaml'), E.right('yaml')]);
-  assert.deepEqual(messages(configFormat('run.txt')), ["(file): expected a .yaml, .yml or .json file, got '.txt'"]);
 });
 
 test('sizes are checked against the data: nothing is clamped, and training keeps at least one image', () => {
