@@ -2,15 +2,15 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { join } from 'node:path';
 import { createRuntime } from '../runtime/index.js';
-import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { finetuneSplits, pretrainedMlp } from '../train/mnist-job.js';
 import { overfitCheck } from '../train/overfit-check.js';
-import { formatFileProblem, readText } from './files.js';
+import { formatFileProblem } from './files.js';
+import { readFinetuneConfig } from './config-file.js';
 import { runComparison } from './mnist.js';
 
 /** Exit 0 on success, 1 when the file has problems (all printed, nothing run) or the sanity check fails. */
 export const runFinetune = async (file: string, o: { overfitBatch?: boolean }, log: (s: string) => void = console.log): Promise<number> => {
-  const cfg = E.chain((text: string) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map((p) => ({ file, ...p })))(decodeFinetuneConfig(text)))(readText(file));
+  const cfg = readFinetuneConfig(file);
   if (E.isLeft(cfg)) {
     cfg.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));
     return 1;

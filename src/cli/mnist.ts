@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import type { JobConfig } from '../train/mnist-job.js';
-import { DEFAULT_JOB, runMnistJob, staleRunNotes } from '../train/mnist-job.js';
+import { DEFAULT_JOB, mnistDataSizes, runMnistJob, staleRunNotes } from '../train/mnist-job.js';
 import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { formatFileProblem, writeAtomically } from './files.js';
 import type { RunFolder } from './run-folder.js';
 import { RUN_FILES, readRunFolder } from './run-folder.js';
 import { writeFileAtomically } from '../train/checkpoint/index.js';
+import { onInterrupt, resumeCommand } from './interrupt.js';
 import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
 
 export const runMnistCommand = async (o: { backend?: BackendChoice; out?: string; seeds?: number; epochs?: number; resume?: string }, log: (s: string) => void = console.log): Promise<number> =>
@@ -44,17 +45,19 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
   const command = `graft ${o.command ?? 'mnist'}`;
   const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   const rt = await createRuntime({ backend: o.backend });
+  let stopListening: () => void = () => undefined;
   try {
-    // what --resume needs: the settings (with the backend auto picked, so a resume computes the same numbers),
+    // what --resume needs: the settings (with the backend auto picked, so a resume runs where the run ran),
     // each finished run, each epoch as it ends; settings --resume could not read back are refused up front
     const settings = JSON.stringify({ ...cfg, backend: rt.report.backend, ...(o.out ? { out: o.out } : {}) }, null, 2) + '\n';
-    const readable = decodeFinetuneConfig(settings);
+    const readable = decodeFinetuneConfig(settings, 'json', mnistDataSizes());
     if (!resume && E.isLeft(readable)) {
       readable.left.forEach((p) => log(`error: settings: ${p.path}: ${p.message}`));
       return 1;
     }
     mkdirSync(dir, { recursive: true });
     if (!resume) writeAtomically(join(dir, RUN_FILES.config), settings);
+    stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs and checkpoints are kept). Go on with:`, `  ${resumeCommand(o.command ?? 'mnist', dir)}`], log);
     log(`${command}: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
     // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
@@ -85,6 +88,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''}, metrics.jsonl and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;
   } finally {
+    stopListening();
     rt.destroy();
   }
 };

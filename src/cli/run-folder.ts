@@ -6,12 +6,12 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { describeDecodeErrors } from '../optim/model-spec.js';
 import type { ResolvedFinetune } from '../train/finetune-config.js';
-import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import type { EpochRecord } from '../train/fit.js';
 import type { Method, RunResult } from '../train/mnist-job.js';
 import { METHODS } from '../train/mnist-job.js';
 import type { FileProblem } from './files.js';
 import { readText } from './files.js';
+import { readFinetuneConfig } from './config-file.js';
 
 export const RUN_FILES = { config: 'config.json', runs: 'runs.jsonl', metrics: 'metrics.jsonl', checkpoints: 'checkpoints' } as const;
 
@@ -73,7 +73,7 @@ export type MetricLine = t.TypeOf<typeof MetricLine>;
 
 export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> => {
   const configFile = join(dir, RUN_FILES.config);
-  const config = E.chain((text: string) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map((p) => ({ file: configFile, ...p })))(decodeFinetuneConfig(text)))(readText(configFile));
+  const config = readFinetuneConfig(configFile);
   const runs = jsonLines(join(dir, RUN_FILES.runs), RunLine);
   const metrics = jsonLines(join(dir, RUN_FILES.metrics), MetricLine);
   const problems = [config, runs, metrics].flatMap((e) => (E.isLeft(e) ? e.left : []));

@@ -14,7 +14,7 @@ import { evaluator, fit } from './fit.js';
 import { scheduledFit } from './scheduled-fit.js';
 import type { Values } from './optimizer-runner.js';
 import { fisherScores } from './fisher-pass.js';
-import { IMAGE_SIZE, loadDigits, take } from './data/mnist.js';
+import { IMAGE_SIZE, countDigits, loadDigits, take } from './data/mnist.js';
 import { permutation } from './data/shuffle.js';
 import type { CheckpointProblem } from './checkpoint/index.js';
 import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
@@ -70,6 +70,19 @@ export interface RunResult {
   readonly steps?: number;
 }
 
+/** Pre-training sees digits 0–4 (less a fixed evaluation set); fine-tuning's held-out, validation and labelled sets are drawn from 5–9 without overlap. */
+const PRETRAIN_EVAL = 500;
+
+/** How many images each part of the job can draw on: what a configuration's sizes are checked against. */
+export interface DataSizes {
+  /** Images of 0–4 pre-training trains on. */
+  readonly pretrain: number;
+  /** Images of 5–9 that held-out, validation and labelled sets share. */
+  readonly finetune: number;
+}
+
+export const mnistDataSizes = (): DataSizes => ({ pretrain: countDigits(PRETRAIN_DIGITS) - PRETRAIN_EVAL, finetune: countDigits(FINETUNE_DIGITS) });
+
 const examples = (d: { images: Float32Array; labels: Int32Array; count: number }): Examples => ({ inputs: d.images, labels: d.labels, count: d.count });
 
 /** Pre-trained weights: loaded from the cache when its checkpoint matches this config, else trained and saved. */
@@ -87,9 +100,8 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
   }
   const digits = loadDigits(PRETRAIN_DIGITS);
   const order = permutation(digits.count, 0, 1);
-  const evalCount = 500;
-  const train = examples(take(digits, order.slice(evalCount)));
-  const evalSet = examples(take(digits, order.slice(0, evalCount)));
+  const train = examples(take(digits, order.slice(PRETRAIN_EVAL)));
+  const evalSet = examples(take(digits, order.slice(0, PRETRAIN_EVAL)));
   const t0 = performance.now();
   const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
   const last = res.records[res.records.length - 1];
@@ -124,9 +136,24 @@ const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: 
   return o.chain(o.clipByGlobalNorm(1), inner);
 };
 
-/** A run's checkpoints record what its numbers depend on: a resume under other settings is refused. */
-const runKey = (cfg: JobConfig, method: Method, seed: number) => {
-  const { seeds, methods, stepsPerCall, ...numbers } = cfg;
+/**
+ * Each setting of the job, and whether a run's numbers depend on it: the type makes every new setting take a side.
+ * Where the run goes (`out`) and the backend are not job settings: every backend computes the same numbers (the
+ * design's promise, tested bit for bit), and the resume runs on the backend config.json records anyway.
+ */
+const CHANGES_NUMBERS: { readonly [K in keyof Required<JobConfig>]: boolean } = {
+  hidden: true, pretrainEpochs: true, finetuneEpochs: true, labelled: true, validation: true, heldOut: true, batchSize: true, lr: true, reserveP: true, headEpochs: true,
+  // a run's own seed and method are keyed on their own; which others run beside it does not change it
+  seeds: false, methods: false,
+  stepsPerCall: false,
+};
+
+/**
+ * A run's checkpoints record a hash of what its numbers depend on, and nothing else (a resume can reproduce exactly
+ * that from config.json, whatever else the folder records): a resume under other settings is refused.
+ */
+export const runKey = (cfg: JobConfig, method: Method, seed: number): string => {
+  const numbers = Object.fromEntries(Object.entries(CHANGES_NUMBERS).filter(([, counts]) => counts).map(([k]) => [k, cfg[k as keyof JobConfig]]));
   return createHash('sha256').update(JSON.stringify({ numbers, method, seed })).digest('hex').slice(0, 16);
 };
 
@@ -216,7 +243,7 @@ export const pretrainedMlp = async (rt: Runtime, cfg: JobConfig, cacheDir: strin
   return { model, base: await pretrained(rt, cfg, model, cacheDir, log) };
 };
 
-/** Held-out test images of 5–9, and for each seed its own labelled set from the rest. */
+/** Held-out test images of 5–9, and for each seed its own labelled set from the rest (sizes checked by decodeFinetuneConfig). */
 export const finetuneSplits = (cfg: JobConfig) => {
   const digits = loadDigits(FINETUNE_DIGITS);
   const order = permutation(digits.count, 0, 2);

@@ -3,7 +3,7 @@
 // (Dawn only speaks where a Vulkan loader and driver are installed; elsewhere graft skips it without loading it.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runGraft } from './run-graft.js';
+import { runGraft } from './graft-process.js';
 
 test('graft backend (auto) writes nothing to stderr, and gives one reason when webgpu is not used', async () => {
   const r = await runGraft(['backend'], { env: { GRAFT_BACKEND: undefined } });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runGraft } from './run-graft.js';
+import { runGraft } from './graft-process.js';
 
 test('graft finetune --config: its log, results.md and curves are titled graft finetune', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'graft-name-'));

@@ -1,7 +1,7 @@
 // `graft demo` as a user runs it: it says what it is doing before each slow step, and honours $GRAFT_BACKEND.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runGraft } from './run-graft.js';
+import { runGraft } from './graft-process.js';
 
 test('GRAFT_BACKEND=webasm graft demo runs webasm alone, announcing each step before its results, within float32 error of float64', async () => {
   const r = await runGraft(['demo'], { env: { GRAFT_BACKEND: 'webasm' } });

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFinetune } from '../../src/cli/finetune.js';
+import { runGraft } from './graft-process.js';
 
 test('graft finetune reports every config problem and runs nothing; --overfit-batch memorises one batch and says so', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'graft-finetune-'));
@@ -21,4 +22,34 @@ test('graft finetune reports every config problem and runs nothing; --overfit-ba
   assert.equal(await runFinetune(ok, { overfitBatch: true }, (l) => out.push(l)), 0, out.join('\n'));
   assert.match(out.join('\n'), /sanity check passed: the batch of 50 was memorised/);
   rmSync(dir, { recursive: true, force: true });
+});
+
+// what the user saw: a crash and a half-written folder, training on nothing, a clamped count, a doubled seed, a
+// default run from an empty file, a trailing comma accepted; each is refused with the file, the key and the limit
+test('graft finetune checks the config against the data before anything runs, and creates no run folder', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'graft-finetune-sizes-'));
+  const pool = 'the data has 4869 images of digits 5-9 for the held-out, validation and labelled sets together';
+  const cases: Array<[string, string, string[]]> = [
+    ['held-out.yaml', 'heldOut: 100000\n', [`held-out.yaml: heldOut: 100000 held-out images asked for, but ${pool}, and validation and training need one each: at most 4867`]],
+    ['validation.yaml', 'validation: 5000\n', [`validation.yaml: validation: 5000 validation images asked for would leave no images to train on: 2869 remain after the 2000 held out (${pool}): at most 2868`]],
+    ['labelled.yaml', 'labelled: 100000\n', [`labelled.yaml: labelled: 100000 labelled images asked for, but only 2369 remain after the 2000 held out and the 500 for validation (${pool}): at most 2369`]],
+    ['seeds.yaml', 'seeds: [1, 1]\n', ['seeds.yaml: seeds: seed 1 is given more than once in [1, 1]: expected distinct seeds (each is one run per method)']],
+    ['empty.yaml', '', ['empty.yaml: (file): the file is empty: expected at least one setting (`graft mnist` runs the defaults)']],
+    ['comma.json', '{\n  "hidden": 32,\n}\n', ['comma.json: line 3, column 1: not valid JSON: Expected double-quoted property name']],
+    ['all.yml', 'heldOut: 2000\nvalidation: 2000\nlabelled: 900\nseeds: [2, 2]\nbatchSize: 1000\n', [
+      'all.yml: batchSize: batch of 1000 is larger than the 900 labelled images',
+      'all.yml: seeds: seed 2 is given more than once in [2, 2]: expected distinct seeds (each is one run per method)',
+      `all.yml: labelled: 900 labelled images asked for, but only 869 remain after the 2000 held out and the 2000 for validation (${pool}): at most 869`,
+    ]],
+  ];
+  const ran = await Promise.all(cases.map(async ([file, text, want]) => {
+    writeFileSync(join(cwd, file), text);
+    return { file, want, got: await runGraft(['finetune', '--config', file], { cwd }) };
+  }));
+  for (const { file, want, got } of ran) {
+    assert.equal(got.code, 1, `${file}: ${got.stdout}${got.stderr}`);
+    assert.deepEqual(got.stdout.split('\n').filter((l) => l.startsWith('error: ')), want.map((w) => `error: ${w}`), file);
+  }
+  assert.deepEqual(readdirSync(cwd).sort(), cases.map(([f]) => f).sort(), 'no run folder, no cache');
+  rmSync(cwd, { recursive: true, force: true });
 });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { bertSpec } from '../../src/shard/index.js';
-import { runGraft } from './run-graft.js';
+import { runGraft } from './graft-process.js';
 
 let dir: string;
 /** Every path under the working folder: a run that writes nothing leaves it as it was. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bertSpec } from '../../src/shard/index.js';
-import { runGraft } from './run-graft.js';
+import { runGraft } from './graft-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

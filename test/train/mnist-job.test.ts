@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { Method } from '../../src/train/mnist-job.js';
-import { DEFAULT_JOB, METHODS, runMnistJob, runNote, staleRunNotes } from '../../src/train/mnist-job.js';
+import { DEFAULT_JOB, METHODS, runKey, runMnistJob, runNote, staleRunNotes } from '../../src/train/mnist-job.js';
 import { resultsTable } from '../../src/train/report/index.js';
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../src/nn/index.js';
@@ -51,4 +51,17 @@ test('staleRunNotes: one per run whose test predictions are mostly the pre-train
   const run = (method: Method, predictedClasses: number[]) => ({ method, seed: 2, testAccuracy: 0, seconds: 1, records: [], predictedClasses, steps: 6 });
   const notes = staleRunNotes([run('full', [60, 0, 0, 0, 0, 40, 0, 0, 0, 0]), run('scheduled', [40, 0, 0, 0, 0, 60, 0, 0, 0, 0])]);
   assert.deepEqual(notes, ['full seed 2: 60.0% of the 100 test predictions (60) are still pre-training classes 0-4, while the test images are 5-9: 6 optimizer steps did not let the new head take over (train more steps: more epochs, more labelled images or a smaller batch)']);
+});
+
+// config.json records the backend that ran and where the run went; a resume reads it back with both
+test('a run\'s checkpoint key depends on the settings that change its numbers, and on nothing else', () => {
+  const key = (c: object, method: (typeof METHODS)[number] = 'full', seed = 1) => runKey({ ...DEFAULT_JOB, ...c }, method, seed);
+  const base = key({});
+  assert.equal(key({ backend: 'webasm', out: 'elsewhere' }), base);
+  assert.equal(key({ seeds: [1, 9], methods: ['full'], stepsPerCall: 1 }), base);
+  for (const changed of [{ hidden: 64 }, { pretrainEpochs: 4 }, { finetuneEpochs: 11 }, { labelled: 400 }, { validation: 400 }, { heldOut: 1000 }, { batchSize: 25 }, { lr: 2e-3 }, { reserveP: 0.2 }, { headEpochs: 2 }]) {
+    assert.notEqual(key(changed), base, JSON.stringify(changed));
+  }
+  assert.notEqual(key({}, 'scheduled'), base);
+  assert.notEqual(key({}, 'full', 2), base);
 });

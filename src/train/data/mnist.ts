@@ -13,13 +13,19 @@ export interface Digits {
 
 const require = createRequire(import.meta.url);
 
+/** One class's images as the package stores them (read once; require caches it). */
+const classFile = (c: number) => {
+  if (!Number.isInteger(c) || c < 0 || c > 9) throw new RangeError(`digit class ${c} is not 0..9`);
+  const data = (require(`mnist/src/digits/${c}.json`) as { data: number[] }).data;
+  return { c, data, count: Math.floor(data.length / IMAGE_SIZE) };
+};
+
+/** How many images the given classes hold, without copying them. */
+export const countDigits = (classes: readonly number[]): number => classes.reduce((n, c) => n + classFile(c).count, 0);
+
 /** Every image of the given classes, in class order, then file order. */
 export const loadDigits = (classes: readonly number[]): Digits => {
-  const parts = classes.map((c) => {
-    if (!Number.isInteger(c) || c < 0 || c > 9) throw new RangeError(`digit class ${c} is not 0..9`);
-    const data = (require(`mnist/src/digits/${c}.json`) as { data: number[] }).data;
-    return { c, data, count: Math.floor(data.length / IMAGE_SIZE) };
-  });
+  const parts = classes.map(classFile);
   const count = parts.reduce((s, p) => s + p.count, 0);
   const images = new Float32Array(count * IMAGE_SIZE);
   const labels = new Int32Array(count);

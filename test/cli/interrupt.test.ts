@@ -1,0 +1,100 @@
+// Ctrl-C in the middle of a run, as a user does it: a real graft process gets SIGINT after it has written a
+// checkpoint, exits 130 printing the --resume command, and that command finishes the comparison with the same
+// numbers and the same checkpoint bytes as a run that never stopped.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RUN_FILES } from '../../src/cli/run-folder.js';
+import { runGraft, startGraft } from './graft-process.js';
+import { resumeCommand, shellQuote } from '../../src/cli/interrupt.js';
+import { execFileSync } from 'node:child_process';
+
+type Line = { readonly method: string; readonly seed: number; readonly epoch: number } & Record<string, unknown>;
+
+const jsonLines = (file: string): Line[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Line) : []);
+// wall-clock seconds are the one thing a resumed run cannot reproduce
+const withoutSeconds = (l: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'seconds').map(([k, v]) => [k, Array.isArray(v) ? v.map((r) => withoutSeconds(r as Record<string, unknown>)) : v]));
+const runFolders = (cwd: string) => (existsSync(join(cwd, 'runs')) ? readdirSync(join(cwd, 'runs')).filter((f) => f !== 'cache') : []);
+const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)).map((g) => join(f, g)) : [f])).sort();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Start `graft ...args` in `cwd`, send SIGINT once its new run folder's metrics satisfy `ready`, and wait for it to end. */
+const interruptWhen = async (args: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean) => {
+  const before = new Set(runFolders(cwd));
+  const p = startGraft(args, { cwd });
+  let ended = false;
+  void p.exited.then(() => void (ended = true));
+  for (;;) {
+    const folder = runFolders(cwd).find((f) => !before.has(f));
+    if (folder && ready(jsonLines(join(cwd, 'runs', folder, RUN_FILES.metrics)))) {
+      p.child.kill('SIGINT');
+      return { folder: join('runs', folder), ...(await p.exited) };
+    }
+    if (ended) assert.fail(`graft ${args.join(' ')} ended before it could be interrupted:\n${(await p.exited).stdout}`);
+    await sleep(25);
+  }
+};
+
+/** The same numbers, epoch by epoch and run by run, the same settings and byte-identical checkpoints. */
+const assertSameOutcome = (resumed: string, straight: string) => {
+  assert.deepEqual(readFileSync(join(resumed, RUN_FILES.config), 'utf8'), readFileSync(join(straight, RUN_FILES.config), 'utf8'));
+  for (const f of [RUN_FILES.metrics, RUN_FILES.runs]) assert.deepEqual(jsonLines(join(resumed, f)).map(withoutSeconds), jsonLines(join(straight, f)).map(withoutSeconds), f);
+  const checkpoints = [join(resumed, RUN_FILES.checkpoints), join(straight, RUN_FILES.checkpoints)];
+  const names = filesUnder(checkpoints[1]);
+  assert.deepEqual(filesUnder(checkpoints[0]), names);
+  for (const n of names) assert.ok(readFileSync(join(checkpoints[0], n)).equals(readFileSync(join(checkpoints[1], n))), `checkpoints/${n} differs`);
+};
+
+/**
+ * `graft <command>` straight through, then again stopped by SIGINT once `ready`, then the printed resume command:
+ * returns what the stop and the resume printed, after checking the exit codes, the command and the outcome.
+ */
+const stopAndResume = async (command: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean) => {
+  const straight = await runGraft(command, { cwd });
+  assert.equal(straight.code, 0, straight.stdout + straight.stderr);
+  const [straightFolder] = runFolders(cwd);
+
+  const stopped = await interruptWhen(command, cwd, ready);
+  assert.equal(stopped.signal, null, 'graft handles SIGINT itself');
+  assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+  assert.ok(stopped.stdout.includes(`the run folder is ${stopped.folder}`), stopped.stdout);
+  const printed = /^\s*graft (\S+ --resume \S+)\s*$/m.exec(stopped.stdout);
+  assert.equal(printed?.[1], `${command[0]} --resume ${stopped.folder}`, stopped.stdout);
+  const finishedBefore = jsonLines(join(cwd, stopped.folder, RUN_FILES.runs)).length;
+  assert.deepEqual(filesUnder(join(cwd, stopped.folder)).filter((f) => f.endsWith('.tmp')), [], 'nothing half-written');
+
+  const resumed = await runGraft(printed![1].split(' '), { cwd });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assertSameOutcome(join(cwd, stopped.folder), join(cwd, 'runs', straightFolder));
+  return { stopped, resumed, finishedBefore };
+};
+
+test('graft mnist with defaults, stopped by Ctrl-C in the scheduled run, resumes to the numbers and bytes of a run that never stopped', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-mnist-'));
+  // stopped after the scheduled run thawed the rest (epoch 3): its checkpoint carries the phase machine's state
+  const { resumed, finishedBefore } = await stopAndResume(['mnist'], cwd, (lines) => lines.some((l) => l.method === 'scheduled' && l.seed === 1 && l.epoch >= 4));
+  assert.equal(finishedBefore, 1, 'only full seed 1 had finished');
+  assert.match(resumed.stdout, /full\s+seed 1: finished before/);
+  assert.match(resumed.stdout, /scheduled\s+seed 1: resuming after epoch [4-9]\n/);
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+test('graft finetune with a config that names no backend, stopped by Ctrl-C mid-run, resumes to the same numbers and bytes', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-finetune-'));
+  writeFileSync(join(cwd, 'small.yaml'), 'hidden: 32\npretrainEpochs: 1\nfinetuneEpochs: 20\nheadEpochs: 2\nlabelled: 300\nvalidation: 100\nheldOut: 300\nbatchSize: 20\nseeds: [1]\nmethods: [full, scheduled]\n');
+  const { resumed, finishedBefore } = await stopAndResume(['finetune', '--config', 'small.yaml'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 3));
+  assert.equal(finishedBefore, 0, 'stopped inside the first run');
+  assert.match(resumed.stdout, /full\s+seed 1: resuming after epoch \d+\n/);
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+test('the printed resume command reads back, through a POSIX shell, as the folder it names', () => {
+  for (const dir of ['runs/2026-12-01T22-21-46-339Z', 'my runs/a b', "it's/$HOME/`x`/\"q\"", '-x', '']) {
+    const quoted = shellQuote(dir);
+    assert.equal(execFileSync('sh', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' }), dir, quoted);
+  }
+  assert.equal(resumeCommand('mnist', 'runs/t'), 'graft mnist --resume runs/t');
+  assert.equal(resumeCommand('finetune', 'my runs/t'), "graft finetune --resume 'my runs/t'");
+});
