@@ -112,6 +112,9 @@ describe('schedules: arguments graft refuses where optax gives NaN, infinity or 
     refuses(() => o.polynomialSchedule({ initValue: NaN, endValue: 0, power: -1, transitionSteps: 2.5, transitionBegin: 0.5 }), /initValue NaN/, /power -1/, /transitionSteps 2.5/, /transitionBegin 0.5/);
     refuses(() => o.exponentialDecay({ initValue: 1, transitionSteps: 3, decayRate: -0.5, endValue: Infinity }), /decayRate -0.5/, /endValue Infinity/);
     refuses(() => o.cosineDecaySchedule({ initValue: 1, decaySteps: 10, exponent: -2 }), /exponent -2/);
+    refuses(() => o.cosineDecaySchedule({ initValue: 1, decaySteps: 2.5 }), /decaySteps 2.5 must be a whole number of steps > 0/);
+    refuses(() => o.cosineOnecycleSchedule({ transitionSteps: 0, peakValue: 1 }), /transitionSteps 0 must be a whole number of steps > 0/);
+    refuses(() => o.stepDecay({ init: 1, every: 0, factor: 0.5 }), /every 0 must be a whole number of steps > 0/);
     refuses(() => o.warmupCosineDecaySchedule({ initValue: 0, peakValue: 1, warmupSteps: -1, decaySteps: 5 }), /warmupSteps -1/);
     refuses(() => o.linearOnecycleSchedule({ transitionSteps: 10, peakValue: 1, pctStart: 1.5, pctFinal: -0.1, divFactor: 0 }), /pctStart 1.5/, /pctFinal -0.1/, /divFactor 0/);
     refuses(() => o.piecewiseInterpolateSchedule({ interpolateType: 'linear', initValue: 1, boundariesAndScales: { 2.5: 1 } }), /boundariesAndScales steps \[2.5\]/);
