@@ -696,6 +696,20 @@ describe('feed errors', () => {
     assert.deepEqual(c.left.problems, want);
   });
 
+  test('typed arrays of BigInts are not numbers: named, not a TypeError from inside the run', async () => {
+    const feeds = { a: new BigInt64Array(6), n: new BigUint64Array(3), m: [0, 1], z: [1, 2, 3, 4], s: 1 } as unknown as g.Feeds;
+    const want = [
+      "input 'a': is a BigInt64Array, expected a number or an array of numbers (for f32[2, 3])",
+      "input 'n': is a BigUint64Array, expected a number or an array of numbers (for i32[3])",
+    ];
+    const r = g.interpret(feedProgram, feeds);
+    assert.ok(E.isLeft(r));
+    assert.deepEqual(r.left.problems, want);
+    const c = await rt.load(compile(feedProgram)).run(feeds);
+    assert.ok(E.isLeft(c));
+    assert.deepEqual(c.left.problems, want);
+  });
+
   test('good feeds (scalar as a number, typed arrays) run and agree with the interpreter', async () => {
     const feeds = { a: Float32Array.of(1, 2, 3, 4, 5, 6), n: Int32Array.of(1, -2, 3), m: [1, 0], z: [1, 2, 3, 4], s: 0.5 };
     const ref = g.interpret(feedProgram, feeds);
