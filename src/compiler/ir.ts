@@ -25,10 +25,10 @@ export interface IR {
 
 /** Structural identity: same op, attributes, type and (canonical) inputs compute the same values. */
 const keyOf = (t: Tensor, inputs: readonly number[]): string =>
-  JSON.stringify([t.op, t.shape, t.dtype, inputs], signedZero);
+  JSON.stringify([t.op, t.shape, t.dtype, inputs], exactNumbers);
 
-/** JSON writes -0 as 0; a constant -0 is not a constant 0 (1 / x tells them apart). */
-const signedZero = (_: string, v: unknown): unknown => (Object.is(v, -0) ? '-0' : v);
+/** JSON writes -0 as 0 and ±Infinity and NaN as null: each kept apart as its own string (1 / x tells -0 from 0). */
+const exactNumbers = (_: string, v: unknown): unknown => (typeof v === 'number' && (Object.is(v, -0) || !Number.isFinite(v)) ? `number:${Object.is(v, -0) ? '-0' : v}` : v);
 
 const FOLDABLE = new Set(['unary', 'binary', 'where', 'cast', 'broadcast', 'reshape']);
 const scalarValue = (n: IRNode): number | undefined => (n.op.kind === 'constant' && n.op.values.length === 1 ? n.op.values[0] : undefined);

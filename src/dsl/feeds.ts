@@ -36,7 +36,8 @@ const shown = (v: unknown): string =>
 /** The feed as numbers, or why it is not: a number, a typed array, or a plain array of numbers. */
 const asNumbers = (f: unknown): ArrayLike<number> | string => {
   if (typeof f === 'number') return [f];
-  if (ArrayBuffer.isView(f) && !(f instanceof DataView)) return f as unknown as ArrayLike<number>;
+  // a BigInt64Array is a view too, but of bigints: it is reported below by its class name
+  if (ArrayBuffer.isView(f) && !(f instanceof DataView) && !(f instanceof BigInt64Array) && !(f instanceof BigUint64Array)) return f as unknown as ArrayLike<number>;
   if (!Array.isArray(f)) return `is ${shown(f)}, expected a number or an array of numbers`;
   const i = f.findIndex((v) => typeof v !== 'number');
   return i < 0 ? f : `element ${i} is ${shown(f[i])}, expected a number`;

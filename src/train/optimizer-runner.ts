@@ -41,6 +41,11 @@ const GRADIENT_NAMING: FeedNaming = {
   unknown: (name, params) => `gradient '${name}': matches no parameter (parameters: ${params.join(', ')})`,
 };
 
+const PARAMETER_NAMING: FeedNaming = {
+  known: (name) => `parameter '${name}'`,
+  unknown: (name, params) => `parameter '${name}': not one of the optimizer's parameters (parameters: ${params.join(', ')})`,
+};
+
 /** What `step` is given, in the caller's names: a gradient per parameter, or the objective's inputs. */
 const givenSpecs = (shapes: Readonly<Record<string, Shape>>, objective?: Objective): InputSpec[] =>
   objective
@@ -70,6 +75,9 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
 
     const gradName = (k: string) => (objective ? names.input(k) : names.grad(k));
     const specs = givenSpecs(shapes, objective);
+    // parameters are checked in the caller's names before any program sees them under its own ('p:w')
+    const paramSpecs = givenSpecs(shapes);
+    const paramProblems = (params: Values) => givenProblems(paramSpecs, [params], false, PARAMETER_NAMING);
     const feedsFor = (s: OptimizerState, grads: Values) => ({
       ...Object.fromEntries(Object.entries(s.params).map(([k, v]) => [names.param(k), v])),
       ...Object.fromEntries(Object.entries(grads).map(([k, v]) => [gradName(k), v])),
@@ -92,7 +100,7 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
       const each = Array.isArray(given) ? (given as readonly Values[]) : undefined;
       if (each && each.length !== k) return E.left(new FeedError([`${k} steps need ${k} sets of ${objective ? 'inputs' : 'gradients'}, got ${each.length}`]));
       const first = each ? each[0] : (given as Values);
-      const bad = givenProblems(specs, each ?? [first], each !== undefined, objective ? INPUT_NAMING : GRADIENT_NAMING);
+      const bad = [...paramProblems(s.params), ...givenProblems(specs, each ?? [first], each !== undefined, objective ? INPUT_NAMING : GRADIENT_NAMING)];
       if (bad.length) return E.left(new FeedError(bad));
       const keyFeeds = Object.fromEntries(programs.keySeeds.filter((seed) => keyNames.includes(names.key(seed))).map((seed) => {
         const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (s.step + i + 1) % 2 ** 24));
@@ -114,6 +122,8 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
     return {
       programs,
       init: async (params) => {
+        const bad = paramProblems(params);
+        if (bad.length) return E.left(new FeedError(bad));
         const out = init ? await init.run(Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v]))) : E.right({});
         return E.map((o: Record<string, Float32Array>) => ({ params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()])), state: Object.fromEntries(programs.state.map((p) => [p, o[names.state(p)]])), step: 0 }))(out);
       },

@@ -680,6 +680,16 @@ describe('feed errors', () => {
     }
   });
 
+  /** The interpreter and the cpu runtime both refuse `feeds` with exactly these problems. */
+  const sameProblemsEverywhere = async (feeds: g.Feeds, want: readonly string[]) => {
+    const r = g.interpret(feedProgram, feeds);
+    assert.ok(E.isLeft(r));
+    assert.deepEqual(r.left.problems, want);
+    const c = await rt.load(compile(feedProgram)).run(feeds);
+    assert.ok(E.isLeft(c));
+    assert.deepEqual(c.left.problems, want);
+  };
+
   test('feeds that are not numbers are named with what they hold, all at once, on the runtime too', async () => {
     const feeds = { a: [1, 2, '3', 4, 5, 6], n: { length: 3 }, m: null, z: [1, 2, 3, 4], s: '0.5' } as unknown as g.Feeds;
     const want = [
@@ -688,12 +698,16 @@ describe('feed errors', () => {
       "input 'm': is null, expected a number or an array of numbers (for bool[2])",
       "input 's': is '0.5' (a string), expected a number or an array of numbers (for f32[])",
     ];
-    const r = g.interpret(feedProgram, feeds);
-    assert.ok(E.isLeft(r));
-    assert.deepEqual(r.left.problems, want);
-    const c = await rt.load(compile(feedProgram)).run(feeds);
-    assert.ok(E.isLeft(c));
-    assert.deepEqual(c.left.problems, want);
+    await sameProblemsEverywhere(feeds, want);
+  });
+
+  test('typed arrays of BigInts are not numbers: named, not a TypeError from inside the run', async () => {
+    const feeds = { a: new BigInt64Array(6), n: new BigUint64Array(3), m: [0, 1], z: [1, 2, 3, 4], s: 1 } as unknown as g.Feeds;
+    const want = [
+      "input 'a': is a BigInt64Array, expected a number or an array of numbers (for f32[2, 3])",
+      "input 'n': is a BigUint64Array, expected a number or an array of numbers (for i32[3])",
+    ];
+    await sameProblemsEverywhere(feeds, want);
   });
 
   test('good feeds (scalar as a number, typed arrays) run and agree with the interpreter', async () => {

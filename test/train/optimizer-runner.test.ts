@@ -137,3 +137,23 @@ test("an objective's inputs are checked in the caller's names, every step's prob
   runner.destroy();
   rt.destroy();
 });
+
+test("parameters are checked in the caller's names at init and at every step, with state or without", async () => {
+  const rt = await createRuntime({ backend: 'cpu' });
+  for (const t of [o.adamw(1e-2), o.sgd(1e-2)]) {
+    const runner = right(createOptimizerRunner(rt, t, { w: [4, 3], b: [3] }));
+    const bad = await runner.init({ w: new Float32Array(5), v: new Float32Array(3) });
+    assert.ok(E.isLeft(bad));
+    assert.deepEqual(bad.left.problems, [
+      "parameter 'w': 5 values, expected 12 for f32[4, 3]",
+      "parameter 'b': missing (expected f32[3])",
+      "parameter 'v': not one of the optimizer's parameters (parameters: w, b)",
+    ]);
+    const s = right(await runner.init({ w: new Float32Array(12), b: new Float32Array(3) }));
+    const step = await runner.step({ ...s, params: { w: s.params.w } }, { w: new Float32Array(12), b: new Float32Array(3) });
+    assert.ok(E.isLeft(step));
+    assert.deepEqual(step.left.problems, ["parameter 'b': missing (expected f32[3])"]);
+    runner.destroy();
+  }
+  rt.destroy();
+});

@@ -4,6 +4,7 @@ export { checkHyper, nonNegative, positive } from '../validate.js';
 export const finite = (name: string, v: number) => Number.isFinite(v) || `${name} ${v} must be a finite number`;
 /** A whole number of steps of either sign (optax reads a non-positive length as "no transition"). */
 export const wholeSteps = (name: string, v: number) => Number.isInteger(v) || `${name} ${v} must be a whole number of steps`;
+export const positiveSteps = (name: string, v: number) => (Number.isInteger(v) && v > 0) || `${name} ${v} must be a whole number of steps > 0`;
 export const stepCount = (name: string, v: number) => (Number.isInteger(v) && v >= 0) || `${name} ${v} must be a whole number of steps >= 0`;
 export const increasingSteps = (name: string, bs: readonly number[]) =>
   bs.every((b, k) => Number.isInteger(b) && b >= 0 && (k === 0 || b > bs[k - 1])) || `${name} [${bs}] must be increasing whole steps >= 0`;

@@ -3,7 +3,7 @@ import type { Schedule } from './scalar.js';
 import { powNonNegative, schedule } from './scalar.js';
 import { join } from './join.js';
 import { polynomial } from './polynomial.js';
-import { checkHyper, finite, nonNegative, stepCount, under } from './args.js';
+import { checkHyper, finite, nonNegative, positiveSteps, stepCount, under } from './args.js';
 
 export interface CosineDecayOptions {
   readonly initValue: number;
@@ -16,7 +16,7 @@ export interface CosineDecayOptions {
 
 const cosineProblems = (o: CosineDecayOptions) => [
   finite('initValue', o.initValue),
-  !(Number.isInteger(o.decaySteps) && o.decaySteps > 0) && `decaySteps ${o.decaySteps} must be a whole number of steps > 0`,
+  positiveSteps('decaySteps', o.decaySteps),
   finite('alpha', o.alpha ?? 0),
   // a negative exponent sends the last step to infinity
   nonNegative('exponent', o.exponent ?? 1),

@@ -5,7 +5,7 @@ import { schedule } from './scalar.js';
 import { holding } from './constant.js';
 import { join } from './join.js';
 import { polynomial } from './polynomial.js';
-import { checkHyper, finite, nonNegative, positive, stepCount, wholeSteps } from './args.js';
+import { checkHyper, finite, nonNegative, positive, positiveSteps, stepCount, wholeSteps } from './args.js';
 
 export interface ExponentialDecayOptions {
   readonly initValue: number;
@@ -66,7 +66,7 @@ export const exponentialDecay = (o: ExponentialDecayOptions | RateEveryOptions):
 
 /** init · factor^floor(t / every): exponentialDecay's staircase in graft's first form. */
 export const stepDecay = (o: { readonly init: number; readonly every: number; readonly factor: number }): Schedule => {
-  checkHyper('stepDecay', [nonNegative('init', o.init), !(Number.isInteger(o.every) && o.every > 0) && `every ${o.every} must be a whole number of steps > 0`, !(o.factor > 0 && o.factor <= 1) && `factor ${o.factor} must lie in (0, 1]`]);
+  checkHyper('stepDecay', [nonNegative('init', o.init), positiveSteps('every', o.every), !(o.factor > 0 && o.factor <= 1) && `factor ${o.factor} must lie in (0, 1]`]);
   return exponential(`stepDecay(${o.init}, every ${o.every}, x${o.factor})`, { initValue: o.init, transitionSteps: o.every, decayRate: o.factor, staircase: true });
 };
 

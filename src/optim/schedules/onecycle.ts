@@ -1,7 +1,7 @@
 // optax's linear_onecycle_schedule and cosine_onecycle_schedule: piecewise interpolations up to a peak and down.
 import type { Schedule } from './scalar.js';
 import { interpolated } from './piecewise.js';
-import { checkHyper, finite, positive } from './args.js';
+import { checkHyper, finite, positive, positiveSteps } from './args.js';
 
 export interface OnecycleOptions {
   /** Must be > 0 (optax raises otherwise). */
@@ -15,7 +15,7 @@ export interface OnecycleOptions {
 const unitFraction = (name: string, v: number) => (v >= 0 && v <= 1) || `${name} ${v} must lie in [0, 1]`;
 
 const problems = (o: OnecycleOptions & { readonly pctFinal?: number }) => [
-  !(Number.isInteger(o.transitionSteps) && o.transitionSteps > 0) && `transitionSteps ${o.transitionSteps} must be a whole number of steps > 0`,
+  positiveSteps('transitionSteps', o.transitionSteps),
   finite('peakValue', o.peakValue),
   unitFraction('pctStart', o.pctStart ?? 0.3),
   o.pctFinal !== undefined && unitFraction('pctFinal', o.pctFinal),

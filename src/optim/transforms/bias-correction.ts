@@ -7,7 +7,8 @@ export const emaWeight = (beta: number): number => Math.fround(1 - beta);
 
 /**
  * m + w·(x − m) (PyTorch's lerp for Adam's first moment): its decay is 1 − w exactly, so the weights sum to 1. The
- * form m·f32(β) + x·f32(1 − β) does not (for β = 0.999 they sum to 1 + 1.3e-5), which no bias correction undoes.
+ * form m·f32(β) + x·f32(1 − β) does not (for β = 0.999 they sum to 1 + 1.3e-8: the average of a constant settles at
+ * f32(1 − β) / (1 − f32(β)) = 1 + 1.3e-5 times it), which no bias correction undoes.
  */
 export const ema = (m: Tensor, x: Tensor, weight: number): Tensor => g.add(m, g.mul(g.sub(x, m), weight));
 

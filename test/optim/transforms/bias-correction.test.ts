@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../../src/dsl/index.js';
@@ -6,13 +6,11 @@ import { compile } from '../../../src/compiler/index.js';
 import * as o from '../../../src/optim/index.js';
 import type { Transform } from '../../../src/optim/index.js';
 import { biasCorrectionAt, emaWeight } from '../../../src/optim/transforms/bias-correction.js';
-import type { Runtime } from '../../../src/runtime/index.js';
-import { createRuntime } from '../../../src/runtime/index.js';
 import type { OptimizerState } from '../../../src/train/optimizer-runner.js';
 import { createOptimizerRunner } from '../../../src/train/optimizer-runner.js';
 import type { Trajectory } from '../reference.js';
 import { childTuningAdamWRef, maxRelError, torchAdamW } from '../reference.js';
-import { right } from '../../nn/harness.js';
+import { BACKENDS, right, useRuntimes } from '../../nn/harness.js';
 
 // Constant gradient 1, parameters reset to 0 before every step: each step's Δp is the update itself (0 + u is exact in
 // f32; PyTorch's decay acts on 0, Hugging Face's on the update, as in the references), compared with float64 at every
@@ -33,18 +31,13 @@ const CASES: Array<{ name: string; compiled: () => Transform<any>; reference: ()
 ];
 
 describe('Adam bias correction: updates agree with float64 at every step', () => {
-  const rts: Record<string, Runtime> = {};
-  before(async () => {
-    rts.cpu = await createRuntime({ backend: 'cpu' });
-    rts.webasm = await createRuntime({ backend: 'webasm' });
-  });
-  after(() => Object.values(rts).forEach((r) => r.destroy()));
+  const rts = useRuntimes();
 
   for (const c of CASES) {
-    for (const backend of ['cpu', 'webasm']) {
+    for (const [b, backend] of BACKENDS.entries()) {
       it(`${c.name} on ${backend}: b2 = 0.999, steps 1 to ${STEPS}, relative error <= ${TOL}`, async () => {
         const want = c.reference().deltas;
-        const runner = E.getOrElseW((e: Error) => assert.fail(e.message))(createOptimizerRunner(rts[backend], c.compiled(), SHAPES));
+        const runner = E.getOrElseW((e: Error) => assert.fail(e.message))(createOptimizerRunner(rts[b], c.compiled(), SHAPES));
         let s: OptimizerState = E.getOrElseW((e: Error) => assert.fail(e.message))(await runner.init(zero));
         let worst = { err: 0, step: 0 };
         for (let t = 1; t <= STEPS; t++) {
@@ -60,22 +53,21 @@ describe('Adam bias correction: updates agree with float64 at every step', () =>
 });
 
 describe('biasCorrectionAt', () => {
-  // 1 − (1 − w)^t in float64 for the weight the moving average uses: the series' range, its edge at −1/2, and far beyond
-  const ts = [1, 2, 3, 10, 100, 693, 694, 1000, 5000, 100_000, 1_000_000];
-  for (const backend of ['cpu', 'webasm'] as const) {
+  const rts = useRuntimes();
+  // 1 − (1 − w)^t in float64 for the weight the moving average uses: the series' range, both sides of its edge at
+  // t·ln(1 − w) = −1/2 (β = 0.999: t = 499 and 500), and far beyond
+  const ts = [1, 2, 3, 10, 100, 499, 500, 693, 694, 1000, 5000, 100_000, 1_000_000];
+  for (const [b, backend] of BACKENDS.entries()) {
     it(`on ${backend}: matches float64 to 2e-7 relative from t = 1 to 10^6, for β from 0.5 to 0.99999`, async () => {
-      const rt = await createRuntime({ backend });
-      try {
-        for (const beta of [0.5, 0.9, 0.98, 0.999, 0.9999, 0.99999]) {
-          const prog = right(g.program({ t: [ts.length] }, ({ t }) => ({ bc: biasCorrectionAt(emaWeight(beta), t) })));
-          const out = right(await rt.load(compile(prog)).run({ t: Float32Array.from(ts) })).bc;
-          ts.forEach((step, i) => {
-            const want = 1 - (1 - emaWeight(beta)) ** step;
-            assert.ok(Math.abs(out[i] - want) <= 2e-7 * want, `beta ${beta}, t ${step}: ${out[i]} vs ${want}`);
-          });
-        }
-      } finally {
-        rt.destroy();
+      for (const beta of [0.5, 0.9, 0.98, 0.999, 0.9999, 0.99999]) {
+        const prog = right(g.program({ t: [ts.length] }, ({ t }) => ({ bc: biasCorrectionAt(emaWeight(beta), t) })));
+        const exe = rts[b].load(compile(prog));
+        const out = right(await exe.run({ t: Float32Array.from(ts) })).bc;
+        exe.destroy();
+        ts.forEach((step, i) => {
+          const want = 1 - (1 - emaWeight(beta)) ** step;
+          assert.ok(Math.abs(out[i] - want) <= 2e-7 * want, `beta ${beta}, t ${step}: ${out[i]} vs ${want}`);
+        });
       }
     });
   }
