@@ -47,6 +47,9 @@ export const firstBitDifference = (got: ArrayLike<number>, want: ArrayLike<numbe
 export const compiledAgreeExactly = async (runtimes: readonly Runtime[], prog: Program, feeds: Feeds, exact: readonly string[]): Promise<string | undefined> => {
   const want = interpret(prog, feeds, 'f32');
   if (E.isLeft(want)) return `reference rejected the feeds: ${want.left.message}`;
+  if (runtimes.length === 0) return 'no runtime to compare: give at least one';
+  const unknown = exact.filter((k) => !(k in prog.outputs));
+  if (unknown.length) return `exact names outputs the program lacks: ${unknown.join(', ')} (it has ${Object.keys(prog.outputs).join(', ')})`;
   const results: [string, Record<string, Float32Array>][] = [];
   for (const rt of runtimes) {
     const exe = rt.load(compile(prog));

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { arbComparisonProgram, arbProgram, compiledAgreeExactly, compiledMatchesReference, propertyParams } from '../../props/index.js';
 import type { Runtime } from '../../src/runtime/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
+import * as E from 'fp-ts/lib/Either.js';
+import { neg, program } from '../../src/dsl/index.js';
 
 // Random expression DAGs over every op, compiled and run, against the float64 interpreter.
 for (const backend of ['cpu', 'webasm'] as const) {
@@ -46,5 +48,19 @@ describe('random programs on cpu and webasm, bit for bit', () => {
       }),
       propertyParams(60),
     );
+  });
+});
+
+describe('compiledAgreeExactly: misuse is a message, not a crash', () => {
+  const prog = program({ x: [2] }, ({ x }) => ({ y: neg(x) }));
+  it('no runtime, or an exact output the program lacks', async () => {
+    assert.ok(E.isRight(prog));
+    assert.equal(await compiledAgreeExactly([], prog.right, { x: [1, 2] }, []), 'no runtime to compare: give at least one');
+    const rt = await createRuntime({ backend: 'cpu' });
+    try {
+      assert.equal(await compiledAgreeExactly([rt], prog.right, { x: [1, 2] }, ['z']), 'exact names outputs the program lacks: z (it has y)');
+    } finally {
+      rt.destroy();
+    }
   });
 });

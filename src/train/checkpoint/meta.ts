@@ -9,7 +9,7 @@ import { METADATA_KEY } from './safetensors-encode.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
-/** The best checkpoint so far (the phase machine's `best`): its metric, and the depth and epoch it was taken at. */
+/** The best checkpoint so far (the phase machine's `best`): its metric, and the depth and epoch it was taken at (`epoch` here counts from 0, the machine's own count: the file holding it has `graft.epoch` = epoch + 1 completed). */
 export interface BestCheckpoint {
   readonly metric: number;
   readonly depth: number;
