@@ -36,6 +36,7 @@ test('graft finetune checks the config against the data before anything runs, an
     ['seeds.yaml', 'seeds: [1, 1]\n', ['seeds.yaml: seeds: seed 1 is given more than once in [1, 1]: expected distinct seeds (each is one run per method)']],
     ['empty.yaml', '', ['empty.yaml: (file): the file is empty: expected at least one setting (`graft mnist` runs the defaults)']],
     ['comma.json', '{\n  "hidden": 32,\n}\n', ['comma.json: line 3, column 1: not valid JSON: Expected double-quoted property name']],
+    ['out-file.yaml', 'out: comma.json/runs\n', [`out-file.yaml: out: expected a folder (existing, or one to create), got 'comma.json/runs' (${join(cwd, 'comma.json')} is a file, not a folder)`]],
     ['all.yml', 'heldOut: 2000\nvalidation: 2000\nlabelled: 900\nseeds: [2, 2]\nbatchSize: 1000\n', [
       'all.yml: batchSize: batch of 1000 is larger than the 900 labelled images',
       'all.yml: seeds: seed 2 is given more than once in [2, 2]: expected distinct seeds (each is one run per method)',
