@@ -4,3 +4,6 @@ export { failureMessage } from './collectives.js';
 export { treeSum, treeSumInto, sumIsShardInvariant } from './fixed-order-sum.js';
 export type { RankProgram, LocalRunOptions } from './local-launch.js';
 export { runLocal } from './local-launch.js';
+export type { MpiOptions } from './mpi-engine.js';
+export { openMpi } from './mpi-engine.js';
+export { loadMpiAddon, MPI_INSTALL_HINT } from './mpi/addon.js';

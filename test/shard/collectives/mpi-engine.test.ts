@@ -51,7 +51,7 @@ test('MPI engine, mpirun -np 2 and 4: every collective equals the oracle and the
       padded.set(tree);
       for (let rank = 0; rank < W; rank++) {
         const r = decodeResult<AllOpsResult>(readFileSync(join(dir, `rank-${rank}.json`), 'utf8'));
-        const l = local.right[rank];
+        const l: AllOpsResult = local.right[rank];
         assert.deepEqual([r.rank, r.size], [rank, W]);
         assert.deepEqual(bitDifferences(r.sum, tree), [], `W=${W} rank ${rank}: allReduce vs oracle`);
         assert.deepEqual(bitDifferences(r.block, padded.subarray(rank * chunk, (rank + 1) * chunk)), [], `W=${W} rank ${rank}: reduceScatter vs oracle`);
