@@ -7,3 +7,5 @@ export { runLocal } from './local-launch.js';
 export type { MpiOptions } from './mpi-engine.js';
 export { openMpi } from './mpi-engine.js';
 export { loadMpiAddon, MPI_INSTALL_HINT } from './mpi/addon.js';
+export type { MpiRunOptions } from './mpi-launch.js';
+export { runMpi, LOOPBACK_MPIRUN_ARGS } from './mpi-launch.js';

@@ -1,4 +1,4 @@
-// JSON that keeps float32 arrays bit for bit (base64 of their bytes), for results that cross a process boundary.
+// JSON that keeps float32 arrays bit for bit (base64 of their bytes), for rank results that cross a process boundary.
 export const encodeResult = (value: unknown): string =>
   JSON.stringify(value, (_, v) => (v instanceof Float32Array ? { f32: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v));
 
