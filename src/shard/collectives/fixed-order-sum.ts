@@ -9,6 +9,12 @@ export const treeSumInto = (out: Float32Array, parts: readonly Float32Array[]): 
     out.set(parts[0].subarray(0, out.length));
     return out;
   }
+  if (parts.length === 2) {
+    // the leaf pair, without the temporary the general case needs
+    const [a, b] = parts;
+    for (let i = 0; i < out.length; i++) out[i] = a[i] + b[i];
+    return out;
+  }
   const mid = Math.floor(parts.length / 2);
   const right = treeSumInto(new Float32Array(out.length), parts.slice(mid));
   treeSumInto(out, parts.slice(0, mid));

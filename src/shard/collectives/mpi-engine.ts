@@ -1,19 +1,16 @@
 // Collectives over Open MPI through the in-tree addon: non-blocking MPI calls polled between event-loop turns, and
 // sums done here in the fixed tree order (an all-to-all, then treeSum), never by MPI_SUM, whose order MPI may choose.
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectiveFailure, CollectiveOp, CollectiveResult, Collectives } from './collectives.js';
 import { argumentProblem } from './collectives.js';
 import { treeSumInto } from './fixed-order-sum.js';
 import { loadMpiAddon, type MpiAddon } from './mpi/addon.js';
+import { completeRequest } from './mpi/poll.js';
 
 export interface MpiOptions {
   /** How long one collective may make no progress before this rank gives up (default 60 s). */
   readonly timeoutMs?: number;
 }
-
-/** How long one poll may hold the event loop: MPI only progresses inside MPI calls (no progress thread in Open MPI 4.1). */
-const POLL_MICROS = 200;
 
 const blocks = (x: Float32Array, size: number): Float32Array[] => {
   const b = x.length / size;
@@ -30,20 +27,7 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
     return E.left(broken);
   };
 
-  /** Starts one non-blocking call and polls it; the arrays it touches stay referenced here until it completes. */
-  const complete = async (start: () => number): Promise<E.Either<string, void>> => {
-    const deadline = Date.now() + timeoutMs;
-    try {
-      const id = start();
-      while (!addon.testFor(id, POLL_MICROS)) {
-        if (Date.now() >= deadline) return E.left(`no progress for ${timeoutMs} ms: a peer rank is stuck or lost`);
-        await nextTurn();
-      }
-      return E.right(undefined);
-    } catch (e) {
-      return E.left(e instanceof Error ? e.message : String(e));
-    }
-  };
+  const complete = (start: () => number) => completeRequest(addon, start, timeoutMs);
 
   const run = async <A>(op: CollectiveOp, x: Float32Array | undefined, root: number | undefined, body: () => Promise<E.Either<string, A>>): CollectiveResult<A> => {
     if (broken) return E.left(broken);

@@ -8,6 +8,8 @@ export interface MpiAddon {
   init(): { rank: number; size: number };
   iallgather(send: Float32Array, recv: Float32Array): number;
   ialltoall(send: Float32Array, recv: Float32Array, block: number): number;
+  /** MPI_SUM in MPI's own order: for benchmarking raw MPI only; graft's sums use the fixed tree order. */
+  iallreduceSum(send: Float32Array, recv: Float32Array): number;
   ibcast(buffer: Float32Array, root: number): number;
   ibarrier(): number;
   /** True once the request completed; tries for at most `micros` microseconds, yielding the core between tries. */

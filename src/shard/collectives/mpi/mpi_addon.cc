@@ -73,6 +73,15 @@ Napi::Value Ialltoall(const Napi::CallbackInfo& info) {
   return track(env, request);
 }
 
+// iallreduceSum(send, recv): MPI_SUM in MPI's own order; only for benchmarks of raw MPI, never for graft's sums
+Napi::Value IallreduceSum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto send = floats(info, 0), recv = floats(info, 1);
+  MPI_Request request;
+  if (!check(env, MPI_Iallreduce(send.Data(), recv.Data(), (int)send.ElementLength(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &request), "MPI_Iallreduce")) return env.Null();
+  return track(env, request);
+}
+
 // ibcast(buffer, root): in place
 Napi::Value Ibcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -139,6 +148,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("iallgather", Napi::Function::New(env, Iallgather));
   exports.Set("ialltoall", Napi::Function::New(env, Ialltoall));
+  exports.Set("iallreduceSum", Napi::Function::New(env, IallreduceSum));
   exports.Set("ibcast", Napi::Function::New(env, Ibcast));
   exports.Set("ibarrier", Napi::Function::New(env, Ibarrier));
   exports.Set("testFor", Napi::Function::New(env, TestFor));
