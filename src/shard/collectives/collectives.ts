@@ -17,7 +17,8 @@ export interface CollectiveFailure {
 export type CollectiveResult<A> = Promise<E.Either<CollectiveFailure, A>>;
 
 /**
- * Every rank calls the same collectives in the same order with the same lengths. Inputs are never changed;
+ * Every rank calls the same collectives in the same order with the same lengths, one at a time (await each before
+ * the next). Inputs are never changed;
  * results are new arrays. Sums are bit-identical on both engines and for any W dividing the micro-batches (fixed-order-sum.ts).
  * After a failure the object is broken: every later call returns the same failure.
  */

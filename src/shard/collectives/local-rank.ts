@@ -34,9 +34,22 @@ export const localRank = (shared: LocalShared, rank: number): Collectives => {
     return agree ? undefined : `ranks disagree on the call: ${seen.map(([o, l, r], k) => `rank ${k}: ${OP_NAMES[o] ?? '?'}(length ${l}${o === OP_CODES.broadcast ? `, root ${r}` : ''})`).join('; ')}`;
   };
 
+  let busy = false;
+
   const run = async <A>(op: CollectiveOp, length: number, root: number, body: () => Promise<E.Either<{ message: string; lostRank?: number }, A>>): CollectiveResult<A> => {
     if (broken) return E.left(broken);
     calls++;
+    // the slots and epochs assume one collective at a time per rank
+    if (busy) return fail(op, `started while collective #${calls - 1} is still running: await each collective before the next`);
+    busy = true;
+    try {
+      return await runOne(op, length, root, body);
+    } finally {
+      busy = false;
+    }
+  };
+
+  const runOne = async <A>(op: CollectiveOp, length: number, root: number, body: () => Promise<E.Either<{ message: string; lostRank?: number }, A>>): CollectiveResult<A> => {
     const parity = calls % 2;
     Atomics.store(control, headerAt(W, parity, rank, 0), OP_CODES[op]);
     Atomics.store(control, headerAt(W, parity, rank, 1), length);

@@ -33,9 +33,9 @@ export const rendezvous = async (shared: LocalShared, control: Int32Array, rank:
     if (Date.now() >= deadline) return E.left({ message: `timed out after ${shared.timeoutMs} ms waiting for rank(s) ${missing.join(', ')}` });
     const wait = waitAsync(control, COUNTER, seen, SLICE_MS);
     if (!wait.async) continue;
-    // a pending waitAsync does not keep a worker's event loop alive on its own
-    const keepAlive = setTimeout(() => undefined, SLICE_MS + 10);
+    // neither a pending waitAsync nor its timeout keeps a worker's event loop alive: a ref'd timer must, until it resolves
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     await wait.value;
-    clearTimeout(keepAlive);
+    clearInterval(keepAlive);
   }
 };

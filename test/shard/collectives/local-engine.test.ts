@@ -85,3 +85,9 @@ test('local engine: a reduceScatter length that W does not divide is refused on 
   const why = 'collective #1 (reduceScatter) failed: length 5 is not a multiple of the 2 ranks (pad it, as shardLayout does)';
   assert.deepEqual(bad.left, [`rank 0: ${why}`, `rank 1: ${why}`]);
 });
+
+test('local engine: a collective started before the previous one resolved is refused, naming both', async () => {
+  const out = await runLocal({ size: 1, entry: new URL('./programs/overlapping.ts', import.meta.url), input: null });
+  assert.ok(E.isLeft(out));
+  assert.deepEqual(out.left, ['rank 0: collective #2 (allReduce) failed: started while collective #1 is still running: await each collective before the next']);
+});
