@@ -91,3 +91,9 @@ test('local engine: a collective started before the previous one resolved is ref
   assert.ok(E.isLeft(out));
   assert.deepEqual(out.left, ['rank 0: collective #2 (allReduce) failed: started while collective #1 is still running: await each collective before the next']);
 });
+
+test('local engine: the event loop stays live during a 16 MiB all-reduce (timers fire on every rank)', async () => {
+  const ticks = await runLocal<null, number>({ size: 2, entry: new URL('./programs/live-loop.ts', import.meta.url), input: null });
+  if (E.isLeft(ticks)) assert.fail(ticks.left.join('\n'));
+  for (const [rank, t] of ticks.right.entries()) assert.ok(t > 0, `rank ${rank}: no timer tick during the all-reduce`);
+});

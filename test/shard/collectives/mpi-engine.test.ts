@@ -59,3 +59,10 @@ for (const W of [2, 4]) {
       assert.match(output, new RegExp(`rank ${r}: terminated by the MPI launcher during collective #\\d+ \\(allReduce\\): another rank was lost`));
   });
 }
+
+test('MPI engine: the event loop stays live during a 16 MiB all-reduce (timers fire on every rank)', { skip, timeout: 180_000 }, async () => {
+  assert.equal(why, undefined, why);
+  const ticks = await runMpi<null, number>({ size: 2, entry: program('live-loop.ts'), input: null });
+  if (E.isLeft(ticks)) assert.fail(ticks.left.join('\n'));
+  for (const [rank, t] of ticks.right.entries()) assert.ok(t > 0, `rank ${rank}: no timer tick during the all-reduce`);
+});
