@@ -7,7 +7,7 @@ export type CollectiveOp = 'allGather' | 'reduceScatter' | 'allReduce' | 'broadc
 export interface CollectiveFailure {
   readonly rank: number;
   readonly op: CollectiveOp;
-  /** 1-based count of collectives this rank has started, so logs of different ranks line up. */
+  /** 1-based count of collectives this rank has started, so logs of different ranks line up; 0 while joining the run. */
   readonly call: number;
   readonly message: string;
   /** The peer whose loss caused the failure, when one is known. */
@@ -39,7 +39,7 @@ export interface Collectives {
   close(): Promise<void>;
 }
 
-export const failureMessage = (f: CollectiveFailure): string => `rank ${f.rank}: collective #${f.call} (${f.op}) failed: ${f.message}`;
+export const failureMessage = (f: CollectiveFailure): string => `rank ${f.rank}: ${f.call === 0 ? 'joining the run' : `collective #${f.call} (${f.op})`} failed: ${f.message}`;
 
 /** Argument problems every rank can see on its own, before anything is sent. */
 export const argumentProblem = (op: CollectiveOp, size: number, x: Float32Array, root?: number): string | undefined => {

@@ -16,8 +16,10 @@ export interface LocalRunOptions<I> {
   readonly input: I;
   /** Floats per rank slot in shared memory (default 1 Mi = 4 MiB). */
   readonly slotFloats?: number;
-  /** How long a rank waits for a live peer that does not arrive (default 60 s). */
+  /** How long a rank waits for a live peer that does not arrive at a collective (default 60 s). */
   readonly timeoutMs?: number;
+  /** How long the ranks wait for every worker to start (default 120 s). */
+  readonly startTimeoutMs?: number;
 }
 
 export interface RankWorkerData {
@@ -56,7 +58,7 @@ const runRank = <R>(shared: LocalShared, rank: number, entry: URL, input: unknow
 
 /** Every rank's result in rank order, or every problem: lost ranks and the failures their peers saw. */
 export const runLocal = async <I, R>(options: LocalRunOptions<I>): Promise<E.Either<string[], R[]>> => {
-  const shared = createLocalShared(options.size, options.slotFloats ?? 2 ** 20, options.timeoutMs ?? 60_000);
+  const shared = createLocalShared(options.size, options.slotFloats ?? 2 ** 20, options.timeoutMs ?? 60_000, options.startTimeoutMs ?? 120_000);
   if (E.isLeft(shared)) return shared;
   const outcomes = await Promise.all(Array.from({ length: options.size }, (_, rank) => runRank<R>(shared.right, rank, options.entry, options.input)));
   const problems = outcomes.flatMap((o) => (o.kind === 'lost' ? [o.message] : E.isLeft(o.result) ? [failureMessage(o.result.left)] : []));

@@ -10,13 +10,22 @@ import { rendezvous } from './local-wait.js';
 const OP_CODES: Record<CollectiveOp, number> = { allGather: 1, reduceScatter: 2, allReduce: 3, broadcast: 4, barrier: 5 };
 const OP_NAMES = Object.fromEntries(Object.entries(OP_CODES).map(([name, code]) => [code, name]));
 
-export const localRank = (shared: LocalShared, rank: number): Collectives => {
+/** Epoch 1 is the start: every worker has loaded its modules; collectives count from there. */
+const STARTED = 1;
+
+/** Waits (up to startTimeoutMs) until every rank's worker has started, then gives this rank's Collectives. */
+export const joinLocalRun = async (shared: LocalShared, rank: number): Promise<E.Either<CollectiveFailure, Collectives>> => {
+  const started = await rendezvous(shared, new Int32Array(shared.control), rank, STARTED, shared.startTimeoutMs);
+  return E.isLeft(started) ? E.left({ rank, op: 'barrier', call: 0, message: started.left.message, ...(started.left.lostRank === undefined ? {} : { lostRank: started.left.lostRank }) }) : E.right(localRank(shared, rank));
+};
+
+const localRank = (shared: LocalShared, rank: number): Collectives => {
   const W = shared.size;
   const control = new Int32Array(shared.control);
   const slot = (k: number) => new Float32Array(shared.data, 4 * k * shared.slotFloats, shared.slotFloats);
   const slots = Array.from({ length: W }, (_, k) => slot(k));
   const result = slot(W);
-  let epoch = 0;
+  let epoch = STARTED;
   let calls = 0;
   let broken: CollectiveFailure | undefined;
 

@@ -10,6 +10,8 @@ export interface LocalShared {
   readonly slotFloats: number;
   /** How long a rank waits for a peer that is alive but does not arrive before failing. */
   readonly timeoutMs: number;
+  /** How long every rank waits for all workers to start (loading modules is slow on a busy machine). */
+  readonly startTimeoutMs: number;
 }
 
 /** Word indices in the control block. */
@@ -20,11 +22,12 @@ export const departedAt = (size: number, rank: number) => 1 + size + rank;
 export const headerAt = (size: number, parity: number, rank: number, field: 0 | 1 | 2) => 1 + 2 * size + (parity * 3 + field) * size + rank;
 const controlWords = (size: number) => 1 + 8 * size;
 
-export const createLocalShared = (size: number, slotFloats: number, timeoutMs: number): E.Either<string[], LocalShared> => {
+export const createLocalShared = (size: number, slotFloats: number, timeoutMs: number, startTimeoutMs: number): E.Either<string[], LocalShared> => {
   const problems = [
     ...(Number.isInteger(size) && size >= 1 ? [] : [`size ${size} must be an integer >= 1`]),
     ...(Number.isInteger(slotFloats) && slotFloats >= size ? [] : [`slotFloats ${slotFloats} must be an integer >= size`]),
     ...(timeoutMs > 0 ? [] : [`timeoutMs ${timeoutMs} must be > 0`]),
+    ...(startTimeoutMs > 0 ? [] : [`startTimeoutMs ${startTimeoutMs} must be > 0`]),
   ];
   if (problems.length) return E.left(problems);
   return E.right({
@@ -33,6 +36,7 @@ export const createLocalShared = (size: number, slotFloats: number, timeoutMs: n
     data: new SharedArrayBuffer(4 * slotFloats * (size + 1)),
     slotFloats,
     timeoutMs,
+    startTimeoutMs,
   });
 };
 

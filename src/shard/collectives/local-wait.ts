@@ -15,11 +15,11 @@ const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 /** Slice of one Atomics wait: how often a waiting rank re-checks departures and its deadline. */
 const SLICE_MS = 50;
 
-export const rendezvous = async (shared: LocalShared, control: Int32Array, rank: number, epoch: number): Promise<E.Either<WaitFailure, void>> => {
+export const rendezvous = async (shared: LocalShared, control: Int32Array, rank: number, epoch: number, timeoutMs = shared.timeoutMs): Promise<E.Either<WaitFailure, void>> => {
   Atomics.store(control, arrivalAt(rank), epoch);
   Atomics.add(control, COUNTER, 1);
   Atomics.notify(control, COUNTER);
-  const deadline = Date.now() + shared.timeoutMs;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const seen = Atomics.load(control, COUNTER);
     const missing: number[] = [];
@@ -30,7 +30,7 @@ export const rendezvous = async (shared: LocalShared, control: Int32Array, rank:
       const code = Atomics.load(control, departedAt(shared.size, lost)) - 1;
       return E.left({ message: `rank ${lost} was lost: its worker exited (code ${code}) before joining`, lostRank: lost });
     }
-    if (Date.now() >= deadline) return E.left({ message: `timed out after ${shared.timeoutMs} ms waiting for rank(s) ${missing.join(', ')}` });
+    if (Date.now() >= deadline) return E.left({ message: `timed out after ${timeoutMs} ms waiting for rank(s) ${missing.join(', ')}${epoch === 1 ? ' to start' : ''}` });
     const wait = waitAsync(control, COUNTER, seen, SLICE_MS);
     if (!wait.async) continue;
     // neither a pending waitAsync nor its timeout keeps a worker's event loop alive: a ref'd timer must, until it resolves

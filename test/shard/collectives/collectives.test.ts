@@ -12,6 +12,7 @@ test('argumentProblem: what each rank refuses on its own, before anything moves'
   assert.equal(argumentProblem('allGather', 2, new Float64Array(2) as unknown as Float32Array), 'expected a Float32Array, got [object Float64Array]');
 });
 
-test('failureMessage names the rank, the call number and the operation', () => {
+test('failureMessage names the rank, the call number and the operation (call 0: joining the run)', () => {
+  assert.equal(failureMessage({ rank: 0, op: 'barrier', call: 0, message: 'timed out' }), 'rank 0: joining the run failed: timed out');
   assert.equal(failureMessage({ rank: 2, op: 'allGather', call: 5, message: 'rank 1 was lost', lostRank: 1 }), 'rank 2: collective #5 (allGather) failed: rank 1 was lost');
 });

@@ -72,9 +72,9 @@ test('local engine: ranks that pass different lengths all fail, each naming ever
 });
 
 test('local engine: a live rank that does not arrive within timeoutMs is named by its waiting peer', async () => {
-  const out = await runLocal<FaultyInput, number>({ size: 2, entry: FAULTY, input: { victim: 1, fault: 'late', lateMs: 1500 }, timeoutMs: 300 });
+  const out = await runLocal<FaultyInput, number>({ size: 2, entry: FAULTY, input: { victim: 1, fault: 'late', lateMs: 4000 }, timeoutMs: 1000 });
   assert.ok(E.isLeft(out));
-  assert.ok(out.left.includes('rank 0: collective #2 (allReduce) failed: timed out after 300 ms waiting for rank(s) 1'), out.left.join('\n'));
+  assert.ok(out.left.includes('rank 0: collective #2 (allReduce) failed: timed out after 1000 ms waiting for rank(s) 1'), out.left.join('\n'));
 });
 
 test('local engine: a reduceScatter length that W does not divide is refused on every rank before anything moves', async () => {
@@ -96,4 +96,10 @@ test('local engine: the event loop stays live during a 16 MiB all-reduce (timers
   const ticks = await runLocal<null, number>({ size: 2, entry: new URL('./programs/live-loop.ts', import.meta.url), input: null });
   if (E.isLeft(ticks)) assert.fail(ticks.left.join('\n'));
   for (const [rank, t] of ticks.right.entries()) assert.ok(t > 0, `rank ${rank}: no timer tick during the all-reduce`);
+});
+
+test('local engine: a worker that does not start within startTimeoutMs is named by its peer, which fails before any collective', async () => {
+  const out = await runLocal({ size: 2, entry: new URL('./programs/slow-start.ts', import.meta.url), input: null, startTimeoutMs: 500 });
+  assert.ok(E.isLeft(out));
+  assert.ok(out.left.includes('rank 0: joining the run failed: timed out after 500 ms waiting for rank(s) 1 to start'), out.left.join('\n'));
 });
