@@ -4,6 +4,7 @@ import { elementwise } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { multioutput } from './multioutput.js';
 import { optim } from './optim.js';
+import { shard } from './shard.js';
 import { train } from './train.js';
 
 export const SUITES: Readonly<Record<string, Suite>> = {
@@ -11,5 +12,6 @@ export const SUITES: Readonly<Record<string, Suite>> = {
   matmul,
   multioutput,
   optim,
+  shard,
   train,
 };

@@ -13,3 +13,4 @@ export { checkDisjointness } from './disjointness.js';
 export { describeProblem, describeProblems } from './describe-problems.js';
 export { suggestWraps } from './wrap-suggestions.js';
 export { BERT_BASE, bertSpec } from './fixtures/bert.js';
+export * from './collectives/index.js';

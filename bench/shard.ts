@@ -1,0 +1,40 @@
+// Shard suite: the collectives' time per call on W ranks, on local workers and on MPI (graft's fixed-order sums over
+// an all-to-all), next to raw MPI_Iallreduce (MPI_SUM) through the same addon. Sizes are float32 elements of the full array.
+import * as E from 'fp-ts/lib/Either.js';
+import { runLocal, runMpi, loadMpiAddon } from '../src/shard/collectives/index.js';
+import type { Suite, SuiteContext } from './harness.js';
+import { summarize } from './harness.js';
+import type { ShardBenchInput, ShardTiming } from './shard-rank.js';
+
+const RANK_PROGRAM = new URL('./shard-rank.ts', import.meta.url);
+const TOL = 1e-6;
+
+/** Per rep, the slowest rank's time: a collective is done when every rank is. */
+const slowest = (ranks: readonly ShardTiming[][], k: number): number[] => ranks[0][k].ms.map((_, i) => Math.max(...ranks.map((r) => r[k].ms[i])));
+
+const emitAll = (ctx: SuiteContext, W: number, executor: string, engine: string, ranks: ShardTiming[][]) =>
+  ranks[0].forEach((t, k) => {
+    ctx.emit({ suite: 'shard', name: `${t.op} W=${W}`, impl: t.impl === 'mpi-raw' ? 'mpi-raw' : engine, size: t.size, steps: 1, ...summarize(slowest(ranks, k), t.size), backend: 'cpu', executor });
+    if (t.relErr !== undefined && !(t.relErr <= TOL)) ctx.emit({ check: 'mismatch', suite: 'shard', name: `${t.op} W=${W}`, impl: 'mpi-raw', size: t.size, rel_err: t.relErr, tol: TOL });
+  });
+
+export const shard: Suite = {
+  defaultSizes: [2 ** 10, 2 ** 18, 2 ** 22],
+  quickSizes: [2 ** 10, 2 ** 18],
+  run: async (ctx) => {
+    const input: ShardBenchInput = { sizes: ctx.sizes, warmup: ctx.quick ? 2 : 3, reps: ctx.quick ? 5 : 15 };
+    // 4 ranks on a 2-core machine measure contention more than transfer: only outside --quick
+    for (const W of ctx.quick ? [2] : [2, 4]) {
+      const local = await runLocal<ShardBenchInput, ShardTiming[]>({ size: W, entry: RANK_PROGRAM, input });
+      if (E.isLeft(local)) throw new Error(`shard bench, local W=${W}:\n${local.left.join('\n')}`);
+      emitAll(ctx, W, 'worker_threads', 'local', local.right);
+      if (E.isLeft(loadMpiAddon())) {
+        console.error(`bench: shard: MPI rows skipped: ${(loadMpiAddon() as E.Left<string>).left}`);
+        continue;
+      }
+      const mpi = await runMpi<ShardBenchInput, ShardTiming[]>({ size: W, entry: RANK_PROGRAM, input });
+      if (E.isLeft(mpi)) throw new Error(`shard bench, MPI W=${W}:\n${mpi.left.join('\n')}`);
+      emitAll(ctx, W, 'mpirun', 'mpi', mpi.right);
+    }
+  },
+};
