@@ -1,0 +1,11 @@
+// Hugging Face model folders in and out: config.json and safetensors weights under transformers' names.
+export type { HfBertConfig } from './bert-hf-config.js';
+export { decodeHfBertConfig, hfBertConfigJson } from './bert-hf-config.js';
+export type { FloatDtype } from './half-floats.js';
+export { bf16BitsToF32Bits, f16BitsToF32Bits, widenToF32 } from './half-floats.js';
+export type { HfTensor, HfWeights } from './hf-weights.js';
+export { HF_FILES, readHfWeights } from './hf-weights.js';
+export type { MatchedWeights } from './bert-weights.js';
+export { matchBertWeights } from './bert-weights.js';
+export type { LoadHfBertOptions, LoadedHfBert } from './load-hf-bert.js';
+export { loadHfBert } from './load-hf-bert.js';
