@@ -17,4 +17,5 @@ export { FeedError, checkFeeds } from './feeds.js';
 export { interpret } from './interpret.js';
 export { topoOrder } from './graph.js';
 export { iota } from './ops/iota.js';
+export { stopGradient } from './ops/stop-gradient.js';
 export { grad, vjp, valueAndGrad } from './autodiff/grad.js';
