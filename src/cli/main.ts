@@ -7,6 +7,7 @@ import type { BackendChoice } from '../runtime/index.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runFinetune } from './finetune.js';
+import { runExport } from './export.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -54,6 +55,16 @@ cli
       console.error('error: give --config <file> (or --resume <run-dir>)');
       process.exitCode = 1;
     } else process.exitCode = await runFinetune(opts.config, opts);
+  });
+
+cli
+  .command('export <checkpoint>')
+  .description('write a graft BERT checkpoint as a Hugging Face folder (config.json + model.safetensors) that from_pretrained loads')
+  .requiredOption('--hf <dir>', 'the folder to write (created whole; an existing one must be empty unless --force)')
+  .requiredOption('--config <file>', "the model's Hugging Face config.json, or the folder it was loaded from")
+  .option('--force', 'write config.json and model.safetensors into a non-empty folder (other files are left)')
+  .action((checkpoint: string, opts: { hf: string; config: string; force?: boolean }) => {
+    process.exitCode = runExport(checkpoint, opts);
   });
 
 cli
