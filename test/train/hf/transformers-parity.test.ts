@@ -1,0 +1,53 @@
+// Folders written by transformers' own save_pretrained (F32, BF16, sharded; fixtures/gen-hf-bert.py) load into
+// graft and give PyTorch's logits; graft's export of them reads back identically.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as g from '../../../src/dsl/index.js';
+import * as nn from '../../../src/nn/index.js';
+import { loadHfBert, saveHfBert } from '../../../src/train/hf/index.js';
+import { assertClose, build, right, runCompiled, useRuntimes } from '../../nn/harness.js';
+import { tempDir } from './fixtures.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+const golden = JSON.parse(readFileSync(join(FIXTURES, 'hf-bert-logits.json'), 'utf8')) as {
+  inputs: { input_ids: number[][]; attention_mask: number[][]; token_type_ids: number[][] };
+  logits: Record<string, number[][]>;
+};
+const rts = useRuntimes();
+
+const forward = (config: nn.BertConfig) => {
+  const [batch, seq] = [golden.inputs.input_ids.length, golden.inputs.input_ids[0].length];
+  const model = nn.bertClassifier(config);
+  return build({ ...nn.paramShapes(model), ids: { shape: [batch, seq], dtype: 'i32' }, mask: [batch, seq], types: { shape: [batch, seq], dtype: 'i32' } }, (i) => ({
+    logits: model.apply(i, { inputIds: i.ids, attentionMask: i.mask, tokenTypeIds: i.types }, nn.evalCtx),
+  }));
+};
+const feeds = { ids: golden.inputs.input_ids.flat(), mask: golden.inputs.attention_mask.flat(), types: golden.inputs.token_type_ids.flat() };
+
+describe('checkpoints saved by transformers', () => {
+  for (const variant of ['f32', 'bf16', 'sharded']) {
+    it(`${variant}: loaded without notes, graft’s logits are PyTorch’s (float64 interpreter and compiled backends)`, async () => {
+      const loaded = right(loadHfBert(join(FIXTURES, `hf-bert-${variant}`)));
+      assert.deepEqual(loaded.notes, []);
+      assert.deepEqual(loaded.labels, ['neg', 'neutral', 'pos']);
+      const prog = forward(loaded.config);
+      const want = golden.logits[variant].flat();
+      assertClose(right(g.interpret(prog, { ...loaded.params, ...feeds })).logits, want, { atol: 2e-6, rtol: 2e-6 }, 'interpret');
+      for (const rt of rts) assertClose((await runCompiled(rt, prog, { ...loaded.params, ...feeds })).logits, want, { atol: 5e-6, rtol: 5e-6 }, rt.report.backend);
+    });
+  }
+
+  it('the bf16 weights differ from the f32 ones in the logits (the fixtures test the widening, not a copy)', () => {
+    const [a, b] = [golden.logits.f32.flat(), golden.logits.bf16.flat()];
+    assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-3));
+  });
+
+  it('saved back by graft and loaded again: the same parameters bit for bit', () => {
+    const loaded = right(loadHfBert(join(FIXTURES, 'hf-bert-bf16')));
+    const out = join(tempDir('parity'), 'm');
+    right(saveHfBert(out, loaded.config, loaded.labels, loaded.params));
+    assert.deepEqual(right(loadHfBert(out)).params, loaded.params);
+  });
+});
