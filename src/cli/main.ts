@@ -7,7 +7,7 @@ import type { BackendChoice } from '../runtime/index.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runFinetune } from './finetune.js';
-import { runExport } from './export.js';
+import { runExport, runImport } from './hf.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -58,12 +58,22 @@ cli
   });
 
 cli
+  .command('import <hf-dir>')
+  .description('read a Hugging Face BERT folder (config.json + model.safetensors or a sharded index) into a graft checkpoint')
+  .requiredOption('--out <file>', 'the checkpoint to write (.safetensors, written atomically)')
+  .option('--labels <names>', "comma-separated label names: a new classifier when their number differs from config.json's")
+  .option('--seed <n>', 'seed of a new head (default 0)', Number)
+  .action((dir: string, opts: { out: string; labels?: string; seed?: number }) => {
+    process.exitCode = runImport(dir, opts);
+  });
+
+cli
   .command('export <checkpoint>')
   .description('write a graft BERT checkpoint as a Hugging Face folder (config.json + model.safetensors) that from_pretrained loads')
   .requiredOption('--hf <dir>', 'the folder to write (created whole; an existing one must be empty unless --force)')
-  .requiredOption('--config <file>', "the model's Hugging Face config.json, or the folder it was loaded from")
+  .option('--config <file>', "the model's Hugging Face config.json or folder (default: the one graft import recorded in the checkpoint)")
   .option('--force', 'write config.json and model.safetensors into a non-empty folder (other files are left)')
-  .action((checkpoint: string, opts: { hf: string; config: string; force?: boolean }) => {
+  .action((checkpoint: string, opts: { hf: string; config?: string; force?: boolean }) => {
     process.exitCode = runExport(checkpoint, opts);
   });
 

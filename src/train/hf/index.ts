@@ -12,3 +12,5 @@ export { loadHfBert } from './load-hf-bert.js';
 export type { FolderWrite } from './write-folder.js';
 export type { ExportedHfBert } from './save-hf-bert.js';
 export { PT_METADATA, encodeHfBert, exportHfBert, saveHfBert } from './save-hf-bert.js';
+export type { ImportedHfBert } from './import-hf-bert.js';
+export { importHfBert } from './import-hf-bert.js';

@@ -62,15 +62,31 @@ export interface ExportedHfBert extends FolderWrite {
   readonly notes: readonly string[];
 }
 
+/** The Hugging Face config a checkpoint written by importHfBert carries in `graft.config`, if it holds one. */
+const configOfCheckpoint = (meta: { readonly config: string }): unknown => {
+  try {
+    const raw = JSON.parse(meta.config) as unknown;
+    return typeof raw === 'object' && raw !== null && (raw as Record<string, unknown>).model_type === 'bert' ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * A graft checkpoint of bertClassifier (its `param/` tensors; optimizer state stays behind) as a Hugging Face folder.
- * The architecture comes from `configPath` (heads, activation and eps are not in the tensors); the label count from
- * the checkpoint's classifier. Every problem with the folder, the config and the checkpoint before anything is written.
+ * The architecture comes from `configPath` (heads, activation and eps are not in the tensors), else from the
+ * config `graft import` recorded in the checkpoint; the label count from the checkpoint's classifier. Every problem
+ * with the folder, the config and the checkpoint before anything is written.
  */
-export const exportHfBert = (checkpointFile: string, configPath: string, dir: string, force = false): E.Either<CheckpointProblem[], ExportedHfBert> => {
-  const configFile = configFileOf(configPath);
-  const decoded = E.chain((raw: unknown) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map(inFile(configFile)))(decodeHfBertConfig(raw)))(readJsonFile(configFile));
+export const exportHfBert = (checkpointFile: string, configPath: string | undefined, dir: string, force = false): E.Either<CheckpointProblem[], ExportedHfBert> => {
   const checkpoint = loadCheckpoint(checkpointFile);
+  const configFile = configPath === undefined ? `${checkpointFile} (graft.config)` : configFileOf(configPath);
+  const recorded = E.isRight(checkpoint) ? configOfCheckpoint(checkpoint.right.meta) : undefined;
+  const raw: E.Either<CheckpointProblem[], unknown> =
+    configPath !== undefined ? readJsonFile(configFile)
+    : recorded !== undefined ? E.right(recorded)
+    : E.left(E.isLeft(checkpoint) ? [] : [inFile(checkpointFile)(problemAt(['__metadata__', 'graft.config'], 'holds no Hugging Face BERT config (only `graft import` records one): give --config <config.json or model folder>'))]);
+  const decoded = E.chain((r: unknown) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map(inFile(configFile)))(decodeHfBertConfig(r)))(raw);
   const early = [...folderProblems(dir, Object.values(HF_FILES).slice(0, 2), force), ...(E.isLeft(decoded) ? decoded.left : []), ...(E.isLeft(checkpoint) ? checkpoint.left : [])];
   if (early.length || E.isLeft(decoded) || E.isLeft(checkpoint)) return E.left(early);
   const { config: fileConfig, labels: fileLabels }: HfBertConfig = decoded.right;
