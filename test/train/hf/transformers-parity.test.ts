@@ -4,13 +4,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as g from '../../../src/dsl/index.js';
 import * as nn from '../../../src/nn/index.js';
 import { loadHfBert, saveHfBert } from '../../../src/train/hf/index.js';
 import { assertClose, build, right, runCompiled, useRuntimes } from '../../nn/harness.js';
 import { tempDir } from './fixtures.js';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const golden = JSON.parse(readFileSync(join(FIXTURES, 'hf-bert-logits.json'), 'utf8')) as {
   inputs: { input_ids: number[][]; attention_mask: number[][]; token_type_ids: number[][] };
   logits: Record<string, number[][]>;
