@@ -93,6 +93,30 @@ describe('loadHfBert', () => {
     ]);
   });
 
+  it('a masked-LM checkpoint (no pooler, a cls. head): the pooler and classifier start afresh, the MLM head is not used', () => {
+    const dir = tempDir('mlm');
+    const weights = tinyWeights();
+    const shapes = nn.paramShapes(nn.bertClassifier(tinyConfig));
+    const encoder = Object.fromEntries(Object.entries(weights).filter(([n]) => n.startsWith('bert.') && !n.startsWith('bert.pooler.')));
+    writeHfFolder(dir, { config: tinyHfConfig({ architectures: ['BertForMaskedLM'] }), weights: { ...encoder, 'cls.predictions.transform.dense.weight': new Float32Array(64) }, shapes: { ...shapes, 'cls.predictions.transform.dense.weight': [8, 8] } });
+    const loaded = right(loadHfBert(dir));
+    for (const n of Object.keys(encoder)) assert.deepEqual(loaded.params[n], weights[n], n);
+    assert.deepEqual(loaded.notes, [
+      `newly initialised (not in ${join(dir, 'model.safetensors')}): bert.pooler.dense.weight [8,8], bert.pooler.dense.bias [8], classifier.weight [3,8], classifier.bias [3]`,
+      "not used (another task's head): cls.predictions.transform.dense.weight",
+    ]);
+  });
+
+  it('two tensors for one parameter (an old gamma beside a weight) is a problem naming both', () => {
+    const dir = tempDir('twice');
+    const weights = tinyWeights();
+    const shapes = nn.paramShapes(nn.bertClassifier(tinyConfig));
+    writeHfFolder(dir, { weights: { ...weights, 'bert.embeddings.LayerNorm.gamma': new Float32Array(8) }, shapes: { ...shapes, 'bert.embeddings.LayerNorm.gamma': [8] } });
+    assert.deepEqual(problemsOf(loadHfBert(dir)).map((p) => [p.path, p.message]), [
+      ['header["bert.embeddings.LayerNorm.gamma"]', "'bert.embeddings.LayerNorm.gamma' and 'bert.embeddings.LayerNorm.weight' both name parameter 'bert.embeddings.LayerNorm.weight'"],
+    ]);
+  });
+
   it('config and weight problems together: unsupported fields, missing, unexpected, mis-shaped and integer tensors, each naming its file', () => {
     const dir = tempDir('bad');
     const weights = { ...tinyWeights() };
