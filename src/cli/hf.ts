@@ -32,12 +32,23 @@ export interface ImportOptions {
   readonly out: string;
   /** Comma-separated label names: a new classifier when their count differs from config.json's. */
   readonly labels?: string;
-  readonly seed?: number;
+  /** Seed of a new head, as typed: an integer in [0, 2^24). */
+  readonly seed?: string;
 }
 
+/** The exit code: 0 written, 1 with every problem printed and nothing written, 2 for a bad option. */
 export const runImport = (dir: string, opts: ImportOptions): number => {
   const labels = opts.labels?.split(',').map((l) => l.trim());
-  const r = importHfBert(dir, opts.out, { ...(labels ? { labels } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+  const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+  const usage = [
+    ...(seed !== undefined && !(/^\d+$/.test(opts.seed!) && seed < 2 ** 24) ? [`--seed: expected an integer in [0, 2^24), got ${JSON.stringify(opts.seed)}`] : []),
+    ...(labels && labels.some((l) => l === '') ? [`--labels: expected comma-separated names, got ${JSON.stringify(opts.labels)}`] : []),
+  ];
+  if (usage.length) {
+    usage.forEach((u) => console.error(`error: ${u}`));
+    return 2;
+  }
+  const r = importHfBert(dir, opts.out, { ...(labels ? { labels } : {}), ...(seed !== undefined ? { seed } : {}) });
   if (E.isLeft(r)) return reportProblems('import', r.left);
   r.right.model.notes.forEach((n) => console.log(`note: ${n}`));
   console.log(`wrote ${r.right.file}: ${describeModel(r.right.model.config)} (${r.right.model.labels.join(', ')}), ${r.right.bytes} bytes`);

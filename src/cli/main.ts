@@ -62,8 +62,8 @@ cli
   .description('read a Hugging Face BERT folder (config.json + model.safetensors or a sharded index) into a graft checkpoint')
   .requiredOption('--out <file>', 'the checkpoint to write (.safetensors, written atomically)')
   .option('--labels <names>', "comma-separated label names: a new classifier when their number differs from config.json's")
-  .option('--seed <n>', 'seed of a new head (default 0)', Number)
-  .action((dir: string, opts: { out: string; labels?: string; seed?: number }) => {
+  .option('--seed <n>', 'seed of a new head (default 0)')
+  .action((dir: string, opts: { out: string; labels?: string; seed?: string }) => {
     process.exitCode = runImport(dir, opts);
   });
 

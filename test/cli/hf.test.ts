@@ -43,5 +43,8 @@ describe('graft import / export', () => {
     await assert.rejects(graft('import', bad, '--out', badCkpt), (e: Failure) =>
       e.code === 1 && e.stderr!.includes(`${join(bad, 'config.json')}: hidden_act:`) && e.stderr!.includes(`${join(bad, 'config.json')}: is_decoder:`) && /2 problems; nothing written/.test(e.stderr!));
     assert.ok(!existsSync(badCkpt));
+    await assert.rejects(graft('import', dir, '--out', badCkpt, '--seed', '1.5', '--labels', 'a,,b'), (e: Failure) =>
+      e.code === 2 && e.stderr!.includes('--seed: expected an integer in [0, 2^24), got "1.5"') && e.stderr!.includes('--labels: expected comma-separated names, got "a,,b"'));
+    assert.ok(!existsSync(badCkpt));
   });
 });
