@@ -8,7 +8,7 @@ import { decodeSafetensors } from '../checkpoint/index.js';
 import { fileProblem, inFile, problemAt } from '../checkpoint/problem.js';
 import { show } from '../checkpoint/decode-errors.js';
 
-export const HF_FILES = { config: 'config.json', weights: 'model.safetensors', index: 'model.safetensors.index.json' } as const;
+export const HF_FILES = { config: 'config.json', weights: 'model.safetensors', index: 'model.safetensors.index.json', tokenizer: 'tokenizer.json', tokenizerConfig: 'tokenizer_config.json' } as const;
 
 /** Weight files transformers may write that graft does not read: pickles run code when loaded. */
 const UNREAD = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'tf_model.h5', 'flax_model.msgpack'];

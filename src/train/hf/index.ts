@@ -14,3 +14,5 @@ export type { ExportedHfBert } from './save-hf-bert.js';
 export { PT_METADATA, encodeHfBert, exportHfBert, saveHfBert } from './save-hf-bert.js';
 export type { ImportedHfBert } from './import-hf-bert.js';
 export { importHfBert } from './import-hf-bert.js';
+export type { TokenizerFiles } from './tokenizer-check.js';
+export { folderTokenizerProblems, tokenizerProblems } from './tokenizer-check.js';

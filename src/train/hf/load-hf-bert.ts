@@ -1,5 +1,6 @@
 // Loading a Hugging Face BERT folder (config.json + safetensors weights) as graft's bertClassifier and its
-// parameters: what from_pretrained does for BertForSequenceClassification, with every problem reported at once.
+// parameters: what from_pretrained does for BertForSequenceClassification, with every problem reported at once,
+// and the folder's tokenizer.json, if any, checked against the model.
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { ResolvedBertConfig } from '../../nn/index.js';
@@ -11,6 +12,7 @@ import { decodeHfBertConfig } from './bert-hf-config.js';
 import type { HfWeights } from './hf-weights.js';
 import { HF_FILES, readHfWeights, readJsonFile } from './hf-weights.js';
 import { matchBertWeights } from './bert-weights.js';
+import { folderTokenizerProblems } from './tokenizer-check.js';
 
 export interface LoadHfBertOptions {
   /** The classifier's label names; a count other than config.json's gives a new, freshly initialised head. */
@@ -42,6 +44,9 @@ export const loadHfBert = (dir: string, options: LoadHfBertOptions = {}): E.Eith
   const config: ResolvedBertConfig = { ...fileConfig, numLabels: labels.length };
   const model = bertClassifier(config);
   const replace = new Set(newHead ? model.params.filter((p) => p.name.startsWith('classifier.')).map((p) => p.name) : []);
+  const matched = matchBertWeights(model, weights.right, replace);
+  const tokenizer = folderTokenizerProblems(dir, fileConfig);
+  if (tokenizer.length || E.isLeft(matched)) return E.left([...(E.isLeft(matched) ? matched.left : []), ...tokenizer]);
   return E.map(({ params, fresh, unused }: { params: Record<string, Float32Array>; fresh: readonly string[]; unused: readonly string[] }) => {
     const init = new Map(model.params.map((p) => [p.name, p]));
     const all = Object.fromEntries(model.params.map((p) => [p.name, params[p.name] ?? initValues(p.init, p.shape, options.seed ?? 0, p.name)]));
@@ -52,5 +57,5 @@ export const loadHfBert = (dir: string, options: LoadHfBertOptions = {}): E.Eith
       ...(ignored.length ? [`${configFile}: fields graft does not read: ${ignored.join(', ')}`] : []),
     ];
     return { config, labels, params: all, notes };
-  })(matchBertWeights(model, weights.right, replace));
+  })(matched);
 };
