@@ -8,7 +8,7 @@ export { HF_FILES, readHfWeights } from './hf-weights.js';
 export type { MatchedWeights } from './bert-weights.js';
 export { matchBertWeights } from './bert-weights.js';
 export type { LoadHfBertOptions, LoadedHfBert } from './load-hf-bert.js';
-export { loadHfBert } from './load-hf-bert.js';
+export { loadHfBert, oversizedNote } from './load-hf-bert.js';
 export type { FolderWrite } from './write-folder.js';
 export type { ExportedHfBert } from './save-hf-bert.js';
 export { PT_METADATA, encodeHfBert, exportHfBert, saveHfBert } from './save-hf-bert.js';

@@ -3,7 +3,8 @@
 // and the folder's tokenizer.json, if any, checked against the model.
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import type { ResolvedBertConfig } from '../../nn/index.js';
+import { MAX_ELEMENTS } from '../../dsl/index.js';
+import type { ResolvedBertConfig, Structure } from '../../nn/index.js';
 import { bertClassifier, initValues } from '../../nn/index.js';
 import type { CheckpointProblem } from '../checkpoint/index.js';
 import { inFile } from '../checkpoint/problem.js';
@@ -30,6 +31,12 @@ export interface LoadedHfBert {
   readonly notes: readonly string[];
 }
 
+/** Parameters past graft's 2^24-element tensor limit (bert-base's word embeddings): loaded, but no program can take them whole. */
+export const oversizedNote = (model: Structure): string[] => {
+  const big = model.params.filter((p) => p.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS);
+  return big.length ? [`${big.map((p) => `${p.name} [${p.shape.join(', ')}]`).join(', ')} exceed${big.length === 1 ? 's' : ''} graft's ${MAX_ELEMENTS}-element tensor limit: loaded, but programs cannot take ${big.length === 1 ? 'it' : 'them'} whole until parameters are sharded`] : [];
+};
+
 const readConfig = (file: string): E.Either<CheckpointProblem[], HfBertConfig> =>
   E.chain((raw: unknown) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map(inFile(file)))(decodeHfBertConfig(raw)))(readJsonFile(file));
 
@@ -55,6 +62,7 @@ export const loadHfBert = (dir: string, options: LoadHfBertOptions = {}): E.Eith
       ...(fresh.length ? [`newly initialised (not in ${(weights.right as HfWeights).file}): ${fresh.map((n) => `${n} ${JSON.stringify(init.get(n)?.shape)}`).join(', ')}`] : []),
       ...(unused.length ? [`not used (another task's head): ${unused.join(', ')}`] : []),
       ...(ignored.length ? [`${configFile}: fields graft does not read: ${ignored.join(', ')}`] : []),
+      ...oversizedNote(model),
     ];
     return { config, labels, params: all, notes };
   })(matched);

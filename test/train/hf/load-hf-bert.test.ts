@@ -9,7 +9,7 @@ import * as g from '../../../src/dsl/index.js';
 import * as nn from '../../../src/nn/index.js';
 import type { CheckpointProblem } from '../../../src/train/checkpoint/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../src/train/checkpoint/index.js';
-import { loadHfBert } from '../../../src/train/hf/index.js';
+import { loadHfBert, oversizedNote } from '../../../src/train/hf/index.js';
 import { build, right } from '../../nn/harness.js';
 import { tempDir, tinyConfig, tinyFolder, tinyHfConfig, tinyWeights, writeHfFolder } from './fixtures.js';
 
@@ -173,5 +173,12 @@ describe('loadHfBert', () => {
     rmSync(dir, { recursive: true });
     assert.deepEqual(problemsOf(loadHfBert(dir)).map((q) => q.message), ['no such file', 'no such folder']);
     mkdirSync(dir);
+  });
+
+  it('bert-base’s word embeddings (30522 x 768 > 2^24 elements) are named as past graft’s tensor limit; the tiny model is not', () => {
+    assert.deepEqual(oversizedNote(nn.bertClassifier(nn.bertBaseConfig(2))), [
+      "bert.embeddings.word_embeddings.weight [30522, 768] exceeds graft's 16777216-element tensor limit: loaded, but programs cannot take it whole until parameters are sharded",
+    ]);
+    assert.deepEqual(oversizedNote(nn.bertClassifier(tinyConfig)), []);
   });
 });
