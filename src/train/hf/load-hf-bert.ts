@@ -7,7 +7,7 @@ import { MAX_ELEMENTS } from '../../dsl/index.js';
 import type { ResolvedBertConfig, Structure } from '../../nn/index.js';
 import { bertClassifier, initValues } from '../../nn/index.js';
 import type { CheckpointProblem } from '../checkpoint/index.js';
-import { inFile } from '../checkpoint/problem.js';
+import { inFile, problemAt } from '../checkpoint/problem.js';
 import type { HfBertConfig } from './bert-hf-config.js';
 import { decodeHfBertConfig } from './bert-hf-config.js';
 import type { HfWeights } from './hf-weights.js';
@@ -46,6 +46,7 @@ export const loadHfBert = (dir: string, options: LoadHfBertOptions = {}): E.Eith
   const weights = readHfWeights(dir);
   if (E.isLeft(decoded) || E.isLeft(weights)) return E.left([decoded, weights].flatMap((e: E.Either<CheckpointProblem[], unknown>) => (E.isLeft(e) ? e.left : [])));
   const { config: fileConfig, labels: fileLabels, ignored } = decoded.right;
+  if (options.labels?.length === 0) return E.left([inFile('(arguments)')(problemAt(['labels'], 'no label names: a classifier needs at least one label'))]);
   const labels = options.labels ?? fileLabels;
   const newHead = labels.length !== fileConfig.numLabels;
   const config: ResolvedBertConfig = { ...fileConfig, numLabels: labels.length };

@@ -83,6 +83,7 @@ describe('loadHfBert', () => {
     writeHfFolder(dir, { weights: { ...renamed, 'cls.predictions.bias': new Float32Array(20) }, shapes: { ...shapes, 'cls.predictions.bias': [20] } });
     const loaded = right(loadHfBert(dir, { labels: ['ham', 'spam'] }));
     assert.equal(loaded.config.numLabels, 2);
+    assert.deepEqual(problemsOf(loadHfBert(dir, { labels: [] })).map((p) => `${p.file}: ${p.path}: ${p.message}`), ['(arguments): labels: no label names: a classifier needs at least one label']);
     assert.deepEqual(loaded.labels, ['ham', 'spam']);
     assert.deepEqual(loaded.params['bert.embeddings.LayerNorm.weight'], weights['bert.embeddings.LayerNorm.weight']);
     assert.deepEqual(loaded.params['classifier.weight'], nn.initParams(nn.bertClassifier({ ...tinyConfig, numLabels: 2 }), 0)['classifier.weight']);
