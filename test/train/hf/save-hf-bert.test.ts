@@ -96,10 +96,10 @@ describe('exportHfBert', () => {
     const { dir } = tinyFolder('F32');
     const loaded = right(loadHfBert(dir));
     const out = tempDir('force');
-    writeFileSync(join(out, 'tokenizer.json'), '{}');
+    writeFileSync(join(out, 'README.md'), '# my model\n');
     const written = right(exportHfBert(graftCheckpoint(loaded.params), dir, out, true));
-    assert.deepEqual(readdirSync(out).sort(), ['config.json', 'model.safetensors', 'tokenizer.json']);
-    assert.deepEqual(written.notes, [`left as they were in ${out}: tokenizer.json`]);
+    assert.deepEqual(readdirSync(out).sort(), ['README.md', 'config.json', 'model.safetensors']);
+    assert.deepEqual(written.notes, [`left as they were in ${out}: README.md`]);
     assert.deepEqual(right(loadHfBert(out)).params, loaded.params);
   });
 });
