@@ -10,6 +10,7 @@ import { runFinetune } from './finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
 import { BackendOption, CountOption, ScheduleLrOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
 import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
+import { runExport, runImport } from './hf.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -84,6 +85,26 @@ cli
     else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
     else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
     else process.exitCode = await runFinetune(config, { overfitBatch });
+  });
+
+cli
+  .command('import <hf-dir>')
+  .description('read a Hugging Face BERT folder (config.json + model.safetensors or a sharded index) into a graft checkpoint')
+  .requiredOption('--out <file>', 'the checkpoint to write (.safetensors, written atomically)')
+  .option('--labels <names>', "comma-separated label names: a new classifier when their number differs from config.json's")
+  .option('--seed <n>', 'seed of a new head (default 0)')
+  .action((dir: string, opts: { out: string; labels?: string; seed?: string }) => {
+    if (options({ out: OutputFileOption }, opts, false)) process.exitCode = runImport(dir, opts);
+  });
+
+cli
+  .command('export <checkpoint>')
+  .description('write a graft BERT checkpoint as a Hugging Face folder (config.json + model.safetensors) that from_pretrained loads')
+  .requiredOption('--hf <dir>', 'the folder to write (created whole; an existing one must be empty unless --force)')
+  .option('--config <file>', "the model's Hugging Face config.json or folder (default: the one graft import recorded in the checkpoint)")
+  .option('--force', 'write config.json and model.safetensors into a non-empty folder (other files are left)')
+  .action((checkpoint: string, opts: { hf: string; config?: string; force?: boolean }) => {
+    if (options({ hf: OutputDirOption }, opts, false)) process.exitCode = runExport(checkpoint, opts);
   });
 
 cli

@@ -19,4 +19,5 @@ export { interpret } from './interpret.js';
 export type { Precision } from './interpret.js';
 export { topoOrder } from './graph.js';
 export { iota } from './ops/iota.js';
+export { stopGradient } from './ops/stop-gradient.js';
 export { grad, vjp, valueAndGrad } from './autodiff/grad.js';

@@ -23,7 +23,8 @@ export type Op =
   | { readonly kind: 'cast' }
   | { readonly kind: 'reduce'; readonly fn: ReduceFn; readonly axes: readonly number[] }
   | { readonly kind: 'broadcast' }
-  | { readonly kind: 'reshape' }
+  /** `stopGradient` marks a reshape to the same shape that autodiff does not pass through. */
+  | { readonly kind: 'reshape'; readonly stopGradient?: true }
   | { readonly kind: 'slice'; readonly starts: readonly number[] }
   | { readonly kind: 'transpose'; readonly perm: readonly number[] }
   | { readonly kind: 'concat'; readonly axis: number }

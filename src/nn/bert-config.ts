@@ -22,6 +22,8 @@ export interface BertConfig {
   readonly layerNormEps?: number;
   /** Std of the normal initialisation of Linear and Embedding weights; default 0.02. */
   readonly initializerRange?: number;
+  /** HF's pad_token_id: the word-embedding row torch's nn.Embedding(padding_idx) never trains; default 0, null for none. */
+  readonly padTokenId?: number | null;
 }
 
 export type ResolvedBertConfig = Required<BertConfig>;
@@ -35,10 +37,12 @@ export const resolveBertConfig = (c: BertConfig): ResolvedBertConfig => {
     classifierDropout: hiddenDropoutProb,
     layerNormEps: 1e-12,
     initializerRange: 0.02,
+    padTokenId: 0,
     ...c,
     hiddenDropoutProb,
   };
   if (r.hiddenSize % r.numAttentionHeads !== 0) throw new RangeError(`hiddenSize ${r.hiddenSize} is not a multiple of numAttentionHeads ${r.numAttentionHeads}`);
+  if (r.padTokenId !== null && !(Number.isInteger(r.padTokenId) && r.padTokenId >= 0 && r.padTokenId < r.vocabSize)) throw new RangeError(`padTokenId ${r.padTokenId} is not a row of the ${r.vocabSize}-word embedding`);
   return r;
 };
 

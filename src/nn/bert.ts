@@ -28,7 +28,8 @@ export interface BertInputs {
 const bertEmbeddings = (c: ResolvedBertConfig, at: string): Layer<BertInputs> => {
   const init: Init = { kind: 'normal', std: c.initializerRange };
   const h = c.hiddenSize;
-  const words = embedding(join(at, 'word_embeddings'), c.vocabSize, h, { init });
+  // nn.Embedding(vocab_size, hidden_size, padding_idx=config.pad_token_id), as HF's BertEmbeddings
+  const words = embedding(join(at, 'word_embeddings'), c.vocabSize, h, { init, ...(c.padTokenId === null ? {} : { paddingIdx: c.padTokenId }) });
   const positions = embedding(join(at, 'position_embeddings'), c.maxPositionEmbeddings, h, { init });
   const types = c.typeVocabSize > 0 ? [embedding(join(at, 'token_type_embeddings'), c.typeVocabSize, h, { init })] : [];
   const norm = layerNorm(join(at, 'LayerNorm'), h, { eps: c.layerNormEps });

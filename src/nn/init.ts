@@ -43,8 +43,12 @@ export const initValues = (init: Init, shape: readonly number[], seed: number, n
       return new Float32Array(size);
     case 'ones':
       return new Float32Array(size).fill(1);
-    case 'normal':
-      return Float32Array.from(draw('normal', initKey(seed, name), size), (z) => z * init.std);
+    case 'normal': {
+      const values = Float32Array.from(draw('normal', initKey(seed, name), size), (z) => z * init.std);
+      const width = size / (shape[0] || 1);
+      if (init.zeroRow !== undefined) values.fill(0, init.zeroRow * width, (init.zeroRow + 1) * width);
+      return values;
+    }
     case 'uniform':
       return Float32Array.from(draw('uniform', initKey(seed, name), size), (u) => (2 * u - 1) * init.bound);
   }

@@ -10,7 +10,8 @@ import type { ParamTree } from '../optim/tree.js';
 export type Init =
   | { readonly kind: 'zeros' }
   | { readonly kind: 'ones' }
-  | { readonly kind: 'normal'; readonly std: number }
+  /** `zeroRow`: that row of a [rows, …] table starts at 0 (HF's init of an Embedding's padding_idx row). */
+  | { readonly kind: 'normal'; readonly std: number; readonly zeroRow?: number }
   | { readonly kind: 'uniform'; readonly bound: number };
 
 /** A parameter of a layer: its ModelSpec entry plus how to initialise it. */

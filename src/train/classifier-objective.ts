@@ -18,6 +18,20 @@ export const featureRows: ModelInput = { dtype: 'f32', adapt: (x) => x };
 /** Rows of token ids, given as `{ inputIds }` (nn.bertClassifier); ids travel as exact integers below 2^24. */
 export const tokenRows: ModelInput = { dtype: 'i32', adapt: (ids) => ({ inputIds: ids }) };
 
+/**
+ * Rows of [input ids; attention mask; token type ids] (features [3, seq], as `packTokenRows` lays them out), given as
+ * `{ inputIds, attentionMask, tokenTypeIds }`: padding is masked out of attention, segments keep their types.
+ */
+export const maskedTokenRows: ModelInput = {
+  dtype: 'i32',
+  adapt: (x) => {
+    const [batch, three, seq] = x.shape;
+    if (three !== 3) throw new g.BuildError('shape-mismatch', 'maskedTokenRows', `rows must be [3, seq] (ids, mask, types), got [${x.shape.slice(1).join(', ')}]`);
+    const part = (k: number) => g.reshape(g.slice(x, [0, k, 0], [batch, k + 1, seq]), [batch, seq]);
+    return { inputIds: part(0), attentionMask: g.cast(part(1), 'f32'), tokenTypeIds: part(2) };
+  },
+};
+
 /** Training: dropout keyed by the i32 input `key`, so each step draws fresh masks from one compiled plan. */
 export const classifierObjective = (model: Layer<any>, batch: number, features: Shape, frozen: Readonly<Record<string, Shape>> = {}, input: ModelInput = featureRows): Objective => ({
   inputs: { x: { shape: [batch, ...features], dtype: input.dtype }, y: { shape: [batch], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } },

@@ -26,7 +26,7 @@ export const vjpRule = (t: Tensor, ct: Tensor): OperandCotangents => {
     case 'broadcast':
       return [unbroadcast(ct, x.shape)];
     case 'reshape':
-      return [reshape(ct, x.shape)];
+      return [op.stopGradient ? undefined : reshape(ct, x.shape)];
     case 'slice':
       return [padInto(ct, x.shape, op.starts)];
     case 'transpose':

@@ -1,0 +1,56 @@
+// `graft import <hf-dir> --out <checkpoint>` and `graft export <checkpoint> --hf <dir>`: Hugging Face BERT folders in and out.
+import * as E from 'fp-ts/lib/Either.js';
+import type { CheckpointProblem } from '../train/checkpoint/index.js';
+import type { ResolvedBertConfig } from '../nn/index.js';
+import { exportHfBert, importHfBert } from '../train/hf/index.js';
+import { formatFileProblem } from './files.js';
+
+const reportProblems = (command: string, problems: readonly CheckpointProblem[]): number => {
+  problems.forEach((p) => console.error(formatFileProblem(p)));
+  console.error(`graft ${command}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; nothing written`);
+  return 1;
+};
+
+const describeModel = (c: ResolvedBertConfig): string => `BertForSequenceClassification, ${c.numHiddenLayers} layers, hidden ${c.hiddenSize}, ${c.numLabels} labels`;
+
+export interface ExportOptions {
+  readonly hf: string;
+  readonly config?: string;
+  readonly force?: boolean;
+}
+
+/** The exit code: 0 written, 1 with every problem printed and nothing written. */
+export const runExport = (checkpoint: string, opts: ExportOptions): number => {
+  const r = exportHfBert(checkpoint, opts.config, opts.hf, opts.force ?? false);
+  if (E.isLeft(r)) return reportProblems('export', r.left);
+  r.right.notes.forEach((n) => console.log(`note: ${n}`));
+  console.log(`wrote ${r.right.dir}: config.json and model.safetensors (${describeModel(r.right.config)}, F32)`);
+  return 0;
+};
+
+export interface ImportOptions {
+  readonly out: string;
+  /** Comma-separated label names: a new classifier when their count differs from config.json's. */
+  readonly labels?: string;
+  /** Seed of a new head, as typed: an integer in [0, 2^24). */
+  readonly seed?: string;
+}
+
+/** The exit code: 0 written, 1 with every problem printed and nothing written, 2 for a bad option. */
+export const runImport = (dir: string, opts: ImportOptions): number => {
+  const labels = opts.labels?.split(',').map((l) => l.trim());
+  const seed = opts.seed === undefined ? undefined : Number(opts.seed);
+  const usage = [
+    ...(seed !== undefined && !(/^\d+$/.test(opts.seed!) && seed < 2 ** 24) ? [`--seed: expected an integer in [0, 2^24), got ${JSON.stringify(opts.seed)}`] : []),
+    ...(labels && labels.some((l) => l === '') ? [`--labels: expected comma-separated names, got ${JSON.stringify(opts.labels)}`] : []),
+  ];
+  if (usage.length) {
+    usage.forEach((u) => console.error(`error: ${u}`));
+    return 2;
+  }
+  const r = importHfBert(dir, opts.out, { ...(labels ? { labels } : {}), ...(seed !== undefined ? { seed } : {}) });
+  if (E.isLeft(r)) return reportProblems('import', r.left);
+  r.right.model.notes.forEach((n) => console.log(`note: ${n}`));
+  console.log(`wrote ${r.right.file}: ${describeModel(r.right.model.config)} (${r.right.model.labels.join(', ')}), ${r.right.bytes} bytes`);
+  return 0;
+};
