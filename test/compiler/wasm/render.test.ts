@@ -1,0 +1,107 @@
+// The wasm renderer: exact 32-bit integer semantics in the SIMD loop and the scalar tail (against
+// Math.imul and JS bit operations), every module of random programs validates, and a renderer
+// bug is an error naming the kernel.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { arbProgram, propertyParams } from '../../../props/index.js';
+import { compile } from '../../../src/compiler/index.js';
+import { KernelBuilder } from '../../../src/compiler/kernel-ir/builder.js';
+import { finishKernel } from '../../../src/compiler/kernel-ir/finish.js';
+import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
+import { WasmHeap } from '../../../src/runtime/wasm/heap.js';
+import { instantiate } from '../../../src/runtime/wasm/instance.js';
+
+const OPTIONS = { maxPages: 256 };
+
+/** 32-bit patterns that are not NaN as f32 (bits move through f32 loads and stores). */
+const patterns = (n: number, seed: number): Uint32Array => {
+  const out = new Uint32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s >>> 23) & 0xff) === 0xff ? s ^ 0x00800000 : s;
+  }
+  return out;
+};
+
+describe('wasm renderer: exact 32-bit integers', () => {
+  // 11 elements: two four-lane iterations and a three-element tail
+  const N = 11;
+  const b = new KernelBuilder();
+  const X = 0;
+  const S = 1;
+  const u = b.bitcast('u32', b.load(X, b.index));
+  const s = b.bitcast('i32', b.load(S, b.index));
+  const k = (v: number) => b.constant('u32', v);
+  const hash = b.binary('xor', b.binary('mul', u, k(0x9e3779b1)), b.binary('shr', u, k(15)));
+  const outs = {
+    hash,
+    rem: b.binary('rem', hash, k(1000)),
+    ashr: b.binary('shr', s, b.constant('i32', 3)),
+    // a shift count that differs per element runs lane by lane
+    vshl: b.binary('shl', u, b.binary('and', u, k(31))),
+    ltu: b.cast('u32', b.binary('lt', u, hash)),
+    lts: b.cast('u32', b.binary('lt', s, b.bitcast('i32', hash))),
+    minu: b.binary('min', u, hash),
+    add: b.binary('add', u, hash),
+    neg: b.unary('neg', s),
+    idx: b.binary('mul', b.cast('u32', b.index), k(0x10001)),
+  };
+  const names = Object.keys(outs) as (keyof typeof outs)[];
+  const kernel = finishKernel('int-ops', N, b.nodes, names.map((name, j) => ({ buffer: 2 + j, value: b.bitcast('f32', outs[name]) })), []);
+  const want: Record<keyof typeof outs, (x: number, y: number, i: number) => number> = {
+    hash: (x) => (Math.imul(x, 0x9e3779b1) ^ (x >>> 15)) >>> 0,
+    rem: (x) => ((Math.imul(x, 0x9e3779b1) ^ (x >>> 15)) >>> 0) % 1000,
+    ashr: (_, y) => (y | 0) >> 3,
+    vshl: (x) => (x << (x & 31)) >>> 0,
+    ltu: (x) => +(x < (Math.imul(x, 0x9e3779b1) ^ (x >>> 15)) >>> 0),
+    lts: (x, y) => +((y | 0) < (Math.imul(x, 0x9e3779b1) ^ (x >>> 15))),
+    minu: (x) => Math.min(x, (Math.imul(x, 0x9e3779b1) ^ (x >>> 15)) >>> 0),
+    add: (x) => (x + ((Math.imul(x, 0x9e3779b1) ^ (x >>> 15)) >>> 0)) >>> 0,
+    neg: (_, y) => -(y | 0),
+    idx: (_, __, i) => Math.imul(i, 0x10001) >>> 0,
+  };
+
+  for (const [label, begin, end] of [['whole range', 0, N], ['split at odd points', 3, 10]] as const) {
+    it(`every op matches JS integer arithmetic bit for bit (${label})`, () => {
+      const rendered = renderWasm(kernel, OPTIONS);
+      assert.ok(WebAssembly.validate(rendered.bytes));
+      const heap = new WasmHeap(OPTIONS.maxPages, 1);
+      const addrs = kernel.params.map((p) => heap.alloc(N * 4, `buffer ${p}`));
+      const x = patterns(N, 1);
+      const y = patterns(N, 2);
+      new Uint32Array(heap.memory.buffer, addrs[kernel.params.indexOf(X)], N).set(x);
+      new Uint32Array(heap.memory.buffer, addrs[kernel.params.indexOf(S)], N).set(y);
+      const run = instantiate(rendered, heap.memory).run;
+      if (begin > 0) run(addrs, 0, begin);
+      run(addrs, begin, end);
+      if (end < N) run(addrs, end, N);
+      names.forEach((name, j) => {
+        const got = Array.from(new Uint32Array(heap.memory.buffer, addrs[kernel.params.indexOf(2 + j)], N));
+        const expected = Array.from(x, (xi, i) => want[name](xi, y[i], i) >>> 0);
+        assert.deepEqual(got, expected, name);
+      });
+    });
+  }
+});
+
+describe('wasm renderer: modules and errors', () => {
+  it('every kernel of random programs renders to a module that validates', () => {
+    fc.assert(
+      fc.property(arbProgram(), (gp) => {
+        const plan = compile(gp.program);
+        assert.equal(plan.kernelIRError, undefined);
+        for (const k of plan.kernelIR!) assert.ok(WebAssembly.validate(renderWasm(k, OPTIONS).bytes), k.name);
+      }),
+      propertyParams(100),
+    );
+  });
+
+  it('an op the renderer cannot emit is an error naming the kernel, not a module', () => {
+    const b = new KernelBuilder();
+    const bad = b.unary('sqrt', b.cast('i32', b.load(0, b.index)));
+    const kernel = finishKernel('k7_broken', 8, b.nodes, [{ buffer: 1, value: b.cast('f32', bad) }], []);
+    assert.throws(() => renderWasm(kernel, OPTIONS), (e: unknown) => e instanceof RenderError && /kernel k7_broken: unary sqrt on i32/.test(e.message));
+  });
+});
