@@ -6,7 +6,7 @@ import type { Runtime } from '../../src/runtime/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 
 // Random expression DAGs over every op, compiled and run, against the float64 interpreter.
-for (const backend of ['cpu', 'webasm'] as const) {
+for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
   describe(`random programs on ${backend}`, () => {
     let rt: Runtime;
     before(async () => (rt = await createRuntime({ backend })));
@@ -17,7 +17,7 @@ for (const backend of ['cpu', 'webasm'] as const) {
           const problem = await compiledMatchesReference(rt, gp.program, gp.feeds);
           assert.equal(problem, undefined, `${problem}\n${gp.recipe.join('\n')}`);
         }),
-        propertyParams(backend === 'cpu' ? 150 : 60),
+        propertyParams(backend === 'webasm' ? 60 : 150),
       );
     });
   });

@@ -62,7 +62,7 @@ class KernelEmitter {
       if (n.op === 'binary' && n.fn === 'pow') this.host('pow');
     }
     const isVarying = (n: KNode): boolean =>
-      n.op === 'index' || operands(n).some((o) => this.varying.has(o)) || (n.op === 'accumulate' && allNodes(n.body).some((b) => this.varying.has(b.id)));
+      n.op === 'index' || operands(n).some((o) => this.varying.has(o)) || (n.op === 'accumulate' && (this.varying.has(n.value) || allNodes(n.body).some((b) => this.varying.has(b.id))));
     for (const n of all) if (isVarying(n)) this.varying.add(n.id);
     this.i = this.c.local('i32');
   }
