@@ -6,6 +6,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
 import { renderWasm } from '../../compiler/wasm/render.js';
 import { FeedError } from '../../dsl/feeds.js';
+import { sizeOf } from '../../dsl/shape.js';
 import type { BackendReport } from '../backend.js';
 import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.js';
 import { checkLoop, splitFeeds } from '../execute.js';
@@ -123,14 +124,16 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         hostFeeds[name] = v;
         continue;
       }
+      resident.set(name, v);
+      const spec = plan.inputSpecs.find((x) => x.name === name);
       const why = unusable(v, `input '${name}'`);
       if (why) problems.push(why);
-      resident.set(name, v);
-      // stands in for the values, which stay where they are: the feed check sees only the length
-      hostFeeds[name] = new Float32Array(v.size);
+      else if (!spec || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
+      else if (v.size !== sizeOf(spec.shape)) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${spec.dtype}[${spec.shape.join(', ')}]`);
     }
     for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
-    const split = splitFeeds(plan, loop, hostFeeds);
+    // host feeds are checked as run() checks them; resident ones were checked above, without reading them
+    const split = splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
     if (E.isLeft(split)) problems.push(...split.left.problems);
     if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
     const f: Frame = { at: new Map(constants), owned: new Set() };
