@@ -20,6 +20,8 @@ export interface RuntimeOptions {
   readonly backend?: BackendChoice;
   /** wasm only: the most memory the runtime may grow to, in bytes (default 4 GiB). */
   readonly maxMemoryBytes?: number;
+  /** wasm only: threads kernels run on, the caller's included (default $GRAFT_THREADS, else every core). */
+  readonly threads?: number;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

@@ -5,13 +5,14 @@ const HOST: Record<HostMath, (...x: number[]) => number> = { exp: Math.exp, log:
 
 export interface KernelInstance {
   readonly kernel: RenderedKernel;
+  readonly module: WebAssembly.Module;
   /** Runs elements [begin, end) with the kernel's parameters at these byte offsets. */
   readonly run: (addrs: readonly number[], begin: number, end: number) => void;
 }
 
 export const instantiate = (kernel: RenderedKernel, memory: WebAssembly.Memory): KernelInstance => {
   const math = Object.fromEntries(kernel.imports.map((n) => [n, HOST[n]]));
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(kernel.bytes), { env: { memory }, math });
-  const f = instance.exports.run as (...args: number[]) => void;
-  return { kernel, run: (addrs, begin, end) => f(...addrs, begin, end) };
+  const module = new WebAssembly.Module(kernel.bytes);
+  const f = new WebAssembly.Instance(module, { env: { memory }, math }).exports.run as (...args: number[]) => void;
+  return { kernel, module, run: (addrs, begin, end) => f(...addrs, begin, end) };
 };

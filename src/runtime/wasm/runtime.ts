@@ -10,11 +10,28 @@ import type { ResidentTensor, TensorError } from './tensors.js';
 import { TensorStore } from './tensors.js';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
+import { availableParallelism } from 'node:os';
+import { WorkerPool } from './pool.js';
 
 export interface WasmOptions {
   /** The most memory the runtime may grow to, in bytes (default: 4 GiB, all wasm32 allows). */
   readonly maxMemoryBytes?: number;
+  /** Threads kernels run on, the caller's included; overrides $GRAFT_THREADS; default: every core. */
+  readonly threads?: number;
 }
+
+export const THREADS_ENV = 'GRAFT_THREADS';
+
+/** The thread count: the option, else $GRAFT_THREADS, else the machine's parallelism. */
+export const threadCount = (option: number | undefined): number => {
+  const raw = option ?? process.env[THREADS_ENV];
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new Error(`${option !== undefined ? 'threads option' : `$${THREADS_ENV}`}: '${raw}' is not a thread count (an integer from 1 to 256)`);
+  }
+  return n;
+};
 
 export interface WasmRuntime {
   readonly report: BackendReport;
@@ -32,7 +49,9 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
   const maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor((options.maxMemoryBytes ?? MAX_PAGES * PAGE) / PAGE)));
   const heap = new WasmHeap(maxPages, Math.min(16, maxPages));
   const tensors = new TensorStore(heap);
-  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()) };
+  const threads = threadCount(options.threads);
+  const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
+  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool };
   const loaded = new Set<WasmExecutable>();
   const keep = (e: WasmExecutable): WasmExecutable => {
     const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
@@ -47,6 +66,9 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
     upload: (values, shape) => tensors.upload(values, shape),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),
-    destroy: () => [...loaded].forEach((e) => e.destroy()),
+    destroy: () => {
+      [...loaded].forEach((e) => e.destroy());
+      pool?.destroy();
+    },
   };
 };
