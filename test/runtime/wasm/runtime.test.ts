@@ -171,6 +171,13 @@ describe('wasm backend: memory limits and selection', () => {
     rt.destroy();
   });
 
+  it('a plan whose kernel IR lowering failed is refused with the reason, not run', () => {
+    const rt = createWasmRuntime(REPORT, { threads: 1 });
+    const { kernelIR: _, ...plan } = compile(build({ x: [5] }, ({ x }) => ({ y: g.mul(x, 2) })));
+    assert.throws(() => rt.load({ ...plan, kernelIRError: 'internal: an example' }), /wasm: this plan has no kernel IR, so the wasm backend cannot run it \(internal: an example\)/);
+    rt.destroy();
+  });
+
   it('createRuntime({ backend: "wasm" }) and GRAFT_BACKEND=wasm give the wasm backend', async () => {
     const saved = process.env.GRAFT_BACKEND;
     process.env.GRAFT_BACKEND = 'wasm';
