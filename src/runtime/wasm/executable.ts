@@ -18,7 +18,7 @@ import { instantiate } from './instance.js';
 import type { TensorStore } from './tensors.js';
 import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
-import type { KNode } from '../../compiler/kernel-ir/types.js';
+import { dispatcher } from './dispatch.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -38,13 +38,6 @@ export interface WasmFeatures {
   readonly pool?: WorkerPool;
 }
 
-/** Below this many node evaluations a kernel stays on the calling thread (a wake costs microseconds). */
-export const PARALLEL_WORK = 2 ** 18;
-
-/** Node evaluations per element, accumulation bodies counted once per iteration. */
-const workPerElement = (nodes: readonly KNode[]): number =>
-  nodes.reduce((w, n) => w + 1 + (n.op === 'accumulate' ? (n.count - n.start) * workPerElement(n.body) : 0), 0);
-
 /** Buffer id -> byte offset, and the blocks this call allocated. */
 interface Frame {
   readonly at: Map<number, number>;
@@ -57,34 +50,14 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
   const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages }), heap.memory));
   const pool = features.pool;
-  const ids = pool ? pool.register(kernels.map((k) => k.module)) : [];
-  const parallel = plan.kernelIR.map((k) => pool !== undefined && k.size >= 4 * (pool.size + 1) && k.size * workPerElement(k.nodes) >= PARALLEL_WORK);
-  /** Static range splits, multiples of four elements; the calling thread takes the last range. */
-  const dispatch = (i: number, addrs: readonly number[]): void => {
-    const k = kernels[i];
-    const n = k.kernel.size;
-    if (!parallel[i]) return k.run(addrs, 0, n);
-    const threads = pool!.size + 1;
-    const chunk = Math.ceil(n / threads / 4) * 4;
-    const started: number[] = [];
-    for (let w = 0; w < pool!.size; w++) {
-      const begin = w * chunk;
-      const end = Math.min(n, begin + chunk);
-      if (begin < end) pool!.start(w, ids[i], addrs, begin, end), started.push(w);
-    }
-    const own = Math.min(n, pool!.size * chunk);
-    try {
-      if (own < n) k.run(addrs, own, n);
-    } finally {
-      started.forEach((w) => pool!.join(w, `running kernel ${k.kernel.name}`));
-    }
-  };
+  const dispatch = dispatcher(kernels, plan.kernelIR, pool);
   const constants = new Map<number, number>();
   for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
     const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);
     heap.f32(addr, b.size).set(b.values!);
     constants.set(b.id, addr);
   }
+  const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
   const sizeOfBuffer = (b: number) => plan.buffers[b].size;
@@ -110,7 +83,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], `input '${name}' of step ${s}`));
       for (const [ki, k] of kernels.entries()) {
-        for (const b of storesOf(k)) {
+        for (const b of stores[ki]) {
           const addr = heap.alloc(sizeOfBuffer(b) * 4, `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
           f.owned.add(addr);
           f.at.set(b, addr);
@@ -125,9 +98,6 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     }
     return collected;
   };
-
-  const storeSets = new Map(kernels.map((k, i) => [k, plan.kernelIR![i].stores.map((s) => s.buffer)]));
-  const storesOf = (k: KernelInstance) => storeSets.get(k)!;
 
   const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd });
 
