@@ -19,9 +19,16 @@ interface Group {
   readonly reads: Set<number>;
 }
 
+/** The most buffers one kernel may take: renderers and thread dispatch pass each as an argument. */
+export const MAX_KERNEL_BUFFERS = 48;
+
 /** Reads of the group's results must be at the kernel's own element, outside any accumulation. */
 const canJoin = (g: Group, k: Kernel): boolean => {
   if (g.size !== k.size) return false;
+  // a kernel unrelated to the group joins only while half the room is free, so the kernels that
+  // read the group's results (an update reading new moments) still fit
+  const related = k.params.some((b) => g.written.has(b));
+  if (new Set([...g.reads, ...g.written.keys(), ...k.params]).size > (related ? MAX_KERNEL_BUFFERS : MAX_KERNEL_BUFFERS / 2)) return false;
   const index = k.nodes.find((n) => n.op === 'index')?.id;
   const topLevel = new Map(k.nodes.map((n) => [n.id, n]));
   // over one element, index 0 is the element itself

@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { WORKER_SOURCE } from './worker-source.js';
 
 const SLOT = 64;
+/** Arguments that fit a slot (kernel IR keeps kernels within MAX_KERNEL_BUFFERS, 48). */
 const MAX_ARGS = 55;
 const RUN = 1;
 const SYNC = 2;

@@ -8,6 +8,7 @@ import * as o from '../../../src/optim/index.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Plan } from '../../../src/compiler/plan.js';
 import { allNodes } from '../../../src/compiler/kernel-ir/index.js';
+import { MAX_KERNEL_BUFFERS } from '../../../src/compiler/kernel-ir/merge.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -54,6 +55,20 @@ describe('kernel IR: one kernel per optimizer step over a parameter', () => {
 });
 
 describe('kernel IR: what stays apart', () => {
+  for (const [label, t, prefix] of [['AdamW', o.adamw(1e-3), 's:0'], ['Child-Tuning F', o.childTuningAdamW(1e-3, { mode: 'F', reserveP: 0.3, seed: 1 }), 's:1/0']] as const) {
+    it(`${label}: parameters of one shape merge only up to the buffer limit, each keeping p, m and v in one kernel`, () => {
+      const names = Array.from({ length: 20 }, (_, i) => `layer${i}.weight`);
+      const plan = stepPlan(t, Object.fromEntries(names.map((n) => [n, [64, 64]])));
+      for (const k of plan.kernelIR!) assert.ok(k.params.length <= MAX_KERNEL_BUFFERS, `${k.name}: ${k.params.length} buffers`);
+      for (const n of names) {
+        const ks = writers(plan, [`p:${n}`, `${prefix}/mu/${n}`, `${prefix}/nu/${n}`]);
+        assert.ok(ks.every((w) => w.length === 1 && w[0] === ks[0][0]), n);
+      }
+      // 20 parameters x 4 buffers cannot share one kernel
+      assert.ok(plan.kernelIR!.filter((k) => k.size === 4096).length >= 2);
+    });
+  }
+
   it('a result read at another element (transposed) or reduced is stored and read by a later kernel', () => {
     const prog = right(g.program({ x: [4, 4] }, ({ x }) => {
       const y = g.mul(x, 2);
