@@ -8,11 +8,12 @@ import type { Kernel, KNode, KType } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { ValType } from './encoder.js';
 import { Code, encodeModule } from './encoder.js';
-import type { Op, SimdOp } from './opcodes.js';
+import type { HostMath, OpContext } from './ops-scalar.js';
+import { HOST_MATH, isInt, scalarOp } from './ops-scalar.js';
+import { vectorOp } from './ops-vector.js';
 
-/** Host functions a kernel may import (module `math`): float64 in, float64 out. */
-export const HOST_MATH = ['exp', 'log', 'tanh', 'cos', 'pow'] as const;
-export type HostMath = (typeof HOST_MATH)[number];
+export { HOST_MATH } from './ops-scalar.js';
+export type { HostMath } from './ops-scalar.js';
 
 export interface RenderedKernel {
   readonly name: string;
@@ -33,11 +34,7 @@ export class RenderError extends Error {
 }
 
 const scalarVal = (t: KType): ValType => (t === 'f32' ? 'f32' : 'i32');
-const isInt = (t: KType) => t === 'i32' || t === 'u32';
-
-type Arg = (k: number) => void;
-
-class KernelEmitter {
+class KernelEmitter implements OpContext {
   readonly c: Code;
   private readonly byId: Map<number, KNode>;
   private readonly varying = new Set<number>();
@@ -46,7 +43,7 @@ class KernelEmitter {
   private readonly vector = new Map<number, number>();
   private readonly splat = new Map<number, number>();
   readonly imports: HostMath[] = [];
-  private readonly i: number;
+  readonly i: number;
   private readonly begin: number;
   private readonly end: number;
 
@@ -71,16 +68,24 @@ class KernelEmitter {
     throw new RenderError(`wasm renderer: kernel ${this.k.name}: ${why}`);
   }
 
-  private host(fn: HostMath): number {
+  host(fn: HostMath): number {
     const at = this.imports.indexOf(fn);
     return at >= 0 ? at : this.imports.push(fn) - 1;
   }
 
-  private node(id: number): KNode {
+  node(id: number): KNode {
     return this.byId.get(id)!;
   }
 
-  private sLocal(id: number): number {
+  param(buffer: number): number {
+    return this.k.params.indexOf(buffer);
+  }
+
+  isVarying(id: number): boolean {
+    return this.varying.has(id);
+  }
+
+  sLocal(id: number): number {
     let l = this.scalar.get(id);
     if (l === undefined) this.scalar.set(id, (l = this.c.local(scalarVal(this.node(id).type))));
     return l;
@@ -93,7 +98,7 @@ class KernelEmitter {
   }
 
   /** Pushes a value as four lanes: varying values from their local, uniform ones splatted. */
-  private pushVector(id: number): void {
+  pushVector(id: number): void {
     const c = this.c;
     if (this.varying.has(id)) return void c.get(this.vLocal(id));
     const hoisted = this.splat.get(id);
@@ -156,7 +161,7 @@ class KernelEmitter {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, false);
     if (n.op === 'loopIndex') return; // set by its accumulation
-    this.scalarOp(n, (k) => c.get(this.sLocal(operands(n)[k])));
+    scalarOp(this, n, (k) => c.get(this.sLocal(operands(n)[k])));
     c.set(this.sLocal(n.id));
   }
 
@@ -167,7 +172,7 @@ class KernelEmitter {
       c.get(this.i).simd('i32x4.splat').v128i32([0, 1, 2, 3]).simd('i32x4.add').set(this.vLocal(n.id));
       return;
     }
-    if (!this.vectorOp(n)) this.lanewise(n);
+    if (!vectorOp(this, n)) this.lanewise(n);
     c.set(this.vLocal(n.id));
   }
 
@@ -213,7 +218,7 @@ class KernelEmitter {
     c.v128i32([0, 0, 0, 0]).set(tmp);
     for (let lane = 0; lane < 4; lane++) {
       c.get(tmp);
-      this.scalarOp(n, (k) => {
+      scalarOp(this, n, (k) => {
         const o = this.node(ops[k]);
         if (!this.varying.has(o.id)) return void c.get(this.sLocal(o.id));
         c.get(this.vLocal(o.id));
@@ -227,191 +232,6 @@ class KernelEmitter {
     c.get(tmp);
   }
 
-  private hostCall(fn: HostMath, args: readonly (() => void)[]): void {
-    const c = this.c;
-    args.forEach((a) => {
-      a();
-      c.op('f64.promote_f32');
-    });
-    c.op('call', this.host(fn)).op('f32.demote_f64');
-  }
-
-  /** One element's op with operands pushed by `arg` (which may be called more than once). */
-  private scalarOp(n: KNode, arg: Arg): void {
-    const c = this.c;
-    switch (n.op) {
-      case 'index':
-        return void c.get(this.i);
-      case 'const':
-        if (n.type === 'f32') c.f32(n.value);
-        else c.i32(n.value);
-        return;
-      case 'load':
-        c.get(this.k.params.indexOf(n.buffer));
-        arg(0);
-        c.i32(2).op('i32.shl').op('i32.add').mem('f32.load', 2);
-        return;
-      case 'unary': {
-        const t = n.type;
-        if (t === 'f32') {
-          const direct: Partial<Record<string, Op>> = { neg: 'f32.neg', abs: 'f32.abs', sqrt: 'f32.sqrt', floor: 'f32.floor', trunc: 'f32.trunc' };
-          if (direct[n.fn]) return void (arg(0), c.op(direct[n.fn]!));
-          if ((HOST_MATH as readonly string[]).includes(n.fn)) return this.hostCall(n.fn as HostMath, [() => arg(0)]);
-        }
-        if (t === 'bool' && n.fn === 'not') return void (arg(0), c.op('i32.eqz'));
-        if (isInt(t)) {
-          if (n.fn === 'neg') return void (c.i32(0), arg(0), c.op('i32.sub'));
-          if (n.fn === 'not') return void (arg(0), c.i32(-1), c.op('i32.xor'));
-          if (n.fn === 'floor' || n.fn === 'trunc') return arg(0);
-          if (n.fn === 'abs' && t === 'u32') return arg(0);
-          if (n.fn === 'abs') return void (arg(0), arg(0), c.i32(31), c.op('i32.shr_s'), c.op('i32.xor'), arg(0), c.i32(31), c.op('i32.shr_s'), c.op('i32.sub'));
-        }
-        return this.fail(`unary ${n.fn} on ${t}`);
-      }
-      case 'binary':
-        return this.scalarBinary(n, arg);
-      case 'select':
-        arg(1);
-        arg(2);
-        arg(0);
-        c.op('select');
-        return;
-      case 'cast':
-        return this.scalarCast(this.node(n.a).type, n.type, () => arg(0));
-      case 'bitcast': {
-        const from = this.node(n.a).type;
-        arg(0);
-        if (from === 'f32' && isInt(n.type)) c.op('i32.reinterpret_f32');
-        else if (isInt(from) && n.type === 'f32') c.op('f32.reinterpret_i32');
-        else if (!(isInt(from) && isInt(n.type))) this.fail(`bitcast ${from} -> ${n.type}`);
-        return;
-      }
-      case 'loopIndex':
-      case 'accumulate':
-        return this.fail(`${n.op} ${n.id} read before it was computed`);
-    }
-  }
-
-  private scalarCast(from: KType, to: KType, arg: () => void): void {
-    const c = this.c;
-    arg();
-    if (from === to || (isInt(from) && isInt(to)) || (from === 'bool' && isInt(to))) return;
-    if (to === 'bool') {
-      if (from === 'f32') c.f32(0).op('f32.ne');
-      else c.i32(0).op('i32.ne');
-    } else if (to === 'f32') c.op(from === 'u32' || from === 'bool' ? 'f32.convert_i32_u' : 'f32.convert_i32_s');
-    else if (from === 'f32') c.fc(to === 'u32' ? 'i32.trunc_sat_f32_u' : 'i32.trunc_sat_f32_s');
-    else this.fail(`cast ${from} -> ${to}`);
-  }
-
-  private scalarBinary(n: Extract<KNode, { op: 'binary' }>, arg: Arg): void {
-    const c = this.c;
-    const t = this.node(n.a).type;
-    const both = () => (arg(0), arg(1));
-    if (t === 'f32') {
-      const direct: Partial<Record<string, Op>> = {
-        add: 'f32.add', sub: 'f32.sub', mul: 'f32.mul', div: 'f32.div', min: 'f32.min', max: 'f32.max',
-        lt: 'f32.lt', le: 'f32.le', gt: 'f32.gt', ge: 'f32.ge', eq: 'f32.eq', ne: 'f32.ne',
-      };
-      if (direct[n.fn]) return void (both(), c.op(direct[n.fn]!));
-      if (n.fn === 'pow') return this.hostCall('pow', [() => arg(0), () => arg(1)]);
-      return this.fail(`binary ${n.fn} on f32`);
-    }
-    const s = t === 'u32' ? 'u' : 's';
-    const ints: Partial<Record<string, Op>> = {
-      add: 'i32.add', sub: 'i32.sub', mul: 'i32.mul', and: 'i32.and', or: 'i32.or', xor: 'i32.xor', shl: 'i32.shl',
-      shr: `i32.shr_${s}`, div: `i32.div_${s}`, rem: `i32.rem_${s}`, eq: 'i32.eq', ne: 'i32.ne',
-      lt: `i32.lt_${s}`, le: `i32.le_${s}`, gt: `i32.gt_${s}`, ge: `i32.ge_${s}`,
-    } as Partial<Record<string, Op>>;
-    if (t === 'bool' && !['and', 'or', 'xor', 'eq', 'ne'].includes(n.fn)) return this.fail(`binary ${n.fn} on bool`);
-    if (ints[n.fn]) return void (both(), c.op(ints[n.fn]!));
-    if (n.fn === 'min' || n.fn === 'max') {
-      both();
-      both();
-      c.op(n.fn === 'min' ? `i32.lt_${s}` : (`i32.gt_${s}` as Op)).op('select');
-      return;
-    }
-    return this.fail(`binary ${n.fn} on ${t}`);
-  }
-
-  /** The four-lane form of `n`, if SIMD128 has one; false to fall back to lanes. */
-  private vectorOp(n: KNode): boolean {
-    const c = this.c;
-    const v = (k: number) => this.pushVector(operands(n)[k]);
-    const simd = (name: SimdOp, arity: number) => {
-      for (let k = 0; k < arity; k++) v(k);
-      c.simd(name);
-      return true;
-    };
-    switch (n.op) {
-      case 'load': {
-        const idx = this.node(n.index);
-        const contiguous = idx.op === 'index' || (idx.op === 'binary' && idx.fn === 'add' && this.node(idx.a).op === 'index' && !this.varying.has(idx.b));
-        if (!contiguous) return false;
-        c.get(this.k.params.indexOf(n.buffer)).get(this.i);
-        if (idx.op === 'binary') c.get(this.sLocal(idx.b)).op('i32.add');
-        c.i32(2).op('i32.shl').op('i32.add').mem('v128.load', 2);
-        return true;
-      }
-      case 'unary': {
-        const t = n.type;
-        const f: Partial<Record<string, SimdOp>> = { neg: 'f32x4.neg', abs: 'f32x4.abs', sqrt: 'f32x4.sqrt', floor: 'f32x4.floor', trunc: 'f32x4.trunc' };
-        if (t === 'f32' && f[n.fn]) return simd(f[n.fn]!, 1);
-        if (t === 'bool' && n.fn === 'not') return simd('v128.not', 1);
-        if (isInt(t) && n.fn === 'not') return simd('v128.not', 1);
-        if (isInt(t) && n.fn === 'neg') return simd('i32x4.neg', 1);
-        if (t === 'i32' && n.fn === 'abs') return simd('i32x4.abs', 1);
-        return false;
-      }
-      case 'binary': {
-        const t = this.node(n.a).type;
-        if (t === 'f32') {
-          const f: Partial<Record<string, SimdOp>> = {
-            add: 'f32x4.add', sub: 'f32x4.sub', mul: 'f32x4.mul', div: 'f32x4.div', min: 'f32x4.min', max: 'f32x4.max',
-            lt: 'f32x4.lt', le: 'f32x4.le', gt: 'f32x4.gt', ge: 'f32x4.ge', eq: 'f32x4.eq', ne: 'f32x4.ne',
-          };
-          return f[n.fn] ? simd(f[n.fn]!, 2) : false;
-        }
-        const s = t === 'u32' ? 'u' : 's';
-        const f: Partial<Record<string, SimdOp>> = {
-          and: 'v128.and', or: 'v128.or', xor: 'v128.xor', eq: 'i32x4.eq', ne: 'i32x4.ne',
-          ...(isInt(t)
-            ? { add: 'i32x4.add', sub: 'i32x4.sub', mul: 'i32x4.mul', min: `i32x4.min_${s}`, max: `i32x4.max_${s}`, lt: `i32x4.lt_${s}`, le: `i32x4.le_${s}`, gt: `i32x4.gt_${s}`, ge: `i32x4.ge_${s}` }
-            : {}),
-        } as Partial<Record<string, SimdOp>>;
-        if (f[n.fn]) return simd(f[n.fn]!, 2);
-        // SIMD shifts take one count for all lanes
-        if (isInt(t) && (n.fn === 'shl' || n.fn === 'shr') && !this.varying.has(n.b)) {
-          v(0);
-          c.get(this.sLocal(n.b)).simd(n.fn === 'shl' ? 'i32x4.shl' : t === 'i32' ? 'i32x4.shr_s' : 'i32x4.shr_u');
-          return true;
-        }
-        return false;
-      }
-      case 'select':
-        v(1);
-        v(2);
-        v(0);
-        c.simd('v128.bitselect');
-        return true;
-      case 'cast': {
-        const from = this.node(n.a).type;
-        const to = n.type;
-        if (isInt(from) && isInt(to)) return v(0), true;
-        if (from === 'f32' && isInt(to)) return simd(to === 'u32' ? 'i32x4.trunc_sat_f32x4_u' : 'i32x4.trunc_sat_f32x4_s', 1);
-        if (isInt(from) && to === 'f32') return simd(from === 'u32' ? 'f32x4.convert_i32x4_u' : 'f32x4.convert_i32x4_s', 1);
-        if (from === 'bool' && to === 'f32') return v(0), c.f32(1).simd('f32x4.splat').simd('v128.and'), true;
-        if (from === 'bool' && isInt(to)) return simd('i32x4.neg', 1);
-        if (from === 'f32' && to === 'bool') return v(0), c.f32(0).simd('f32x4.splat').simd('f32x4.ne'), true;
-        if (isInt(from) && to === 'bool') return v(0), c.i32(0).simd('i32x4.splat').simd('i32x4.ne'), true;
-        return false;
-      }
-      case 'bitcast':
-        return v(0), true;
-      default:
-        return false;
-    }
-  }
 }
 
 /** Renders and validates one kernel; a renderer bug is an error naming the kernel, never a wrong module. */
