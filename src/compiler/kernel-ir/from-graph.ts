@@ -4,11 +4,10 @@ import type { DType } from '../../dsl/dtype.js';
 import type { Shape } from '../../dsl/shape.js';
 import { sizeOf, stridesOf } from '../../dsl/shape.js';
 import type { BinaryFn, UnaryFn } from '../../dsl/tensor.js';
-import type { LimbAlgebra } from '../../dsl/philox.js';
-import { LIMB, bernoulliThreshold, indexLimbs, limbs2, philox } from '../../dsl/philox.js';
 import type { IRNode } from '../ir.js';
 import type { KernelBuilder } from './builder.js';
 import type { KBinary, KType, KUnary } from './types.js';
+import { randomDraw } from './random.js';
 
 /** An element position: a flat row-major index, per-axis indices, or both (i32 node ids). */
 export interface Position {
@@ -153,9 +152,11 @@ export class GraphLowering {
       case 'iota':
         this.fused.push('iota');
         return b.cast('f32', this.axes(at, n.shape)[op.axis]);
-      case 'random':
+      case 'random': {
         this.fused.push(`random:${op.dist.kind}`);
-        return this.random(n, at);
+        const key = op.key === undefined ? this.value(n.inputs[0], { flat: b.int(0) }) : undefined;
+        return randomDraw(b, op, key, this.flat(at, n.shape));
+      }
       case 'input':
       case 'constant':
       case 'reduce':
@@ -163,36 +164,4 @@ export class GraphLowering {
         throw new Error(`internal: ${op.kind} node ${n.id} must be materialized`);
     }
   }
-
-  /** The interpreter's generator (dsl/philox.ts), evaluated over kernel IR f32 values. */
-  private random(n: IRNode, at: Position): number {
-    const op = n.op as Extract<IRNode['op'], { kind: 'random' }>;
-    const b = this.b;
-    const A = f32Algebra(b);
-    const key: [number, number] = op.key !== undefined ? [A.lit(op.key % LIMB), A.lit(Math.floor(op.key / LIMB))] : limbs2(A, this.value(n.inputs[0], { flat: b.int(0) }));
-    const [i0, i1, i2] = indexLimbs(A, b.cast('f32', this.flat(at, n.shape)), op.offset);
-    const [w0, w1, w2, w3] = philox(A, [i0, i1, i2, A.lit(0)], key);
-    const word = (hi: number, lo: number) => A.mul(A.add(A.mul(hi, A.lit(LIMB)), lo), A.lit(2 ** -24));
-    const u = word(w0, w1);
-    switch (op.dist.kind) {
-      case 'uniform':
-        return u;
-      case 'bernoulli':
-        return b.binary('lt', u, A.lit(bernoulliThreshold(op.dist.p)));
-      case 'normal': {
-        const radius = b.unary('sqrt', A.mul(A.lit(-2), b.unary('log', A.sub(A.lit(1), u))));
-        return A.mul(radius, b.unary('cos', A.mul(A.lit(2 * Math.PI), word(w2, w3))));
-      }
-    }
-  }
 }
-
-/** The generator's limb arithmetic over f32 kernel values: every intermediate is an integer below 2^24, exact. */
-const f32Algebra = (b: KernelBuilder): LimbAlgebra<number> => ({
-  lit: (v) => b.constant('f32', v),
-  add: (x, y) => b.binary('add', x, y),
-  sub: (x, y) => b.binary('sub', x, y),
-  mul: (x, y) => b.binary('mul', x, y),
-  // × 2^-12 is exact like ÷ 4096
-  hi: (x) => b.unary('floor', b.binary('mul', x, b.constant('f32', 1 / LIMB))),
-});
