@@ -40,6 +40,25 @@ describe('wasm threads', () => {
     }
   });
 
+  it('a loop of steps with carries, per-step keys and a collected sum gives the same bits on 1 and 2 threads', async () => {
+    const n = 2 ** 18 + 1;
+    const prog = right(g.program({ w: [n], k: { shape: [], dtype: 'i32' } }, ({ w, k }) => {
+      const w2 = g.add(g.mul(w, 0.5), g.uniform(k, [n]));
+      return { w2, s: g.sum(w2) };
+    }));
+    const plan = compile(prog);
+    const results: Record<string, Float32Array>[] = [];
+    for (const threads of [1, 2]) {
+      const rt = createWasmRuntime(REPORT, { threads });
+      const ex = rt.loop(plan, { steps: 3, carry: { w: 'w2' }, perStep: ['k'], collect: ['s'] });
+      results.push(right(await ex.run({ w: new Float32Array(n).fill(1), k: [1, 2, 3].map((s) => g.randomKey(9, s)) })));
+      rt.destroy();
+    }
+    assert.ok(results[0].w2.every((v, i) => Object.is(v, results[1].w2[i])));
+    assert.deepEqual(Array.from(results[0].s), Array.from(results[1].s));
+    assert.equal(results[0].s.length, 3);
+  });
+
   it(`$${THREADS_ENV} sets the count; a bad value is an error naming the variable; the option overrides it`, () => {
     const saved = process.env[THREADS_ENV];
     try {
