@@ -64,7 +64,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   let calls = 0;
   let info: ExecutionInfo | undefined;
 
-  const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: string): void => {
+  const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
     const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
     heap.f32(addr, sizeOfBuffer(buffer)).set(values);
     f.owned.add(addr);
@@ -81,10 +81,10 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
     const collected: Record<string, Float32Array[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
     for (let s = 0; s < loop.steps; s++) {
-      perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], `input '${name}' of step ${s}`));
+      perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
       for (const [ki, k] of kernels.entries()) {
         for (const b of stores[ki]) {
-          const addr = heap.alloc(sizeOfBuffer(b) * 4, `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
+          const addr = heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
           f.owned.add(addr);
           f.at.set(b, addr);
         }
@@ -106,7 +106,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     if (E.isLeft(split)) return split;
     const f: Frame = { at: new Map(constants), owned: new Set() };
     try {
-      onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], `input '${name}'`));
+      onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`));
       const collected = steps(f, split.right.each);
       record();
       const out: Record<string, Float32Array> = {};
@@ -116,6 +116,14 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     } finally {
       for (const a of f.owned) heap.release(a);
     }
+  };
+
+  /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */
+  const allResident = (resident: ReadonlyMap<string, ResidentTensor>): ReturnType<typeof splitFeeds> => {
+    const missing = plan.inputSpecs.filter((x) => !resident.has(x.name));
+    return missing.length
+      ? E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
+      : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
   };
 
   const call: WasmExecutable['call'] = async (inputs, options = {}) => {
@@ -137,7 +145,9 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     }
     for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
     // host feeds are checked as run() checks them; resident ones were checked above, without reading them
-    const split = splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
+    const split = Object.keys(hostFeeds).length === 0 && perStepNames.length === 0
+      ? allResident(resident)
+      : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
     if (E.isLeft(split)) problems.push(...split.left.problems);
     if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
     const f: Frame = { at: new Map(constants), owned: new Set() };
@@ -146,7 +156,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       for (const name of onceNames) {
         const r = resident.get(name);
         if (r) f.at.set(plan.inputs[name], r.addr);
-        else upload(f, split.right.once[name], plan.inputs[name], `input '${name}'`);
+        else upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`);
       }
       steps(f, split.right.each);
       record();

@@ -28,8 +28,8 @@ export class WasmHeap {
     return [...this.sizes.values()].reduce((a, b) => a + b, 0);
   }
 
-  /** A block of at least `bytes`; `what` names the tensor in the error when memory cannot grow. */
-  alloc(bytes: number, what: string): number {
+  /** A block of at least `bytes`; `what` names the tensor in the error when memory cannot grow (built only then). */
+  alloc(bytes: number, what: string | (() => string)): number {
     const size = classOf(bytes);
     const reuse = this.free.get(size)?.pop();
     if (reuse !== undefined) {
@@ -46,7 +46,7 @@ export class WasmHeap {
         this.memory.grow(pages);
       } catch (e) {
         throw new OutOfMemoryError(
-          `wasm: cannot allocate ${bytes} bytes for ${what}: memory cannot grow from ${have} to ${end} bytes (${(e as Error).message}); ${this.inUse} bytes are in use`,
+          `wasm: cannot allocate ${bytes} bytes for ${typeof what === 'string' ? what : what()}: memory cannot grow from ${have} to ${end} bytes (${(e as Error).message}); ${this.inUse} bytes are in use`,
         );
       }
     }

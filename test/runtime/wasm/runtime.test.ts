@@ -158,6 +158,9 @@ describe('wasm backend: resident tensors and donation', () => {
     const res = await ex.call({ p: rt.upload(new Float32Array(7)), g: rt.upload(new Float32Array(100)) });
     assert.ok(E.isLeft(res));
     assert.match(res.left.message, /input 'p': a resident tensor of 7 elements, expected f32\[100\]/);
+    const missing = await ex.call({ p: rt.upload(new Float32Array(100)) });
+    assert.ok(E.isLeft(missing));
+    assert.match(missing.left.message, /input 'g': missing \(expected f32\[100\]\)/);
   });
 });
 
