@@ -12,15 +12,18 @@ export const PARALLEL_WORK = 2 ** 18;
 const workPerElement = (nodes: readonly KNode[]): number =>
   nodes.reduce((w, n) => w + 1 + (n.op === 'accumulate' ? (n.count - n.start) * workPerElement(n.body) : 0), 0);
 
-/** Runs kernel `i` over its whole index space with its parameters at `addrs`. */
-export type Dispatch = (i: number, addrs: readonly number[]) => void;
+/** Runs kernel `i` over its whole index space with its parameters at `addrs`; `release` frees the workers' copies. */
+export interface Dispatch {
+  readonly run: (i: number, addrs: readonly number[]) => void;
+  readonly release: () => void;
+}
 
 export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined): Dispatch => {
-  if (!pool) return (i, addrs) => kernels[i].run(addrs, 0, kernels[i].kernel.size);
+  if (!pool) return { run: (i, addrs) => kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;
   const parallel = ir.map((k) => k.size >= 4 * threads && k.size * workPerElement(k.nodes) >= PARALLEL_WORK);
-  return (i, addrs) => {
+  const run = (i: number, addrs: readonly number[]): void => {
     const k = kernels[i];
     const n = k.kernel.size;
     if (!parallel[i]) return k.run(addrs, 0, n);
@@ -38,4 +41,5 @@ export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kern
       started.forEach((w) => pool.join(w, `running kernel ${k.kernel.name}`));
     }
   };
+  return { run, release: () => pool.unregister(ids) };
 };

@@ -88,7 +88,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
           f.owned.add(addr);
           f.at.set(b, addr);
         }
-        dispatch(ki, k.kernel.params.map((p) => f.at.get(p)!));
+        dispatch.run(ki, k.kernel.params.map((p) => f.at.get(p)!));
       }
       for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
       const outs = Object.fromEntries(Object.entries(loop.carry).map(([input, output]) => [input, f.at.get(plan.outputs[output])!]));
@@ -188,6 +188,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     destroy: () => {
       for (const a of constants.values()) heap.release(a);
       constants.clear();
+      dispatch.release();
     },
   };
 };

@@ -22,6 +22,7 @@ export class WorkerPool {
   private readonly ports: MessagePort[] = [];
   private readonly seq: number[] = [];
   private nextKernel = 0;
+  private closed = false;
 
   /** `count` threads besides the caller's. */
   constructor(memory: WebAssembly.Memory, count: number) {
@@ -50,6 +51,15 @@ export class WorkerPool {
     return ids;
   }
 
+  /** Drops kernels from every worker (their executable was destroyed). */
+  unregister(ids: readonly number[]): void {
+    if (!ids.length) return;
+    const message = ids.map((id) => ({ id }));
+    this.ports.forEach((p) => p.postMessage(message));
+    this.workers.forEach((_, w) => this.post(w, SYNC));
+    this.workers.forEach((_, w) => this.wait(w, 'dropping kernels'));
+  }
+
   /** Starts kernel `id` over [begin, end) on worker `w`; `join` waits for it. */
   start(w: number, id: number, addrs: readonly number[], begin: number, end: number): void {
     if (addrs.length > MAX_ARGS) throw new Error(`wasm threads: a kernel with ${addrs.length} buffers exceeds ${MAX_ARGS}`);
@@ -67,11 +77,14 @@ export class WorkerPool {
   }
 
   destroy(): void {
+    if (this.closed) return;
     this.workers.forEach((_, w) => this.post(w, EXIT));
+    this.closed = true;
     this.ports.forEach((p) => p.close());
   }
 
   private post(w: number, cmd: number): void {
+    if (this.closed) throw new Error('wasm: this runtime was destroyed; its worker threads are gone');
     const base = w * SLOT;
     this.ctl[base + 1] = cmd;
     this.seq[w]++;

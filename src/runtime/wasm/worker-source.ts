@@ -20,7 +20,10 @@ for (;;) {
   try {
     if (cmd === 2) {
       for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
-        for (const k of m.message) kernels[k.id] = new WebAssembly.Instance(k.module, { env: { memory }, math }).exports.run;
+        for (const k of m.message) {
+          if (k.module) kernels[k.id] = new WebAssembly.Instance(k.module, { env: { memory }, math }).exports.run;
+          else delete kernels[k.id];
+        }
       }
     } else if (cmd === 1) {
       const n = ctl[NARGS];

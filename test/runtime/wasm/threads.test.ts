@@ -59,6 +59,13 @@ describe('wasm threads', () => {
     assert.equal(results[0].s.length, 3);
   });
 
+  it('a destroyed runtime refuses new plans instead of waiting for its workers', () => {
+    const rt = createWasmRuntime(REPORT, { threads: 2 });
+    rt.destroy();
+    const plan = compile(right(g.program({ x: [4] }, ({ x }) => ({ y: g.neg(x) }))));
+    assert.throws(() => rt.load(plan), /this runtime was destroyed/);
+  });
+
   it(`$${THREADS_ENV} sets the count; a bad value is an error naming the variable; the option overrides it`, () => {
     const saved = process.env[THREADS_ENV];
     try {
