@@ -18,6 +18,8 @@ export interface OpContext {
   readonly c: Code;
   /** The element counter's local. */
   readonly i: number;
+  /** Element offset of the unrolled copy being emitted (vector loops), added to `i`. */
+  readonly lane: number;
   node(id: number): KNode;
   /** The local holding buffer `buffer`'s byte offset. */
   param(buffer: number): number;

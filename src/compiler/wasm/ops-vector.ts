@@ -21,7 +21,7 @@ export const vectorOp = (cx: OpContext, n: KNode): boolean => {
       if (!contiguous) return false;
       c.get(cx.param(n.buffer)).get(cx.i);
       if (idx.op === 'binary') c.get(cx.sLocal(idx.b)).op('i32.add');
-      c.i32(2).op('i32.shl').op('i32.add').mem('v128.load', 2);
+      c.i32(2).op('i32.shl').op('i32.add').mem('v128.load', 2, 4 * cx.lane);
       return true;
     }
     case 'unary': {

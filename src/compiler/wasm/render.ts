@@ -34,6 +34,9 @@ export class RenderError extends Error {
 }
 
 const scalarVal = (t: KType): ValType => (t === 'f32' ? 'f32' : 'i32');
+/** Groups of four elements per iteration of the main loop. */
+const UNROLL = 4;
+
 class KernelEmitter implements OpContext {
   readonly c: Code;
   private readonly byId: Map<number, KNode>;
@@ -44,6 +47,8 @@ class KernelEmitter implements OpContext {
   private readonly splat = new Map<number, number>();
   readonly imports: HostMath[] = [];
   readonly i: number;
+  /** Element offset of the unrolled copy being emitted, from the counter `i`. */
+  lane = 0;
   private readonly begin: number;
   private readonly end: number;
 
@@ -132,16 +137,25 @@ class KernelEmitter implements OpContext {
     }
     const address = (buffer: number) => c.get(k.params.indexOf(buffer)).get(this.i).i32(2).op('i32.shl').op('i32.add');
     c.get(this.begin).set(this.i);
-    // four elements per iteration while i + 4 <= end
-    c.open('block').open('loop');
-    c.get(this.i).i32(4).op('i32.add').get(this.end).op('i32.gt_s').op('br_if', 1);
-    for (const n of k.nodes) if (this.varying.has(n.id)) this.emitVector(n);
-    for (const s of k.stores) {
-      address(s.buffer);
-      this.pushVector(s.value);
-      c.mem('v128.store', 2);
+    // elementwise kernels take UNROLL groups of four per iteration (fewer loop tests and address
+    // updates per element), then single groups; the copies run one after another, so every
+    // element sees the same operations
+    const accumulates = allNodes(k.nodes).some((n) => n.op === 'accumulate' && this.varying.has(n.id));
+    for (const copies of accumulates ? [1] : [UNROLL, 1]) {
+      c.open('block').open('loop');
+      c.get(this.i).i32(4 * copies).op('i32.add').get(this.end).op('i32.gt_s').op('br_if', 1);
+      for (let u = 0; u < copies; u++) {
+        this.lane = 4 * u;
+        for (const n of k.nodes) if (this.varying.has(n.id)) this.emitVector(n);
+        for (const s of k.stores) {
+          address(s.buffer);
+          this.pushVector(s.value);
+          c.mem('v128.store', 2, 4 * this.lane);
+        }
+      }
+      this.lane = 0;
+      c.get(this.i).i32(4 * copies).op('i32.add').set(this.i).op('br', 0).op('end').op('end');
     }
-    c.get(this.i).i32(4).op('i32.add').set(this.i).op('br', 0).op('end').op('end');
     // the tail, one element per iteration
     const index = k.nodes.find((n) => n.op === 'index');
     if (index) this.scalar.set(index.id, this.i);
@@ -169,7 +183,8 @@ class KernelEmitter implements OpContext {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, true);
     if (n.op === 'index') {
-      c.get(this.i).simd('i32x4.splat').v128i32([0, 1, 2, 3]).simd('i32x4.add').set(this.vLocal(n.id));
+      const l = this.lane;
+      c.get(this.i).simd('i32x4.splat').v128i32([l, l + 1, l + 2, l + 3]).simd('i32x4.add').set(this.vLocal(n.id));
       return;
     }
     if (!vectorOp(this, n)) this.lanewise(n);

@@ -26,8 +26,8 @@ const patterns = (n: number, seed: number): Uint32Array => {
 };
 
 describe('wasm renderer: exact 32-bit integers', () => {
-  // 11 elements: two four-lane iterations and a three-element tail
-  const N = 11;
+  // 37 elements: two iterations of four four-lane groups, one single group and a one-element tail
+  const N = 37;
   const b = new KernelBuilder();
   const X = 0;
   const S = 1;
@@ -63,7 +63,7 @@ describe('wasm renderer: exact 32-bit integers', () => {
     idx: (_, __, i) => Math.imul(i, 0x10001) >>> 0,
   };
 
-  for (const [label, begin, end] of [['whole range', 0, N], ['split at odd points', 3, 10]] as const) {
+  for (const [label, begin, end] of [['whole range', 0, N], ['split at odd points', 3, 30]] as const) {
     it(`every op matches JS integer arithmetic bit for bit (${label})`, () => {
       const rendered = renderWasm(kernel, OPTIONS);
       assert.ok(WebAssembly.validate(rendered.bytes));
