@@ -3,6 +3,7 @@
 import type { KNode, KType } from '../kernel-ir/types.js';
 import type { Code } from './encoder.js';
 import type { Op } from './opcodes.js';
+import type { LaneShape } from './lanes.js';
 
 /** Host functions a kernel may import (module `math`): float64 in, float64 out. */
 export const HOST_MATH = ['exp', 'log', 'tanh', 'cos', 'pow'] as const;
@@ -31,6 +32,10 @@ export interface OpContext {
   sLocal(id: number): number;
   /** Pushes a value as four lanes (uniform values splatted). */
   pushVector(id: number): void;
+  /** The lane shape of an i32 value in the vector loops (lanes.ts), if it has one. */
+  laneShape(id: number): LaneShape | undefined;
+  /** Pushes lane 0's value of a node with a lane shape, or a uniform value. */
+  pushFirst(id: number): void;
 }
 
 export const hostCall = (cx: OpContext, fn: HostMath, args: readonly (() => void)[]): void => {

@@ -16,12 +16,14 @@ export const vectorOp = (cx: OpContext, n: KNode): boolean => {
   };
   switch (n.op) {
     case 'load': {
-      const idx = cx.node(n.index);
-      const contiguous = idx.op === 'index' || (idx.op === 'binary' && idx.fn === 'add' && cx.node(idx.a).op === 'index' && !cx.isVarying(idx.b));
-      if (!contiguous) return false;
-      c.get(cx.param(n.buffer)).get(cx.i);
-      if (idx.op === 'binary') c.get(cx.sLocal(idx.b)).op('i32.add');
-      c.i32(2).op('i32.shl').op('i32.add').mem('v128.load', 2, 4 * cx.lane);
+      // consecutive lanes: one v128 load; one value for the group: one scalar load, splatted
+      const shape = cx.laneShape(n.index);
+      if (!shape) return false;
+      c.get(cx.param(n.buffer));
+      cx.pushFirst(n.index);
+      c.i32(2).op('i32.shl').op('i32.add');
+      if (shape === 'linear') c.mem('v128.load', 2);
+      else c.mem('f32.load', 2).simd('f32x4.splat');
       return true;
     }
     case 'unary': {

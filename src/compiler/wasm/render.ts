@@ -11,6 +11,8 @@ import { Code, encodeModule } from './encoder.js';
 import type { HostMath, OpContext } from './ops-scalar.js';
 import { HOST_MATH, isInt, scalarOp } from './ops-scalar.js';
 import { vectorOp } from './ops-vector.js';
+import type { LaneShape } from './lanes.js';
+import { laneShapes } from './lanes.js';
 
 export { HOST_MATH } from './ops-scalar.js';
 export type { HostMath } from './ops-scalar.js';
@@ -45,6 +47,9 @@ class KernelEmitter implements OpContext {
   private readonly scalar = new Map<number, number>();
   private readonly vector = new Map<number, number>();
   private readonly splat = new Map<number, number>();
+  private readonly shapes: Map<number, LaneShape>;
+  /** Lane 0's value of nodes with a lane shape (vector loops). */
+  private readonly first = new Map<number, number>();
   readonly imports: HostMath[] = [];
   readonly i: number;
   /** Element offset of the unrolled copy being emitted, from the counter `i`. */
@@ -66,6 +71,7 @@ class KernelEmitter implements OpContext {
     const isVarying = (n: KNode): boolean =>
       n.op === 'index' || operands(n).some((o) => this.varying.has(o)) || (n.op === 'accumulate' && (this.varying.has(n.value) || allNodes(n.body).some((b) => this.varying.has(b.id))));
     for (const n of all) if (isVarying(n)) this.varying.add(n.id);
+    this.shapes = laneShapes(all, this.varying);
     this.i = this.c.local('i32');
   }
 
@@ -88,6 +94,15 @@ class KernelEmitter implements OpContext {
 
   isVarying(id: number): boolean {
     return this.varying.has(id);
+  }
+
+  laneShape(id: number): LaneShape | undefined {
+    return this.shapes.get(id);
+  }
+
+  /** Pushes lane 0's value of a node with a lane shape, or a uniform value. */
+  pushFirst(id: number): void {
+    this.c.get(this.varying.has(id) ? this.first.get(id)! : this.sLocal(id));
   }
 
   sLocal(id: number): number {
@@ -136,7 +151,25 @@ class KernelEmitter implements OpContext {
       this.splat.set(id, l);
     }
     const address = (buffer: number) => c.get(k.params.indexOf(buffer)).get(this.i).i32(2).op('i32.shl').op('i32.add');
+    const index = k.nodes.find((n) => n.op === 'index');
+    /** One element per iteration while `more` leaves 1 on the stack. */
+    const scalarLoop = (more: () => void) => {
+      if (index) this.scalar.set(index.id, this.i);
+      c.open('block').open('loop');
+      more();
+      c.op('i32.eqz').op('br_if', 1);
+      for (const n of k.nodes) if (this.varying.has(n.id) && n.op !== 'index') this.emitScalar(n);
+      for (const s of k.stores) {
+        address(s.buffer);
+        c.get(this.sLocal(s.value));
+        if (this.node(s.value).type !== 'f32') this.fail(`store of a ${this.node(s.value).type} value`);
+        c.mem('f32.store', 2);
+      }
+      c.get(this.i).i32(1).op('i32.add').set(this.i).op('br', 0).op('end').op('end');
+    };
     c.get(this.begin).set(this.i);
+    // groups of four start at multiples of four (lane shapes rely on it): single elements until then
+    scalarLoop(() => c.get(this.i).get(this.end).op('i32.lt_s').get(this.i).i32(3).op('i32.and').i32(0).op('i32.ne').op('i32.and'));
     // elementwise kernels take UNROLL groups of four per iteration (fewer loop tests and address
     // updates per element), then single groups; the copies run one after another, so every
     // element sees the same operations
@@ -157,18 +190,7 @@ class KernelEmitter implements OpContext {
       c.get(this.i).i32(4 * copies).op('i32.add').set(this.i).op('br', 0).op('end').op('end');
     }
     // the tail, one element per iteration
-    const index = k.nodes.find((n) => n.op === 'index');
-    if (index) this.scalar.set(index.id, this.i);
-    c.open('block').open('loop');
-    c.get(this.i).get(this.end).op('i32.ge_s').op('br_if', 1);
-    for (const n of k.nodes) if (this.varying.has(n.id) && n.op !== 'index') this.emitScalar(n);
-    for (const s of k.stores) {
-      address(s.buffer);
-      c.get(this.sLocal(s.value));
-      if (this.node(s.value).type !== 'f32') this.fail(`store of a ${this.node(s.value).type} value`);
-      c.mem('f32.store', 2);
-    }
-    c.get(this.i).i32(1).op('i32.add').set(this.i).op('br', 0).op('end').op('end');
+    scalarLoop(() => c.get(this.i).get(this.end).op('i32.lt_s'));
   }
 
   private emitScalar(n: KNode): void {
@@ -182,9 +204,16 @@ class KernelEmitter implements OpContext {
   private emitVector(n: KNode): void {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, true);
-    if (n.op === 'index') {
-      const l = this.lane;
-      c.get(this.i).simd('i32x4.splat').v128i32([l, l + 1, l + 2, l + 3]).simd('i32x4.add').set(this.vLocal(n.id));
+    const shape = this.shapes.get(n.id);
+    if (shape) {
+      // lane 0 in scalar, then the four lanes from it (unused lanes are dead code to V8)
+      let l = this.first.get(n.id);
+      if (l === undefined) this.first.set(n.id, (l = c.local('i32')));
+      if (n.op === 'index') c.get(this.i).i32(this.lane).op('i32.add');
+      else scalarOp(this, n, (k) => this.pushFirst(operands(n)[k]));
+      c.set(l).get(l).simd('i32x4.splat');
+      if (shape === 'linear') c.v128i32([0, 1, 2, 3]).simd('i32x4.add');
+      c.set(this.vLocal(n.id));
       return;
     }
     if (!vectorOp(this, n)) this.lanewise(n);

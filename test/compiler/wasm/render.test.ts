@@ -5,6 +5,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { arbProgram, propertyParams } from '../../../props/index.js';
+import * as E from 'fp-ts/lib/Either.js';
+import * as g from '../../../src/dsl/index.js';
 import { compile } from '../../../src/compiler/index.js';
 import { KernelBuilder } from '../../../src/compiler/kernel-ir/builder.js';
 import { finishKernel } from '../../../src/compiler/kernel-ir/finish.js';
@@ -13,6 +15,11 @@ import { WasmHeap } from '../../../src/runtime/wasm/heap.js';
 import { instantiate } from '../../../src/runtime/wasm/instance.js';
 
 const OPTIONS = { maxPages: 256 };
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
 
 /** 32-bit patterns that are not NaN as f32 (bits move through f32 loads and stores). */
 const patterns = (n: number, seed: number): Uint32Array => {
@@ -83,6 +90,36 @@ describe('wasm renderer: exact 32-bit integers', () => {
         assert.deepEqual(got, expected, name);
       });
     });
+  }
+});
+
+describe('wasm renderer: lane shapes (rows, columns, matmul operands) over any split', () => {
+  // small integers: every sum and product is exact in f32, so results must equal the interpreter's
+  const ints = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => ((i * k) % 7) - 3);
+  // rows of 12 (a multiple of four: groups stay in a row) and of 10 (groups straddle rows)
+  for (const [rows, cols, inner] of [[8, 12, 16], [5, 10, 6]]) {
+    const prog = right(g.program({ x: [rows, cols], row: [cols], col: [rows, 1], a: [rows, inner], b: [inner, cols] }, ({ x, row, col, a, b }) => ({
+      y: g.add(g.mul(x, row), col),
+      t: g.add(g.transpose(g.reshape(x, [cols, rows]), [1, 0]), 1),
+      m: g.add(g.matmul(a, b), x),
+    })));
+    const feeds = { x: ints(rows * cols, 5), row: ints(cols, 3), col: ints(rows, 2), a: ints(rows * inner, 3), b: ints(inner * cols, 5) };
+    const want = right(g.interpret(prog, feeds));
+    const plan = compile(prog);
+    for (const cuts of [[], [3], [5, 29], [1, 2, 3, 37]]) {
+      it(`${rows}x${cols}: equals the interpreter exactly, elements split at [${cuts}]`, () => {
+        const heap = new WasmHeap(OPTIONS.maxPages, 4);
+        const at = new Map<number, number>();
+        const addr = (b: number) => at.get(b) ?? (at.set(b, heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`)), at.get(b)!);
+        for (const [name, b] of Object.entries(plan.inputs)) heap.f32(addr(b), plan.buffers[b].size).set(feeds[name as keyof typeof feeds]);
+        for (const k of plan.kernelIR!) {
+          const run = instantiate(renderWasm(k, OPTIONS), heap.memory).run;
+          const bounds = [0, ...cuts.filter((c) => c < k.size), k.size];
+          for (let j = 0; j + 1 < bounds.length; j++) run(k.params.map(addr), bounds[j], bounds[j + 1]);
+        }
+        for (const [name, b] of Object.entries(plan.outputs)) assert.deepEqual(Array.from(heap.f32(addr(b), plan.buffers[b].size)), Array.from(want[name]), name);
+      });
+    }
   }
 });
 
