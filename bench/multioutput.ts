@@ -36,7 +36,7 @@ const runSize = async (n: number, ctx: SuiteContext) => {
   const gr = fill(n, (i) => Math.sin(i * 0.001));
   const s0: State = { p: fill(n, (i) => Math.cos(i)), m: new Float32Array(n), v: new Float32Array(n) };
   const rt = await createRuntime({ backend: ctx.backend });
-  const gpu = new GPU({ mode: rt.report.backend }) as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown; createPipeline(f: (...h: unknown[]) => unknown): ((...a: unknown[]) => Promise<Record<string, Float32Array>>) & { executorKind?: string }; destroy(): void };
+  const gpu = new GPU({ mode: rt.report.backend === 'wasm' ? 'webasm' : rt.report.backend }) as unknown as { createKernel(s: string, o: object): (...a: unknown[]) => unknown; createPipeline(f: (...h: unknown[]) => unknown): ((...a: unknown[]) => Promise<Record<string, Float32Array>>) & { executorKind?: string }; destroy(): void };
   const plan = compile(E.getOrElseW((e: Error) => { throw e; })(program(n)));
   const siblings = rt.loop(plan, { steps: STEPS, carry: { p: 'p2', m: 'm2', v: 'v2' } });
   const k = (ret: string) => gpu.createKernel(`function(P, G, M, V) { ${STEP_BODY} return ${ret}; }`, { output: [n], asyncMode: true });

@@ -23,6 +23,7 @@ import { tfjsWasmAdamwOps } from './optim-peers/tfjs-wasm-adamw-ops.js';
 import type { BenchEnv, Hyper, ImplFactory, OptimImpl, OptimResult, OptimState, StepSpec } from './optim-peers/types.js';
 
 import { GRAFT_IMPLS } from './optim-graft.js';
+import { GRAFT_WASM_IMPLS } from './optim-graft-wasm.js';
 import { mulberry32 } from '../props/mulberry32.js';
 export type { BenchEnv, Hyper, ImplFactory, OptimImpl, OptimResult, OptimState, StepSpec } from './optim-peers/types.js';
 
@@ -39,7 +40,7 @@ export const SPECS: readonly StepSpec[] = [
 // ============================================================================================================
 // graft's compiled steps (bench/optim-graft.ts): one call per step, and one fused multistep of
 // `spec.stepsPerSample` steps per call. They run first in every table group, interleaved with the peers.
-export const graftImpls: readonly ImplFactory[] = GRAFT_IMPLS;
+export const graftImpls: readonly ImplFactory[] = [...GRAFT_WASM_IMPLS, ...GRAFT_IMPLS];
 // ============================================================================================================
 
 export const PEERS: readonly ImplFactory[] = [jsLoop, cLoop, cLoopOmp2, tfjsWasmAdam, tfjsWasmAdamwOps, jaxJs];

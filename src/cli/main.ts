@@ -57,7 +57,7 @@ cli
 cli
   .command('mnist')
   .description('pre-train an MLP on digits 0-4, compare fine-tuning methods on 5-9 over seeds; outputs under runs/')
-  .option('--backend <name>', 'auto, webgpu, webasm or cpu')
+  .option('--backend <name>', 'auto, webgpu, wasm, webasm or cpu')
   .option('--out <dir>', 'where runs go (default runs/)')
   .option('--seeds <n>', 'seeds per method (default 3)')
   .option('--epochs <n>', 'fine-tuning epochs (default 10)')

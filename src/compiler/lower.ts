@@ -165,7 +165,24 @@ const matmulBody = (w: KernelWriter, root: Scope, n: IRNode, grid: boolean): str
   return 'acc';
 };
 
-export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
+/** What each plan kernel computes, for lowerings that rebuild kernels from the graph (kernel-ir/). */
+export interface KernelTrace {
+  readonly node: number;
+  readonly role: 'fused' | 'reduce' | 'matmul' | 'combine';
+  readonly split?: ReduceSplit;
+}
+
+export interface Lowered {
+  readonly plan: Plan;
+  /** One per plan kernel, in the same order. */
+  readonly traces: readonly KernelTrace[];
+  readonly bufferOfNode: ReadonlyMap<number, number>;
+}
+
+export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => lowerTraced(ir, declared).plan;
+
+export const lowerTraced = (ir: IR, declared: readonly InputSpec[]): Lowered => {
+  const traces: KernelTrace[] = [];
   const outputs = new Set(Object.values(ir.outputs));
   const scalars = hoistedScalars(ir);
   const operands = matmulOperands(ir, (id) => materialized(ir.nodes[id], outputs, scalars));
@@ -241,22 +258,25 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
       const src = ir.nodes[n.inputs[0]].shape;
       const split = reduceSplit(sizeOf(n.op.axes.map((a) => src[a])), sizeOf(n.shape));
       if (!split) {
+        traces.push({ node: n.id, role: 'reduce' });
         emit('reduce', w, root, reduceBody(w, root, n), out);
         continue;
       }
       const partial = buffers.length;
       buffers.push({ id: partial, kind: 'intermediate', shape: [sizeOf(n.shape), split.chunks], dtype: n.dtype, size: sizeOf(n.shape) * split.chunks });
+      traces.push({ node: n.id, role: 'reduce', split }, { node: n.id, role: 'combine', split });
       emit('reduce', w, root, reduceBody(w, root, n, split), partial);
       const source = combineSource(n.op.fn, partial, split.chunks);
       kernels.push({ name: `k${kernels.length}_combine`, source, args: [partial], output: out, fused: [`combine:${n.op.fn}`], bytesRead: bytes([partial]), bytesWritten: bytes([out]) });
       continue;
     }
+    traces.push({ node: n.id, role: n.op.kind === 'matmul' ? 'matmul' : 'fused' });
     if (n.op.kind === 'matmul') emit('matmul', w, root, matmulBody(w, root, n, false), out, (args) => matmulGrid(n, writer, args));
     else emit('fused', w, root, w.value(root, n.id, { flat: 'x' }), out);
   }
   const inputs = Object.fromEntries(buffers.filter((b) => b.kind === 'input').map((b) => [b.name!, b.id]));
   const outs = Object.fromEntries(Object.entries(ir.outputs).map(([name, id]) => [name, bufferOfNode.get(id)!]));
-  return {
+  const plan: Plan = {
     version: 1,
     buffers,
     kernels,
@@ -269,5 +289,6 @@ export const lower = (ir: IR, declared: readonly InputSpec[]): Plan => {
     inputSpecs: declared,
     stats: { nodes: ir.nodes.length, merged: ir.merged, unusedInputs: declared.filter((s) => !(s.name in inputs)).map((s) => s.name) },
   };
+  return { plan, traces, bufferOfNode };
 };
 

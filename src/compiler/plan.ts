@@ -2,6 +2,7 @@
 import type { DType } from '../dsl/dtype.js';
 import type { Shape } from '../dsl/shape.js';
 import type { InputSpec } from '../dsl/program.js';
+import type { Kernel } from './kernel-ir/types.js';
 
 export type BufferKind = 'input' | 'constant' | 'intermediate' | 'output';
 
@@ -47,6 +48,12 @@ export interface Plan {
   readonly needs: { readonly loops: boolean; readonly random: boolean };
   /** Every declared input, used or not, so feeds are checked as the program declared them. */
   readonly inputSpecs: readonly InputSpec[];
+  /**
+   * The same computation in graft's kernel IR, kernels over one index space merged (several
+   * outputs each); what the wasm backend renders. Absent when lowering failed (`kernelIRError`).
+   */
+  readonly kernelIR?: readonly Kernel[];
+  readonly kernelIRError?: string;
   /** Nodes after CSE; duplicates merged; declared inputs no output depends on (dead). */
   readonly stats: { readonly nodes: number; readonly merged: number; readonly unusedInputs: readonly string[] };
 }

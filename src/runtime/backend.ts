@@ -1,10 +1,15 @@
 // Backend selection: webgpu where the `webgpu` package yields an adapter, else webasm, else cpu.
+// `wasm` (graft's own WebAssembly kernels) is chosen by name; it falls back to webasm, then cpu.
 import { probeWebGPUQuietly } from './webgpu-probe.js';
-export type BackendName = 'webgpu' | 'webasm' | 'cpu';
+import { simdProbe } from '../compiler/wasm/probe.js';
+
+export type BackendName = 'webgpu' | 'wasm' | 'webasm' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
+/** The backends that run gpu.js kernels. */
+export type GpuBackendName = Exclude<BackendName, 'wasm'>;
 
 export const BACKEND_ENV = 'GRAFT_BACKEND';
-const CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'webasm', 'cpu'];
+const CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'wasm', 'webasm', 'cpu'];
 
 export interface BackendReport {
   readonly requested: BackendChoice;
@@ -76,15 +81,22 @@ const vulkanMissing = async (): Promise<string | undefined> => {
 const webasmReason = (): string | undefined =>
   typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' ? undefined : 'webasm: WebAssembly is not available';
 
+/** graft's wasm kernels need SIMD128 and a shared memory. */
+const wasmReason = (): string | undefined => {
+  if (typeof WebAssembly !== 'object' || typeof SharedArrayBuffer !== 'function') return 'wasm: WebAssembly with shared memory is not available';
+  return WebAssembly.validate(simdProbe()) ? undefined : 'wasm: this engine does not validate SIMD128';
+};
+
 /** Resolve a choice (option, then $GRAFT_BACKEND, then auto) to the backend that will run. */
 export const selectBackend = async (option?: BackendChoice): Promise<BackendReport> => {
   // a caller's option is checked like the variable: a typo never quietly runs on cpu
   const requested = option !== undefined ? parseBackendChoice(option, 'backend option') : parseBackendChoice(process.env[BACKEND_ENV], `$${BACKEND_ENV}`);
   const reasons: string[] = [];
-  const order: BackendName[] = requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
+  const order: BackendName[] =
+    requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : requested === 'wasm' ? ['wasm', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
   for (const b of order) {
     // auto skips the Dawn probe where no Vulkan loader exists; an explicit request always probes
-    const why = b === 'webgpu' ? (requested === 'auto' ? (await vulkanMissing()) ?? (await probeWebGPU()) : await probeWebGPU()) : b === 'webasm' ? webasmReason() : undefined;
+    const why = b === 'webgpu' ? (requested === 'auto' ? (await vulkanMissing()) ?? (await probeWebGPU()) : await probeWebGPU()) : b === 'webasm' ? webasmReason() : b === 'wasm' ? wasmReason() : undefined;
     if (why === undefined) return { requested, backend: b, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) };
     reasons.push(why);
   }

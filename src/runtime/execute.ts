@@ -19,6 +19,10 @@ export interface ExecutionInfo {
   /** How many of them ran in their 2-D grid form. */
   readonly gridKernels: number;
   readonly steps: number;
+  /** Threads the kernels ran on (wasm). */
+  readonly threads?: number;
+  /** Whether relaxed-simd was available to the kernels (wasm). */
+  readonly relaxedSimd?: boolean;
 }
 
 /** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */
@@ -94,7 +98,7 @@ export const checkLoop = (plan: Plan, loop: LoopSpec): string[] => {
 };
 
 /** Per-step feeds come as arrays of `steps` feeds; check their count and each one's contents. */
-const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<FeedError, { once: Record<string, Float32Array>; each: Float32Array[][] }> => {
+export const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<FeedError, { once: Record<string, Float32Array>; each: Float32Array[][] }> => {
   const problems: string[] = [];
   const perStep = new Set(loop.perStep ?? []);
   const onceFeeds: Record<string, Feeds[string]> = {};

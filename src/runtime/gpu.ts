@@ -1,6 +1,6 @@
 // The one place graft touches gpu.js: instances and kernels, typed as narrowly as graft uses them.
 import { GPU } from 'gpu.js';
-import type { BackendName } from './backend.js';
+import type { GpuBackendName } from './backend.js';
 
 export type GpuKernel = ((...args: unknown[]) => unknown) & {
   kernel?: { constructor: { mode?: string }; fallbackReason?: string | null };
@@ -20,7 +20,7 @@ export interface GpuInstance {
   destroy(): void;
 }
 
-export const newGpu = (backend: BackendName): GpuInstance => new GPU({ mode: backend }) as unknown as GpuInstance;
+export const newGpu = (backend: GpuBackendName): GpuInstance => new GPU({ mode: backend }) as unknown as GpuInstance;
 
 /** One kernel per plan kernel; async mode lets webasm split large outputs across its worker pool. */
 export const newKernel = (gpu: GpuInstance, source: string, output: readonly number[]): GpuKernel =>

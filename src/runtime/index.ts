@@ -5,3 +5,8 @@ export { gridKernels } from './execute.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export { createRuntime } from './runtime.js';
 export type { Outputs } from './tensor-value.js';
+export type { WasmRuntime, WasmOptions } from './wasm/runtime.js';
+export { createWasmRuntime } from './wasm/runtime.js';
+export type { WasmExecutable, CallOptions, ResidentInputs } from './wasm/executable.js';
+export { ResidentTensor, TensorError } from './wasm/tensors.js';
+export { OutOfMemoryError } from './wasm/heap.js';

@@ -4,6 +4,7 @@ import { selectBackend } from './backend.js';
 import type { Executable, LoopSpec } from './execute.js';
 import { prepare } from './execute.js';
 import { newGpu } from './gpu.js';
+import { createWasmRuntime } from './wasm/runtime.js';
 
 export interface Runtime {
   readonly report: BackendReport;
@@ -17,6 +18,10 @@ export interface Runtime {
 export interface RuntimeOptions {
   /** Overrides $GRAFT_BACKEND; default 'auto'. */
   readonly backend?: BackendChoice;
+  /** wasm only: the most memory the runtime may grow to, in bytes (default 4 GiB). */
+  readonly maxMemoryBytes?: number;
+  /** wasm only: threads kernels run on, the caller's included (default $GRAFT_THREADS, else every core). */
+  readonly threads?: number;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {
@@ -24,6 +29,7 @@ export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runti
   if (report.requested !== 'auto' && report.backend !== report.requested) {
     console.warn(`graft: backend ${report.requested} was requested but ${report.backend} will run: ${report.fallbackReason}`);
   }
+  if (report.backend === 'wasm') return createWasmRuntime(report, options);
   const gpu = newGpu(report.backend);
   const loaded = new Set<Executable>();
   // an executable destroyed by its owner leaves the set, so destroy() never frees it twice

@@ -32,7 +32,7 @@ export const FinetuneConfigCodec = t.exact(
     seeds: t.array(Seed),
     headEpochs: NonNegativeInt,
     methods: t.array(MethodC),
-    backend: t.keyof({ auto: null, webgpu: null, webasm: null, cpu: null }),
+    backend: t.keyof({ auto: null, webgpu: null, wasm: null, webasm: null, cpu: null }),
     out: t.string,
   }),
 );

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { neg, program } from '../../src/dsl/index.js';
 
 // Random expression DAGs over every op, compiled and run, against the float64 interpreter.
-for (const backend of ['cpu', 'webasm'] as const) {
+for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
   describe(`random programs on ${backend}`, () => {
     let rt: Runtime;
     before(async () => (rt = await createRuntime({ backend })));
@@ -19,7 +19,7 @@ for (const backend of ['cpu', 'webasm'] as const) {
           const problem = await compiledMatchesReference(rt, gp.program, gp.feeds);
           assert.equal(problem, undefined, `${problem}\n${gp.recipe.join('\n')}`);
         }),
-        propertyParams(backend === 'cpu' ? 150 : 60),
+        propertyParams(backend === 'webasm' ? 60 : 150),
       );
     });
   });

@@ -26,7 +26,7 @@ export const assertClose = (got: ArrayLike<number>, want: ArrayLike<number>, tol
 };
 
 /** The compiled backends every layer is checked on (webgpu too where one exists is left to the runtime tests). */
-export const BACKENDS = ['cpu', 'webasm'] as const;
+export const BACKENDS = ['cpu', 'webasm', 'wasm'] as const;
 
 /** Runtimes for the backends, created before the file's tests and destroyed after. */
 export const useRuntimes = (): Runtime[] => {

@@ -38,6 +38,7 @@ describe('optimizer parity over 200 steps', () => {
   before(async () => {
     rts.cpu = await createRuntime({ backend: 'cpu' });
     rts.webasm = await createRuntime({ backend: 'webasm' });
+    rts.wasm = await createRuntime({ backend: 'wasm' });
   });
   after(() => Object.values(rts).forEach((r) => r.destroy()));
 
@@ -48,7 +49,7 @@ describe('optimizer parity over 200 steps', () => {
       assert.ok(want, `no golden values for ${c.name}; run: npx tsx test/optim/fixtures/generate.ts`);
       assert.ok(maxRelError(got, want) < 1e-12, `${c.name}: reference drifted from its golden values`);
     });
-    for (const backend of ['cpu', 'webasm']) {
+    for (const backend of ['cpu', 'webasm', 'wasm']) {
       it(`${c.name} on ${backend}: parameters after ${STEPS} steps within ${TOL}`, async () => {
         const got = await runCompiled(rts[backend], c.compiled(), params0);
         const err = maxRelError(got.params, fixture[c.name]);

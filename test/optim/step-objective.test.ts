@@ -23,7 +23,7 @@ test('a step whose gradients come from a loss: forward, backward and update in o
       return { loss: g.mean(g.mul(err, err)), metrics: { maxErr: g.max(g.abs(err)) } };
     },
   };
-  for (const backend of ['cpu', 'webasm'] as const) {
+  for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
     const rt = await createRuntime({ backend });
     const runner = E.getOrElseW((e: Error) => assert.fail(e.message))(createOptimizerRunner(rt, o.sgd(lr), { w: [2] }, objective, { b: Float32Array.from(B0) }));
     const s0 = E.getOrElseW((e: Error) => assert.fail(e.message))(await runner.init({ w: Float32Array.from(W0) }));

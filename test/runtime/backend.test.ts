@@ -43,8 +43,9 @@ describe('selectBackend', () => {
   });
   afterEach(restoreEnv);
 
-  test('explicit cpu and webasm are used as asked, with no fallback', async () => {
+  test('explicit cpu, wasm and webasm are used as asked, with no fallback', async () => {
     assert.deepEqual(await selectBackend('cpu'), { requested: 'cpu', backend: 'cpu' });
+    assert.deepEqual(await selectBackend('wasm'), { requested: 'wasm', backend: 'wasm' });
     assert.deepEqual(await selectBackend('webasm'), { requested: 'webasm', backend: 'webasm' });
   });
 
@@ -102,13 +103,13 @@ describe('selectBackend', () => {
   });
 
   test(`an invalid $${BACKEND_ENV} is an error naming the variable and the value`, async () => {
-    for (const bad of ['gpu', 'CPU', 'wasm']) {
+    for (const bad of ['gpu', 'CPU', 'wasm32']) {
       process.env[BACKEND_ENV] = bad;
       const check = (e: unknown) => {
         assert.ok(e instanceof Error);
         assert.ok(e.message.includes('GRAFT_BACKEND'), e.message);
         assert.ok(e.message.includes(`'${bad}'`), e.message);
-        assert.match(e.message, /auto, webgpu, webasm, cpu/);
+        assert.match(e.message, /auto, webgpu, wasm, webasm, cpu/);
         return true;
       };
       await assert.rejects(selectBackend(), check);
@@ -223,22 +224,25 @@ describe('ExecutionInfo reports what actually ran', () => {
 describe('state immutability', () => {
   let cpu: Runtime;
   let wasm: Runtime;
+  let own: Runtime;
   before(async () => {
     cpu = await createRuntime({ backend: 'cpu' });
     wasm = await createRuntime({ backend: 'webasm' });
+    own = await createRuntime({ backend: 'wasm' });
   });
   after(() => {
     cpu.destroy();
     wasm.destroy();
+    own.destroy();
   });
 
   const copy = (o: Outputs): Record<string, Float32Array> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.slice()]));
   const expectSame = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) =>
     assert.deepEqual(Array.from(got), Array.from(want), what);
 
-  for (const backend of ['cpu', 'webasm'] as const) {
+  for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
     for (const n of [6, 8192]) {
-      const rtOf = () => (backend === 'cpu' ? cpu : wasm);
+      const rtOf = () => (backend === 'cpu' ? cpu : backend === 'wasm' ? own : wasm);
 
       test(`${backend}, ${n} elements: inputs unchanged, earlier results unchanged, no shared arrays`, async () => {
         const progs: Array<[string, number, Program]> = [

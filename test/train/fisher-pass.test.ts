@@ -53,7 +53,7 @@ test('Fisher scores = the mean over batches of each clipped gradient squared (fi
     }
   }
 
-  for (const backend of ['cpu', 'webasm'] as const) {
+  for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
     const rt = await createRuntime({ backend });
     const got = await fisherScores(rt, model, params, train, { selected, batchSize: BATCH, seed: SEED, maxGradNorm: MAX_NORM, features: [FEATURES] });
     assert.deepEqual(Object.keys(got).sort(), [...selected].sort());

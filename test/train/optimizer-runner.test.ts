@@ -44,7 +44,7 @@ const sameBits = (a: Values, b: Values, what: string) => {
   for (const k of Object.keys(a)) assert.deepEqual(new Uint32Array(a[k].buffer.slice(0)), new Uint32Array(b[k].buffer.slice(0)), `${what}: ${k}`);
 };
 
-for (const backend of ['cpu', 'webasm'] as const) {
+for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
   describe(`several steps per call (${backend})`, () => {
     let rt: Runtime;
     let runner: OptimizerRunner;

@@ -1,5 +1,5 @@
 // Compiled gradients (forward and backward fused by the compiler into one plan) against the
-// float64 interpreter, on cpu and webasm, within the tolerance of the random-programs test.
+// float64 interpreter, on cpu, webasm and wasm, within the tolerance of the random-programs test.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -33,7 +33,7 @@ const sgdStep = build(
 const values = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.fround(Math.sin(seed * 97 + i * 1.7) * 0.8));
 const sgdFeeds = { w1: values(32, 1), b1: values(8, 2), w2: values(24, 3), x: values(20, 4), y: [0, 2, 1, 1, 0] };
 
-for (const backend of ['cpu', 'webasm'] as const) {
+for (const backend of ['cpu', 'webasm', 'wasm'] as const) {
   describe(`compiled gradients on ${backend}`, () => {
     let rt: Runtime;
     before(async () => (rt = await createRuntime({ backend })));
@@ -47,7 +47,7 @@ for (const backend of ['cpu', 'webasm'] as const) {
           const problem = await compiledMatchesReference(rt, lossAndGrads(c), c.feeds);
           assert.equal(problem, undefined, `${problem}\n${c.recipe.join('\n')}`);
         }),
-        propertyParams(backend === 'cpu' ? 100 : 40),
+        propertyParams(backend === 'webasm' ? 40 : 100),
       );
     });
 

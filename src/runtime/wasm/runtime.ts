@@ -1,0 +1,74 @@
+// The wasm backend's runtime: one shared memory, resident tensors, plans rendered to modules.
+import type { Plan } from '../../compiler/plan.js';
+import { relaxedSimdProbe } from '../../compiler/wasm/probe.js';
+import type { BackendReport } from '../backend.js';
+import type { LoopSpec } from '../execute.js';
+import { MAX_PAGES, PAGE, WasmHeap } from './heap.js';
+import type { WasmExecutable } from './executable.js';
+import { prepareWasm } from './executable.js';
+import type { ResidentTensor, TensorError } from './tensors.js';
+import { TensorStore } from './tensors.js';
+import type * as E from 'fp-ts/lib/Either.js';
+import type { Shape } from '../../dsl/shape.js';
+import { availableParallelism } from 'node:os';
+import { WorkerPool } from './pool.js';
+
+export interface WasmOptions {
+  /** The most memory the runtime may grow to, in bytes (default: 4 GiB, all wasm32 allows). */
+  readonly maxMemoryBytes?: number;
+  /** Threads kernels run on, the caller's included; overrides $GRAFT_THREADS; default: every core. */
+  readonly threads?: number;
+}
+
+export const THREADS_ENV = 'GRAFT_THREADS';
+
+/** The thread count: the option, else $GRAFT_THREADS, else the machine's parallelism. */
+export const threadCount = (option: number | undefined): number => {
+  const raw = option ?? process.env[THREADS_ENV];
+  if (raw === undefined || raw === '') return availableParallelism();
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new Error(`${option !== undefined ? 'threads option' : `$${THREADS_ENV}`}: '${raw}' is not a thread count (an integer from 1 to 256)`);
+  }
+  return n;
+};
+
+export interface WasmRuntime {
+  readonly report: BackendReport;
+  readonly heap: WasmHeap;
+  /** `name` labels the step in errors (a donated handle names the step that consumed it). */
+  load(plan: Plan, name?: string): WasmExecutable;
+  loop(plan: Plan, spec: LoopSpec, name?: string): WasmExecutable;
+  upload(values: ArrayLike<number>, shape?: Shape): ResidentTensor;
+  read(t: ResidentTensor): E.Either<TensorError, Float32Array>;
+  dispose(t: ResidentTensor): void;
+  destroy(): void;
+}
+
+export const createWasmRuntime = (report: BackendReport, options: WasmOptions = {}): WasmRuntime => {
+  const maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor((options.maxMemoryBytes ?? MAX_PAGES * PAGE) / PAGE)));
+  const heap = new WasmHeap(maxPages, Math.min(16, maxPages));
+  const tensors = new TensorStore(heap);
+  const threads = threadCount(options.threads);
+  const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
+  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool };
+  const loaded = new Set<WasmExecutable>();
+  const keep = (e: WasmExecutable): WasmExecutable => {
+    const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
+    loaded.add(tracked);
+    return tracked;
+  };
+  return {
+    report,
+    heap,
+    load: (plan, name) => keep(prepareWasm(heap, tensors, report, features, plan, undefined, name)),
+    loop: (plan, spec, name) => keep(prepareWasm(heap, tensors, report, features, plan, spec, name)),
+    upload: (values, shape) => tensors.upload(values, shape),
+    read: (t) => tensors.read(t),
+    dispose: (t) => tensors.dispose(t),
+    destroy: () => {
+      [...loaded].forEach((e) => e.destroy());
+      pool?.destroy();
+    },
+  };
+};

@@ -1,0 +1,62 @@
+// Resident tensors: handles to blocks of the runtime's memory. A handle never changes value; a
+// step may consume (donate) it, after which it refuses to be read, naming the step.
+import * as E from 'fp-ts/lib/Either.js';
+import type { Shape } from '../../dsl/shape.js';
+import { sizeOf } from '../../dsl/shape.js';
+import type { WasmHeap } from './heap.js';
+
+export class TensorError extends Error {
+  override readonly name = 'TensorError';
+}
+
+export class ResidentTensor {
+  /** The step that consumed this handle, once donated. */
+  consumedBy: string | undefined;
+  disposed = false;
+  constructor(
+    readonly shape: Shape,
+    readonly size: number,
+    /** Byte offset in the runtime's memory. */
+    readonly addr: number,
+  ) {}
+}
+
+/** Why a handle cannot be used, or undefined when it can. */
+export const unusable = (t: ResidentTensor, what: string): string | undefined =>
+  t.consumedBy !== undefined
+    ? `${what} was donated to ${t.consumedBy} and can no longer be used`
+    : t.disposed
+      ? `${what} was disposed`
+      : undefined;
+
+export class TensorStore {
+  constructor(readonly heap: WasmHeap) {}
+
+  upload(values: ArrayLike<number>, shape: Shape = [values.length]): ResidentTensor {
+    const size = sizeOf(shape);
+    if (values.length !== size) throw new TensorError(`upload: ${values.length} values for shape [${shape.join(', ')}] (${size} elements)`);
+    const addr = this.heap.alloc(size * 4, `an uploaded tensor of shape [${shape.join(', ')}]`);
+    this.heap.f32(addr, size).set(values);
+    return new ResidentTensor(shape, size, addr);
+  }
+
+  /** A copy of the values on the host. */
+  read(t: ResidentTensor): E.Either<TensorError, Float32Array> {
+    const why = unusable(t, 'this tensor');
+    return why ? E.left(new TensorError(`read: ${why}`)) : E.right(this.heap.f32(t.addr, t.size).slice());
+  }
+
+  /** Frees the handle's memory now (idempotent); reading it afterwards is an error. */
+  dispose(t: ResidentTensor): void {
+    if (t.disposed || t.consumedBy !== undefined) return;
+    t.disposed = true;
+    this.heap.release(t.addr);
+  }
+
+  /** Marks a handle consumed by `step` and frees its memory. */
+  consume(t: ResidentTensor, step: string): void {
+    if (t.disposed || t.consumedBy !== undefined) return;
+    t.consumedBy = step;
+    this.heap.release(t.addr);
+  }
+}
