@@ -52,7 +52,7 @@ export const runDemo = async (o: { backend?: BackendChoice } = {}, log: (line: s
   log(`masked sgd: ${sgdPlan.kernels.length} kernel, ${steps} steps per call\n${describePlan(sgdPlan).replace(/^/gm, '  ')}`);
 
   const selected = await selectBackend(o.backend);
-  const backends: BackendName[] = selected.requested !== 'auto' ? [selected.backend] : selected.backend === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : ['webasm', 'cpu'];
+  const backends: BackendName[] = selected.requested !== 'auto' ? [selected.backend] : selected.backend === 'webgpu' ? ['webgpu', 'wasm', 'webasm', 'cpu'] : ['wasm', 'webasm', 'cpu'];
   if (selected.fallbackReason) log(`skipped: ${selected.fallbackReason}`);
 
   log(`float64 reference: interpreting both programs (${steps} steps over ${n} params)...`);

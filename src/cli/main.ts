@@ -48,7 +48,7 @@ const cli = new Command('graft')
 cli
   .command('demo')
   .description('compile example programs, run them on every backend here (or the one --backend or $GRAFT_BACKEND names), and report what ran')
-  .option('--backend <name>', 'auto, webgpu, webasm or cpu')
+  .option('--backend <name>', 'auto, webgpu, wasm, webasm or cpu')
   .action(async (raw: Record<string, unknown>) => {
     const o = options({ backend: BackendOption }, raw, true);
     if (o) await runDemo(o);

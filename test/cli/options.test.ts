@@ -24,11 +24,11 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const BACKENDS = /expected "auto" \| "webgpu" \| "webasm" \| "cpu"/;
+const BACKENDS = /expected "auto" \| "webgpu" \| "wasm" \| "webasm" \| "cpu"/;
 
 // args, then the stderr lines expected (all of them: every problem is reported at once)
 const usageErrors: Array<{ args: string[]; env?: Record<string, string>; stderr: RegExp[] }> = [
-  { args: ['mnist', '--backend', 'nonsense'], stderr: [/^error: --backend: expected "auto" \| "webgpu" \| "webasm" \| "cpu", got 'nonsense'$/m] },
+  { args: ['mnist', '--backend', 'nonsense'], stderr: [/^error: --backend: expected "auto" \| "webgpu" \| "wasm" \| "webasm" \| "cpu", got 'nonsense'$/m] },
   { args: ['mnist', '--seeds', '0', '--epochs', 'abc'], stderr: [/^error: --seeds: expected integer >= 1, got '0'$/m, /^error: --epochs: expected integer >= 1, got 'abc'$/m] },
   { args: ['mnist', '--out', 'a-file'], stderr: [/^error: --out: expected a folder \(existing, or one to create\), got 'a-file' \(it is a file\)$/m] },
   { args: ['mnist', '--out', 'a-file/runs'], stderr: [/^error: --out: expected a folder .*, got 'a-file\/runs' \(.*a-file is a file, not a folder\)$/m] },
