@@ -26,13 +26,17 @@ const missingPhases = (indices: readonly number[]): Array<{ from: number; to: nu
   });
 };
 
+/** yaml's message without the position and source excerpt it may append (`... at line 3, column 1:` and the lines after). */
+const firstSentence = (message: string): string => message.split('\n')[0].replace(/( at line \d+, column \d+)?:?\s*$/, '');
+
 /** Parse schedule text into phases in index order, or every problem found (syntax errors stop the rest). */
 export const parseSchedule = (source: string): E.Either<PhaseProblem[], Schedule> => {
   const lines = new LineCounter();
   const doc: Document = parseDocument(source, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
   const at = (node: Node | undefined | null) => (node?.range ? positionAt(lines, node.range[0]) : {});
   const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
-  if (syntax.length) return E.left(syntax.map((e) => ({ code: 'yaml-syntax', path: '(root)', message: e.message.split('\n')[0], ...positionAt(lines, e.pos[0]) })));
+  // the first error is the cause; yaml's later ones are mostly its consequences (a tab makes three more)
+  if (syntax.length) return E.left([{ code: 'yaml-syntax', path: '', message: `not valid YAML: ${firstSentence(syntax[0].message)}`, ...positionAt(lines, syntax[0].pos[0]) }]);
 
   const place = (node: Node | undefined | null) => (node?.range ? placeText(positionAt(lines, node.range[0])) : '?');
   const problems: PhaseProblem[] = doc.errors.map((e) => {

@@ -121,7 +121,18 @@ first: {params: [c]}
     assert.deepEqual(only('').map((p) => p.code), ['not-a-mapping']);
     assert.match(problemsOf('[a, b]')[0].message, /expected a mapping of phase index to phase, got a list/);
     assert.deepEqual(only('{}').map((p) => p.code), ['no-phases']);
-    assert.deepEqual(only('0: [a\n1: b'), [{ code: 'yaml-syntax', path: '(root)', line: 2, column: 1 }]);
+    assert.deepEqual(only('0: [a\n1: b'), [{ code: 'yaml-syntax', path: '', line: 2, column: 1 }]);
+  });
+
+  it('a syntax error is one problem, the first yaml raises (the rest follow from it), as `not valid YAML: <sentence>`', () => {
+    const ps = problemsOf('0:\n  params:\n\t- a\n');
+    assert.deepEqual(ps.map(({ code, path, line, column, message }) => ({ code, path, line, column, message })), [{ code: 'yaml-syntax', path: '', line: 3, column: 1, message: 'not valid YAML: Tabs are not allowed as indentation' }]);
+    assert.equal(formatProblem(ps[0], 'tab.yaml'), 'tab.yaml:3:1: not valid YAML: Tabs are not allowed as indentation');
+  });
+
+  it('formatProblem without a line: `file: path: message`, as for every other input file', () => {
+    assert.equal(formatProblem({ path: '(root)', message: 'm' }, 're.yaml'), 're.yaml: (root): m');
+    assert.equal(formatProblem({ path: '(root)', message: 'm' }), '(root): m');
   });
 
   it('formatProblem prints file:line:col path: message', () => {
