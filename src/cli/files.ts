@@ -1,12 +1,12 @@
 // File edges of the CLI: every read names the file; every write goes to a temporary file, then a rename.
 import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
+import type { Located } from '../optim/phases/index.js';
+import { formatProblem } from '../optim/phases/index.js';
 import { writeFileAtomically } from '../train/checkpoint/index.js';
 
-export interface FileProblem {
+export interface FileProblem extends Located {
   readonly file: string;
-  readonly path: string;
-  readonly message: string;
 }
 
 export const readText = (file: string): E.Either<FileProblem[], string> => {
@@ -30,4 +30,4 @@ export const readJson = (file: string): E.Either<FileProblem[], unknown> =>
 /** Write whole or not at all, the checkpoints' way: a failure (even the rename) leaves the old file and no temporary one. */
 export const writeAtomically = (file: string, text: string): void => writeFileAtomically(file, new TextEncoder().encode(text));
 
-export const formatFileProblem = (p: FileProblem): string => `${p.file}: ${p.path}: ${p.message}`;
+export const formatFileProblem = (p: FileProblem): string => formatProblem(p, p.file);

@@ -24,7 +24,7 @@ type Out = (line: string) => void;
 const fileProblems = <A>(file: string, e: E.Either<ReadonlyArray<{ path: string; message: string }>, A>): E.Either<FileProblem[], A> =>
   E.mapLeft((ps: ReadonlyArray<{ path: string; message: string }>) => ps.map((p) => ({ file, path: p.path, message: p.message })))(e);
 
-const phaseProblem = (file: string) => (p: PhaseProblem): FileProblem => ({ file, path: p.line === undefined ? p.path : `${p.line}:${p.column ?? 1} ${p.path}`, message: p.message });
+const phaseProblem = (file: string) => (p: PhaseProblem): FileProblem => ({ file, path: p.path, message: p.message, ...(p.line === undefined ? {} : { line: p.line, column: p.column }) });
 
 /** Read and decode every input first, collecting the problems of all files before any check runs. */
 const loadInputs = (schedulePath: string | undefined, o: ScheduleOptions) => {
@@ -49,13 +49,15 @@ const analyse = (spec: ModelSpec, schedule: Schedule, source: string, policy: Wr
   const checked = validateSchedule(schedule, spec, { epochTransitionsOnly: o.epochTransitionsOnly });
   // validation knows paths; the source text adds the line of each, as parsing problems have
   const locate = problemLocator(source);
-  const check = { ...checked, errors: checked.errors.map(locate), notices: checked.notices.map(locate) };
+  const check = { ...checked, errors: checked.errors.map(locate), warnings: checked.warnings.map(locate), notices: checked.notices.map(locate) };
   if (!policy) return { check, policyNotices: [] };
   const units = flatUnits(spec, policy);
   const disjointness = checkDisjointness(spec, units, check.assignment, { mode: o.perParameter ? 'per-parameter' : 'flat' });
   const layout = o.worldSize === undefined ? undefined : E.getOrElseW(() => undefined)(shardLayout(units, shapesOf(spec), o.worldSize));
   return { check, disjointness, layout, policyNotices: policyAgainstSpec(spec, policy).notices };
 };
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 const ok = (r: Report) => r.check.errors.length === 0 && (r.disjointness?.ok ?? true);
 
@@ -69,7 +71,7 @@ const printReport = (r: Report, schedulePath: string, out: Out, explain: boolean
   if (r.layout) for (const l of r.layout) out(`${unitLabel({ name: l.unit, class: l.class })}: ${l.numel} elements, ${l.chunk} per rank over ${l.worldSize} ranks (${l.padding} padding)`);
   const counts = r.check.phases.map((p) => p.params.length);
   const phases = counts.length <= 12 ? `parameters per phase ${counts.join(', ')}` : `${counts.reduce((a, b) => a + b, 0)} parameters scheduled`;
-  out(ok(r) ? `valid: ${r.check.phases.length} phases (${phases})${r.disjointness ? `; phases are disjoint over ${r.layout?.length ?? 'the'} flat units` : ''}` : `invalid: ${r.check.errors.length + (r.disjointness?.problems.length ?? 0)} problems`);
+  out(ok(r) ? `valid: ${count(r.check.phases.length, 'phase')} (${phases})${r.disjointness ? `; phases are disjoint over ${r.layout?.length ?? 'the'} flat units` : ''}` : `invalid: ${count(r.check.errors.length + (r.disjointness?.problems.length ?? 0), 'problem')}`);
 };
 
 /** validate and explain: exit code 0 when valid (warnings and notices included), 1 with problems (unreadable inputs included). */

@@ -85,9 +85,9 @@ describe('graft schedule validate', () => {
     const o = { model: join(dir, 'bert.json'), wrap: join(dir, 'own-units.json') };
     const c = capture();
     assert.equal(runScheduleCheck(warned, o, false, c.out), 0, c.text());
-    // `warning: <file> <path>: <message>`
-    const warnings = c.text().split('\n').filter((l) => l.startsWith(`warning: ${warned} `));
-    assert.deepEqual(warnings.map((l) => l.split(' ')[2]), ['0.lr:', '2.new_lr_scheduler.pl_lrs_cfg:', '2.new_lr_scheduler.init_pg_lrs:']);
+    // `warning: <file>:<line>:<column> <path>: <message>`, located like errors
+    const warnings = c.text().split('\n').filter((l) => l.startsWith(`warning: ${warned}:`));
+    assert.deepEqual(warnings.map((l) => l.split(' ').slice(1, 3).join(' ').slice(warned.length)), [':5:7 0.lr:', ':18:17 2.new_lr_scheduler.pl_lrs_cfg:', ':19:18 2.new_lr_scheduler.init_pg_lrs:']);
     assert.match(c.text(), /valid: 3 phases/);
     const j = capture();
     assert.equal(runScheduleCheck(warned, { ...o, json: true }, false, j.out), 0);
@@ -105,7 +105,11 @@ describe('graft schedule validate', () => {
     const code = runScheduleCheck(dup, { model: badSpec, wrap: join(dir, 'missing.json'), worldSize: 0 }, false, c.out);
     assert.equal(code, 1);
     assert.match(c.text(), /bad-spec\.json: parameters\[0\]\.shape\[1\]: expected non-negative integer, got -1/);
-    assert.match(c.text(), /dup\.yaml: 3:1 0: duplicate key '0'/);
+    assert.match(c.text(), /dup\.yaml:3:1 0: duplicate key '0'/);
+    const j = capture();
+    runScheduleCheck(dup, { model: badSpec, json: true }, false, j.out);
+    const dupProblem = (JSON.parse(j.text()) as { inputProblems: Array<{ file: string; path: string; line?: number; column?: number }> }).inputProblems.find((p) => p.file === dup);
+    assert.deepEqual(dupProblem && [dupProblem.path, dupProblem.line, dupProblem.column], ['0', 3, 1]);
     assert.match(c.text(), /missing\.json: \(file\): no such file/);
     assert.match(c.text(), /--world-size: \(option\): expected a whole number >= 1, got 0/);
   });
@@ -119,6 +123,19 @@ describe('graft schedule validate', () => {
     const j = capture();
     runScheduleCheck(s, { model: join(dir, 'bert.json'), json: true }, false, j.out);
     assert.deepEqual((JSON.parse(j.text()) as { errors: Array<{ path: string; line?: number; column?: number }> }).errors.map((e) => [e.path, e.line, e.column]), [['0.params[1]', 4, 7], ['1.params[0]', 6, 12]]);
+  });
+
+  it('one location format for every problem, `1 problem` in the singular, and a YAML syntax error as one line', () => {
+    const s = file('re.yaml', '0:\n  params:\n    - classifier.weight\n1:\n  params:\n    - bert.pooler.(dense\n');
+    const c = capture();
+    assert.equal(runScheduleCheck(s, { model: join(dir, 'bert.json') }, false, c.out), 1);
+    assert.match(c.text(), /^error: .*re\.yaml:6:7 1\.params\[0\]: entry 'bert\.pooler\.\(dense'/m);
+    assert.match(c.text(), /^notice: .*re\.yaml: \(root\): \d+ parameter\(s\) appear in no phase/m);
+    assert.match(c.text(), /^invalid: 1 problem$/m);
+    const tab = file('tab.yaml', '0:\n  params:\n\t- classifier.weight\n');
+    const t = capture();
+    assert.equal(runScheduleCheck(tab, { model: join(dir, 'bert.json') }, false, t.out), 1);
+    assert.equal(t.text(), `error: ${tab}:3:1: not valid YAML: Tabs are not allowed as indentation`);
   });
 
   it('explain lists what each entry matched, flagging prefix-only regex matches', () => {

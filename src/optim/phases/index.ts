@@ -1,5 +1,5 @@
 // Phase schedules (Fine-Tuning Scheduler semantics): parse, validate against a model, generate, print, and step.
-export type { PhaseProblem, ProblemCode } from './problem.js';
+export type { Located, PhaseProblem, ProblemCode } from './problem.js';
 export { formatProblem } from './problem.js';
 export type { Schedule, Phase, ClassInit, OptimizerReinit, LrSchedulerReinit, PhaseKey } from './schedule.js';
 export { NO_MAX_TRANSITION_EPOCH, PHASE_KEYS, PhaseFieldCodecs } from './schedule.js';

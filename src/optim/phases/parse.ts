@@ -6,7 +6,7 @@ import { decodePhase } from './decode-phase.js';
 import type { PhaseProblem } from './problem.js';
 import { pathOf } from './problem.js';
 import type { Phase, Schedule } from './schedule.js';
-import { keyPathAt, keyText, nodeAt, positionAt } from './yaml-source.js';
+import { duplicateKeyAt, keyText, nodeAt, placeText, positionAt } from './yaml-source.js';
 
 type Key = { readonly index: number } | { readonly problem: string };
 
@@ -26,18 +26,24 @@ const missingPhases = (indices: readonly number[]): Array<{ from: number; to: nu
   });
 };
 
+/** yaml's message without the position and source excerpt it may append (`... at line 3, column 1:` and the lines after). */
+const firstSentence = (message: string): string => message.split('\n')[0].replace(/( at line \d+, column \d+)?:?\s*$/, '');
+
 /** Parse schedule text into phases in index order, or every problem found (syntax errors stop the rest). */
 export const parseSchedule = (source: string): E.Either<PhaseProblem[], Schedule> => {
   const lines = new LineCounter();
   const doc: Document = parseDocument(source, { uniqueKeys: true, lineCounter: lines, prettyErrors: false });
   const at = (node: Node | undefined | null) => (node?.range ? positionAt(lines, node.range[0]) : {});
   const syntax = doc.errors.filter((e) => e.code !== 'DUPLICATE_KEY');
-  if (syntax.length) return E.left(syntax.map((e) => ({ code: 'yaml-syntax', path: '(root)', message: e.message.split('\n')[0], ...positionAt(lines, e.pos[0]) })));
+  // the first error is the cause; yaml's later ones are mostly its consequences (a tab makes three more)
+  if (syntax.length) return E.left([{ code: 'yaml-syntax', path: '', message: `not valid YAML: ${firstSentence(syntax[0].message)}`, ...positionAt(lines, syntax[0].pos[0]) }]);
 
+  const place = (node: Node | undefined | null) => (node?.range ? placeText(positionAt(lines, node.range[0])) : '?');
   const problems: PhaseProblem[] = doc.errors.map((e) => {
-    const segments = keyPathAt(doc, source, e.pos[0]) ?? [];
+    const { segments, first } = duplicateKeyAt(doc, source, e.pos[0]) ?? { segments: [] };
     const phase = /^(0|[1-9][0-9]*)$/.test(String(segments[0])) ? { phase: Number(segments[0]) } : {};
-    return { code: 'duplicate-key', path: pathOf(segments), ...phase, message: `duplicate key '${segments[segments.length - 1] ?? '?'}' (a plain YAML loader would silently keep the last one)`, ...positionAt(lines, e.pos[0]) };
+    const again = positionAt(lines, e.pos[0]);
+    return { code: 'duplicate-key', path: pathOf(segments), ...phase, message: `duplicate key '${segments[segments.length - 1] ?? '?'}': first at ${place(first)}, again at ${placeText(again)} (a plain YAML loader would silently keep the last one)`, ...again };
   });
   const root = doc.contents;
   if (!isMap(root)) {
@@ -59,7 +65,7 @@ export const parseSchedule = (source: string): E.Either<PhaseProblem[], Schedule
       const raw = isScalar(pair.key) ? pair.key.value : undefined;
       const earlier = seen.get(key.index);
       // yaml itself reports keys with equal values; `1` and `"1"` differ there but name the same phase
-      if (earlier && earlier.raw !== raw) problems.push({ code: 'duplicate-key', path: pathOf([name]), phase: key.index, message: `phase ${key.index} is given twice (as ${keyText(source, earlier.node)} and ${written})`, ...at(keyNode) });
+      if (earlier && earlier.raw !== raw) problems.push({ code: 'duplicate-key', path: pathOf([name]), phase: key.index, message: `phase ${key.index} is given twice (as ${keyText(source, earlier.node)} at ${place(earlier.node)} and ${written} at ${place(keyNode)})`, ...at(keyNode) });
       if (!earlier) seen.set(key.index, { raw, node: keyNode });
     }
     const value = isNode(pair.value) ? pair.value.toJS(doc) : (pair.value ?? null);

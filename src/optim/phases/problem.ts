@@ -42,8 +42,16 @@ export const pathOf = (segments: ReadonlyArray<string | number>): string =>
     .map((s, i) => (typeof s === 'number' ? `[${s}]` : /^[A-Za-z0-9_]+$/.test(s) ? (i === 0 ? s : `.${s}`) : `[${JSON.stringify(s)}]`))
     .join('') || '(root)';
 
-/** One line per problem: `file:line:col path: message`, so every problem can be printed at once. */
-export const formatProblem = (p: PhaseProblem, source = ''): string => {
-  const at = p.line === undefined ? source : `${source}${source ? ':' : ''}${p.line}:${p.column ?? 1}`;
-  return `${at ? `${at} ` : ''}${p.path}: ${p.message}`;
+/** Where a problem is and what is wrong: enough to print it, whichever input file it came from. */
+export interface Located {
+  readonly path: string;
+  readonly message: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** One line per problem, the compiler convention: `file:line:col path: message`, or `file: path: message` with no line. */
+export const formatProblem = (p: Located, file = ''): string => {
+  const where = p.line === undefined ? [file, p.path] : [`${file}${file ? ':' : ''}${p.line}:${p.column ?? 1}${p.path ? ` ${p.path}` : ''}`];
+  return [...where.filter((w) => w !== ''), p.message].join(': ');
 };

@@ -56,7 +56,17 @@ describe('parseSchedule: duplicate keys are errors with line and column', () => 
   it('`1` and `"1"` name the same phase', () => {
     const ps = problemsOf('0: {params: [a]}\n1: {params: [b]}\n"1": {params: [c]}\n');
     assert.deepEqual(ps.map((p) => [p.code, p.path, p.line]), [['duplicate-key', '1', 3]]);
-    assert.match(ps[0].message, /phase 1 is given twice \(as 1 and "1"\)/);
+    assert.match(ps[0].message, /phase 1 is given twice \(as 1 at 2:1 and "1" at 3:1\)/);
+  });
+
+  it('a repeated field is reported at the repeat, naming both places; the value decoded (the last) is the one located', () => {
+    const ps = problemsOf('0:\n  params: [a]\n1:\n  params: [b]\n  lr: -1\n  lr: .nan\n');
+    assert.deepEqual(ps.map(({ code, path, line, column }) => ({ code, path, line, column })), [
+      { code: 'duplicate-key', path: '1.lr', line: 6, column: 3 },
+      { code: 'type', path: '1.lr', line: 6, column: 7 },
+    ]);
+    assert.equal(ps[0].message, "duplicate key 'lr': first at 5:3, again at 6:3 (a plain YAML loader would silently keep the last one)");
+    assert.match(ps[1].message, /got \.nan/);
   });
 });
 
@@ -111,11 +121,22 @@ first: {params: [c]}
     assert.deepEqual(only('').map((p) => p.code), ['not-a-mapping']);
     assert.match(problemsOf('[a, b]')[0].message, /expected a mapping of phase index to phase, got a list/);
     assert.deepEqual(only('{}').map((p) => p.code), ['no-phases']);
-    assert.deepEqual(only('0: [a\n1: b'), [{ code: 'yaml-syntax', path: '(root)', line: 2, column: 1 }]);
+    assert.deepEqual(only('0: [a\n1: b'), [{ code: 'yaml-syntax', path: '', line: 2, column: 1 }]);
+  });
+
+  it('a syntax error is one problem, the first yaml raises (the rest follow from it), as `not valid YAML: <sentence>`', () => {
+    const ps = problemsOf('0:\n  params:\n\t- a\n');
+    assert.deepEqual(ps.map(({ code, path, line, column, message }) => ({ code, path, line, column, message })), [{ code: 'yaml-syntax', path: '', line: 3, column: 1, message: 'not valid YAML: Tabs are not allowed as indentation' }]);
+    assert.equal(formatProblem(ps[0], 'tab.yaml'), 'tab.yaml:3:1: not valid YAML: Tabs are not allowed as indentation');
+  });
+
+  it('formatProblem without a line: `file: path: message`, as for every other input file', () => {
+    assert.equal(formatProblem({ path: '(root)', message: 'm' }, 're.yaml'), 're.yaml: (root): m');
+    assert.equal(formatProblem({ path: '(root)', message: 'm' }), '(root): m');
   });
 
   it('formatProblem prints file:line:col path: message', () => {
-    assert.equal(formatProblem(problemsOf('0: {params: [a]}\n0: {params: [b]}\n')[0], 'sched.yaml'), "sched.yaml:2:1 0: duplicate key '0' (a plain YAML loader would silently keep the last one)");
+    assert.equal(formatProblem(problemsOf('0: {params: [a]}\n0: {params: [b]}\n')[0], 'sched.yaml'), "sched.yaml:2:1 0: duplicate key '0': first at 1:1, again at 2:1 (a plain YAML loader would silently keep the last one)");
   });
 });
 
