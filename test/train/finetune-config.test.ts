@@ -34,7 +34,7 @@ test('every problem at once, each with its path and what was expected', () => {
 });
 
 test('duplicate keys, bad syntax and cross-field rules are problems too', () => {
-  assert.match(messages(yaml('lr: 0.1\nlr: 0.2\n'))[0], /^\(file\): not valid YAML: .*unique/i);
+  assert.deepEqual(messages(yaml('lr: 0.1\nlr: 0.2\n')), ['line 2, column 1: not valid YAML: Map keys must be unique']);
   const cross = yaml('labelled: 10\nbatchSize: 20\nfinetuneEpochs: 2\nheadEpochs: 3\nseeds: []\n');
   assert.ok(E.isLeft(cross));
   assert.deepEqual(cross.left.map((p) => p.path), ['batchSize', 'headEpochs', 'seeds']);
