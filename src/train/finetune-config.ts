@@ -50,8 +50,7 @@ const unknownKeys = (raw: object): SpecProblem[] =>
   Object.keys(raw).filter((k) => !(KNOWN as string[]).includes(k)).map((k) => ({ path: k, message: `unknown key (known: ${KNOWN.join(', ')})` }));
 
 /** What a top-level value is, in the user's words: a config must be a mapping. */
-const kindOf = (raw: unknown): string =>
-  Array.isArray(raw) ? 'a list' : typeof raw === 'string' ? `a string (${JSON.stringify(raw)})` : typeof raw === 'number' || typeof raw === 'boolean' ? `${typeof raw === 'number' ? 'a number' : 'a boolean'} (${String(raw)})` : 'nothing';
+const kindOf = (raw: unknown): string => (Array.isArray(raw) ? 'a list' : `a ${typeof raw} (${JSON.stringify(raw)})`);
 
 /** The keys whose values decode on their own: the cross-field checks run on these (defaults for the rest). */
 const decodedKeys = (raw: Record<string, unknown>): FinetuneConfig => {
