@@ -47,6 +47,13 @@ const jsonPosition = (text: string, message: string): string => {
   return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
 };
 
+/** A yaml parser error at its line and column, like the JSON ones: its message without the position and the quoted text after it. */
+const yamlProblem = (format: string, err: Error & { linePos?: ReadonlyArray<{ line: number; col: number }> }): SpecProblem => {
+  const at = err.linePos?.[0];
+  const first = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return { path: at ? `line ${at.line}, column ${at.col}` : '(file)', message: `not valid ${format}: ${first}` };
+};
+
 const parseJson = (text: string): E.Either<SpecProblem[], unknown> => {
   let raw: unknown;
   try {
@@ -58,14 +65,14 @@ const parseJson = (text: string): E.Either<SpecProblem[], unknown> => {
   }
   // JSON.parse keeps the last of two equal keys without a word; YAML's parser (JSON is YAML 1.2) names them
   const doc = parseDocument(text, { uniqueKeys: true });
-  return doc.errors.length ? E.left(doc.errors.map((err) => ({ path: '(file)', message: `not valid JSON: ${err.message.split('\n')[0]}` }))) : E.right(raw);
+  return doc.errors.length ? E.left(doc.errors.map((err) => yamlProblem('JSON', err))) : E.right(raw);
 };
 
 const parseYaml = (text: string): E.Either<SpecProblem[], unknown> => {
   try {
     return E.right(parse(text, { uniqueKeys: true }));
   } catch (e) {
-    return E.left([{ path: '(file)', message: `not valid YAML: ${(e as Error).message.split('\n')[0]}` }]);
+    return E.left([yamlProblem('YAML', e as Error)]);
   }
 };
 

@@ -5,11 +5,16 @@ import type { SpecProblem } from '../optim/model-spec.js';
 import { describeDecodeErrors } from '../optim/model-spec.js';
 import type { DataSizes, JobConfig, Method } from './mnist-job.js';
 import { DEFAULT_JOB, METHODS } from './mnist-job.js';
+import { MAX_ELEMENTS } from '../dsl/index.js';
+import { IMAGE_SIZE } from './data/mnist.js';
 import type { ConfigFormat } from './config-text.js';
 import { parseConfigText } from './config-text.js';
 
 const refine = <A>(c: t.Type<A>, ok: (a: A) => boolean, name: string) => t.refinement(c, ok, name);
 const PositiveInt = refine(t.number, (n) => Number.isInteger(n) && n >= 1, 'integer >= 1');
+// the first layer's weights are IMAGE_SIZE × hidden elements, and a graft tensor holds at most 2^24
+const MAX_HIDDEN = Math.floor(MAX_ELEMENTS / IMAGE_SIZE);
+const Hidden = refine(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_HIDDEN, `integer in [1, ${MAX_HIDDEN}] (the ${IMAGE_SIZE} × hidden first-layer weights are one tensor, at most 2^24 elements)`);
 const NonNegativeInt = refine(t.number, (n) => Number.isInteger(n) && n >= 0, 'integer >= 0');
 const Seed = refine(t.number, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 24, 'integer seed in [0, 2^24)');
 const Rate = refine(t.number, (n) => Number.isFinite(n) && n > 0, 'number > 0');
@@ -19,7 +24,7 @@ const MethodC = t.keyof(Object.fromEntries(METHODS.map((m) => [m, null])) as Rec
 /** Every field is optional: the embedded defaults of `npm start` fill the rest. Unknown keys are errors. */
 export const FinetuneConfigCodec = t.exact(
   t.partial({
-    hidden: PositiveInt,
+    hidden: Hidden,
     pretrainEpochs: PositiveInt,
     finetuneEpochs: PositiveInt,
     labelled: PositiveInt,
@@ -39,18 +44,41 @@ export const FinetuneConfigCodec = t.exact(
 
 export type FinetuneConfig = t.TypeOf<typeof FinetuneConfigCodec>;
 
-const unknownKeys = (raw: unknown): SpecProblem[] => {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return [];
-  const known = Object.keys(FinetuneConfigCodec.type.props);
-  return Object.keys(raw).filter((k) => !known.includes(k)).map((k) => ({ path: k, message: `unknown key (known: ${known.join(', ')})` }));
+const KNOWN = Object.keys(FinetuneConfigCodec.type.props) as Array<keyof FinetuneConfig>;
+
+const unknownKeys = (raw: object): SpecProblem[] =>
+  Object.keys(raw).filter((k) => !(KNOWN as string[]).includes(k)).map((k) => ({ path: k, message: `unknown key (known: ${KNOWN.join(', ')})` }));
+
+/** What a top-level value is, in the user's words: a config must be a mapping. */
+const kindOf = (raw: unknown): string => (Array.isArray(raw) ? 'a list' : `a ${typeof raw} (${JSON.stringify(raw)})`);
+
+/** The keys whose values decode on their own: the cross-field checks run on these (defaults for the rest). */
+const decodedKeys = (raw: Record<string, unknown>): FinetuneConfig => {
+  const props = FinetuneConfigCodec.type.props as Record<string, t.Mixed>;
+  const ok = KNOWN.flatMap((k) => {
+    if (!(k in raw)) return [];
+    const d = props[k].decode(raw[k]);
+    return E.isRight(d) ? [[k, d.right] as const] : [];
+  });
+  return Object.fromEntries(ok) as FinetuneConfig;
 };
 
 const duplicates = <A>(xs: readonly A[]): A[] => [...new Set(xs.filter((x, i) => xs.indexOf(x) !== i))];
 
+/** Which keys the file set: a limit names the others as configured, and says which of them are defaults. */
+type Given = ReadonlySet<string>;
+
+/** `the default validation 500 and labelled 500`, or `validation 5000 and the default labelled 500`. */
+const asConfigured = (c: ResolvedFinetune, given: Given, keys: ReadonlyArray<keyof JobConfig>): string => {
+  const allDefault = keys.every((k) => !given.has(k));
+  const one = (k: keyof JobConfig) => `${allDefault || given.has(k) ? '' : 'the default '}${k} ${String(c[k])}`;
+  return `${allDefault ? 'the default ' : ''}${keys.map(one).join(' and ')}`;
+};
+
 /** Cross-field rules the types cannot say. */
-const consistency = (c: JobConfig & { methods: readonly Method[] }): SpecProblem[] => [
-  ...(c.batchSize > c.labelled ? [{ path: 'batchSize', message: `batch of ${c.batchSize} is larger than the ${c.labelled} labelled images` }] : []),
-  ...(c.headEpochs > c.finetuneEpochs ? [{ path: 'headEpochs', message: `${c.headEpochs} head epochs exceed the ${c.finetuneEpochs} fine-tuning epochs` }] : []),
+const consistency = (c: ResolvedFinetune, given: Given): SpecProblem[] => [
+  ...(c.batchSize > c.labelled ? [{ path: 'batchSize', message: `batch of ${c.batchSize} is larger than the ${given.has('labelled') ? '' : 'default '}${c.labelled} labelled images` }] : []),
+  ...headEpochsProblems(c, given),
   ...(c.seeds.length === 0 ? [{ path: 'seeds', message: 'expected at least one seed' }] : []),
   // a repeated seed is the same run again: the report would count it as another seed
   ...duplicates(c.seeds).map((s) => ({ path: 'seeds', message: `seed ${s} is given more than once in [${c.seeds.join(', ')}]: expected distinct seeds (each is one run per method)` })),
@@ -58,21 +86,49 @@ const consistency = (c: JobConfig & { methods: readonly Method[] }): SpecProblem
   ...duplicates(c.methods).map((m) => ({ path: 'methods', message: `${m} is given more than once in [${c.methods.join(', ')}]: expected distinct methods` })),
 ];
 
+/** Only the scheduled method trains the head alone; a default the user never set is named as one, on the key they did set. */
+const headEpochsProblems = (c: ResolvedFinetune, given: Given): SpecProblem[] => {
+  if (!c.methods.includes('scheduled') || c.headEpochs <= c.finetuneEpochs) return [];
+  if (given.has('headEpochs')) return [{ path: 'headEpochs', message: `${c.headEpochs} head epochs exceed the ${given.has('finetuneEpochs') ? '' : 'default '}${c.finetuneEpochs} fine-tuning epochs of the scheduled method: at most ${c.finetuneEpochs}` }];
+  return [{ path: given.has('finetuneEpochs') ? 'finetuneEpochs' : 'headEpochs', message: `${c.finetuneEpochs} fine-tuning epochs are fewer than the default headEpochs ${c.headEpochs} the scheduled method trains the head alone for: set headEpochs to at most ${c.finetuneEpochs}, or leave scheduled out of methods` }];
+};
+
+const SETS = ['heldOut', 'validation', 'labelled'] as const;
+type SetKey = (typeof SETS)[number];
+const NOUN: Record<SetKey, string> = { heldOut: 'held-out', validation: 'validation', labelled: 'labelled' };
+
 /**
  * The sizes against the data: held-out, validation and labelled images are drawn from the same images of 5–9 without
- * overlap, and training needs at least one; nothing is clamped, so the report never claims more than was used.
+ * overlap; nothing is clamped, so the report never claims more than was used. Each limit is the room the other sets
+ * leave as configured, on the keys the file set (all three when it set none of them).
  */
-const sizeProblems = (c: JobConfig, data: DataSizes): SpecProblem[] => {
+const sizeProblems = (c: ResolvedFinetune, data: DataSizes, given: Given): SpecProblem[] => {
   const n = data.finetune;
-  const afterHeldOut = n - c.heldOut;
-  const afterValidation = afterHeldOut - c.validation;
   const pool = `the data has ${n} images of digits 5-9 for the held-out, validation and labelled sets together`;
+  const written: readonly SetKey[] = SETS.filter((k) => given.has(k));
+  const room = (k: SetKey) => n - SETS.filter((o) => o !== k).reduce((sum, o) => sum + c[o], 0);
+  const suspects = c.heldOut + c.validation + c.labelled <= n ? [] : written.length ? written : SETS;
+  // a key that cannot fix it alone (its limit is below one) is blamed only when no other can
+  const fixable = suspects.filter((k) => room(k) >= 1);
   return [
-    ...(afterHeldOut < 2 ? [{ path: 'heldOut', message: `${c.heldOut} held-out images asked for, but ${pool}, and validation and training need one each: at most ${n - 2}` }] : []),
-    ...(afterHeldOut >= 2 && afterValidation < 1 ? [{ path: 'validation', message: `${c.validation} validation images asked for would leave no images to train on: ${afterHeldOut} remain after the ${c.heldOut} held out (${pool}): at most ${afterHeldOut - 1}` }] : []),
-    ...(afterHeldOut >= 2 && afterValidation >= 1 && c.labelled > afterValidation ? [{ path: 'labelled', message: `${c.labelled} labelled images asked for, but only ${afterValidation} remain after the ${c.heldOut} held out and the ${c.validation} for validation (${pool}): at most ${afterValidation}` }] : []),
+    ...(fixable.length ? fixable : suspects).map((k) => {
+      const limit = `${room(k) >= 1 ? `at most ${room(k)}` : 'none fit'} with ${asConfigured(c, given, SETS.filter((o) => o !== k))}`;
+      return { path: k, message: `${c[k]} ${NOUN[k]} images asked for, but ${pool}: ${limit}` };
+    }),
     ...(c.batchSize > data.pretrain ? [{ path: 'batchSize', message: `batch of ${c.batchSize} is larger than the ${data.pretrain} images of digits 0-4 pre-training trains on` }] : []),
+    ...hiddenProblems(c, given),
   ];
+};
+
+/**
+ * The widest tensors `hidden` sets: the first layer's IMAGE_SIZE × hidden weights (bounded in the codec) and the
+ * activations of a batch or an evaluated set, rows × hidden (pre-training's 500 evaluation rows fit any hidden the codec allows).
+ */
+const hiddenProblems = (c: ResolvedFinetune, given: Given): SpecProblem[] => {
+  const rows: ReadonlyArray<'batchSize' | 'heldOut' | 'validation'> = ['batchSize', 'heldOut', 'validation'];
+  const widest = rows.reduce((w, k) => (c[k] > c[w] ? k : w), rows[0]);
+  if (c.hidden * c[widest] <= MAX_ELEMENTS) return [];
+  return [{ path: 'hidden', message: `${c.hidden} hidden units × ${c[widest]} images at once (${asConfigured(c, given, [widest])}) are ${c.hidden * c[widest]} activations, over graft's ${MAX_ELEMENTS} (2^24) elements a tensor: at most ${Math.floor(MAX_ELEMENTS / c[widest])}` }];
 };
 
 export type ResolvedFinetune = JobConfig & { readonly methods: readonly Method[]; readonly backend?: FinetuneConfig['backend']; readonly out?: string };
@@ -82,7 +138,7 @@ const isEmpty = (raw: unknown): boolean => raw === null || raw === undefined || 
 
 /**
  * Parse text in its format (duplicate keys rejected) and decode it over the defaults; its sizes are checked against
- * `data`. Every problem at once, with its path.
+ * `data`. Every problem at once, with its path: the cross-field checks run on the keys that decoded.
  */
 export const decodeFinetuneConfig = (text: string, format: ConfigFormat, data: DataSizes): E.Either<SpecProblem[], ResolvedFinetune> => {
   if (text.trim() === '') return E.left([{ path: '(file)', message: 'the file is empty: expected at least one setting (`graft mnist` runs the defaults)' }]);
@@ -90,10 +146,10 @@ export const decodeFinetuneConfig = (text: string, format: ConfigFormat, data: D
   if (E.isLeft(parsed)) return parsed;
   const raw = parsed.right;
   if (isEmpty(raw)) return E.left([{ path: '(file)', message: 'sets nothing: expected at least one setting (`graft mnist` runs the defaults)' }]);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return E.left([{ path: '(file)', message: `expected a mapping of settings (${KNOWN.join(', ')}), got ${kindOf(raw)}` }]);
   const decoded = FinetuneConfigCodec.decode(raw);
-  const problems = [...unknownKeys(raw), ...(E.isLeft(decoded) ? describeDecodeErrors(decoded.left) : [])];
-  if (problems.length || E.isLeft(decoded)) return E.left(problems);
-  const resolved: ResolvedFinetune = { ...DEFAULT_JOB, methods: METHODS, ...decoded.right };
-  const more = [...consistency(resolved), ...sizeProblems(resolved, data)];
-  return more.length ? E.left(more) : E.right(resolved);
+  const given: Given = new Set(Object.keys(raw));
+  const resolved: ResolvedFinetune = { ...DEFAULT_JOB, methods: METHODS, ...decodedKeys(raw as Record<string, unknown>) };
+  const problems = [...unknownKeys(raw), ...(E.isLeft(decoded) ? describeDecodeErrors(decoded.left) : []), ...consistency(resolved, given), ...sizeProblems(resolved, data, given)];
+  return problems.length ? E.left(problems) : E.right(resolved);
 };

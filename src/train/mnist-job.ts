@@ -71,7 +71,7 @@ export interface RunResult {
 }
 
 /** Pre-training sees digits 0–4 (less a fixed evaluation set); fine-tuning's held-out, validation and labelled sets are drawn from 5–9 without overlap. */
-const PRETRAIN_EVAL = 500;
+export const PRETRAIN_EVAL = 500;
 
 /** How many images each part of the job can draw on: what a configuration's sizes are checked against. */
 export interface DataSizes {

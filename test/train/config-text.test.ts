@@ -22,6 +22,12 @@ test('a .json file is strict JSON: a trailing comma is an error at its line and 
 });
 
 test('duplicate keys are errors in both formats (JSON.parse alone would keep the last)', () => {
-  assert.match(problems(parseConfigText('lr: 0.1\nlr: 0.2\n', 'yaml'))[0], /^\(file\): not valid YAML: .*unique/i);
-  assert.match(problems(parseConfigText('{"lr": 0.1, "lr": 0.2}', 'json'))[0], /^\(file\): not valid JSON: .*unique/i);
+  assert.deepEqual(problems(parseConfigText('lr: 0.1\nlr: 0.2\n', 'yaml')), ['line 2, column 1: not valid YAML: Map keys must be unique']);
+  assert.deepEqual(problems(parseConfigText('{"lr": 0.1, "lr": 0.2}', 'json')), ['line 1, column 13: not valid JSON: Map keys must be unique']);
+});
+
+// the user saw `(file): not valid YAML: Tabs are not allowed as indentation at line 2, column 1:` (a dangling colon)
+test('a YAML error is at its line and column, like a JSON one, without the parser\'s trailing excerpt', () => {
+  assert.deepEqual(problems(parseConfigText('hidden: 32\n\tlr: 0.1\n', 'yaml')), ['line 2, column 1: not valid YAML: Tabs are not allowed as indentation']);
+  assert.deepEqual(problems(parseConfigText('seeds: [1, 2\nlr: 0.1\n', 'yaml')).map((p) => p.replace(/: not valid YAML: .*/, '')), ['line 2, column 1']);
 });
