@@ -225,7 +225,7 @@ export class KernelWriter {
     }
   }
 
-  /** Integer operations below 2^24 as kernel statements, folding literal-only ones and identities. */
+  /** Integer operations below 2^24 as inline expressions (bound where shared), folding literal-only ones and identities. */
   private smallInts(scope: Scope): SmallIntAlgebra<string> {
     const num = (s: string): number | undefined => {
       const m = /^\(?(-?[0-9.]+(?:e[+-]?[0-9]+)?)\)?$/.exec(s);
@@ -233,18 +233,20 @@ export class KernelWriter {
     };
     const op = (args: readonly string[], f: (...xs: number[]) => number, e: string): string => {
       const xs = args.map(num);
-      return xs.every((x) => x !== undefined) ? lit(f(...(xs as number[]))) : this.bind(scope, e, 'r');
+      return xs.every((x) => x !== undefined) ? lit(f(...(xs as number[]))) : e;
     };
     // a literal 0 operand: the other one (add, xor) or 0 (mul, and, shifts)
     const zero = (a: string): boolean => num(a) === 0;
     return {
       lit: (v) => lit(v),
-      add: (a, b) => (zero(a) ? b : zero(b) ? a : op([a, b], (x, y) => x + y, `${a} + ${b}`)),
-      mul: (a, b) => (zero(a) || zero(b) ? lit(0) : num(b) === 1 ? a : op([a, b], (x, y) => x * y, `${a} * ${b}`)),
+      add: (a, b) => (zero(a) ? b : zero(b) ? a : op([a, b], (x, y) => x + y, `(${a} + ${b})`)),
+      mul: (a, b) => (zero(a) || zero(b) ? lit(0) : num(b) === 1 ? a : op([a, b], (x, y) => x * y, `(${a} * ${b})`)),
       xor: (a, b) => (zero(a) ? b : zero(b) ? a : op([a, b], (x, y) => x ^ y, `(${a} ^ ${b})`)),
       and: (a, m) => (zero(a) || m === 0 ? lit(0) : op([a], (x) => x & m, `(${a} & ${m})`)),
       shr: (a, s) => (zero(a) ? a : op([a], (x) => x >>> s, `(${a} >> ${s})`)),
       shl: (a, s) => (zero(a) ? a : op([a], (x) => x * 2 ** s, `(${a} << ${s})`)),
+      // (in gpu.js' webasm mode a named integer is stored as f32: each name costs conversions)
+      share: (a) => this.bind(scope, a, 'r'),
     };
   }
 }

@@ -15,6 +15,8 @@ export interface SmallIntAlgebra<T> {
   shr(a: T, s: number): T;
   /** Only ever called with a result below 2^24. */
   shl(a: T, s: number): T;
+  /** A value read more than once: a renderer that writes expressions inline binds it to a name here. */
+  share(a: T): T;
 }
 
 /** A word as [low 16 bits, high 16 bits]. */
@@ -37,18 +39,33 @@ const mulLow16 = <T>(S: SmallIntAlgebra<T>, a: T, c: number): T[] => {
 const sum = <T>(S: SmallIntAlgebra<T>, terms: readonly T[]): T => (terms.length ? terms.reduce((a, b) => S.add(a, b)) : S.lit(0));
 
 /** U32 arithmetic on limbs: each method keeps every intermediate an integer below 2^24 (comments give the bounds). */
-export const limbAlgebra = <T>(S: SmallIntAlgebra<T>): U32Algebra<Limbs<T>> => ({
+export const limbAlgebra = <T>(S: SmallIntAlgebra<T>): U32Algebra<Limbs<T>> => {
+  const shared = ([lo, hi]: Limbs<T>): Limbs<T> => [S.share(lo), S.share(hi)];
+  const ops = limbOps(S);
+  return {
+    lit: ops.lit,
+    add: (a, b) => shared(ops.add(a, b)),
+    mul: (a, c) => shared(ops.mul(a, c)),
+    xor: (a, b) => shared(ops.xor(a, b)),
+    and: (a, m) => shared(ops.and(a, m)),
+    shr: (a, s) => shared(ops.shr(a, s)),
+    shl: (a, s) => shared(ops.shl(a, s)),
+  };
+};
+
+/** The limb formulas; limbAlgebra shares each result, since words are read more than once. */
+const limbOps = <T>(S: SmallIntAlgebra<T>): U32Algebra<Limbs<T>> => ({
   lit: (n) => [S.lit(n & LOW16), S.lit(n >>> 16)],
   add: ([a0, a1], [b0, b1]) => {
-    const s = S.add(a0, b0); // < 2^17
+    const s = S.share(S.add(a0, b0)); // < 2^17
     return [S.and(s, LOW16), S.and(S.add(S.add(a1, b1), S.shr(s, 16)), LOW16)];
   },
   mul: ([x0, x1], c) => {
     // x·c mod 2^32 = x0·c0 + 2^16 (x0·c1 + x1·c0) with c = c1·2^16 + c0, and x0·c0 = p + 2^8 q by c0's bytes
     const [c0, c1] = [c & LOW16, c >>> 16];
     const p = S.mul(x0, S.lit(c0 & 0xff)); // <= 65535 · 255
-    const q = S.mul(x0, S.lit(c0 >>> 8));
-    const s = S.add(p, S.shl(S.and(q, 0xff), 8)); // <= 16711425 + 65280 < 2^24
+    const q = S.share(S.mul(x0, S.lit(c0 >>> 8)));
+    const s = S.share(S.add(p, S.shl(S.and(q, 0xff), 8))); // <= 16711425 + 65280 < 2^24
     const carry = S.add(S.shr(s, 16), S.shr(q, 8)); // < 2^17
     return [S.and(s, LOW16), S.and(sum(S, [carry, ...mulLow16(S, x0, c1), ...mulLow16(S, x1, c0)]), LOW16)]; // sum < 2^19
   },

@@ -448,6 +448,20 @@ describe('keys', () => {
     }
   });
 
+  // With one keyed round the stream of key k would be key 0's at indices i ^ k (the key xors the
+  // counter, then a fixed bijection): masks of two steps would be the same mask, permuted.
+  test('no key\'s stream is another\'s at xored or shifted indices', () => {
+    for (const [k1, k2] of [[0, 1], [5, 6], [deriveKey(1, 0), deriveKey(1, 1)], [12345, 12345 ^ 4096]]) {
+      let xored = 0;
+      let shifted = 0;
+      for (let i = 0; i < N; i++) {
+        xored += uniformAt(k1, i) === uniformAt(k2, (i ^ k1 ^ k2) >>> 0) ? 1 : 0;
+        shifted += uniformAt(k1, i + 2 ** 30) === uniformAt(k2, i + 2 ** 30 + k1 - k2) ? 1 : 0;
+      }
+      assert.ok(xored <= 2 && shifted <= 2, `keys ${k1}, ${k2}: ${xored} equal at xored indices, ${shifted} at shifted ones (chance: ~2.4e-4)`);
+    }
+  });
+
   test('the same key and offset always give the same stream', () => {
     sameExactly(stream(42, 1000), stream(42, 1000), 'repeat');
     assert.notDeepEqual(stream(42, 0).slice(0, 8), stream(42, 1).slice(0, 8));

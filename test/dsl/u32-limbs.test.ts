@@ -21,6 +21,7 @@ const checked: SmallIntAlgebra<number> = {
   and: (a, m) => exactInF32('and', a & m),
   shr: (a, s) => exactInF32('shr', Math.floor(a / 2 ** s)),
   shl: (a, s) => exactInF32('shl', a * 2 ** s),
+  share: (a) => a,
 };
 const L = limbAlgebra(checked);
 const N = numberAlgebra;
