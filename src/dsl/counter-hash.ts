@@ -69,6 +69,7 @@ export const keyWord = <T>(A: U32Algebra<T>, key: T, hi: T, domain: Domain): T =
 export const indexWords = <T>(A: U32Algebra<T>, x: T, offset: number): [T, T] => {
   const oLo = offset % 2 ** 32;
   const oHi = Math.floor(offset / 2 ** 32);
+  if (oLo === 0) return [x, A.lit(oHi)]; // x < 2^32: no carry
   const half = A.add(A.lit(Math.floor(oLo / 2)), A.shr(x, 1));
   const carry = A.shr(oLo % 2 === 1 ? A.add(half, A.and(x, 1)) : half, 31);
   return [A.add(x, A.lit(oLo)), oHi === 0 ? carry : A.add(carry, A.lit(oHi))];
