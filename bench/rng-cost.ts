@@ -1,4 +1,4 @@
-// Cost of drawing uniforms with the counter generator: `npx tsx bench/rng-cost.ts [--n 4M] [--reps 3] [--impls webasm,cpu,interpreter]`.
+// Cost of drawing uniforms with the counter generator: `npx tsx bench/rng-cost.ts [--n 4M] [--reps 3] [--impls wasm,webasm,cpu,interpreter]`.
 // stdout: one JSON line per backend (ms per draw of n uniforms, median over reps after one warm-up call).
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
@@ -7,7 +7,7 @@ import { compile } from '../src/compiler/index.js';
 import { createRuntime } from '../src/runtime/index.js';
 import { measure, summarize } from './harness.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '4M' }, reps: { type: 'string', default: '3' }, impls: { type: 'string', default: 'webasm,cpu,interpreter' } } });
+const { values } = parseArgs({ options: { n: { type: 'string', default: '4M' }, reps: { type: 'string', default: '3' }, impls: { type: 'string', default: 'wasm,webasm,cpu,interpreter' } } });
 const impls = values.impls!.split(',');
 const n = /^\d+M$/.test(values.n!) ? Number(values.n!.slice(0, -1)) * 2 ** 20 : Number(values.n);
 const reps = Number(values.reps);
@@ -24,11 +24,11 @@ const feeds = { k: g.randomKey(1, 2) };
 const report = (impl: string, ms: number[]) => console.log(JSON.stringify({ bench: 'rng-uniform', impl, size: n, ...summarize(ms, n) }));
 
 const main = async () => {
-  for (const backend of (['webasm', 'cpu'] as const).filter((b) => impls.includes(b))) {
+  for (const backend of (['wasm', 'webasm', 'cpu'] as const).filter((b) => impls.includes(b))) {
     const rt = await createRuntime({ backend });
     const ex = rt.load(compile(prog));
     const [ms] = await measure([async () => void right(await ex.run(feeds))], { warmup: 1, reps, stepsPerSample: 1 });
-    report(`gpu.js ${rt.report.backend}`, ms);
+    report(backend === 'wasm' ? 'wasm' : `gpu.js ${rt.report.backend}`, ms);
     ex.destroy();
     rt.destroy();
   }
