@@ -3,8 +3,10 @@
 import type { Shape } from '../dsl/shape.js';
 import { sizeOf, stridesOf } from '../dsl/shape.js';
 import type { BinaryFn, UnaryFn } from '../dsl/tensor.js';
-import type { LimbAlgebra } from '../dsl/philox.js';
-import { LIMB, bernoulliThreshold, indexLimbs, limbs2, philox } from '../dsl/philox.js';
+import type { Domain } from '../dsl/counter-hash.js';
+import { DOMAIN, bernoulliThreshold, drawWord, indexWords, top24 } from '../dsl/counter-hash.js';
+import type { SmallIntAlgebra } from '../dsl/u32-limbs.js';
+import { fromLimbs24, limbAlgebra, toLimbs } from '../dsl/u32-limbs.js';
 import type { IRNode } from './ir.js';
 import { lit } from './literal.js';
 
@@ -215,46 +217,47 @@ export class KernelWriter {
 
   private random(scope: Scope, n: IRNode, idx: Index): string {
     const op = n.op as Extract<IRNode['op'], { kind: 'random' }>;
-    const A = this.algebra(scope);
-    const key: [string, string] =
-      op.key !== undefined ? [lit(op.key % LIMB), lit(Math.floor(op.key / LIMB))] : limbs2(A, this.value(scope, n.inputs[0], { flat: '0.0' }));
-    const [i0, i1, i2] = indexLimbs(A, this.flat(scope, idx, n.shape), op.offset);
-    const [w0, w1, w2, w3] = philox(A, [i0, i1, i2, '0.0'], key);
-    const u = this.bind(scope, `(${w0} * ${lit(LIMB)} + ${w1}) * ${lit(2 ** -24)}`, 'u');
+    const S = this.smallInts(scope);
+    const A = limbAlgebra(S);
+    const key = op.key !== undefined ? A.lit(op.key) : toLimbs(S, this.value(scope, n.inputs[0], { flat: '0.0' }));
+    const [lo, hi] = indexWords(A, toLimbs(S, this.flat(scope, idx, n.shape)), op.offset);
+    const uniform = (domain: Domain) => this.bind(scope, `${fromLimbs24(S, top24(A, drawWord(A, key, lo, hi, domain)))} * ${lit(2 ** -24)}`, 'u');
+    const u = uniform(DOMAIN.draw);
     switch (op.dist.kind) {
       case 'uniform':
         return u;
       case 'bernoulli':
         return this.bind(scope, `(${u} < ${lit(bernoulliThreshold(op.dist.p))} ? 1.0 : 0.0)`);
       case 'normal': {
-        const u2 = this.bind(scope, `(${w2} * ${lit(LIMB)} + ${w3}) * ${lit(2 ** -24)}`, 'u');
+        const u2 = uniform(DOMAIN.second);
         // 1 - u and -2 * log are exact in f32; every other step rounds as an f32 op would
         return this.bind(scope, f32(`${f32(`Math.sqrt(-2.0 * ${f32(`Math.log(1.0 - ${u})`)})`)} * ${f32(`Math.cos(${f32(`${lit(2 * Math.PI)} * ${u2}`)})`)}`));
       }
     }
   }
 
-  /** The generator's integer arithmetic as kernel statements, folding literal-only operations. */
-  private algebra(scope: Scope): LimbAlgebra<string> {
+  /** Integer operations below 2^24 as inline expressions (bound where shared), folding literal-only ones and identities. */
+  private smallInts(scope: Scope): SmallIntAlgebra<string> {
     const num = (s: string): number | undefined => {
       const m = /^\(?(-?[0-9.]+(?:e[+-]?[0-9]+)?)\)?$/.exec(s);
       return m ? Number(m[1]) : undefined;
     };
-    const fold = (a: string, b: string, f: (x: number, y: number) => number, e: string): string => {
-      const x = num(a);
-      const y = num(b);
-      return x !== undefined && y !== undefined ? lit(f(x, y)) : this.bind(scope, e, 'r');
+    const op = (args: readonly string[], f: (...xs: number[]) => number, e: string): string => {
+      const xs = args.map(num);
+      return xs.every((x) => x !== undefined) ? lit(f(...(xs as number[]))) : e;
     };
+    // a literal 0 operand: the other one (add, xor) or 0 (mul, and, shifts)
+    const zero = (a: string): boolean => num(a) === 0;
     return {
       lit: (v) => lit(v),
-      add: (a, b) => fold(a, b, (x, y) => x + y, `${a} + ${b}`),
-      sub: (a, b) => fold(a, b, (x, y) => x - y, `${a} - ${b}`),
-      mul: (a, b) => fold(a, b, (x, y) => x * y, `${a} * ${b}`),
-      hi: (a) => {
-        const x = num(a);
-        // × 2^-12 is exact like ÷ 4096, and SIMD multiplies are far cheaper than divides
-        return x !== undefined ? lit(Math.floor(x / LIMB)) : this.bind(scope, `Math.floor(${a} * ${lit(1 / LIMB)})`, 'r');
-      },
+      add: (a, b) => (zero(a) ? b : zero(b) ? a : op([a, b], (x, y) => x + y, `(${a} + ${b})`)),
+      mul: (a, b) => (zero(a) || zero(b) ? lit(0) : num(b) === 1 ? a : op([a, b], (x, y) => x * y, `(${a} * ${b})`)),
+      xor: (a, b) => (zero(a) ? b : zero(b) ? a : op([a, b], (x, y) => x ^ y, `(${a} ^ ${b})`)),
+      and: (a, m) => (zero(a) || m === 0 ? lit(0) : op([a], (x) => x & m, `(${a} & ${m})`)),
+      shr: (a, s) => (zero(a) ? a : op([a], (x) => x >>> s, `(${a} >> ${s})`)),
+      shl: (a, s) => (zero(a) ? a : op([a], (x) => x * 2 ** s, `(${a} << ${s})`)),
+      // (in gpu.js' webasm mode a named integer is stored as f32: each name costs conversions)
+      share: (a) => this.bind(scope, a, 'r'),
     };
   }
 }

@@ -1,13 +1,13 @@
 // Which fused values are worth a buffer: an expensive elementwise value (a random draw, say) that
 // several kernels would each recompute is computed once instead; cheap ones stay duplicated.
-import { ROUNDS } from '../dsl/philox.js';
+import { ROUNDS } from '../dsl/counter-hash.js';
 import type { IR, IRNode } from './ir.js';
 
 /** Rough f32 operations to compute one element of a node, its fused producers excluded. */
 const opCost = (n: IRNode): number => {
   switch (n.op.kind) {
     case 'random':
-      return ROUNDS * 22 + 20;
+      return ROUNDS * 48 + 30; // two lowbias32 multiplies and three xorshifts per round, on 16-bit limbs
     case 'unary':
     case 'binary':
     case 'where':

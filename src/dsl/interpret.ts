@@ -8,7 +8,7 @@ import type { Program } from './program.js';
 import type { FeedError, Feeds } from './feeds.js';
 import { checkFeeds } from './feeds.js';
 import { topoOrder } from './graph.js';
-import { bernoulliThreshold, drawWords, wordsToUniform } from './philox.js';
+import { DOMAIN, bernoulliThreshold, bitsToUniform, drawBits, uniformAt } from './counter-hash.js';
 
 /**
  * How each intermediate is rounded: not at all (float64, the default), or to float32 after every
@@ -155,9 +155,8 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
       const out = new Float64Array(n);
       const threshold = op.dist.kind === 'bernoulli' ? bernoulliThreshold(op.dist.p) : 0;
       for (let i = 0; i < n; i++) {
-        const [w0, w1, w2, w3] = drawWords(key, op.offset + i);
-        const u = wordsToUniform(w0, w1);
-        out[i] = op.dist.kind === 'uniform' ? u : op.dist.kind === 'bernoulli' ? +(u < threshold) : boxMuller(u, wordsToUniform(w2, w3), r);
+        const u = uniformAt(key, op.offset + i);
+        out[i] = op.dist.kind === 'uniform' ? u : op.dist.kind === 'bernoulli' ? +(u < threshold) : boxMuller(u, bitsToUniform(drawBits(key, op.offset + i, DOMAIN.second)), r);
       }
       return out;
     }

@@ -4,7 +4,8 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../dsl/index.js';
 import type { CheckpointProblem, LoadedCheckpoint, SavedCheckpoint } from './checkpoint/index.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
+import { generatorVersionProblems, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
+import { inFile } from './checkpoint/problem.js';
 import type { OptimizerState, Values } from './optimizer-runner.js';
 import type { EarlyStoppingState } from '../optim/phases/index.js';
 import { decodeProblems } from './checkpoint/decode-errors.js';
@@ -63,9 +64,9 @@ export const saveEpochCheckpoint = (to: FitCheckpointing, c: EpochCheckpoint): E
     shapes: { params: c.shapes, optState: c.optShapes },
   });
 
-/** A resume under another configuration than the one that wrote the file is refused. */
+/** A resume under another configuration, or another random generator version, than the one that wrote the file is refused. */
 export const configProblems = (file: string, c: LoadedCheckpoint, config: string): CheckpointProblem[] =>
-  c.meta.config === config ? [] : [{ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` }];
+  [...generatorVersionProblems(c.meta).map(inFile(file)), ...(c.meta.config === config ? [] : [{ file, path: '__metadata__["graft.config"]', message: `written by a run configured as ${JSON.stringify(c.meta.config)}, this run is ${JSON.stringify(config)}: resume with the configuration that wrote it` }])];
 
 /** The trainer's progress kept in `graft.phaseProgress`, decoded, or every problem with its path. */
 export const decodeProgress = <A>(file: string, c: LoadedCheckpoint, codec: t.Decoder<unknown, A>): E.Either<CheckpointProblem[], A> =>

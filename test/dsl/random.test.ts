@@ -6,11 +6,12 @@ import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import * as g from '../../src/dsl/index.js';
 import type { Program, Tensor } from '../../src/dsl/index.js';
-import { LIMB, MAX_KEY, bernoulliThreshold, deriveKey, drawWords, limbs2, numberAlgebra, philox, wordsToUniform } from '../../src/dsl/philox.js';
+import { DOMAIN, MAX_KEY, bernoulliThreshold, bitsToUniform, deriveKey, drawBits, uniformAt } from '../../src/dsl/counter-hash.js';
 import { boxMuller } from '../../src/dsl/interpret.js';
 import { compile } from '../../src/compiler/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { Outputs, Runtime } from '../../src/runtime/index.js';
+import { referenceBits, referenceUniform } from './reference-hash.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -101,17 +102,9 @@ const closeTo = (got: ArrayLike<number>, want: ArrayLike<number>, tol: number, w
   }
 };
 
-/** Independent of drawWords' index arithmetic: the counter is the three 12-bit limbs of the global index. */
-const referenceWords = (key: number, index: number): [number, number, number, number] => {
-  const c0 = index % LIMB;
-  const c1 = Math.floor(index / LIMB) % LIMB;
-  const c2 = Math.floor(index / LIMB ** 2);
-  return philox(numberAlgebra, [c0, c1, c2, 0], limbs2(numberAlgebra, key));
-};
-const referenceUniform = (key: number, index: number): number => {
-  const [w0, w1] = referenceWords(key, index);
-  return wordsToUniform(w0, w1);
-};
+/** Global indices at which gpu.js' 16-bit limbs and the 32-bit index words carry. */
+const LIMB = 2 ** 16;
+const WORD = 2 ** 32;
 
 let cpu: Runtime;
 let wasm: Runtime;
@@ -166,19 +159,19 @@ describe('uniform distribution (2^18 draws on webasm)', () => {
     expectChiSquareUniform(low, N, 'low 6 bits');
   });
 
-  // Pairs of neighbouring draws must be jointly uniform, not just uncorrelated: with 10 rounds this
-  // chi-square was ~250 on 63 dof at 2^18 draws (and grew with N) although the correlation was ~0.
-  test('joint distribution of draws at lags 1, 2 and 4096 (8x8 chi-square)', () => {
-    for (const lag of [1, 2, 4096]) {
+  // Pairs of neighbouring draws must be jointly uniform, not just uncorrelated (the 12-bit Philox of
+  // version 1 failed this with 10 rounds although its correlation was ~0).
+  test('joint distribution of draws at lags 1, 2, 4096 and 2^16 (8x8 chi-square)', () => {
+    for (const lag of [1, 2, 4096, LIMB]) {
       const cells = new Float64Array(64);
       for (let i = 0; i + lag < N; i++) cells[Math.floor(u[i] * 8) * 8 + Math.floor(u[i + lag] * 8)]++;
       expectChiSquareUniform(cells, N - lag, `8x8 pairs at lag ${lag}`);
     }
   });
 
-  test('correlation of neighbours (lag 1, 2) and across a 12-bit limb (lag 4096)', () => {
+  test('correlation of neighbours (lag 1, 2) and across 16-bit limbs (lag 4096, 2^16)', () => {
     // under independence the sample correlation of n pairs has sigma ~ 1/sqrt(n)
-    for (const lag of [1, 2, 4096]) within(lagCorrelation(u, lag), 0, 1 / Math.sqrt(N - lag), `lag ${lag} correlation`);
+    for (const lag of [1, 2, 4096, LIMB]) within(lagCorrelation(u, lag), 0, 1 / Math.sqrt(N - lag), `lag ${lag} correlation`);
   });
 });
 
@@ -258,10 +251,9 @@ describe('normal distribution (2^18 draws on webasm)', () => {
     closeTo(z, ref, 1e-5, 'webasm normal');
   });
 
-  test('is Box-Muller on the same two 24-bit words', () => {
+  test('is Box-Muller on the uniform draw and the second word of the same element', () => {
     for (const i of [0, 1, 4095, 4096, N - 1]) {
-      const [w0, w1, w2, w3] = drawWords(deriveKey(7, 7), i);
-      assert.equal(ref[i], boxMuller(wordsToUniform(w0, w1), wordsToUniform(w2, w3)));
+      assert.equal(ref[i], boxMuller(referenceUniform(deriveKey(7, 7), i), referenceBits(deriveKey(7, 7), i, DOMAIN.second) / MAX_KEY));
     }
   });
 });
@@ -276,11 +268,12 @@ describe('bit-identical across cpu, webasm and the interpreter', () => {
     bs: g.bernoulli(K, 0.37, [N], { offset: 123 }),
     uk: g.uniform(k, [N]),
     bk: g.bernoulli(k, 0.5, [64, 128], { offset: 2 ** 24 - 100 }),
+    uw: g.uniform(k, [N], { offset: WORD - 4000 }), // the index's high word carries mid-draw
     ukf: g.uniform(kf, [N], { offset: 2 ** 30 + 17 }),
     ns: g.normal(K, [N]),
     nk: g.normal(kf, [N], { offset: 77 }),
   }));
-  const EXACT = ['us', 'bs', 'uk', 'bk', 'ukf'];
+  const EXACT = ['us', 'bs', 'uk', 'bk', 'ukf', 'uw'];
 
   test('every backend gives the interpreter\'s uniform and bernoulli bits, normal within 1e-5', async () => {
     for (const feeds of [{ k: K, kf: K }, { k: 0, kf: MAX_KEY - 1 }, { k: 12345, kf: 777 }]) {
@@ -326,9 +319,9 @@ const distArb: fc.Arbitrary<Dist> = fc.oneof(
 const drawOf = (d: Dist, key: g.KeyLike, shape: readonly number[], offset: number): Tensor =>
   d.kind === 'uniform' ? g.uniform(key, shape, { offset }) : d.kind === 'normal' ? g.normal(key, shape, { offset }) : g.bernoulli(key, d.p, shape, { offset });
 
-/** Global indices around the limb boundaries, including past 2^24 and up to the 2^36 limit. */
+/** Global indices around the limb and word boundaries, including past 2^32 and up to the 2^36 limit. */
 const bigBaseArb = fc.oneof(
-  fc.constantFrom(0, LIMB - 3, 2 ** 24 - 5, 2 ** 24, 2 ** 30, 2 ** 35 + 2 ** 24 - 7),
+  fc.constantFrom(0, LIMB - 3, 2 ** 24 - 5, 2 ** 24, 2 ** 30, WORD - 5, WORD, 2 ** 35 + WORD - 7),
   fc.integer({ min: 0, max: 2 ** 36 - 2 ** 12 }),
 ).chain((base) => fc.integer({ min: 0, max: 63 }).map((k) => Math.min(base + k, 2 ** 36 - 64)));
 
@@ -361,16 +354,17 @@ describe('slice invariance of offsets', () => {
     );
   });
 
-  test('drawWords at any global index is Philox over that index\'s three 12-bit limbs', () => {
+  test('the interpreter\'s draw at any global index is the reference hash of that index', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: MAX_KEY - 1 }), bigBaseArb, (key, index) => {
-        assert.deepEqual(drawWords(key, index), referenceWords(key, index));
+        assert.equal(uniformAt(key, index), referenceUniform(key, index));
+        assert.equal(bitsToUniform(drawBits(key, index, DOMAIN.second)), referenceBits(key, index, DOMAIN.second) / MAX_KEY);
       }),
       { seed: 42, numRuns: 500 },
     );
   });
 
-  test('webasm and cpu kernels at offsets past 2^24 match drawWords at those global indices', async () => {
+  test('webasm and cpu kernels at offsets past 2^24 match the reference hash at those global indices', async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: MAX_KEY - 1 }), bigBaseArb, fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean(), async (key, offset, len, p, keyAsTensor) => {
         const prog = build({ k: { shape: [], dtype: 'i32' } }, ({ k }) => {
@@ -380,10 +374,7 @@ describe('slice invariance of offsets', () => {
         const wantU = Array.from({ length: len }, (_, i) => referenceUniform(key, offset + i));
         const t = bernoulliThreshold(p);
         const wantB = wantU.map((u) => (u < t ? 1 : 0));
-        const wantZ = Array.from({ length: len }, (_, i) => {
-          const [w0, w1, w2, w3] = referenceWords(key, offset + i);
-          return boxMuller(wordsToUniform(w0, w1), wordsToUniform(w2, w3));
-        });
+        const wantZ = Array.from({ length: len }, (_, i) => boxMuller(referenceUniform(key, offset + i), referenceBits(key, offset + i, DOMAIN.second) / MAX_KEY));
         for (const [name, rt] of [['webasm', wasm], ['cpu', cpu]] as const) {
           const out = await run(rt, prog, { k: key });
           sameExactly(out.u, wantU, `${name} uniform at offset ${offset}`);
@@ -435,6 +426,7 @@ describe('keys', () => {
       [deriveKey(1, 0), deriveKey(1, 1)],
       [deriveKey(1, 0), deriveKey(2, 0)],
       [LIMB, 0], // keys differing only in the high limb
+      [2 ** 23, 0], // keys differing only in the top bit
     ];
     for (const [k1, k2] of pairs) {
       assert.notEqual(k1, k2);
@@ -453,6 +445,20 @@ describe('keys', () => {
       // equal draws happen with probability 2^-24 each: about 2.4e-4 expected in 4096
       assert.ok(equal <= 2, `keys ${k1} and ${k2}: ${equal} equal draws`);
       within(cov / Math.sqrt(va * vb), 0, 1 / Math.sqrt(N), `correlation of keys ${k1} and ${k2}`);
+    }
+  });
+
+  // With one keyed round the stream of key k would be key 0's at indices i ^ k (the key xors the
+  // counter, then a fixed bijection): masks of two steps would be the same mask, permuted.
+  test('no key\'s stream is another\'s at xored or shifted indices', () => {
+    for (const [k1, k2] of [[0, 1], [5, 6], [deriveKey(1, 0), deriveKey(1, 1)], [12345, 12345 ^ 4096]]) {
+      let xored = 0;
+      let shifted = 0;
+      for (let i = 0; i < N; i++) {
+        xored += uniformAt(k1, i) === uniformAt(k2, (i ^ k1 ^ k2) >>> 0) ? 1 : 0;
+        shifted += uniformAt(k1, i + 2 ** 30) === uniformAt(k2, i + 2 ** 30 + k1 - k2) ? 1 : 0;
+      }
+      assert.ok(xored <= 2 && shifted <= 2, `keys ${k1}, ${k2}: ${xored} equal at xored indices, ${shifted} at shifted ones (chance: ~2.4e-4)`);
     }
   });
 

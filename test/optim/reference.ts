@@ -1,5 +1,5 @@
 // Float64 optimizers written from their documentation, element by element, independent of graft's transforms.
-import { bernoulliThreshold, drawWords, wordsToUniform } from '../../src/dsl/philox.js';
+import { bernoulliThreshold, uniformAt } from '../../src/dsl/counter-hash.js';
 import { randomKey } from '../../src/dsl/index.js';
 import { mulberry32 } from '../../props/mulberry32.js';
 
@@ -84,8 +84,7 @@ export const childTuningAdamWRef = (p0: Record<string, ArrayLike<number>>, grads
       for (let i = 0; i < p[k].length; i++) {
         let g = gs[k][i];
         if (h.mode === 'F' && h.reserveP < 1) {
-          const [w0, w1] = drawWords(key, offsets[k] + i);
-          g = (g * +(wordsToUniform(w0, w1) < threshold)) / h.reserveP;
+          g = (g * +(uniformAt(key, offsets[k] + i) < threshold)) / h.reserveP;
         }
         if (h.mode === 'D' && h.masks?.[k]) g *= h.masks[k][i];
         m[k][i] = h.b1 * m[k][i] + (1 - h.b1) * g;

@@ -12,7 +12,8 @@ import { createRuntime } from '../../src/runtime/index.js';
 import type { FitConfig } from '../../src/train/fit.js';
 import { fit } from '../../src/train/fit.js';
 import { loadResumePoint } from '../../src/train/fit-checkpoint.js';
-import { loadCheckpoint } from '../../src/train/checkpoint/index.js';
+import { loadCheckpoint, saveCheckpoint } from '../../src/train/checkpoint/index.js';
+import { GENERATOR_VERSION } from '../../src/dsl/counter-hash.js';
 import { blobs, noisyBlobs } from './blobs.js';
 import { right, tempDir } from './checkpoint/fixtures.js';
 
@@ -112,6 +113,15 @@ describe('fit checkpoints', () => {
     assert.ok(E.isLeft(other));
     assert.equal(other.left[0].file, file);
     assert.match(other.left[0].message, /configured as "blobs-v1", this run is "blobs-v2"/);
+
+    // the same file as an older graft would have written it: its masks came from generator version 1
+    const c = right(loadCheckpoint(file, { params: shapes }));
+    const old = join(dir, 'old-generator.safetensors');
+    right(saveCheckpoint(old, { ...c, meta: { ...c.meta, generator: { ...c.meta.generator, version: GENERATOR_VERSION - 1 } } }));
+    const refused = loadResumePoint(old, shapes, all, 'blobs-v1');
+    assert.ok(E.isLeft(refused));
+    assert.deepEqual(refused.left.map((p) => [p.file, p.path]), [[old, '__metadata__["graft.generator"].version']]);
+    assert.match(refused.left[0].message, new RegExp(`^drawn with random generator version ${GENERATOR_VERSION - 1}, this graft draws with version ${GENERATOR_VERSION}: `));
 
     const bytes = readFileSync(file);
     const cut = join(dir, 'cut.safetensors');

@@ -15,7 +15,9 @@ import { loadCheckpoint } from '../../src/train/checkpoint/index.js';
 test('the mnist comparison runs every method, caches its pre-trained checkpoint, and reports', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'graft-mnist-'));
   const rt = await createRuntime({ backend: 'webasm' });
-  const cfg = { ...DEFAULT_JOB, hidden: 16, pretrainEpochs: 1, finetuneEpochs: 8, headEpochs: 2, labelled: 200, validation: 200, heldOut: 300, lr: 1e-2, seeds: [1] };
+  // Child-Tuning F moves 30% of the weights a step: after 8 epochs it still gave many of the base's 0-4 answers
+  // (accuracy 0.14-0.31 over seeds 1-9 and both generators, so passing was luck); 16 give 0.50-0.66 (seeds 1-4)
+  const cfg = { ...DEFAULT_JOB, hidden: 16, pretrainEpochs: 1, finetuneEpochs: 16, headEpochs: 2, labelled: 200, validation: 200, heldOut: 300, lr: 1e-2, seeds: [1] };
   const logs: string[] = [];
   const checkpointDir = join(dir, 'checkpoints');
   const results = await runMnistJob(rt, cfg, dir, (l) => logs.push(l), { checkpointDir });

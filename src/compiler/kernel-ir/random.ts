@@ -1,40 +1,46 @@
-// A random draw as kernel IR: the interpreter's own generator (dsl/philox.ts) evaluated over
-// kernel values, so every renderer computes what the interpreter computes. Today's generator
-// works on 12-bit limbs held in f32 (every intermediate an integer below 2^24, exact).
+// A random draw as kernel IR: the interpreter's own generator (dsl/counter-hash.ts) evaluated over
+// u32 kernel values, whose add/mul/xor/shifts wrap mod 2^32 exactly like the interpreter's Math.imul.
 import type { Op } from '../../dsl/tensor.js';
-import type { LimbAlgebra } from '../../dsl/philox.js';
-import { LIMB, bernoulliThreshold, indexLimbs, limbs2, philox } from '../../dsl/philox.js';
+import type { U32Algebra } from '../../dsl/counter-hash.js';
+import { DOMAIN, bernoulliThreshold, drawWord, indexWords, top24 } from '../../dsl/counter-hash.js';
+import type { Domain } from '../../dsl/counter-hash.js';
 import type { KernelBuilder } from './builder.js';
 
-/** The generator's limb arithmetic over f32 kernel values. */
-const f32Algebra = (b: KernelBuilder): LimbAlgebra<number> => ({
-  lit: (v) => b.constant('f32', v),
-  add: (x, y) => b.binary('add', x, y),
-  sub: (x, y) => b.binary('sub', x, y),
-  mul: (x, y) => b.binary('mul', x, y),
-  // × 2^-12 is exact like ÷ 4096
-  hi: (x) => b.unary('floor', b.binary('mul', x, b.constant('f32', 1 / LIMB))),
-});
+/** The generator's word arithmetic over u32 kernel values. */
+const u32Algebra = (b: KernelBuilder): U32Algebra<number> => {
+  const c = (n: number) => b.constant('u32', n);
+  return {
+    lit: c,
+    add: (x, y) => b.binary('add', x, y),
+    mul: (x, k) => b.binary('mul', x, c(k)),
+    xor: (x, y) => b.binary('xor', x, y),
+    and: (x, mask) => b.binary('and', x, c(mask)),
+    shr: (x, s) => b.binary('shr', x, c(s)),
+    shl: (x, s) => b.binary('shl', x, c(s)),
+  };
+};
 
 /**
- * The draw at flat element `flat` (i32) of a random op; `key` is the key tensor's value (f32)
- * when the op has no static key.
+ * The draw at flat element `flat` (i32) of a random op; `key` is the key tensor's value (f32, an
+ * integer below 2^24) when the op has no static key.
  */
 export const randomDraw = (b: KernelBuilder, op: Extract<Op, { kind: 'random' }>, key: number | undefined, flat: number): number => {
-  const A = f32Algebra(b);
-  const k: [number, number] = op.key !== undefined ? [A.lit(op.key % LIMB), A.lit(Math.floor(op.key / LIMB))] : limbs2(A, key!);
-  const [i0, i1, i2] = indexLimbs(A, b.cast('f32', flat), op.offset);
-  const [w0, w1, w2, w3] = philox(A, [i0, i1, i2, A.lit(0)], k);
-  const word = (hi: number, lo: number) => A.mul(A.add(A.mul(hi, A.lit(LIMB)), lo), A.lit(2 ** -24));
-  const u = word(w0, w1);
+  const A = u32Algebra(b);
+  const k = op.key !== undefined ? A.lit(op.key) : b.cast('u32', key!);
+  const [lo, hi] = indexWords(A, b.cast('u32', flat), op.offset);
+  // the top 24 bits convert to f32 exactly; × 2^-24 is exact too
+  const uniform = (domain: Domain) => b.binary('mul', b.cast('f32', top24(A, drawWord(A, k, lo, hi, domain))), b.constant('f32', 2 ** -24));
+  const f = (v: number) => b.constant('f32', v);
+  const u = uniform(DOMAIN.draw);
   switch (op.dist.kind) {
     case 'uniform':
       return u;
     case 'bernoulli':
-      return b.binary('lt', u, A.lit(bernoulliThreshold(op.dist.p)));
+      return b.binary('lt', u, f(bernoulliThreshold(op.dist.p)));
     case 'normal': {
-      const radius = b.unary('sqrt', A.mul(A.lit(-2), b.unary('log', A.sub(A.lit(1), u))));
-      return A.mul(radius, b.unary('cos', A.mul(A.lit(2 * Math.PI), word(w2, w3))));
+      // each step an f32 op, as the interpreter's boxMuller rounds in f32
+      const radius = b.unary('sqrt', b.binary('mul', f(-2), b.unary('log', b.binary('sub', f(1), u))));
+      return b.binary('mul', radius, b.unary('cos', b.binary('mul', f(2 * Math.PI), uniform(DOMAIN.second))));
     }
   }
 };

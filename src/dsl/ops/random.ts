@@ -3,7 +3,7 @@ import { sizeOf } from '../shape.js';
 import { BuildError } from '../errors.js';
 import type { Distribution, Tensor } from '../tensor.js';
 import { node, refOf } from '../tensor.js';
-import { MAX_KEY, MAX_OFFSET, deriveKey } from '../philox.js';
+import { MAX_KEY, MAX_OFFSET, deriveKey } from '../counter-hash.js';
 
 /**
  * A generator key: a static 24-bit key (from `randomKey(seed, stream)`), or a scalar tensor

@@ -7,7 +7,7 @@ export { encodeSafetensors, safetensorsHeader } from './safetensors-encode.js';
 export type { Safetensors } from './safetensors-decode.js';
 export { decodeSafetensors } from './safetensors-decode.js';
 export type { BestCheckpoint, CheckpointMeta, GeneratorPosition } from './meta.js';
-export { CHECKPOINT_FORMAT_VERSION, decodeMeta, encodeMeta } from './meta.js';
+export { CHECKPOINT_FORMAT_VERSION, decodeMeta, encodeMeta, generatorVersionProblems } from './meta.js';
 export type { CheckpointExpectation, CheckpointShapes } from './tensors.js';
 export { OPT_PREFIX, PARAM_PREFIX } from './tensors.js';
 export type { WriteIo } from './atomic-write.js';

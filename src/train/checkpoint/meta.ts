@@ -6,6 +6,7 @@ import { problemAt } from './problem.js';
 import { NonNegativeInteger, decodeProblems } from './decode-errors.js';
 import { jsonValueProblems } from './json-value.js';
 import { METADATA_KEY } from './safetensors-encode.js';
+import { GENERATOR_VERSION } from '../../dsl/counter-hash.js';
 
 export const CHECKPOINT_FORMAT_VERSION = 1;
 
@@ -21,6 +22,8 @@ export interface GeneratorPosition {
   readonly seed: number;
   /** Steps whose keys have been drawn; the next step draws with step + 1. */
   readonly step: number;
+  /** The generator's GENERATOR_VERSION: written as this graft's when absent; read as 1 from files that predate it. */
+  readonly version?: number;
 }
 
 export interface CheckpointMeta {
@@ -42,13 +45,16 @@ const present = new t.Type<unknown>('a JSON value', (u): u is unknown => u !== u
 const Finite = t.refinement(t.number, Number.isFinite, 'finite number');
 const Sha256Hex = t.refinement(t.string, (s) => /^[0-9a-f]{64}$/.test(s), 'SHA-256 as 64 lowercase hex digits');
 
+/** Files written before the generator's version was recorded drew with version 1. */
+const GeneratorVersion = new t.Type<number, number, unknown>('non-negative integer', (u): u is number => NonNegativeInteger.is(u), (u, ctx) => (u === undefined ? t.success(1) : NonNegativeInteger.validate(u, ctx)), (a) => a);
+
 const FieldCodecs = {
   step: NonNegativeInteger,
   epoch: NonNegativeInteger,
   phaseDepth: NonNegativeInteger,
   best: optional(t.type({ metric: Finite, depth: NonNegativeInteger, epoch: NonNegativeInteger })),
   phaseProgress: present,
-  generator: t.type({ seed: NonNegativeInteger, step: NonNegativeInteger }),
+  generator: t.type({ seed: NonNegativeInteger, step: NonNegativeInteger, version: GeneratorVersion }, '{ seed: non-negative integer, step: non-negative integer, version?: non-negative integer }'),
   config: t.string,
 };
 type Field = keyof typeof FieldCodecs;
@@ -67,7 +73,8 @@ export const encodeMeta = (meta: CheckpointMeta, checksum: string): E.Either<Pro
     ...jsonValueProblems(meta.phaseProgress, ['meta', 'phaseProgress']),
   ];
   if (problems.length) return E.left(problems);
-  const fields = FIELDS.filter((f) => meta[f] !== undefined).map((f) => [metaKey(f), JSON.stringify(meta[f])]);
+  const stamped: CheckpointMeta = { ...meta, generator: { ...meta.generator, version: meta.generator.version ?? GENERATOR_VERSION } };
+  const fields = FIELDS.filter((f) => stamped[f] !== undefined).map((f) => [metaKey(f), JSON.stringify(stamped[f])]);
   return E.right(Object.fromEntries([[metaKey('formatVersion'), String(CHECKPOINT_FORMAT_VERSION)], ...fields, [metaKey('checksum'), JSON.stringify(checksum)]]));
 };
 
@@ -106,4 +113,12 @@ export const decodeMeta = (metadata: Readonly<Record<string, string>>): E.Either
   const checksum = decodeChecksum(metadata);
   if (E.isLeft(checksum)) problems.push(...checksum.left);
   return problems.length || E.isLeft(checksum) ? E.left(problems) : E.right({ meta: meta as unknown as CheckpointMeta, checksum: checksum.right });
+};
+
+/** A resume must draw the masks the run would have drawn: a checkpoint of another generator version is refused. */
+export const generatorVersionProblems = (meta: CheckpointMeta): Problem[] => {
+  const version = meta.generator.version ?? GENERATOR_VERSION;
+  return version === GENERATOR_VERSION
+    ? []
+    : [problemAt([METADATA_KEY, metaKey('generator'), 'version'], `drawn with random generator version ${version}, this graft draws with version ${GENERATOR_VERSION}: resuming would draw other dropout and Child-Tuning masks; start a new run (its weights still load)`)];
 };

@@ -1,5 +1,5 @@
 // Seeded shuffling and batching: the same seed and epoch give the same order on every machine.
-import { drawWords, wordsToUniform } from '../../dsl/philox.js';
+import { uniformAt } from '../../dsl/counter-hash.js';
 import { randomKey } from '../../dsl/index.js';
 
 /** Fisher–Yates driven by the counter generator keyed by (seed, stream). */
@@ -7,8 +7,7 @@ export const permutation = (n: number, seed: number, stream: number): Int32Array
   const key = randomKey(seed, stream % 2 ** 24);
   const out = Int32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
-    const [w0, w1] = drawWords(key, i);
-    const j = Math.floor(wordsToUniform(w0, w1) * (i + 1));
+    const j = Math.floor(uniformAt(key, i) * (i + 1));
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;

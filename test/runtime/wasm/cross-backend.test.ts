@@ -1,5 +1,6 @@
 // wasm against gpu.js where results must be equal: uniform and Bernoulli draws (every
-// intermediate exact) at any key, offset and size, with the key static or fed as a tensor.
+// intermediate exact) and normal draws (each Box-Muller step an f32 op on both) at any key,
+// offset and size, with the key static or fed as a tensor.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -27,7 +28,7 @@ describe('wasm and gpu.js (webasm) draw the same bits', () => {
     gpujs.destroy();
   });
 
-  it('uniform and Bernoulli draws, static and fed keys', async () => {
+  it('uniform, Bernoulli and normal draws, static and fed keys', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 2 ** 24 - 1 }),
@@ -40,12 +41,14 @@ describe('wasm and gpu.js (webasm) draw the same bits', () => {
           const prog = right(g.program({ k: { shape: [], dtype: 'i32' } }, ({ k }) => ({
             u: g.uniform(key, [n], { offset }),
             b: g.cast(g.bernoulli(k, p, [n], { offset }), 'f32'),
+            z: g.normal(k, [n], { offset }),
           })));
           const plan = compile(prog);
           const a = right(await wasm.load(plan).run({ k: key }));
           const b = right(await gpujs.load(plan).run({ k: key }));
           assert.deepEqual(Array.from(a.u), Array.from(b.u), 'uniform');
           assert.deepEqual(Array.from(a.b), Array.from(b.b), 'bernoulli');
+          assert.deepEqual(Array.from(a.z), Array.from(b.z), 'normal');
         },
       ),
       propertyParams(15),

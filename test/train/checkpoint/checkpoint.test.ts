@@ -4,7 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { CheckpointExpectation, Problem, RawTensor } from '../../../src/train/checkpoint/index.js';
-import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint, encodeSafetensors, f32Tensor, formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from '../../../src/train/checkpoint/index.js';
+import { decodeCheckpoint, decodeSafetensors, encodeCheckpoint, encodeSafetensors, f32Tensor, formatCheckpointProblem, generatorVersionProblems, loadCheckpoint, saveCheckpoint } from '../../../src/train/checkpoint/index.js';
+import { GENERATOR_VERSION } from '../../../src/dsl/counter-hash.js';
 import { CHECKPOINT, META, SHAPES, bitsOf, left, right, tempDir } from './fixtures.js';
 
 const encoded = () => right(encodeCheckpoint(CHECKPOINT)).bytes;
@@ -55,9 +56,28 @@ describe('checkpoint: round trip', () => {
       'graft.phaseDepth': '1',
       'graft.best': '{"metric":0.4375,"depth":1,"epoch":2}',
       'graft.phaseProgress': JSON.stringify(META.phaseProgress),
-      'graft.generator': '{"seed":17,"step":12}',
+      'graft.generator': `{"seed":17,"step":12,"version":${GENERATOR_VERSION}}`,
       'graft.config': '"sha256:0f1e2d"',
     });
+  });
+
+  it('the generator version: a writer that omits it records this graft\'s; a file that lacks it reads as version 1', () => {
+    const { version: _, ...position } = META.generator;
+    const stamped = right(decodeCheckpoint(right(encodeCheckpoint({ ...CHECKPOINT, meta: { ...META, generator: position } })).bytes));
+    assert.deepEqual(stamped.meta.generator, { ...position, version: GENERATOR_VERSION });
+    const old = right(decodeCheckpoint(rebuilt({ meta: { 'graft.generator': '{"seed":17,"step":12}' } })));
+    assert.deepEqual(old.meta.generator, { seed: 17, step: 12, version: 1 });
+  });
+
+  it('a resume refuses another generator version, naming both and what would differ', () => {
+    assert.deepEqual(generatorVersionProblems(META), []);
+    const old = right(decodeCheckpoint(rebuilt({ meta: { 'graft.generator': '{"seed":17,"step":12}' } })));
+    assert.deepEqual(generatorVersionProblems(old.meta), [
+      {
+        path: '__metadata__["graft.generator"].version',
+        message: `drawn with random generator version 1, this graft draws with version ${GENERATOR_VERSION}: resuming would draw other dropout and Child-Tuning masks; start a new run (its weights still load)`,
+      },
+    ]);
   });
 
   it('without a best checkpoint, with empty state', () => {
@@ -92,7 +112,7 @@ describe('checkpoint: what a reader rejects', () => {
       { path: '__metadata__["graft.best"].metric', message: 'expected finite number, got "x"' },
       { path: '__metadata__["graft.best"].epoch', message: 'missing (expected non-negative integer)' },
       { path: '__metadata__["graft.phaseProgress"]', message: 'missing (expected a JSON value)' },
-      { path: '__metadata__["graft.generator"]', message: 'missing (expected { seed: non-negative integer, step: non-negative integer })' },
+      { path: '__metadata__["graft.generator"]', message: 'missing (expected { seed: non-negative integer, step: non-negative integer, version?: non-negative integer })' },
       { path: '__metadata__["graft.config"]', message: 'expected string, got 7' },
     ]);
   });

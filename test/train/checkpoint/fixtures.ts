@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Checkpoint, CheckpointMeta } from '../../../src/train/checkpoint/index.js';
+import { GENERATOR_VERSION } from '../../../src/dsl/counter-hash.js';
 
 export const right = <L, A>(e: E.Either<L, A>): A => {
   if (E.isLeft(e)) assert.fail(`expected Right, got ${JSON.stringify(e.left, null, 1)}`);
@@ -31,7 +32,7 @@ export const META: CheckpointMeta = {
   phaseDepth: 1,
   best: { metric: 0.4375, depth: 1, epoch: 2 },
   phaseProgress: { depth: 1, maxEpochs: 20, phaseDone: false, wait: 0, esBest: 0.4375, best: { metric: 0.4375, depth: 1, epoch: 2 } },
-  generator: { seed: 17, step: 12 },
+  generator: { seed: 17, step: 12, version: GENERATOR_VERSION },
   config: 'sha256:0f1e2d',
 };
 

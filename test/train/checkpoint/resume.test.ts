@@ -10,6 +10,7 @@ import type { CheckpointShapes } from '../../../src/train/checkpoint/index.js';
 import { checkpointOf, checkpointShapes, loadCheckpoint, optimizerStateOf, saveCheckpoint } from '../../../src/train/checkpoint/index.js';
 import { randomTensors } from '../../optim/reference.js';
 import { META, bitsOf, right, tempDir } from './fixtures.js';
+import { GENERATOR_VERSION } from '../../../src/dsl/counter-hash.js';
 
 // Resume equivalence: N steps straight equal k steps, save, load (in a fresh runner, as a new process would), N - k steps,
 // bit for bit. Child-Tuning F draws a fresh mask keyed by (seed, step), so a resume that lost the step would differ.
@@ -53,7 +54,7 @@ describe('checkpoint: resume equivalence (cpu, Child-Tuning F AdamW)', () => {
       const file = join(tempDir(), `step-${k}.safetensors`);
       right(saveCheckpoint(file, checkpointOf(atK, { ...META, generator: { seed: SEED, step: atK.step } }, shapes)));
       const loaded = right(loadCheckpoint(file, shapes));
-      assert.deepEqual(loaded.meta.generator, { seed: SEED, step: k });
+      assert.deepEqual(loaded.meta.generator, { seed: SEED, step: k, version: GENERATOR_VERSION });
       const resumed = await stepsFrom(rt, optimizerStateOf(loaded), N);
       assert.deepEqual(bitsOfState(resumed), bitsOfState(straight));
     });
