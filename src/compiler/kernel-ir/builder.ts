@@ -18,12 +18,15 @@ const INT_FOLD: Partial<Record<KBinary, (a: number, b: number) => number>> = {
   max: Math.max,
 };
 
+// JSON writes Infinity, -Infinity and NaN as null and -0 as 0: constants that differ must keep different keys
+const keepNonFinite = (_: string, x: unknown): unknown => (typeof x === 'number' && (!Number.isFinite(x) || Object.is(x, -0)) ? `number:${Object.is(x, -0) ? '-0' : x}` : x);
+
 /** Structural identity, independent of property order. */
 const keyOf = (draft: object): string =>
   Object.entries(draft)
     .filter(([k, v]) => k !== 'id' && v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${JSON.stringify(v, keepNonFinite)}`)
     .join(';');
 
 export class KernelBuilder {
