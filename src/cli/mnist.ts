@@ -10,7 +10,7 @@ import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { formatFileProblem, writeAtomically } from './files.js';
 import type { RunFolder } from './run-folder.js';
 import { RUN_FILES, readRunFolder } from './run-folder.js';
-import { writeFileAtomically } from '../train/checkpoint/index.js';
+import { removeStaleTempFiles, writeFileAtomically } from '../train/checkpoint/index.js';
 import { onInterrupt, resumeCommand } from './interrupt.js';
 import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
 
@@ -35,6 +35,9 @@ export const resumeComparison = async (dir: string, log: (s: string) => void = c
     return 1;
   }
   const { config, ...previous } = folder.right;
+  // what a writer killed mid-write (SIGKILL, a power cut) left behind
+  const stale = removeStaleTempFiles(dir);
+  if (stale.length) log(`removed ${stale.length} unfinished temporary file${stale.length === 1 ? '' : 's'} a stopped run left: ${stale.join(', ')}`);
   return runComparison(config, { backend: config.backend, out: config.out, command }, log, { dir, previous });
 };
 
@@ -62,13 +65,20 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     const t0 = performance.now();
     // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
     const metricLines = new Map((resume?.previous.metrics ?? []).map((l) => [metricKey(l), JSON.stringify(l)]));
+    const writeMetrics = () => writeAtomically(join(dir, RUN_FILES.metrics), [...metricLines.values()].join('\n') + '\n');
     const runLines = (resume?.previous.finished ?? []).map((r) => JSON.stringify(r));
     const results = await runMnistJob(rt, cfg, join(root, 'cache'), log, {
+      // the epochs a run trains again leave metrics.jsonl as it starts, so the file never mixes two attempts' epochs
+      onStart: (method, seed, checkpointed) => {
+        const again = [...metricLines.keys()].filter((k) => k.startsWith(`${method}/${seed}/`) && Number(k.split('/')[2]) > checkpointed);
+        again.forEach((k) => metricLines.delete(k));
+        if (again.length) writeMetrics();
+      },
       onEpoch: (method, seed, rec) => {
         const key = metricKey({ method, seed, epoch: rec.epoch });
         metricLines.delete(key);
         metricLines.set(key, JSON.stringify({ method, seed, ...rec }));
-        writeAtomically(join(dir, RUN_FILES.metrics), [...metricLines.values()].join('\n') + '\n');
+        writeMetrics();
       },
       onRun: (r) => {
         runLines.push(JSON.stringify(r));
@@ -83,7 +93,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     writeAtomically(join(dir, 'curves.svg'), fig.svg);
     if (fig.png) writeFileAtomically(join(dir, 'curves.png'), fig.png);
     else log(`no PNG (${fig.pngError}); the SVG is there`);
-    const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed(s); backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (peak lr ${cfg.lr}, 10% linear warmup then linear decay, wd 0.01, gradients clipped to global norm 1); scheduled = the head alone, then everything from epoch ${cfg.headEpochs + 1} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
+    const intro = `MLP 784-${cfg.hidden}-10 pre-trained on digits 0-4, fine-tuned on ${cfg.labelled} labelled images of 5-9 for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation images), tested on ${cfg.heldOut} held-out images of 5-9; ${cfg.seeds.length} seed${cfg.seeds.length === 1 ? '' : 's'}; backend ${rt.report.backend}. Methods: full = Hugging Face AdamW on every parameter (peak lr ${cfg.lr}, 10% linear warmup then linear decay, wd 0.01, gradients clipped to global norm 1); scheduled = the head alone, then everything from epoch ${cfg.headEpochs + 1} or when early stopping ends the phase (the phase state machine, restore-best before the transition); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D after a Fisher pass over the labelled set).`;
     writeAtomically(join(dir, 'results.md'), markdownReport({ results, title: `${command}: fine-tuning methods compared`, intro, transitions, notes: staleRunNotes(results) }));
     log(`\n${resultsTable(results)}\n\nwrote ${dir}/results.md, curves.svg${fig.png ? ', curves.png' : ''}, metrics.jsonl and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     return 0;

@@ -25,7 +25,7 @@ const Record = t.intersection([
 const MetricLine = t.intersection([t.type({ method: MethodC, seed: t.number }), Record]);
 const RunLine = t.intersection([
   t.type({ method: MethodC, seed: t.number, testAccuracy: Metric, seconds: t.number, records: t.array(Record) }),
-  t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string, predictedClasses: t.array(t.number), steps: t.number }),
+  t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string, predictedClasses: t.array(t.number), steps: t.number, untimedEpochs: t.number }),
 ]);
 
 /** Each non-empty line of a JSON-lines file decoded, or every bad line with its number. */

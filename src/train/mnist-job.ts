@@ -20,6 +20,7 @@ import type { CheckpointProblem } from './checkpoint/index.js';
 import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
 import { loadResumePoint } from './fit-checkpoint.js';
 import { LAST, loadScheduledResume } from './scheduled-checkpoint.js';
+import { resumeNote } from './resume-note.js';
 import { classCounts, staleHeadNote } from './report/stale-head.js';
 import { afterEpochs } from './report/markdown.js';
 
@@ -68,6 +69,8 @@ export interface RunResult {
   readonly predictedClasses?: readonly number[];
   /** Optimizer steps the run took (resumed epochs included). */
   readonly steps?: number;
+  /** Resumed: epochs before the resume whose time was not recorded (`seconds` leaves them out). */
+  readonly untimedEpochs?: number;
 }
 
 /** Pre-training sees digits 0–4 (less a fixed evaluation set); fine-tuning's held-out, validation and labelled sets are drawn from 5–9 without overlap. */
@@ -164,6 +167,8 @@ interface RunIo {
   readonly resume?: boolean;
   /** Its epochs recorded by the attempt before (they lead the result's records). */
   readonly earlier?: readonly EpochRecord[];
+  /** Before training: the epoch its checkpoint was saved after, 0 when it starts from the beginning. */
+  readonly onStart?: (checkpointed: number) => void;
   readonly onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -183,7 +188,14 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
   let params = base;
   const records: EpochRecord[] = [];
   // a resumed run keeps the epochs its checkpoint covers (numbered from 1); without a checkpoint it starts over
-  const keepEarlier = (epochs: number) => records.push(...(io.earlier ?? []).filter((r) => r.epoch <= epochs));
+  let untimedEpochs = 0;
+  let secondsBefore = 0;
+  const keepEarlier = (epochs: number) => {
+    records.push(...(io.earlier ?? []).filter((r) => r.epoch <= epochs));
+    untimedEpochs = epochs - records.length;
+    secondsBefore = records.reduce((a, r) => a + r.seconds, 0);
+    io.onStart?.(epochs);
+  };
   let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
     const dir = io.checkpointDir && join(io.checkpointDir, name);
@@ -215,12 +227,14 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
     if (io.checkpointDir) mkdirSync(io.checkpointDir, { recursive: true });
     let start = base;
     let resume = {};
+    let checkpointed = 0;
     if (file && io.resume && existsSync(file)) {
       const point = orThrowProblems(name, loadResumePoint(file, shapes, Object.keys(shapes), key));
       start = point.params;
       resume = { resume: point.resume };
-      keepEarlier(point.resume.epoch);
+      checkpointed = point.resume.epoch;
     }
+    keepEarlier(checkpointed);
     const res = await fit(rt, {
       ...common, ...resume, ...(file ? { checkpoint: { file, config: key } } : {}),
       transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs,
@@ -234,7 +248,8 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
   tester.destroy();
   const predictedClasses = classCounts(predictions!, 10);
   const steps = records.length * Math.floor(train.count / cfg.batchSize);
-  return { method, seed, testAccuracy: accuracy, seconds: (performance.now() - t0) / 1000, records, ...extra, ...(keptFraction === undefined ? {} : { keptFraction }), predictedClasses, steps };
+  // a resumed run's time is this attempt's plus the recorded epochs it kept from the one before
+  return { method, seed, testAccuracy: accuracy, seconds: secondsBefore + (performance.now() - t0) / 1000, records, ...extra, ...(untimedEpochs > 0 ? { untimedEpochs } : {}), ...(keptFraction === undefined ? {} : { keptFraction }), predictedClasses, steps };
 };
 
 /** The model and its pre-trained weights (from the cache when it matches the config). */
@@ -260,6 +275,8 @@ export const finetuneSplits = (cfg: JobConfig) => {
 export interface JobOutputs {
   /** Called with each finished run. */
   readonly onRun?: (r: RunResult) => void;
+  /** Called as each run starts training, with the epoch its checkpoint was saved after (0: from the start). */
+  readonly onStart?: (method: Method, seed: number, checkpointed: number) => void;
   /** Called after each epoch of each run. */
   readonly onEpoch?: (method: Method, seed: number, record: EpochRecord) => void;
   /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
@@ -302,11 +319,14 @@ export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string,
         continue;
       }
       const earlier = outputs.resume?.earlier(method, seed) ?? [];
-      if (earlier.length) log(`${method.padEnd(15)} seed ${seed}: resuming after epoch ${earlier[earlier.length - 1].epoch}`);
       const r = await finetune(rt, cfg, model, base, method, seed, { train, validation, test }, {
         checkpointDir: outputs.checkpointDir,
         resume: outputs.resume !== undefined,
         earlier,
+        onStart: (checkpointed) => {
+          if (earlier.length || checkpointed) log(resumeNote(`${method.padEnd(15)} seed ${seed}`, earlier.at(-1)?.epoch ?? 0, checkpointed));
+          outputs.onStart?.(method, seed, checkpointed);
+        },
         onEpoch: (rec) => outputs.onEpoch?.(method, seed, rec),
       });
       results.push(r);

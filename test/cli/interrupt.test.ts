@@ -1,14 +1,15 @@
-// Ctrl-C in the middle of a run, as a user does it: a real graft process gets SIGINT after it has written a
-// checkpoint, exits 130 printing the --resume command, and that command finishes the comparison with the same
-// numbers and the same checkpoint bytes as a run that never stopped.
+// Ctrl-C (or SIGTERM, as `timeout` and `docker stop` send) in the middle of a run, as a user does it: a real graft
+// process gets the signal after it has written a checkpoint, exits 128 + its number printing the --resume command,
+// and that command finishes the comparison with the same numbers and the same checkpoint bytes as a run that never stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../src/cli/run-folder.js';
-import { runGraft, startGraft } from './graft-process.js';
-import { resumeCommand, shellQuote } from '../../src/cli/interrupt.js';
+import { GRAFT_BIN, runGraft, startGraft } from './graft-process.js';
+import type { Invocation } from '../../src/cli/interrupt.js';
+import { EXIT_CODES, resumeCommand, shellQuote } from '../../src/cli/interrupt.js';
 import { execFileSync } from 'node:child_process';
 
 type Line = { readonly method: string; readonly seed: number; readonly epoch: number } & Record<string, unknown>;
@@ -20,16 +21,19 @@ const runFolders = (cwd: string) => (existsSync(join(cwd, 'runs')) ? readdirSync
 const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)).map((g) => join(f, g)) : [f])).sort();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Start `graft ...args` in `cwd`, send SIGINT once its new run folder's metrics satisfy `ready`, and wait for it to end. */
-const interruptWhen = async (args: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean) => {
+// as a user starts bin/graft.mjs by its path, not under `npm start` (whatever runs this test)
+const BY_PATH = { npm_lifecycle_event: undefined };
+
+/** Start `graft ...args` in `cwd`, send `signal` once its new run folder's metrics satisfy `ready`, and wait for it to end. */
+const interruptWhen = async (args: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean, signal: keyof typeof EXIT_CODES) => {
   const before = new Set(runFolders(cwd));
-  const p = startGraft(args, { cwd });
+  const p = startGraft(args, { cwd, env: BY_PATH });
   let ended = false;
   void p.exited.then(() => void (ended = true));
   for (;;) {
     const folder = runFolders(cwd).find((f) => !before.has(f));
     if (folder && ready(jsonLines(join(cwd, 'runs', folder, RUN_FILES.metrics)))) {
-      p.child.kill('SIGINT');
+      p.child.kill(signal);
       return { folder: join('runs', folder), ...(await p.exited) };
     }
     if (ended) assert.fail(`graft ${args.join(' ')} ended before it could be interrupted:\n${(await p.exited).stdout}`);
@@ -48,24 +52,26 @@ const assertSameOutcome = (resumed: string, straight: string) => {
 };
 
 /**
- * `graft <command>` straight through, then again stopped by SIGINT once `ready`, then the printed resume command:
+ * `graft <command>` straight through, then again stopped by `signal` once `ready`, then the printed resume command:
  * returns what the stop and the resume printed, after checking the exit codes, the command and the outcome.
  */
-const stopAndResume = async (command: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean) => {
+const stopAndResume = async (command: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean, signal: keyof typeof EXIT_CODES = 'SIGINT') => {
   const straight = await runGraft(command, { cwd });
   assert.equal(straight.code, 0, straight.stdout + straight.stderr);
   const [straightFolder] = runFolders(cwd);
 
-  const stopped = await interruptWhen(command, cwd, ready);
-  assert.equal(stopped.signal, null, 'graft handles SIGINT itself');
-  assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+  const stopped = await interruptWhen(command, cwd, ready, signal);
+  assert.equal(stopped.signal, null, `graft handles ${signal} itself`);
+  assert.equal(stopped.code, EXIT_CODES[signal], stopped.stdout + stopped.stderr);
   assert.ok(stopped.stdout.includes(`the run folder is ${stopped.folder}`), stopped.stdout);
-  const printed = /^\s*graft (\S+ --resume \S+)\s*$/m.exec(stopped.stdout);
-  assert.equal(printed?.[1], `${command[0]} --resume ${stopped.folder}`, stopped.stdout);
+  // started by its path from a folder outside the package: the bin's absolute path is what the user can type
+  const printed = /^\s*(\S+) (\S+ --resume \S+)\s*$/m.exec(stopped.stdout);
+  assert.equal(printed?.[1], realpathSync(GRAFT_BIN), stopped.stdout);
+  assert.equal(printed?.[2], `${command[0]} --resume ${stopped.folder}`, stopped.stdout);
   const finishedBefore = jsonLines(join(cwd, stopped.folder, RUN_FILES.runs)).length;
   assert.deepEqual(filesUnder(join(cwd, stopped.folder)).filter((f) => f.endsWith('.tmp')), [], 'nothing half-written');
 
-  const resumed = await runGraft(printed![1].split(' '), { cwd });
+  const resumed = await runGraft(printed![2].split(' '), { cwd, env: BY_PATH });
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
   assertSameOutcome(join(cwd, stopped.folder), join(cwd, 'runs', straightFolder));
   return { stopped, resumed, finishedBefore };
@@ -81,10 +87,10 @@ test('graft mnist with defaults, stopped by Ctrl-C in the scheduled run, resumes
   rmSync(cwd, { recursive: true, force: true });
 });
 
-test('graft finetune with a config that names no backend, stopped by Ctrl-C mid-run, resumes to the same numbers and bytes', async () => {
+test('graft finetune with a config that names no backend, stopped by SIGTERM mid-run, resumes to the same numbers and bytes', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-finetune-'));
   writeFileSync(join(cwd, 'small.yaml'), 'hidden: 32\npretrainEpochs: 1\nfinetuneEpochs: 20\nheadEpochs: 2\nlabelled: 300\nvalidation: 100\nheldOut: 300\nbatchSize: 20\nseeds: [1]\nmethods: [full, scheduled]\n');
-  const { resumed, finishedBefore } = await stopAndResume(['finetune', '--config', 'small.yaml'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 3));
+  const { resumed, finishedBefore } = await stopAndResume(['finetune', '--config', 'small.yaml'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 3), 'SIGTERM');
   assert.equal(finishedBefore, 0, 'stopped inside the first run');
   assert.match(resumed.stdout, /full\s+seed 1: resuming after epoch \d+\n/);
   rmSync(cwd, { recursive: true, force: true });
@@ -95,6 +101,17 @@ test('the printed resume command reads back, through a POSIX shell, as the folde
     const quoted = shellQuote(dir);
     assert.equal(execFileSync('sh', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' }), dir, quoted);
   }
-  assert.equal(resumeCommand('mnist', 'runs/t'), 'graft mnist --resume runs/t');
-  assert.equal(resumeCommand('finetune', 'my runs/t'), "graft finetune --resume 'my runs/t'");
+});
+
+test('the resume command runs graft the way the user started it', () => {
+  const bin = '/home/u/graft/bin/graft.mjs';
+  const how = (o: Partial<Invocation>): Invocation => ({ bin, cwd: '/home/u/graft', ...o });
+  assert.equal(resumeCommand('mnist', 'runs/t', how({ npmScript: 'start', graftOnPath: bin })), 'npm start -- --resume runs/t');
+  assert.equal(resumeCommand('mnist', 'runs/t', how({ npmScript: 'test', graftOnPath: bin })), 'graft mnist --resume runs/t');
+  assert.equal(resumeCommand('finetune', 'my runs/t', how({ graftOnPath: bin })), "graft finetune --resume 'my runs/t'");
+  // a graft on PATH that is another package's is not this one
+  assert.equal(resumeCommand('finetune', 'runs/t', how({ graftOnPath: '/usr/lib/node_modules/graft/bin/graft.mjs' })), './bin/graft.mjs finetune --resume runs/t');
+  assert.equal(resumeCommand('finetune', 'runs/t', how({})), './bin/graft.mjs finetune --resume runs/t');
+  assert.equal(resumeCommand('mnist', 'runs/t', how({ cwd: '/home/u/graft/src' })), '/home/u/graft/bin/graft.mjs mnist --resume runs/t');
+  assert.equal(resumeCommand('mnist', 'runs/t', how({ cwd: '/tmp', bin: '/home/u/my graft/bin/graft.mjs' })), "'/home/u/my graft/bin/graft.mjs' mnist --resume runs/t");
 });

@@ -2,7 +2,7 @@
 // it was recorded, finishes with the same results as one that never stopped; a damaged folder is refused up front.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runFinetune } from '../../src/cli/finetune.js';
@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { resumeComparison, runMnistCommand } from '../../src/cli/mnist.js';
 import { RUN_FILES, readRunFolder } from '../../src/cli/run-folder.js';
 
-const runs = (dir: string) => readFileSync(join(dir, RUN_FILES.runs), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { method: string; seed: number; testAccuracy: number; records: Array<Record<string, number>> });
+const runs = (dir: string) => readFileSync(join(dir, RUN_FILES.runs), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { method: string; seed: number; testAccuracy: number; seconds: number; records: Array<Record<string, number>> });
 const withoutTimes = (rs: ReturnType<typeof runs>) => rs.map(({ method, seed, testAccuracy, records }) => ({ method, seed, testAccuracy, records: records.map(({ seconds, ...r }) => r) }));
 const runFolder = (out: string) => join(out, readdirSync(out).find((f) => f !== 'cache')!);
 
@@ -47,11 +47,21 @@ test('a stopped comparison resumes to the same results', async () => {
   const metrics = readFileSync(join(straight, RUN_FILES.metrics), 'utf8').split('\n').filter((l) => l && !l.includes('"child-tuning-F"'));
   writeFileSync(join(late, RUN_FILES.metrics), metrics.join('\n') + '\n');
   rmSync(join(late, RUN_FILES.checkpoints, 'child-tuning-F-seed1.safetensors'));
-  // ...and a line child-tuning-F logged for epoch 1 before a crash took its checkpoint: retrained, it is replaced
-  writeFileSync(join(late, RUN_FILES.metrics), [...metrics, JSON.stringify({ method: 'child-tuning-F', seed: 1, epoch: 1, trainLoss: 9, trainAccuracy: 0, evalLoss: 9, evalAccuracy: 0, seconds: 1 })].join('\n') + '\n');
+  // ...and lines child-tuning-F logged before a crash took its checkpoint: retrained from the start, they are replaced,
+  // the one for an epoch this attempt does not reach (9 of 5) too
+  const bogus = (epoch: number) => JSON.stringify({ method: 'child-tuning-F', seed: 1, epoch, trainLoss: 9, trainAccuracy: 0, evalLoss: 9, evalAccuracy: 0, seconds: 1 });
+  writeFileSync(join(late, RUN_FILES.metrics), [...metrics, bogus(1), bogus(9)].join('\n') + '\n');
+  // ...and the temporary file of a writer killed mid-write (pid above Linux's pid_max: no such process)
+  const staleTemp = join(late, RUN_FILES.checkpoints, '.full-seed1.safetensors.4194305.0123abcd.tmp');
+  writeFileSync(staleTemp, 'half');
   const lateLog: string[] = [];
   assert.equal(await resumeComparison(late, (l) => lateLog.push(l)), 0, lateLog.join('\n'));
   assert.match(lateLog.join('\n'), /scheduled\s+seed 1: resuming after epoch \d/);
+  assert.equal(existsSync(staleTemp), false, 'the stale temporary file is removed');
+  assert.match(lateLog.join('\n'), /child-tuning-F\s+seed 1: its checkpoint is missing; training it again from the start \(epochs 1-9 in metrics\.jsonl will be replaced\)/);
+  // the scheduled run's time counts its epochs before the resume
+  const scheduled = runs(late).find((r) => r.method === 'scheduled')!;
+  assert.ok(scheduled.seconds >= scheduled.records.reduce((a, r) => a + r.seconds, 0), JSON.stringify(scheduled));
   assert.deepEqual(withoutTimes(runs(late)), want);
   const lines = (d: string) => readFileSync(join(d, RUN_FILES.metrics), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const keyed = (d: string) => lines(d).map(({ seconds, ...l }) => l).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));

@@ -24,7 +24,14 @@ export const nodeWriteIo: WriteIo = {
 };
 
 // a crash of the process itself can leave a `.<name>.<pid>.<random>.tmp`, never `file` half-written
-const tempPrefix = (file: string): string => `.${basename(file)}.`;
+const tempName = (file: string, pid: number, random: string): string => `.${basename(file)}.${pid}.${random}.tmp`;
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** The file and process a temporary file of `writeFileAtomically` was written for, or undefined for any other name. */
+export const parseTempName = (name: string): { readonly target: string; readonly pid: number } | undefined => {
+  const m = TEMP_NAME.exec(name);
+  return m ? { target: m[1], pid: Number(m[2]) } : undefined;
+};
 
 // some systems cannot fsync a directory; the rename is done by then, only its durability is best-effort there
 const CANNOT_SYNC_DIRECTORY = new Set(['EISDIR', 'EPERM', 'EINVAL', 'ENOTSUP', 'EACCES']);
@@ -43,7 +50,7 @@ const syncDirectory = (dir: string, io: WriteIo): void => {
 
 /** Throws on I/O errors, after removing its temporary file. */
 export const writeFileAtomically = (file: string, bytes: Uint8Array, io: WriteIo = nodeWriteIo): void => {
-  const tmp = join(dirname(file), `${tempPrefix(file)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dirname(file), tempName(file, process.pid, randomBytes(4).toString('hex')));
   const fd = io.openSync(tmp, 'wx');
   try {
     try {

@@ -11,7 +11,8 @@ export { CHECKPOINT_FORMAT_VERSION, decodeMeta, encodeMeta, generatorVersionProb
 export type { CheckpointExpectation, CheckpointShapes } from './tensors.js';
 export { OPT_PREFIX, PARAM_PREFIX } from './tensors.js';
 export type { WriteIo } from './atomic-write.js';
-export { nodeWriteIo, writeFileAtomically } from './atomic-write.js';
+export { nodeWriteIo, parseTempName, writeFileAtomically } from './atomic-write.js';
+export { removeStaleTempFiles } from './stale-temp-files.js';
 export type { Checkpoint, SavedCheckpoint } from './save.js';
 export { encodeCheckpoint, saveCheckpoint } from './save.js';
 export type { LoadedCheckpoint } from './load.js';

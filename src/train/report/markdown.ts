@@ -29,13 +29,23 @@ export const afterEpochs = (completed: number): string => (completed === 0 ? 'be
 
 const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 const table = (head: readonly string[], rows: readonly (readonly string[])[]) => [row(head), row(head.map(() => '---')), ...rows.map(row)].join('\n');
-const pm = (s: { mean: number; sd: number }, scale: number, digits: number) => `${(s.mean * scale).toFixed(digits)} ± ${(s.sd * scale).toFixed(digits)}`;
+// a single value has no spread to show
+const pm = (xs: readonly number[], scale: number, digits: number) => {
+  const s = meanSd(xs);
+  return `${(s.mean * scale).toFixed(digits)}${xs.length > 1 ? ` ± ${(s.sd * scale).toFixed(digits)}` : ''}`;
+};
+/** Mean seconds per run, with a warning when a resumed run's time before the resume was not all recorded. */
+const secondsCell = (rs: readonly RunLike[]): string => {
+  const untimed = rs.filter((r) => (r.untimedEpochs ?? 0) > 0).length;
+  const mean = meanSd(rs.map((r) => r.seconds)).mean.toFixed(1);
+  return untimed ? `≥ ${mean} (time before a resume not recorded for ${untimed} run${untimed === 1 ? '' : 's'})` : mean;
+};
 
 /** One row per method: mean ± sample sd of test accuracy over seeds, mean seconds per run (the format `graft mnist` prints). */
 export const resultsTable = (results: readonly RunLike[]): string =>
   table(['method', 'test accuracy % (mean ± sd)', 'seeds', 'seconds per run'], methodsOf(results).map((method) => {
     const rs = results.filter((r) => r.method === method);
-    return [method, pm(meanSd(rs.map((r) => r.testAccuracy)), 100, 2), String(rs.length), meanSd(rs.map((r) => r.seconds)).mean.toFixed(1)];
+    return [method, pm(rs.map((r) => r.testAccuracy), 100, 2), String(rs.length), secondsCell(rs)];
   }));
 
 /** Per-epoch means over seeds for one method; epochs counted from 1, as in metrics.jsonl. */

@@ -8,6 +8,8 @@ export interface RunLike {
   readonly testAccuracy: number;
   readonly seconds: number;
   readonly records: readonly EpochRecord[];
+  /** Resumed: epochs before the resume whose time was not recorded (`seconds` leaves them out). */
+  readonly untimedEpochs?: number;
 }
 
 export interface Stat {

@@ -12,6 +12,19 @@ test('resultsTable: mean ± sample sd of test accuracy in %, seeds, mean seconds
   ].join('\n'));
 });
 
+test('resultsTable: a single seed has no ± (its sd is not 0, it is undefined)', () => {
+  const t = resultsTable([RESULTS[0], RESULTS[1], RESULTS[3]]).split('\n');
+  assert.equal(t[2], '| full | 90.00 | 1 | 2.0 |');
+  assert.equal(t[3], '| scheduled | 88.00 ± 0.00 | 2 | 5.0 |');
+});
+
+test('resultsTable: a resumed run whose time before the resume was not recorded is marked as a lower bound', () => {
+  const t = resultsTable([RESULTS[0], { ...RESULTS[2], untimedEpochs: 2 }, { ...RESULTS[1], untimedEpochs: 1 }]).split('\n');
+  assert.equal(t[2], '| full | 92.00 ± 2.83 | 2 | ≥ 3.0 (time before a resume not recorded for 1 run) |');
+  assert.equal(t[3], '| scheduled | 88.00 | 1 | ≥ 5.0 (time before a resume not recorded for 1 run) |');
+  assert.match(resultsTable([{ ...RESULTS[0], untimedEpochs: 1 }, { ...RESULTS[2], untimedEpochs: 3 }]), /\| ≥ 3\.0 \(time before a resume not recorded for 2 runs\) \|$/);
+});
+
 test('epochTable: per-epoch means over seeds, epochs from 1', () => {
   assert.equal(epochTable(RESULTS, 'full'), [
     '| epoch | train loss | train acc % | eval loss | eval acc % | seconds |',
