@@ -1,5 +1,6 @@
 // The main job: pre-train an MLP on digits 0–4 (cached as a checkpoint), then fine-tune on a small
 // labelled set of 5–9 with four methods over several seeds, evaluated on held-out 5–9 images.
+import { GENERATOR_VERSION } from '../dsl/counter-hash.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,8 +90,9 @@ export const mnistDataSizes = (): DataSizes => ({ pretrain: countDigits(PRETRAIN
 const examples = (d: { images: Float32Array; labels: Int32Array; count: number }): Examples => ({ inputs: d.images, labels: d.labels, count: d.count });
 
 /** Pre-trained weights: loaded from the cache when its checkpoint matches this config, else trained and saved. */
+// the generator draws the initial weights and the shuffles: weights cached under another version are other numbers
 const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir: string, log: (s: string) => void): Promise<Values> => {
-  const key = createHash('sha256').update(JSON.stringify({ v: 1, hidden: cfg.hidden, epochs: cfg.pretrainEpochs, batch: cfg.batchSize, lr: cfg.lr })).digest('hex').slice(0, 12);
+  const key = createHash('sha256').update(JSON.stringify({ v: 1, generator: GENERATOR_VERSION, hidden: cfg.hidden, epochs: cfg.pretrainEpochs, batch: cfg.batchSize, lr: cfg.lr })).digest('hex').slice(0, 12);
   const file = join(cacheDir, `pretrained-mlp-${key}.safetensors`);
   const shapes = nn.paramShapes(model);
   if (existsSync(file)) {
