@@ -1,23 +1,13 @@
 // graft's own wasm kernels in the optim suite: state resident in the runtime's memory, each call
 // donating p, m, v and the counters; on one thread and on all, one step per call and STEPS per call.
-import * as E from 'fp-ts/lib/Either.js';
 import * as o from '../src/optim/index.js';
 import { randomKey } from '../src/dsl/index.js';
 import { compile } from '../src/compiler/index.js';
 import type { Plan } from '../src/compiler/plan.js';
 import type { ResidentTensor, WasmExecutable } from '../src/runtime/index.js';
 import { createWasmRuntime } from '../src/runtime/index.js';
-import type { ImplFactory, OptimImpl, StepSpec } from './optim-peers/types.js';
-
-const orThrow = <A>(e: E.Either<Error, A>): A => {
-  if (E.isLeft(e)) throw e.left;
-  return e.right;
-};
-
-const transformFor = (spec: StepSpec, reserveP: number) =>
-  spec.kind === 'adamw'
-    ? o.adamw(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd })
-    : o.childTuningAdamW(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd, mode: 'F', reserveP, seed: 1 });
+import type { ImplFactory, OptimImpl } from './optim-peers/types.js';
+import { orThrow, transformFor } from './optim-graft.js';
 
 const graftWasm = (impl: string, allThreads: boolean, fused: boolean): ImplFactory => async (spec, n) => {
   const perCall = fused ? spec.stepsPerSample : 1;

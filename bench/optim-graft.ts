@@ -7,12 +7,13 @@ import type { OptimizerRunner, OptimizerState } from '../src/train/optimizer-run
 import { createOptimizerRunner } from '../src/train/optimizer-runner.js';
 import type { ImplFactory, OptimImpl, OptimState, StepSpec } from './optim-peers/types.js';
 
-const orThrow = <A>(e: E.Either<Error, A>): A => {
+export const orThrow = <A>(e: E.Either<Error, A>): A => {
   if (E.isLeft(e)) throw e.left;
   return e.right;
 };
 
-const transformFor = (spec: StepSpec, reserveP: number) =>
+/** The suite's step as a graft transform: AdamW, or Child-Tuning AdamW F keeping reserveP. */
+export const transformFor = (spec: StepSpec, reserveP: number) =>
   spec.kind === 'adamw'
     ? o.adamw(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd })
     : o.childTuningAdamW(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd, mode: 'F', reserveP, seed: 1 });
