@@ -148,6 +148,8 @@ export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, tr
       return { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1 + i) % 2 ** 24)) };
     });
     s = orThrow(await (inputs.length === 1 ? runner.step(s, inputs[0]) : runner.steps(s, inputs, inputs.length)));
+    // a backend that computes synchronously (wasm) never leaves the microtask queue: give signals (Ctrl-C) a turn
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const losses = s.stepMetrics!.loss;
     const accuracies = s.stepMetrics!.accuracy;
     for (let i = 0; i < inputs.length; i++) {
