@@ -1,5 +1,5 @@
-// Backend selection: webgpu where the `webgpu` package yields an adapter, else webasm, else cpu.
-// `wasm` (graft's own WebAssembly kernels) is chosen by name; it falls back to webasm, then cpu.
+// Backend selection: webgpu where the `webgpu` package yields an adapter, else graft's own wasm kernels,
+// else gpu.js's webasm, else cpu; each fallback says why.
 import { probeWebGPUQuietly } from './webgpu-probe.js';
 import { simdProbe } from '../compiler/wasm/probe.js';
 
@@ -93,7 +93,7 @@ export const selectBackend = async (option?: BackendChoice): Promise<BackendRepo
   const requested = option !== undefined ? parseBackendChoice(option, 'backend option') : parseBackendChoice(process.env[BACKEND_ENV], `$${BACKEND_ENV}`);
   const reasons: string[] = [];
   const order: BackendName[] =
-    requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'webasm', 'cpu'] : requested === 'wasm' ? ['wasm', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
+    requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'wasm', 'webasm', 'cpu'] : requested === 'wasm' ? ['wasm', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
   for (const b of order) {
     // auto skips the Dawn probe where no Vulkan loader exists; an explicit request always probes
     const why = b === 'webgpu' ? (requested === 'auto' ? (await vulkanMissing()) ?? (await probeWebGPU()) : await probeWebGPU()) : b === 'webasm' ? webasmReason() : b === 'wasm' ? wasmReason() : undefined;

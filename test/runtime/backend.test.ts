@@ -49,7 +49,7 @@ describe('selectBackend', () => {
     assert.deepEqual(await selectBackend('webasm'), { requested: 'webasm', backend: 'webasm' });
   });
 
-  test("'auto' (and no choice) prefers webgpu exactly when an adapter answers, else webasm with a reason", async () => {
+  test("'auto' (and no choice) prefers webgpu exactly when an adapter answers, else wasm with a reason", async () => {
     const why = await probeWebGPU();
     for (const choice of ['auto', undefined] as const) {
       const r = await selectBackend(choice);
@@ -59,7 +59,7 @@ describe('selectBackend', () => {
         assert.equal(r.fallbackReason, undefined);
       } else {
         assert.match(why, /webgpu/);
-        assert.equal(r.backend, 'webasm');
+        assert.equal(r.backend, 'wasm');
         const reason = r.fallbackReason ?? '';
         assert.ok(reason.includes('webgpu'), `fallbackReason should mention webgpu: ${reason}`);
         // auto skips loading Dawn where no Vulkan loader or driver exists; otherwise it carries the probe's answer
@@ -73,7 +73,7 @@ describe('selectBackend', () => {
     const r = await selectBackend('webgpu');
     assert.equal(r.requested, 'webgpu');
     if (why === undefined) assert.deepEqual(r, { requested: 'webgpu', backend: 'webgpu' });
-    else assert.deepEqual(r, { requested: 'webgpu', backend: 'webasm', fallbackReason: why });
+    else assert.deepEqual(r, { requested: 'webgpu', backend: 'wasm', fallbackReason: why });
   });
 
   test('the probe is cached: the same answer every time', async () => {
