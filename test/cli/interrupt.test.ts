@@ -87,24 +87,18 @@ test('graft mnist with defaults, stopped by Ctrl-C in the scheduled run, resumes
   rmSync(cwd, { recursive: true, force: true });
 });
 
-test('graft finetune with a config that names no backend, stopped by SIGTERM mid-run, resumes to the same numbers and bytes', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-finetune-'));
-  writeFileSync(join(cwd, 'small.yaml'), 'hidden: 32\npretrainEpochs: 1\nfinetuneEpochs: 20\nheadEpochs: 2\nlabelled: 300\nvalidation: 100\nheldOut: 300\nbatchSize: 20\nseeds: [1]\nmethods: [full, scheduled]\n');
-  const { resumed, finishedBefore } = await stopAndResume(['finetune', '--config', 'small.yaml'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 3), 'SIGTERM');
-  assert.equal(finishedBefore, 0, 'stopped inside the first run');
-  assert.match(resumed.stdout, /full\s+seed 1: resuming after epoch \d+\n/);
-  rmSync(cwd, { recursive: true, force: true });
-});
-
-// wasm kernels run synchronously: before fit gave the event loop a turn per call, the signal waited for the whole job
-test('graft finetune on the wasm backend, stopped by Ctrl-C mid-run, resumes to the same numbers and bytes', async () => {
-  const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-wasm-'));
-  writeFileSync(join(cwd, 'small.yaml'), 'hidden: 32\npretrainEpochs: 1\nfinetuneEpochs: 20\nheadEpochs: 2\nlabelled: 300\nvalidation: 100\nheldOut: 300\nbatchSize: 20\nseeds: [1]\nmethods: [full, scheduled]\nbackend: wasm\n');
-  const { resumed, finishedBefore } = await stopAndResume(['finetune', '--config', 'small.yaml'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 3), 'SIGINT');
-  assert.equal(finishedBefore, 0, 'stopped inside the first run');
-  assert.match(resumed.stdout, /full\s+seed 1: resuming after epoch \d+\n/);
-  rmSync(cwd, { recursive: true, force: true });
-});
+// a config without `backend` (auto) stopped by SIGTERM; and one naming wasm stopped by Ctrl-C: wasm kernels run
+// synchronously, and before fit gave the event loop a turn per call the signal waited for the whole job
+for (const [what, backendLine, signal] of [['a config that names no backend', '', 'SIGTERM'], ['the wasm backend', 'backend: wasm\n', 'SIGINT']] as const) {
+  test(`graft finetune on ${what}, stopped by ${signal} mid-run, resumes to the same numbers and bytes`, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-finetune-'));
+    writeFileSync(join(cwd, 'small.yaml'), `hidden: 32\npretrainEpochs: 1\nfinetuneEpochs: 20\nheadEpochs: 2\nlabelled: 300\nvalidation: 100\nheldOut: 300\nbatchSize: 20\nseeds: [1]\nmethods: [full, scheduled]\n${backendLine}`);
+    const { resumed, finishedBefore } = await stopAndResume(['finetune', '--config', 'small.yaml'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 3), signal);
+    assert.equal(finishedBefore, 0, 'stopped inside the first run');
+    assert.match(resumed.stdout, /full\s+seed 1: resuming after epoch \d+\n/);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+}
 
 test('the printed resume command reads back, through a POSIX shell, as the folder it names', () => {
   for (const dir of ['runs/2026-12-01T22-21-46-339Z', 'my runs/a b', "it's/$HOME/`x`/\"q\"", '-x', '']) {
