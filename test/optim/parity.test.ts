@@ -1,12 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import * as E from 'fp-ts/lib/Either.js';
-import type { Transform } from '../../src/optim/index.js';
 import type { Runtime } from '../../src/runtime/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
-import type { OptimizerState, Values } from '../../src/train/optimizer-runner.js';
-import { createOptimizerRunner } from '../../src/train/optimizer-runner.js';
+import { compiledTrajectory } from './compiled-trajectory.js';
 import { maxRelError } from './reference.js';
 import { CASES, SHAPES, STEPS, grads, params0, updateParams0 } from './cases.js';
 
@@ -18,20 +15,6 @@ const TOL = 1e-5;
 const UPDATE_TOL = 2e-6;
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/optimizer-golden.json', import.meta.url), 'utf8')) as Record<string, Record<string, number[]>>;
-
-/** The compiled run from p0: final parameters, and each step's Δp (p after − p before); `reset` restores p0 before every step. */
-const runCompiled = async (rt: Runtime, t: Transform<any>, p0: Values, reset = false): Promise<{ params: Values; deltas: Array<Record<string, Float64Array>> }> => {
-  const runner = E.getOrElseW((e: Error) => assert.fail(e.message))(createOptimizerRunner(rt, t, SHAPES));
-  let s: OptimizerState = E.getOrElseW((e: Error) => assert.fail(e.message))(await runner.init(p0));
-  const deltas: Array<Record<string, Float64Array>> = [];
-  for (const gs of grads) {
-    const before = reset ? p0 : s.params;
-    s = E.getOrElseW((e: Error) => assert.fail(e.message))(await runner.step({ ...s, params: before }, gs));
-    deltas.push(Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, Float64Array.from(v, (x, i) => x - before[k][i])])));
-  }
-  runner.destroy();
-  return { params: s.params, deltas };
-};
 
 describe('optimizer parity over 200 steps', () => {
   const rts: Record<string, Runtime> = {};
@@ -51,12 +34,12 @@ describe('optimizer parity over 200 steps', () => {
     });
     for (const backend of ['cpu', 'webasm', 'wasm']) {
       it(`${c.name} on ${backend}: parameters after ${STEPS} steps within ${TOL}`, async () => {
-        const got = await runCompiled(rts[backend], c.compiled(), params0);
+        const got = await compiledTrajectory(rts[backend], c.compiled(), SHAPES, params0, grads);
         const err = maxRelError(got.params, fixture[c.name]);
         assert.ok(err <= TOL, `max relative error ${err}`);
       });
       it(`${c.name} on ${backend}: every step's update (Δp) within ${UPDATE_TOL} of the reference's Δp`, async () => {
-        const got = await runCompiled(rts[backend], c.compiled(), updateParams0, true);
+        const got = await compiledTrajectory(rts[backend], c.compiled(), SHAPES, updateParams0, grads, true);
         const want = c.reference(updateParams0, { reset: true }).deltas;
         const worst = got.deltas.reduce((w, d, s) => { const e = maxRelError(d, want[s]); return e <= w.err ? w : { err: e, step: s + 1 }; }, { err: 0, step: 0 });
         assert.ok(worst.err <= UPDATE_TOL, `update relative error ${worst.err.toExponential(2)} at step ${worst.step}`);
