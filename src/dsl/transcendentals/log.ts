@@ -1,0 +1,31 @@
+// log(x) in float32 steps: x = 2^e·m with m in [√½, √2), f = m − 1 (exact), s = f/(2+f), and
+// log(1+f) = 2·atanh(s) = f − s·(f − R) with R = 2s²/3 + 2s⁴/5 + 2s⁶/7 + 2s⁸/9 (|s| < 0.172, so the
+// truncation is < 1e-9 relative); then e·ln2 in two parts (e·LN2_HI exact).
+import type { F32Algebra } from './algebra.js';
+import { LN2_HI, LN2_LO } from './exp.js';
+
+const f = Math.fround;
+const SMALLEST_NORMAL = f(2 ** -126);
+const SQRT2 = f(Math.SQRT2);
+/** 2k/(2k+1)-free form: the coefficients 2/3, 2/5, 2/7, 2/9 of the atanh series in s². */
+const ATANH = [3, 5, 7, 9].map((k) => f(2 / k));
+
+export const logF32 = <T, C>(A: F32Algebra<T, C>, x: T): T => {
+  // subnormals scaled into the normal range (exactly), so the exponent is read from a normal value
+  const tiny = A.lt(x, A.lit(SMALLEST_NORMAL));
+  const xs = A.select(tiny, A.mul(x, A.lit(2 ** 24)), x);
+  const e0 = A.exponent(xs);
+  const m0 = A.mul(xs, A.pow2(A.neg(e0)));
+  const high = A.gt(m0, A.lit(SQRT2));
+  const m = A.select(high, A.mul(m0, A.lit(0.5)), m0);
+  const e = A.add(A.add(e0, A.select(high, A.lit(1), A.lit(0))), A.select(tiny, A.lit(-24), A.lit(0)));
+  const fr = A.sub(m, A.lit(1));
+  const s = A.div(fr, A.add(A.lit(2), fr));
+  const z = A.mul(s, s);
+  const R = A.mul(z, ATANH.slice(0, -1).reduceRight((acc, c) => A.add(A.mul(acc, z), A.lit(c)), A.lit(ATANH[ATANH.length - 1])));
+  const log1p = A.sub(fr, A.mul(s, A.sub(fr, R)));
+  const y = A.add(A.mul(e, A.lit(LN2_HI)), A.add(log1p, A.mul(e, A.lit(LN2_LO))));
+  // IEEE: log(±0) = -Infinity, log(x < 0) = NaN, log(+Infinity) = +Infinity; NaN flows through y
+  const special = A.select(A.eq(x, A.lit(0)), A.lit(-Infinity), A.select(A.lt(x, A.lit(0)), A.lit(NaN), A.lit(Infinity)));
+  return A.select(A.eq(x, A.lit(0)), special, A.select(A.lt(x, A.lit(0)), special, A.select(A.eq(x, A.lit(Infinity)), special, y)));
+};
