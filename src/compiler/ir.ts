@@ -33,13 +33,14 @@ const exactNumbers = (_: string, v: unknown): unknown => (typeof v === 'number' 
 const FOLDABLE = new Set(['unary', 'binary', 'where', 'cast', 'broadcast', 'reshape']);
 const scalarValue = (n: IRNode): number | undefined => (n.op.kind === 'constant' && n.op.values.length === 1 ? n.op.values[0] : undefined);
 
-/** An elementwise op over single-valued constants is itself a constant (evaluated as the interpreter would). */
+/** An elementwise op over single-valued constants is itself a constant (evaluated as the f32 interpreter, so as the kernels would). */
 const foldConstants = (t: Tensor, inputs: readonly IRNode[]): Tensor => {
   if (!FOLDABLE.has(t.op.kind) || inputs.length === 0 || inputs.some((i) => scalarValue(i) === undefined)) return t;
   const feeds = Object.fromEntries(inputs.map((i, k) => [`c${k}`, [scalarValue(i)!]]));
   const folded = interpret(
     { inputs: inputs.map((i, k) => ({ name: `c${k}`, shape: [], dtype: i.dtype })), outputs: { v: { ...t, shape: [], inputs: inputs.map((i, k) => ({ id: -1 - k, op: { kind: 'input', name: `c${k}` }, inputs: [], shape: [], dtype: i.dtype })) } } },
     feeds,
+    'f32',
   );
   if (E.isLeft(folded)) return t;
   const v = folded.right.v[0];

@@ -9,6 +9,8 @@ import type { SmallIntAlgebra } from '../dsl/u32-limbs.js';
 import { fromLimbs24, limbAlgebra, toLimbs } from '../dsl/u32-limbs.js';
 import type { IRNode } from './ir.js';
 import { lit } from './literal.js';
+import { isTranscendental } from '../dsl/transcendentals/index.js';
+import { transcendentalSource } from './source-algebra.js';
 
 /** An element position: a flat row-major index, per-axis indices, or both (each an expression). */
 export interface Index {
@@ -32,17 +34,14 @@ export class Scope {
  */
 export const f32 = (x: string): string => `Math.fround(${x})`;
 
-// neg, abs, floor, min, max, comparisons and selections of float32 values are float32: no rounding
-const UNARY: Record<UnaryFn, (x: string) => string> = {
+// neg, abs, floor, min, max, comparisons and selections of float32 values are float32: no rounding;
+// exp, log, tanh, erf and cos are the interpreter's float32 steps (source-algebra.ts)
+const UNARY: Record<Exclude<UnaryFn, 'exp' | 'log' | 'tanh' | 'erf' | 'cos'>, (x: string) => string> = {
   neg: (x) => `(-${x})`,
   abs: (x) => `Math.abs(${x})`,
   sqrt: (x) => f32(`Math.sqrt(${x})`),
   rsqrt: (x) => f32(`1.0 / ${f32(`Math.sqrt(${x})`)}`),
-  exp: (x) => f32(`Math.exp(${x})`),
-  log: (x) => f32(`Math.log(${x})`),
-  tanh: (x) => f32(`Math.tanh(${x})`),
   floor: (x) => `Math.floor(${x})`,
-  cos: (x) => f32(`Math.cos(${x})`),
   not: (x) => `(1.0 - ${x})`,
 };
 
@@ -142,6 +141,7 @@ export class KernelWriter {
     switch (op.kind) {
       case 'unary':
         this.fused.push(op.fn);
+        if (isTranscendental(op.fn)) return transcendentalSource((e) => this.bind(scope, e), op.fn, arg(0, idx));
         return this.bind(scope, UNARY[op.fn](arg(0, idx)));
       case 'binary':
         this.fused.push(op.fn);
@@ -231,7 +231,10 @@ export class KernelWriter {
       case 'normal': {
         const u2 = uniform(DOMAIN.second);
         // 1 - u and -2 * log are exact in f32; every other step rounds as an f32 op would
-        return this.bind(scope, f32(`${f32(`Math.sqrt(-2.0 * ${f32(`Math.log(1.0 - ${u})`)})`)} * ${f32(`Math.cos(${f32(`${lit(2 * Math.PI)} * ${u2}`)})`)}`));
+        const bind = (e: string) => this.bind(scope, e);
+        const log = transcendentalSource(bind, 'log', bind(`1.0 - ${u}`));
+        const cos = transcendentalSource(bind, 'cos', bind(f32(`${lit(2 * Math.PI)} * ${u2}`)));
+        return this.bind(scope, f32(`${f32(`Math.sqrt(-2.0 * ${log})`)} * ${cos}`));
       }
     }
   }

@@ -12,7 +12,7 @@ const opCost = (n: IRNode): number => {
     case 'binary':
     case 'where':
     case 'cast':
-      return n.op.kind === 'binary' && n.op.fn === 'pow' ? 20 : n.op.kind === 'unary' && ['exp', 'log', 'tanh', 'cos'].includes(n.op.fn) ? 20 : 1;
+      return n.op.kind === 'binary' && n.op.fn === 'pow' ? 20 : n.op.kind === 'unary' && ['exp', 'log', 'tanh', 'erf', 'cos'].includes(n.op.fn) ? 20 : 1;
     default:
       return 0;
   }

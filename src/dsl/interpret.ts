@@ -9,27 +9,37 @@ import type { FeedError, Feeds } from './feeds.js';
 import { checkFeeds } from './feeds.js';
 import { topoOrder } from './graph.js';
 import { DOMAIN, bernoulliThreshold, bitsToUniform, drawBits, uniformAt } from './counter-hash.js';
+import { erf64 } from './erf64.js';
+import type { Transcendental } from './transcendentals/index.js';
+import { f32Transcendental } from './transcendentals/index.js';
 
 /**
  * How each intermediate is rounded: not at all (float64, the default), or to float32 after every
- * operation, as the compiled kernels compute; composite ops (rsqrt, Box-Muller) round each step.
+ * operation, as the compiled kernels compute; composite ops (rsqrt, Box-Muller) round each step, and
+ * exp, log, tanh, erf and cos take the kernels' own float32 steps (transcendentals/), not Math's.
  */
 export type Precision = 'f64' | 'f32';
 type Round = (x: number) => number;
 const roundings: Record<Precision, Round> = { f64: (x) => x, f32: Math.fround };
 
-const unary = (r: Round): Record<UnaryFn, (x: number) => number> => ({
+/** Math's float64 function, or in f32 the float32 steps every backend takes. */
+const transcendental = (precision: Precision, fn: Transcendental, f64: (x: number) => number) =>
+  precision === 'f32' ? (x: number) => f32Transcendental(fn, x) : f64;
+
+const unary = (precision: Precision): Record<UnaryFn, (x: number) => number> => ({
   neg: (x) => -x,
   abs: Math.abs,
   sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / r(Math.sqrt(x)),
-  exp: Math.exp,
-  log: Math.log,
-  tanh: Math.tanh,
+  rsqrt: (x) => 1 / roundings[precision](Math.sqrt(x)),
+  exp: transcendental(precision, 'exp', Math.exp),
+  log: transcendental(precision, 'log', Math.log),
+  tanh: transcendental(precision, 'tanh', Math.tanh),
+  erf: transcendental(precision, 'erf', erf64),
   floor: Math.floor,
-  cos: Math.cos,
+  cos: transcendental(precision, 'cos', Math.cos),
   not: (x) => (x ? 0 : 1),
 });
+const UNARIES: Record<Precision, Record<UnaryFn, (x: number) => number>> = { f64: unary('f64'), f32: unary('f32') };
 
 const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -50,8 +60,10 @@ const BINARY: Record<BinaryFn, (a: number, b: number) => number> = {
 };
 
 /** Box-Muller on two 24-bit uniforms; 1 - u keeps the log argument in (0, 1]. */
-export const boxMuller = (u1: number, u2: number, r: Round = roundings.f64): number =>
-  r(r(Math.sqrt(-2 * r(Math.log(1 - u1)))) * r(Math.cos(r(r(2 * Math.PI) * u2))));
+export const boxMuller = (u1: number, u2: number, precision: Precision = 'f64'): number => {
+  const [r, f] = [roundings[precision], UNARIES[precision]];
+  return r(r(Math.sqrt(-2 * f.log(r(1 - u1)))) * f.cos(r(r(2 * Math.PI) * u2)));
+};
 
 /** Read `src` (of shape `from`) at the position that output index `idx` maps to. */
 const mapIndex = (shape: Shape, f: (idx: number[]) => number): Float64Array => {
@@ -60,7 +72,8 @@ const mapIndex = (shape: Shape, f: (idx: number[]) => number): Float64Array => {
   return out;
 };
 
-const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLike<number>>, r: Round): Float64Array => {
+const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLike<number>>, precision: Precision): Float64Array => {
+  const r = roundings[precision];
   const op = t.op;
   const n = sizeOf(t.shape);
   switch (op.kind) {
@@ -69,7 +82,7 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
     case 'constant':
       return op.values.length === 1 ? new Float64Array(n).fill(op.values[0]) : Float64Array.from(op.values);
     case 'unary':
-      return args[0].map(unary(r)[op.fn]);
+      return args[0].map(UNARIES[precision][op.fn]);
     case 'binary': {
       const f = BINARY[op.fn];
       const [a, b] = args;
@@ -156,7 +169,7 @@ const evalNode = (t: Tensor, args: Float64Array[], feeds: Record<string, ArrayLi
       const threshold = op.dist.kind === 'bernoulli' ? bernoulliThreshold(op.dist.p) : 0;
       for (let i = 0; i < n; i++) {
         const u = uniformAt(key, op.offset + i);
-        out[i] = op.dist.kind === 'uniform' ? u : op.dist.kind === 'bernoulli' ? +(u < threshold) : boxMuller(u, bitsToUniform(drawBits(key, op.offset + i, DOMAIN.second)), r);
+        out[i] = op.dist.kind === 'uniform' ? u : op.dist.kind === 'bernoulli' ? +(u < threshold) : boxMuller(u, bitsToUniform(drawBits(key, op.offset + i, DOMAIN.second)), precision);
       }
       return out;
     }
@@ -175,7 +188,7 @@ export const interpret = (prog: Program, feeds: Feeds, precision: Precision = 'f
       const r = roundings[precision];
       const values = new Map<number, Float64Array>();
       for (const t of topoOrder(Object.values(prog.outputs))) {
-        const v = evalNode(t, t.inputs.map((i) => values.get(i.id)!), checked, r);
+        const v = evalNode(t, t.inputs.map((i) => values.get(i.id)!), checked, precision);
         values.set(t.id, precision === 'f32' ? v.map(r) : v);
       }
       return Object.fromEntries(Object.entries(prog.outputs).map(([name, t]) => [name, values.get(t.id)!]));

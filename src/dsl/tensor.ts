@@ -3,7 +3,7 @@ import type { Shape } from './shape.js';
 import { MAX_ELEMENTS, sizeOf, showShape } from './shape.js';
 import { BuildError } from './errors.js';
 
-export type UnaryFn = 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'tanh' | 'floor' | 'cos' | 'not';
+export type UnaryFn = 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'tanh' | 'erf' | 'floor' | 'cos' | 'not';
 export type BinaryFn =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'min' | 'max'
   | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne' | 'and' | 'or';

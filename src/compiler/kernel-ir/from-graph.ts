@@ -8,6 +8,8 @@ import type { IRNode } from '../ir.js';
 import type { KernelBuilder } from './builder.js';
 import type { KBinary, KType, KUnary } from './types.js';
 import { randomDraw } from './random.js';
+import { isTranscendental } from '../../dsl/transcendentals/index.js';
+import { transcendental } from './transcendentals.js';
 
 /** An element position: a flat row-major index, per-axis indices, or both (i32 node ids). */
 export interface Position {
@@ -18,7 +20,7 @@ export interface Position {
 /** DSL values in kernels: i32 tensors are stored and computed as exact f32 integers (below 2^24). */
 export const kTypeOf = (d: DType): KType => (d === 'bool' ? 'bool' : 'f32');
 
-const UNARY: Partial<Record<UnaryFn, KUnary>> = { neg: 'neg', abs: 'abs', sqrt: 'sqrt', exp: 'exp', log: 'log', tanh: 'tanh', floor: 'floor', cos: 'cos', not: 'not' };
+const UNARY: Partial<Record<UnaryFn, KUnary>> = { neg: 'neg', abs: 'abs', sqrt: 'sqrt', floor: 'floor', not: 'not' };
 const BINARY: Record<BinaryFn, KBinary> = {
   add: 'add', sub: 'sub', mul: 'mul', div: 'div', pow: 'pow', min: 'min', max: 'max',
   lt: 'lt', le: 'le', gt: 'gt', ge: 'ge', eq: 'eq', ne: 'ne', and: 'and', or: 'or',
@@ -91,6 +93,7 @@ export class GraphLowering {
       case 'unary':
         this.fused.push(op.fn);
         if (op.fn === 'rsqrt') return b.binary('div', b.constant('f32', 1), b.unary('sqrt', arg(0, at)));
+        if (isTranscendental(op.fn)) return transcendental(b, op.fn, arg(0, at));
         return b.unary(UNARY[op.fn]!, arg(0, at));
       case 'binary':
         this.fused.push(op.fn);

@@ -5,6 +5,7 @@ import type { U32Algebra } from '../../dsl/counter-hash.js';
 import { DOMAIN, bernoulliThreshold, drawWord, indexWords, top24 } from '../../dsl/counter-hash.js';
 import type { Domain } from '../../dsl/counter-hash.js';
 import type { KernelBuilder } from './builder.js';
+import { transcendental } from './transcendentals.js';
 
 /** The generator's word arithmetic over u32 kernel values. */
 const u32Algebra = (b: KernelBuilder): U32Algebra<number> => {
@@ -39,8 +40,8 @@ export const randomDraw = (b: KernelBuilder, op: Extract<Op, { kind: 'random' }>
       return b.binary('lt', u, f(bernoulliThreshold(op.dist.p)));
     case 'normal': {
       // each step an f32 op, as the interpreter's boxMuller rounds in f32
-      const radius = b.unary('sqrt', b.binary('mul', f(-2), b.unary('log', b.binary('sub', f(1), u))));
-      return b.binary('mul', radius, b.unary('cos', b.binary('mul', f(2 * Math.PI), uniform(DOMAIN.second))));
+      const radius = b.unary('sqrt', b.binary('mul', f(-2), transcendental(b, 'log', b.binary('sub', f(1), u))));
+      return b.binary('mul', radius, transcendental(b, 'cos', b.binary('mul', f(2 * Math.PI), uniform(DOMAIN.second))));
     }
   }
 };

@@ -6,12 +6,11 @@ export type KType = 'f32' | 'i32' | 'u32' | 'bool';
 
 export type KUnary =
   | 'neg' | 'abs' | 'sqrt' | 'floor' | 'trunc'
-  /** Transcendentals: rendered as calls to the host's Math in float64, rounded to f32. */
-  | 'exp' | 'log' | 'tanh' | 'cos'
   /** bool: logical not; i32/u32: bitwise not. */
   | 'not';
 
 export type KBinary =
+  /** pow: a call to the host's Math.pow in float64, rounded to f32 (exp, log, tanh, erf, cos are expanded to basic ops). */
   | 'add' | 'sub' | 'mul' | 'div' | 'rem' | 'min' | 'max' | 'pow'
   | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne'
   /** bool: logical; i32/u32: bitwise. */

@@ -1,12 +1,12 @@
 // One element's op as scalar WebAssembly: IEEE f32 arithmetic, exact 32-bit integers (wrapping;
-// signed or unsigned by type), bool as 0/1, transcendentals via the host's float64 Math.
+// signed or unsigned by type), bool as 0/1, pow via the host's float64 Math.pow.
 import type { KNode, KType } from '../kernel-ir/types.js';
 import type { Code } from './encoder.js';
 import type { Op } from './opcodes.js';
 import type { LaneShape } from './lanes.js';
 
 /** Host functions a kernel may import (module `math`): float64 in, float64 out. */
-export const HOST_MATH = ['exp', 'log', 'tanh', 'cos', 'pow'] as const;
+export const HOST_MATH = ['pow'] as const;
 export type HostMath = (typeof HOST_MATH)[number];
 
 export const isInt = (t: KType) => t === 'i32' || t === 'u32';
@@ -67,7 +67,6 @@ export const scalarOp = (cx: OpContext, n: KNode, arg: Arg): void => {
       if (t === 'f32') {
         const direct: Partial<Record<string, Op>> = { neg: 'f32.neg', abs: 'f32.abs', sqrt: 'f32.sqrt', floor: 'f32.floor', trunc: 'f32.trunc' };
         if (direct[n.fn]) return void (arg(0), c.op(direct[n.fn]!));
-        if ((HOST_MATH as readonly string[]).includes(n.fn)) return hostCall(cx, n.fn as HostMath, [() => arg(0)]);
       }
       if (t === 'bool' && n.fn === 'not') return void (arg(0), c.op('i32.eqz'));
       if (isInt(t)) {

@@ -9,7 +9,7 @@ import { allNodes, operands } from '../kernel-ir/types.js';
 import type { ValType } from './encoder.js';
 import { Code, encodeModule } from './encoder.js';
 import type { HostMath, OpContext } from './ops-scalar.js';
-import { HOST_MATH, isInt, scalarOp } from './ops-scalar.js';
+import { isInt, scalarOp } from './ops-scalar.js';
 import { vectorOp } from './ops-vector.js';
 import type { LaneShape } from './lanes.js';
 import { laneShapes } from './lanes.js';
@@ -64,10 +64,7 @@ class KernelEmitter implements OpContext {
     const all = allNodes(k.nodes);
     this.byId = new Map(all.map((n) => [n.id, n]));
     this.topLevel = new Set(k.nodes.map((n) => n.id));
-    for (const n of all) {
-      if (n.op === 'unary' && (HOST_MATH as readonly string[]).includes(n.fn)) this.host(n.fn as HostMath);
-      if (n.op === 'binary' && n.fn === 'pow') this.host('pow');
-    }
+    for (const n of all) if (n.op === 'binary' && n.fn === 'pow') this.host('pow');
     const isVarying = (n: KNode): boolean =>
       n.op === 'index' || operands(n).some((o) => this.varying.has(o)) || (n.op === 'accumulate' && (this.varying.has(n.value) || allNodes(n.body).some((b) => this.varying.has(b.id))));
     for (const n of all) if (isVarying(n)) this.varying.add(n.id);

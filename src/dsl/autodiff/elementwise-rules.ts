@@ -2,7 +2,7 @@
 // cotangent `ct` of `y` (all one shape: binary operands arrive already broadcast), the cotangent
 // of each operand, as more graph. The rules follow jax.lax's JVP rules, transposed.
 import type { BinaryFn, Tensor, UnaryFn } from '../tensor.js';
-import { cast, cos, div, eq, gt, log, lt, mul, neg, pow, sub, where } from '../ops/elementwise.js';
+import { cast, cos, div, eq, exp, gt, log, lt, mul, neg, pow, sub, where } from '../ops/elementwise.js';
 
 /** A cotangent per operand; undefined where no gradient flows (the result is constant there). */
 export type OperandCotangents = ReadonlyArray<Tensor | undefined>;
@@ -27,6 +27,9 @@ export const unaryVjp = (fn: UnaryFn, x: Tensor, y: Tensor, ct: Tensor): Operand
       return [div(ct, x)];
     case 'tanh':
       return [mul(ct, sub(1, mul(y, y)))];
+    case 'erf':
+      // d erf x = 2/√π · e^{−x²}
+      return [mul(ct, mul(2 / Math.sqrt(Math.PI), exp(neg(mul(x, x)))))];
     case 'cos':
       // the language has no sin: sin x = cos(x - pi/2) (pi/2 rounded to f32, so ~4e-8 absolute error)
       return [neg(mul(ct, cos(sub(x, Math.PI / 2))))];

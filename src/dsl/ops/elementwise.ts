@@ -17,7 +17,7 @@ export const broadcastTo = (t: Tensor, shape: Shape): Tensor => {
   return node({ kind: 'broadcast' }, [t], shape, t.dtype);
 };
 
-const FLOAT_ONLY: ReadonlySet<UnaryFn> = new Set(['sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'floor', 'cos']);
+const FLOAT_ONLY: ReadonlySet<UnaryFn> = new Set(['sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'erf', 'floor', 'cos']);
 
 const unary = (fn: UnaryFn) => (x: Tensor): Tensor => {
   if (fn === 'not' ? x.dtype !== 'bool' : x.dtype === 'bool' || (FLOAT_ONLY.has(fn) && x.dtype !== 'f32')) {
@@ -34,6 +34,8 @@ export const rsqrt = unary('rsqrt');
 export const exp = unary('exp');
 export const log = unary('log');
 export const tanh = unary('tanh');
+/** The error function, erf x = 2/√π ∫₀ˣ e^{−t²} dt (for the exact GELU). */
+export const erf = unary('erf');
 export const floor = unary('floor');
 export const cos = unary('cos');
 export const logicalNot = unary('not');

@@ -1,7 +1,7 @@
 // A rendered kernel instantiated over the runtime's memory, callable over an element range.
 import type { HostMath, RenderedKernel } from '../../compiler/wasm/render.js';
 
-const HOST: Record<HostMath, (...x: number[]) => number> = { exp: Math.exp, log: Math.log, tanh: Math.tanh, cos: Math.cos, pow: Math.pow };
+const HOST: Record<HostMath, (...x: number[]) => number> = { pow: Math.pow };
 
 export interface KernelInstance {
   readonly kernel: RenderedKernel;

@@ -6,7 +6,7 @@ const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { memory, control, slot, spin, port } = workerData;
 const ctl = new Int32Array(control);
 const SEQ = slot, CMD = slot + 1, KERNEL = slot + 2, BEGIN = slot + 3, END = slot + 4, NARGS = slot + 5, ARGS = slot + 6, FAILED = slot + 62, DONE = slot + 63;
-const math = { exp: Math.exp, log: Math.log, tanh: Math.tanh, cos: Math.cos, pow: Math.pow };
+const math = { pow: Math.pow };
 const kernels = [];
 let seen = 0;
 for (;;) {
