@@ -87,7 +87,7 @@ describe('bertClassifier', () => {
       logits: model.apply(i, { inputIds: i.ids, attentionMask: i.mask, tokenTypeIds: i.types }, nn.evalCtx),
     }));
     const want = bertRef({ vocab: 20, hidden: 8, layers: 2, heads: 2, inter: 12, positions: 7, labels: 3, eps: Math.fround(1e-5) }, p, ids, mask, types, batch, seq);
-    // the erf approximation (1.5e-7) sits inside the interpreter's bound; f32 through two layers inside the backends'
+    // f32 through two layers sits inside the backends' bound
     await checkEverywhere(rts, prog, { ...p, ids, mask, types }, { logits: want }, { atol: 2e-4, rtol: 2e-4 }, { atol: 2e-6, rtol: 2e-6 });
   });
 

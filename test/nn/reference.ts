@@ -52,9 +52,18 @@ export const crossEntropyRef = (logits: Arr, labels: Arr, classes: number): numb
 
 export const geluTanhRef = (x: number): number => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 
-/** erf by its Maclaurin series (float64-accurate for |x| <= 5; ±1 beyond). */
+/** erfc(a) = 2/√π ∫_a^∞ e^{-t²} dt by Simpson's rule on [a, a + 8] (h = 1/512: error far below 1e-16 · erfc). */
+const erfcBySimpson = (a: number): number => {
+  const n = 4096;
+  const h = 8 / n;
+  let s = 0;
+  for (let k = 0; k <= n; k++) s += (k === 0 || k === n ? 1 : k % 2 ? 4 : 2) * Math.exp(-((a + k * h) ** 2));
+  return ((2 / Math.sqrt(Math.PI)) * s * h) / 3;
+};
+
+/** erf by its Maclaurin series for |x| <= 2 (float64-accurate there), else 1 − erfc by quadrature. */
 export const erfRef = (x: number): number => {
-  if (Math.abs(x) > 5) return Math.sign(x);
+  if (Math.abs(x) > 2) return Math.sign(x) * (1 - erfcBySimpson(Math.abs(x)));
   let term = x, sum = x;
   for (let n = 1; n < 200; n++) {
     term *= (-x * x) / n;

@@ -1,5 +1,5 @@
-// tanh and erf in float32 steps: an odd polynomial near 0, written x + x·(…) so tanh(-0) = -0 and
-// the leading 1 costs no rounding; beyond it, through exp: tanh = 1 − 2/(e^{2|x|} + 1) and
+// tanh and erf in float32 steps: an odd polynomial near 0, written x + x·(…) so the leading 1 costs
+// no rounding; beyond it, through exp: tanh = 1 − 2/(e^{2|x|} + 1) and
 // erf = 1 − e^{−x²}·G(1/|x|), with the sign put back. Fitted coefficients: bench/fit-transcendentals.py.
 import type { F32Algebra } from './algebra.js';
 import { expF32 } from './exp.js';
@@ -16,13 +16,14 @@ const TANH_SMALL = [-0.3333333134651184, 0.1333320140838623, -0.0539462529122829
 export const tanhF32 = <T, C>(A: F32Algebra<T, C>, x: T): T => {
   const a = A.abs(x);
   const z = A.mul(x, x);
-  const small = A.add(x, A.mul(x, A.mul(z, horner(A, TANH_SMALL, z))));
+  // at x = -0 the correction is +0 (T(0) < 0) and -0 + +0 = +0: zero is passed through as is
+  const small = A.select(A.eq(x, A.lit(0)), x, A.add(x, A.mul(x, A.mul(z, horner(A, TANH_SMALL, z)))));
   // e^{2a} overflows to Infinity for a > 44: 2/Infinity = 0 gives 1
   const large = A.sub(A.lit(1), A.div(A.lit(2), A.add(expF32(A, A.add(a, a)), A.lit(1))));
   return A.select(A.lt(a, A.lit(TANH_EDGE)), small, withSignOf(A, x, large));
 };
 
-/** erf(x) = x + x·Q(x²) for |x| < 1. */
+/** erf(x) = x + x·Q(x²) for |x| < 1 (Q > 0 there, so erf(-0) = -0 + -0 = -0). */
 const ERF_SMALL = [0.12837916612625122, -0.37612637877464294, 0.11283782124519348, -0.026865392923355103, 0.0052209231071174145, -0.0008482507546432316, 0.00011254641140112653, -9.63499132922152e-06];
 /** erfc(x) = e^{-x²}·G(u), u = (1/x − 5/8)·8/3 in [-1, 1] for x in [1, 4]. */
 const ERFC_G = [0.3059529662132263, 0.14335627853870392, -0.024242540821433067, 0.0023097803350538015, 0.00045847645378671587, -0.00035449559800326824, 0.00012653740122914314, -1.9525465177139267e-05, -3.940291662729578e-06];
