@@ -5,17 +5,19 @@ import type { F32Algebra } from './algebra.js';
 import { LN2_HI, LN2_LO } from './exp.js';
 
 const f = Math.fround;
-const SMALLEST_NORMAL = f(2 ** -126);
+/** Below this x is scaled by 2^24, so x/2 below is still normal (and exact). */
+const SCALE_BELOW = f(2 ** -125);
 const SQRT2 = f(Math.SQRT2);
 /** 2k/(2k+1)-free form: the coefficients 2/3, 2/5, 2/7, 2/9 of the atanh series in s². */
 const ATANH = [3, 5, 7, 9].map((k) => f(2 / k));
 
 export const logF32 = <T, C>(A: F32Algebra<T, C>, x: T): T => {
-  // subnormals scaled into the normal range (exactly), so the exponent is read from a normal value
-  const tiny = A.lt(x, A.lit(SMALLEST_NORMAL));
+  // subnormals (and the lowest normals) scaled up exactly, so the exponent is read from a normal value
+  const tiny = A.lt(x, A.lit(SCALE_BELOW));
   const xs = A.select(tiny, A.mul(x, A.lit(2 ** 24)), x);
   const e0 = A.exponent(xs);
-  const m0 = A.mul(xs, A.pow2(A.neg(e0)));
+  // m = x·2^-e as (x/2)·2^(1-e): 1 - e stays in pow2's range [-126, 127] for e in [-125, 127]
+  const m0 = A.mul(A.mul(xs, A.lit(0.5)), A.pow2(A.sub(A.lit(1), e0)));
   const high = A.gt(m0, A.lit(SQRT2));
   const m = A.select(high, A.mul(m0, A.lit(0.5)), m0);
   const e = A.add(A.add(e0, A.select(high, A.lit(1), A.lit(0))), A.select(tiny, A.lit(-24), A.lit(0)));
