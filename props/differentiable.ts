@@ -21,7 +21,7 @@ export interface DifferentiableCase {
 const OPS = [
   'add', 'sub', 'mul', 'div', 'exp', 'log', 'tanh', 'sqrt', 'rsqrt', 'cos', 'neg', 'abs', 'pow', 'min', 'max',
   'where-fixed', 'where-data', 'floor', 'sum', 'mean', 'max-reduce', 'reshape', 'slice', 'transpose', 'concat',
-  'matmul', 'gather', 'broadcast', 'iota',
+  'matmul', 'gather', 'broadcast', 'iota', 'erf',
 ] as const;
 
 const MAX_SIZE = 256;
@@ -56,6 +56,7 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
     case 'sqrt': return g.sqrt(g.add(g.mul(a, a), 1));
     case 'rsqrt': return g.rsqrt(g.add(g.mul(a, a), 1));
     case 'cos': return g.cos(a);
+    case 'erf': return g.erf(a);
     case 'neg': return g.neg(a);
     case 'abs': return g.abs(a);
     case 'pow': return g.pow(g.add(g.abs(a), 0.5), g.tanh(b));

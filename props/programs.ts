@@ -19,7 +19,7 @@ const OPS = [
   'neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'floor', 'cos',
   'add', 'sub', 'mul', 'div', 'pow', 'min', 'max', 'where',
   'sum', 'mean', 'max-reduce', 'reshape', 'slice', 'transpose', 'concat', 'matmul', 'gather', 'uniform', 'normal', 'bernoulli', 'broadcast',
-  'iota',
+  'iota', 'erf',
 ] as const;
 
 // thresholds far from the dyadic grid the inputs live on, so comparisons are not knife-edge
@@ -54,6 +54,7 @@ const applyStep = (pool: Tensor[], st: Step, recipe: string[]): Tensor => {
     case 'log': return g.log(g.add(g.abs(a), 1));
     case 'tanh': return g.tanh(a);
     case 'cos': return g.cos(a);
+    case 'erf': return g.erf(a);
     // offset off the 1/64 input grid so no value sits on an integer edge
     case 'floor': return g.floor(g.add(g.mul(a, 3), 0.3183099));
     case 'add': return g.add(a, b);
