@@ -4,7 +4,8 @@
 // inputs without leaving memory.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
-import { renderWasm } from '../../compiler/wasm/render.js';
+import type { WasmModules } from '../../compiler/wasm/modules.js';
+import { matchesKernels, renderModules } from '../../compiler/wasm/modules.js';
 import { FeedError } from '../../dsl/feeds.js';
 import { sizeOf } from '../../dsl/shape.js';
 import type { BackendReport } from '../backend.js';
@@ -14,7 +15,8 @@ import type { Outputs } from '../tensor-value.js';
 import { concatFloat32 } from '../tensor-value.js';
 import type { WasmHeap } from './heap.js';
 import type { KernelInstance } from './instance.js';
-import { instantiate } from './instance.js';
+import { instantiateModule } from './instance.js';
+import type { ModuleCache } from './module-cache.js';
 import type { TensorStore } from './tensors.js';
 import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
@@ -30,13 +32,25 @@ export type ResidentInputs = Readonly<Record<string, ResidentTensor | LoopFeeds[
 export interface WasmExecutable extends Executable {
   /** Runs on resident tensors (host feeds are uploaded first); outputs stay resident. */
   call(inputs: ResidentInputs, options?: CallOptions): Promise<E.Either<FeedError, Readonly<Record<string, ResidentTensor>>>>;
+  /** How loading got its modules: rendered here (the plan had none stored), compiled, or reused from the runtime's cache. */
+  readonly loaded: { readonly rendered: number; readonly compiled: number; readonly reused: number };
 }
 
 export interface WasmFeatures {
   readonly relaxedSimd: boolean;
   /** Worker threads besides the caller's; undefined runs everything on the calling thread. */
   readonly pool?: WorkerPool;
+  readonly modules: ModuleCache;
 }
+
+/** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored). */
+const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }): { wasm: WasmModules; rendered: number } => {
+  if (plan.wasmError) throw new Error(`wasm: this plan's kernels could not be rendered: ${plan.wasmError}`);
+  if (!plan.wasm) return { wasm: renderModules(plan.kernelIR), rendered: plan.kernelIR.length };
+  const bad = matchesKernels(plan.wasm, plan.kernelIR);
+  if (bad.length) throw new Error(`wasm: ${bad.join('; ')}`);
+  return { wasm: plan.wasm, rendered: 0 };
+};
 
 /** Buffer id -> byte offset, and the blocks this call allocated. */
 interface Frame {
@@ -48,7 +62,10 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
-  const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages }), heap.memory));
+  const { wasm, rendered } = modulesOf({ ...plan, kernelIR: plan.kernelIR });
+  const [compiled0, reused0] = [features.modules.compiled, features.modules.reused];
+  const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
+  const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
   const dispatch = dispatcher(kernels, plan.kernelIR, pool);
   const constants = new Map<number, number>();
@@ -185,6 +202,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     info: () => info,
     run,
     call,
+    loaded,
     destroy: () => {
       for (const a of constants.values()) heap.release(a);
       constants.clear();
