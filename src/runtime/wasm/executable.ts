@@ -21,6 +21,7 @@ import type { TensorStore } from './tensors.js';
 import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
+import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -52,11 +53,16 @@ const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }): { 
   return { wasm: plan.wasm, rendered: 0 };
 };
 
-/** Buffer id -> byte offset, and the blocks this call allocated. */
+/** Buffer id -> byte offset, the blocks this call allocated, and the donated ones (by address) it has not taken yet. */
 interface Frame {
   readonly at: Map<number, number>;
   readonly owned: Set<number>;
+  readonly donated: Map<number, ResidentTensor>;
+  /** The step that consumes donated handles. */
+  readonly step: string;
 }
+
+const frame = (constants: ReadonlyMap<number, number>, step: string, donated: Map<number, ResidentTensor> = new Map()): Frame => ({ at: new Map(constants), owned: new Set(), donated, step });
 
 export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: BackendReport, features: WasmFeatures, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a wasm step'): WasmExecutable => {
   const bad = checkLoop(plan, loop);
@@ -75,6 +81,9 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     constants.set(b.id, addr);
   }
   const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
+  const inPlace = inPlaceCandidates(plan, plan.kernelIR, loop);
+  // an input neither carried nor fed per step is read again by every step: its block stays until the last
+  const rereadNextStep = new Set(onceInputBuffers(plan, loop));
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
   const sizeOfBuffer = (b: number) => plan.buffers[b].size;
@@ -94,16 +103,39 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
   };
 
+  /**
+   * A block `out` may be written over: an input's that this call owns or was donated, that the
+   * next steps do not read again, and that no live buffer shares (stale entries of the previous
+   * step do not count). A donated handle is consumed as its block is taken.
+   */
+  const takeInPlace = (f: Frame, ki: number, out: number, s: number, written: ReadonlySet<number>, taken: Set<number>): number | undefined => {
+    for (const from of inPlace[ki].get(out) ?? []) {
+      const addr = f.at.get(from)!;
+      if (taken.has(addr) || !(f.owned.has(addr) || f.donated.has(addr)) || (s < loop.steps - 1 && rereadNextStep.has(from))) continue;
+      let shared = false;
+      for (const [b, a] of f.at) if (a === addr && b !== from && (written.has(b) || plan.buffers[b].kind === 'input' || plan.buffers[b].kind === 'constant')) shared = true;
+      if (shared) continue;
+      const t = f.donated.get(addr);
+      if (t) tensors.consume(t, f.step, false), f.donated.delete(addr), f.owned.add(addr);
+      taken.add(addr);
+      return addr;
+    }
+    return undefined;
+  };
+
   /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
   const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
     const collected: Record<string, Float32Array[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
+      const written = new Set<number>();
       for (const [ki, k] of kernels.entries()) {
+        const taken = new Set<number>();
         for (const b of stores[ki]) {
-          const addr = heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
+          const addr = takeInPlace(f, ki, b, s, written, taken) ?? heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
           f.owned.add(addr);
           f.at.set(b, addr);
+          written.add(b);
         }
         dispatch.run(ki, k.kernel.params.map((p) => f.at.get(p)!));
       }
@@ -121,7 +153,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
     const split = splitFeeds(plan, loop, feeds);
     if (E.isLeft(split)) return split;
-    const f: Frame = { at: new Map(constants), owned: new Set() };
+    const f = frame(constants, `${label} (run)`);
     try {
       onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`));
       const collected = steps(f, split.right.each);
@@ -167,8 +199,8 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
     if (E.isLeft(split)) problems.push(...split.left.problems);
     if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
-    const f: Frame = { at: new Map(constants), owned: new Set() };
     const step = `${label} (call ${++calls})`;
+    const f = frame(constants, step, new Map([...donate].map((name) => [resident.get(name)!.addr, resident.get(name)!])));
     try {
       for (const name of onceNames) {
         const r = resident.get(name);
@@ -177,8 +209,8 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       }
       steps(f, split.right.each);
       record();
-      // every output handle owns its block: one that is an input's or another output's is a copy
-      const given = new Set<number>([...resident.values()].map((r) => r.addr));
+      // every output handle owns its block: one that is an input's or another output's is a copy (a donated block taken in place is the call's own)
+      const given = new Set<number>([...resident.values()].filter((r) => r.consumedBy === undefined).map((r) => r.addr));
       const out: Record<string, ResidentTensor> = {};
       for (const [name, b] of Object.entries(plan.outputs)) {
         let addr = f.at.get(b)!;
