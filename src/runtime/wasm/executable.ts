@@ -82,11 +82,14 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   }
   const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
   const inPlace = inPlaceCandidates(plan, plan.kernelIR, loop);
+  const inPlaceAny = inPlace.some((m) => m.size > 0);
   // an input neither carried nor fed per step is read again by every step: its block stays until the last
   const rereadNextStep = new Set(onceInputBuffers(plan, loop));
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
   const sizeOfBuffer = (b: number) => plan.buffers[b].size;
+  const outputEntries = Object.entries(plan.outputs);
+  const noNames: ReadonlySet<string> = new Set();
   let calls = 0;
   let info: ExecutionInfo | undefined;
 
@@ -98,10 +101,14 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   };
 
   /** Frees blocks this call allocated that no buffer refers to any more. */
-  const collectGarbage = (f: Frame, keep: ReadonlySet<number> = new Set()): void => {
-    const live = new Set([...f.at.values(), ...keep]);
+  const collectGarbage = (f: Frame): void => {
+    const live = new Set(f.at.values());
     for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
   };
+  // per-call work kept small (a 256-element op costs a few microseconds): argument arrays reused, sets made only where needed
+  const args = kernels.map((k) => new Array<number>(k.kernel.params.length));
+  const noSet: Set<number> = new Set();
+  const carries = Object.entries(loop.carry).map(([input, output]) => [plan.inputs[input], plan.outputs[output]] as const);
 
   /**
    * A block `out` may be written over: an input's that this call owns or was donated, that the
@@ -125,25 +132,28 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
 
   /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
   const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
-    const collected: Record<string, Float32Array[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
+    const collected: Record<string, Float32Array[]> = loop.collect ? Object.fromEntries(loop.collect.map((n) => [n, []])) : {};
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
-      const written = new Set<number>();
-      for (const [ki, k] of kernels.entries()) {
-        const taken = new Set<number>();
+      const written = inPlaceAny ? new Set<number>() : noSet;
+      for (let ki = 0; ki < kernels.length; ki++) {
+        const k = kernels[ki];
+        const taken = inPlace[ki].size ? new Set<number>() : noSet;
         for (const b of stores[ki]) {
-          const addr = takeInPlace(f, ki, b, s, written, taken) ?? heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
+          const addr = (taken !== noSet && takeInPlace(f, ki, b, s, written, taken)) || heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
           f.owned.add(addr);
           f.at.set(b, addr);
-          written.add(b);
+          if (written !== noSet) written.add(b);
         }
-        dispatch.run(ki, k.kernel.params.map((p) => f.at.get(p)!));
+        const a = args[ki];
+        for (let j = 0; j < a.length; j++) a[j] = f.at.get(k.kernel.params[j])!;
+        dispatch.run(ki, a);
       }
       for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
-      const outs = Object.fromEntries(Object.entries(loop.carry).map(([input, output]) => [input, f.at.get(plan.outputs[output])!]));
-      for (const [input, addr] of Object.entries(outs)) f.at.set(plan.inputs[input], addr);
-      // intermediates of this step are dead; plan outputs stay referenced by the table
-      collectGarbage(f, new Set(Object.values(plan.outputs).map((b) => f.at.get(b)!)));
+      const outs = carries.map(([input, output]) => [input, f.at.get(output)!] as const);
+      for (const [input, addr] of outs) f.at.set(input, addr);
+      // intermediates of this step are dead (plan outputs stay in the table); after the last step the caller frees them
+      if (s < loop.steps - 1) collectGarbage(f);
     }
     return collected;
   };
@@ -168,15 +178,16 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   };
 
   /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */
+  const noHostFeeds: ReturnType<typeof splitFeeds> = E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
   const allResident = (resident: ReadonlyMap<string, ResidentTensor>): ReturnType<typeof splitFeeds> => {
+    if (resident.size >= plan.inputSpecs.length && plan.inputSpecs.every((x) => resident.has(x.name))) return noHostFeeds;
     const missing = plan.inputSpecs.filter((x) => !resident.has(x.name));
-    return missing.length
-      ? E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
-      : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
+    return E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)));
   };
+  const specOf = new Map(plan.inputSpecs.map((x) => [x.name, { spec: x, size: sizeOf(x.shape) }]));
 
   const call: WasmExecutable['call'] = async (inputs, options = {}) => {
-    const donate = new Set(options.donate ?? []);
+    const donate: ReadonlySet<string> = options.donate?.length ? new Set(options.donate) : noNames;
     const problems: string[] = [];
     const resident = new Map<string, ResidentTensor>();
     const hostFeeds: Record<string, LoopFeeds[string]> = {};
@@ -186,21 +197,21 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         continue;
       }
       resident.set(name, v);
-      const spec = plan.inputSpecs.find((x) => x.name === name);
+      const known = specOf.get(name);
       const why = unusable(v, `input '${name}'`);
       if (why) problems.push(why);
-      else if (!spec || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
-      else if (v.size !== sizeOf(spec.shape)) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${spec.dtype}[${spec.shape.join(', ')}]`);
+      else if (!known || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
+      else if (v.size !== known.size) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${known.spec.dtype}[${known.spec.shape.join(', ')}]`);
     }
     for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
     // host feeds are checked as run() checks them; resident ones were checked above, without reading them
-    const split = Object.keys(hostFeeds).length === 0 && perStepNames.length === 0
+    const split = resident.size === Object.keys(inputs).length && perStepNames.length === 0
       ? allResident(resident)
       : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
     if (E.isLeft(split)) problems.push(...split.left.problems);
     if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
     const step = `${label} (call ${++calls})`;
-    const f = frame(constants, step, new Map([...donate].map((name) => [resident.get(name)!.addr, resident.get(name)!])));
+    const f = frame(constants, step, donate.size ? new Map([...donate].map((name) => [resident.get(name)!.addr, resident.get(name)!])) : undefined);
     try {
       for (const name of onceNames) {
         const r = resident.get(name);
@@ -210,9 +221,10 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       steps(f, split.right.each);
       record();
       // every output handle owns its block: one that is an input's or another output's is a copy (a donated block taken in place is the call's own)
-      const given = new Set<number>([...resident.values()].filter((r) => r.consumedBy === undefined).map((r) => r.addr));
+      const given = new Set<number>();
+      for (const r of resident.values()) if (r.consumedBy === undefined) given.add(r.addr);
       const out: Record<string, ResidentTensor> = {};
-      for (const [name, b] of Object.entries(plan.outputs)) {
+      for (const [name, b] of outputEntries) {
         let addr = f.at.get(b)!;
         if (given.has(addr) || !f.owned.has(addr)) {
           const copy = heap.alloc(sizeOfBuffer(b) * 4, `output '${name}'`);
