@@ -165,6 +165,9 @@ const emitSkip = (spec: StepSpec, n: number, impl: string, reason: string) => {
 
 type OptimRow = Row & { readonly vs_c?: number };
 
+/** $BENCH_IMPLS (comma-separated impl names) times only those rows, for a quick look at a few. */
+const only = process.env.BENCH_IMPLS?.split(',').map((x) => x.trim());
+
 const runStep = async (spec: StepSpec, n: number, ctx: SuiteContext, table: OptimRow[]) => {
   const env: BenchEnv = { backend: ctx.backend, quick: ctx.quick };
   const entries: Entry[] = [];
@@ -173,6 +176,7 @@ const runStep = async (spec: StepSpec, n: number, ctx: SuiteContext, table: Opti
       try {
         const im = await make(spec, n, env);
         if ('skip' in im) emitSkip(spec, n, im.skip, im.reason);
+        else if (only && !only.includes(im.impl)) await im.close();
         else entries.push({ im });
       } catch (e) {
         emitSkip(spec, n, make.name || 'impl', `failed to start: ${e instanceof Error ? e.message : String(e)}`);

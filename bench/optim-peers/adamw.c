@@ -13,8 +13,9 @@
  *   quit
  * The parent interleaves `run` with the other implementations' samples and uses the times printed here.
  *
- * The ctf mask uses a counter-based hash of (element, step) (lowbias32), so the loop vectorises and splits across
- * OpenMP threads; it is not the same stream as graft's generator or the other peers'.
+ * The ctf mask uses graft's counter hash (src/dsl/counter-hash.ts): two rounds of (xor the key, lowbias32) over the
+ * element index, the top 24 bits against reserve_p; the same integer work per element as graft's kernels, so the loop
+ * vectorises and splits across OpenMP threads. Its per-step keys differ from graft's (derived here), so the bits do.
  */
 #include <math.h>
 #include <stdint.h>
@@ -65,13 +66,13 @@ static void ctf_step(void) {
   const float decay = (float)(1.0 - (double)lr * wd);
   const float inv = 1.0f / reserve_p, keep = reserve_p;
   const float c1 = 1.0f - b1, c2 = 1.0f - b2;
-  const uint32_t key = lowbias32((uint32_t)t * 0x9e3779b9U ^ 0x2545f491U);
+  const uint32_t key = lowbias32((uint32_t)t * 0x9e3779b9U ^ 0x2545f491U) >> 8; /* a 24-bit key, as graft's */
   float *restrict P = p, *restrict M = m, *restrict V = v;
   const float *restrict G = g;
 #pragma omp parallel for simd schedule(static)
   for (long i = 0; i < n; i++) {
     /* a uniform in [0, 1) from the top 24 bits; keep when below reserve_p (always at reserve_p = 1) */
-    const float u = (float)(int32_t)(lowbias32((uint32_t)i ^ key) >> 8) * 0x1p-24f;
+    const float u = (float)(int32_t)(lowbias32(lowbias32((uint32_t)i ^ key) ^ key) >> 8) * 0x1p-24f;
     const float gi = G[i] * (u < keep ? inv : 0.0f); /* a select, not a branch: the loop vectorises */
     const float mi = b1 * M[i] + c1 * gi;
     const float vi = b2 * V[i] + c2 * gi * gi;

@@ -3,6 +3,7 @@ import type { DType } from '../dsl/dtype.js';
 import type { Shape } from '../dsl/shape.js';
 import type { InputSpec } from '../dsl/program.js';
 import type { Kernel } from './kernel-ir/types.js';
+import type { WasmModules } from './wasm/modules.js';
 
 export type BufferKind = 'input' | 'constant' | 'intermediate' | 'output';
 
@@ -54,6 +55,10 @@ export interface Plan {
    */
   readonly kernelIR?: readonly Kernel[];
   readonly kernelIRError?: string;
+  /** The kernel IR rendered to WebAssembly (bytes in base64): a runtime instantiates these, never re-renders. */
+  readonly wasm?: WasmModules;
+  /** Why rendering failed (the wasm backend refuses the plan with it). */
+  readonly wasmError?: string;
   /** Nodes after CSE; duplicates merged; declared inputs no output depends on (dead). */
   readonly stats: { readonly nodes: number; readonly merged: number; readonly unusedInputs: readonly string[] };
 }

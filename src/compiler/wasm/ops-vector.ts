@@ -5,6 +5,14 @@ import { operands } from '../kernel-ir/types.js';
 import type { OpContext } from './ops-scalar.js';
 import { isInt } from './ops-scalar.js';
 
+/** Whether a u32 value is below 2^31 for certain: a logical shift right by a constant count of 1 to 31. */
+const belowTwoTo31 = (cx: OpContext, id: number): boolean => {
+  const n = cx.node(id);
+  if (n.op !== 'binary' || n.fn !== 'shr' || n.type !== 'u32') return false;
+  const count = cx.node(n.b);
+  return count.op === 'const' && count.value % 32 !== 0;
+};
+
 /** The four-lane form of `n`, if SIMD128 has one; false to fall back to lanes. */
 export const vectorOp = (cx: OpContext, n: KNode): boolean => {
   const c = cx.c;
@@ -72,7 +80,8 @@ export const vectorOp = (cx: OpContext, n: KNode): boolean => {
       const to = n.type;
       if (isInt(from) && isInt(to)) return v(0), true;
       if (from === 'f32' && isInt(to)) return simd(to === 'u32' ? 'i32x4.trunc_sat_f32x4_u' : 'i32x4.trunc_sat_f32x4_s', 1);
-      if (isInt(from) && to === 'f32') return simd(from === 'u32' ? 'f32x4.convert_i32x4_u' : 'f32x4.convert_i32x4_s', 1);
+      // a u32 below 2^31 (shifted right) converts as signed: one instruction where x64 needs seven for unsigned
+      if (isInt(from) && to === 'f32') return simd(from === 'u32' && !belowTwoTo31(cx, n.a) ? 'f32x4.convert_i32x4_u' : 'f32x4.convert_i32x4_s', 1);
       if (from === 'bool' && to === 'f32') return v(0), c.f32(1).simd('f32x4.splat').simd('v128.and'), true;
       if (from === 'bool' && isInt(to)) return simd('i32x4.neg', 1);
       if (from === 'f32' && to === 'bool') return v(0), c.f32(0).simd('f32x4.splat').simd('f32x4.ne'), true;

@@ -4,7 +4,8 @@
 // inputs without leaving memory.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
-import { renderWasm } from '../../compiler/wasm/render.js';
+import type { WasmModules } from '../../compiler/wasm/modules.js';
+import { matchesKernels, renderModules } from '../../compiler/wasm/modules.js';
 import { FeedError } from '../../dsl/feeds.js';
 import { sizeOf } from '../../dsl/shape.js';
 import type { BackendReport } from '../backend.js';
@@ -14,11 +15,13 @@ import type { Outputs } from '../tensor-value.js';
 import { concatFloat32 } from '../tensor-value.js';
 import type { WasmHeap } from './heap.js';
 import type { KernelInstance } from './instance.js';
-import { instantiate } from './instance.js';
+import { instantiateModule } from './instance.js';
+import type { ModuleCache } from './module-cache.js';
 import type { TensorStore } from './tensors.js';
 import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
+import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -30,25 +33,45 @@ export type ResidentInputs = Readonly<Record<string, ResidentTensor | LoopFeeds[
 export interface WasmExecutable extends Executable {
   /** Runs on resident tensors (host feeds are uploaded first); outputs stay resident. */
   call(inputs: ResidentInputs, options?: CallOptions): Promise<E.Either<FeedError, Readonly<Record<string, ResidentTensor>>>>;
+  /** How loading got its modules: rendered here (the plan had none stored), compiled, or reused from the runtime's cache. */
+  readonly loaded: { readonly rendered: number; readonly compiled: number; readonly reused: number };
 }
 
 export interface WasmFeatures {
   readonly relaxedSimd: boolean;
   /** Worker threads besides the caller's; undefined runs everything on the calling thread. */
   readonly pool?: WorkerPool;
+  readonly modules: ModuleCache;
 }
 
-/** Buffer id -> byte offset, and the blocks this call allocated. */
+/** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored). */
+const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }): { wasm: WasmModules; rendered: number } => {
+  if (plan.wasmError) throw new Error(`wasm: this plan's kernels could not be rendered: ${plan.wasmError}`);
+  if (!plan.wasm) return { wasm: renderModules(plan.kernelIR), rendered: plan.kernelIR.length };
+  const bad = matchesKernels(plan.wasm, plan.kernelIR);
+  if (bad.length) throw new Error(`wasm: ${bad.join('; ')}`);
+  return { wasm: plan.wasm, rendered: 0 };
+};
+
+/** Buffer id -> byte offset, the blocks this call allocated, and the donated ones (by address) it has not taken yet. */
 interface Frame {
   readonly at: Map<number, number>;
   readonly owned: Set<number>;
+  readonly donated: Map<number, ResidentTensor>;
+  /** The step that consumes donated handles. */
+  readonly step: string;
 }
+
+const frame = (constants: ReadonlyMap<number, number>, step: string, donated: Map<number, ResidentTensor> = new Map()): Frame => ({ at: new Map(constants), owned: new Set(), donated, step });
 
 export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: BackendReport, features: WasmFeatures, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a wasm step'): WasmExecutable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
-  const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages }), heap.memory));
+  const { wasm, rendered } = modulesOf({ ...plan, kernelIR: plan.kernelIR });
+  const [compiled0, reused0] = [features.modules.compiled, features.modules.reused];
+  const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
+  const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
   const dispatch = dispatcher(kernels, plan.kernelIR, pool);
   const constants = new Map<number, number>();
@@ -58,9 +81,15 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     constants.set(b.id, addr);
   }
   const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
+  const inPlace = inPlaceCandidates(plan, plan.kernelIR, loop);
+  const inPlaceAny = inPlace.some((m) => m.size > 0);
+  // an input neither carried nor fed per step is read again by every step: its block stays until the last
+  const rereadNextStep = new Set(onceInputBuffers(plan, loop));
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
   const sizeOfBuffer = (b: number) => plan.buffers[b].size;
+  const outputEntries = Object.entries(plan.outputs);
+  const noNames: ReadonlySet<string> = new Set();
   let calls = 0;
   let info: ExecutionInfo | undefined;
 
@@ -72,29 +101,59 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   };
 
   /** Frees blocks this call allocated that no buffer refers to any more. */
-  const collectGarbage = (f: Frame, keep: ReadonlySet<number> = new Set()): void => {
-    const live = new Set([...f.at.values(), ...keep]);
+  const collectGarbage = (f: Frame): void => {
+    const live = new Set(f.at.values());
     for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
+  };
+  // per-call work kept small (a 256-element op costs a few microseconds): argument arrays reused, sets made only where needed
+  const args = kernels.map((k) => new Array<number>(k.kernel.params.length));
+  const noSet: Set<number> = new Set();
+  const carries = Object.entries(loop.carry).map(([input, output]) => [plan.inputs[input], plan.outputs[output]] as const);
+
+  /**
+   * A block `out` may be written over: an input's that this call owns or was donated, that the
+   * next steps do not read again, and that no live buffer shares (stale entries of the previous
+   * step do not count). A donated handle is consumed as its block is taken.
+   */
+  const takeInPlace = (f: Frame, ki: number, out: number, s: number, written: ReadonlySet<number>, taken: Set<number>): number | undefined => {
+    for (const from of inPlace[ki].get(out) ?? []) {
+      const addr = f.at.get(from)!;
+      if (taken.has(addr) || !(f.owned.has(addr) || f.donated.has(addr)) || (s < loop.steps - 1 && rereadNextStep.has(from))) continue;
+      let shared = false;
+      for (const [b, a] of f.at) if (a === addr && b !== from && (written.has(b) || plan.buffers[b].kind === 'input' || plan.buffers[b].kind === 'constant')) shared = true;
+      if (shared) continue;
+      const t = f.donated.get(addr);
+      if (t) tensors.consume(t, f.step, false), f.donated.delete(addr), f.owned.add(addr);
+      taken.add(addr);
+      return addr;
+    }
+    return undefined;
   };
 
   /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
   const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
-    const collected: Record<string, Float32Array[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
+    const collected: Record<string, Float32Array[]> = loop.collect ? Object.fromEntries(loop.collect.map((n) => [n, []])) : {};
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
-      for (const [ki, k] of kernels.entries()) {
+      const written = inPlaceAny ? new Set<number>() : noSet;
+      for (let ki = 0; ki < kernels.length; ki++) {
+        const k = kernels[ki];
+        const taken = inPlace[ki].size ? new Set<number>() : noSet;
         for (const b of stores[ki]) {
-          const addr = heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
+          const addr = (taken !== noSet && takeInPlace(f, ki, b, s, written, taken)) || heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
           f.owned.add(addr);
           f.at.set(b, addr);
+          if (written !== noSet) written.add(b);
         }
-        dispatch.run(ki, k.kernel.params.map((p) => f.at.get(p)!));
+        const a = args[ki];
+        for (let j = 0; j < a.length; j++) a[j] = f.at.get(k.kernel.params[j])!;
+        dispatch.run(ki, a);
       }
       for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
-      const outs = Object.fromEntries(Object.entries(loop.carry).map(([input, output]) => [input, f.at.get(plan.outputs[output])!]));
-      for (const [input, addr] of Object.entries(outs)) f.at.set(plan.inputs[input], addr);
-      // intermediates of this step are dead; plan outputs stay referenced by the table
-      collectGarbage(f, new Set(Object.values(plan.outputs).map((b) => f.at.get(b)!)));
+      const outs = carries.map(([input, output]) => [input, f.at.get(output)!] as const);
+      for (const [input, addr] of outs) f.at.set(input, addr);
+      // intermediates of this step are dead (plan outputs stay in the table); after the last step the caller frees them
+      if (s < loop.steps - 1) collectGarbage(f);
     }
     return collected;
   };
@@ -104,7 +163,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
     const split = splitFeeds(plan, loop, feeds);
     if (E.isLeft(split)) return split;
-    const f: Frame = { at: new Map(constants), owned: new Set() };
+    const f = frame(constants, `${label} (run)`);
     try {
       onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`));
       const collected = steps(f, split.right.each);
@@ -119,15 +178,16 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   };
 
   /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */
+  const noHostFeeds: ReturnType<typeof splitFeeds> = E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
   const allResident = (resident: ReadonlyMap<string, ResidentTensor>): ReturnType<typeof splitFeeds> => {
+    if (resident.size >= plan.inputSpecs.length && plan.inputSpecs.every((x) => resident.has(x.name))) return noHostFeeds;
     const missing = plan.inputSpecs.filter((x) => !resident.has(x.name));
-    return missing.length
-      ? E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
-      : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
+    return E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)));
   };
+  const specOf = new Map(plan.inputSpecs.map((x) => [x.name, { spec: x, size: sizeOf(x.shape) }]));
 
   const call: WasmExecutable['call'] = async (inputs, options = {}) => {
-    const donate = new Set(options.donate ?? []);
+    const donate: ReadonlySet<string> = options.donate?.length ? new Set(options.donate) : noNames;
     const problems: string[] = [];
     const resident = new Map<string, ResidentTensor>();
     const hostFeeds: Record<string, LoopFeeds[string]> = {};
@@ -137,21 +197,21 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         continue;
       }
       resident.set(name, v);
-      const spec = plan.inputSpecs.find((x) => x.name === name);
+      const known = specOf.get(name);
       const why = unusable(v, `input '${name}'`);
       if (why) problems.push(why);
-      else if (!spec || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
-      else if (v.size !== sizeOf(spec.shape)) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${spec.dtype}[${spec.shape.join(', ')}]`);
+      else if (!known || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
+      else if (v.size !== known.size) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${known.spec.dtype}[${known.spec.shape.join(', ')}]`);
     }
     for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
     // host feeds are checked as run() checks them; resident ones were checked above, without reading them
-    const split = Object.keys(hostFeeds).length === 0 && perStepNames.length === 0
+    const split = resident.size === Object.keys(inputs).length && perStepNames.length === 0
       ? allResident(resident)
       : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
     if (E.isLeft(split)) problems.push(...split.left.problems);
     if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
-    const f: Frame = { at: new Map(constants), owned: new Set() };
     const step = `${label} (call ${++calls})`;
+    const f = frame(constants, step, donate.size ? new Map([...donate].map((name) => [resident.get(name)!.addr, resident.get(name)!])) : undefined);
     try {
       for (const name of onceNames) {
         const r = resident.get(name);
@@ -160,10 +220,11 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       }
       steps(f, split.right.each);
       record();
-      // every output handle owns its block: one that is an input's or another output's is a copy
-      const given = new Set<number>([...resident.values()].map((r) => r.addr));
+      // every output handle owns its block: one that is an input's or another output's is a copy (a donated block taken in place is the call's own)
+      const given = new Set<number>();
+      for (const r of resident.values()) if (r.consumedBy === undefined) given.add(r.addr);
       const out: Record<string, ResidentTensor> = {};
-      for (const [name, b] of Object.entries(plan.outputs)) {
+      for (const [name, b] of outputEntries) {
         let addr = f.at.get(b)!;
         if (given.has(addr) || !f.owned.has(addr)) {
           const copy = heap.alloc(sizeOfBuffer(b) * 4, `output '${name}'`);
@@ -185,6 +246,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     info: () => info,
     run,
     call,
+    loaded,
     destroy: () => {
       for (const a of constants.values()) heap.release(a);
       constants.clear();

@@ -1,11 +1,13 @@
 // One shared WebAssembly.Memory per runtime, carved by a size-class allocator: blocks are
 // powers of two from 64 bytes (64-byte aligned), freed blocks wait on their class's free list,
 // new ones come from a bump pointer, and the memory grows when that runs past its end.
+import { WASM_MAX_PAGES } from '../../compiler/wasm/modules.js';
+
 export const PAGE = 65536;
 const MIN_BLOCK = 64;
 
 /** The most a wasm32 memory can hold: 65536 pages (4 GiB). */
-export const MAX_PAGES = 65536;
+export const MAX_PAGES = WASM_MAX_PAGES;
 
 export class OutOfMemoryError extends Error {
   override readonly name = 'OutOfMemoryError';

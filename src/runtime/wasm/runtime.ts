@@ -12,6 +12,7 @@ import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from './pool.js';
+import { ModuleCache } from './module-cache.js';
 
 export interface WasmOptions {
   /** The most memory the runtime may grow to, in bytes (default: 4 GiB, all wasm32 allows). */
@@ -51,7 +52,7 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
   const tensors = new TensorStore(heap);
   const threads = threadCount(options.threads);
   const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
-  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool };
+  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool, modules: new ModuleCache() };
   const loaded = new Set<WasmExecutable>();
   const keep = (e: WasmExecutable): WasmExecutable => {
     const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };

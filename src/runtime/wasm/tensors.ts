@@ -53,10 +53,10 @@ export class TensorStore {
     this.heap.release(t.addr);
   }
 
-  /** Marks a handle consumed by `step` and frees its memory. */
-  consume(t: ResidentTensor, step: string): void {
+  /** Marks a handle consumed by `step` and frees its memory (unless the step took the block over: `release` false). */
+  consume(t: ResidentTensor, step: string, release = true): void {
     if (t.disposed || t.consumedBy !== undefined) return;
     t.consumedBy = step;
-    this.heap.release(t.addr);
+    if (release) this.heap.release(t.addr);
   }
 }
