@@ -8,6 +8,7 @@ import type { Kernel } from '../kernel-ir/types.js';
 import { encodeModule } from './encoder.js';
 import type { HostMath } from './ops-scalar.js';
 import { KernelEmitter } from './emitter.js';
+import { TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
 
 export { HOST_MATH } from './ops-scalar.js';
 export type { HostMath } from './ops-scalar.js';
@@ -17,20 +18,37 @@ export interface RenderedKernel {
   readonly bytes: Uint8Array<ArrayBuffer>;
   /** Plan buffers passed as byte offsets, in parameter order (then begin, end). */
   readonly params: readonly number[];
+  /** Work units `run` takes: elements, or for a tiled matmul its row tiles (render-matmul.ts). */
   readonly size: number;
+  /** Ranges split across threads in multiples of this many units. */
+  readonly granule: number;
   readonly imports: readonly HostMath[];
+  /** How the kernel was rendered: per element, or as register tiles (rows x columns, with or without FMA). */
+  readonly schedule: string;
 }
 
 export interface RenderOptions {
   /** The shared memory's maximum, in 64 KiB pages (the import must declare it). */
   readonly maxPages: number;
+  /** Tiled matmuls accumulate with relaxed-simd fused multiply-add (other bits than the per-element sum). */
+  readonly fma?: boolean;
 }
 
 export { RenderError } from './emitter.js';
 
 /** Renders and validates one kernel; a renderer bug is an error naming the kernel, never a wrong module. */
 export const renderWasm = (k: Kernel, options: RenderOptions): RenderedKernel => {
-  const e = new KernelEmitter(k);
+  if (k.tiling) {
+    try {
+      return emit(k, options, new TiledEmitter(k, options.fma ?? false));
+    } catch (err) {
+      if (!(err instanceof Untileable)) throw err;
+    }
+  }
+  return emit(k, options, new KernelEmitter(k));
+};
+
+const emit = (k: Kernel, options: RenderOptions, e: KernelEmitter): RenderedKernel => {
   e.render();
   const bytes = encodeModule({
     memory: { module: 'env', name: 'memory', min: 1, max: options.maxPages, shared: true },
@@ -46,5 +64,10 @@ export const renderWasm = (k: Kernel, options: RenderOptions): RenderedKernel =>
     }
     e.fail(`emitted an invalid module (${why})`);
   }
-  return { name: k.name, bytes, params: k.params, size: k.size, imports: e.imports };
+  if (e instanceof TiledEmitter) {
+    const s = e.shape;
+    const schedule = `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${options.fma ? ' fma' : ''}`;
+    return { name: k.name, bytes, params: k.params, size: tiledUnits(k.tiling!, s), granule: 1, imports: e.imports, schedule };
+  }
+  return { name: k.name, bytes, params: k.params, size: k.size, granule: 4, imports: e.imports, schedule: 'elements' };
 };

@@ -34,6 +34,8 @@ export interface WasmExecutable extends Executable {
 
 export interface WasmFeatures {
   readonly relaxedSimd: boolean;
+  /** Tiled matmuls accumulate with relaxed-simd FMA (only where relaxedSimd). */
+  readonly fma: boolean;
   /** Worker threads besides the caller's; undefined runs everything on the calling thread. */
   readonly pool?: WorkerPool;
 }
@@ -48,7 +50,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
-  const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages }), heap.memory));
+  const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages, fma: features.fma }), heap.memory));
   const pool = features.pool;
   const dispatch = dispatcher(kernels, plan.kernelIR, pool);
   const constants = new Map<number, number>();
@@ -99,7 +101,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     return collected;
   };
 
-  const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd });
+  const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd, fma: features.fma, tiledKernels: kernels.filter((k) => k.kernel.schedule !== 'elements').length });
 
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
     const split = splitFeeds(plan, loop, feeds);
