@@ -31,8 +31,9 @@ const columnRead = (l: TiledLoad): ColumnRead => (l.outer === 1 ? 'vector' : l.o
 
 export const tileShape = (t: MatmulTiling): TileShape => {
   const transposed = t.b.loads.some((l) => columnRead(l) === 'transposed') && t.k >= 4;
-  // 4 rows x 2 vectors: 8 accumulators (8x1 with a transposed column factor measured slower: V8 hoists its 32 row broadcasts and spills)
-  const [rows, vectors] = [4, 2];
+  // 4 rows x 2 vectors: 8 accumulators. A transposed column factor keeps 4 more registers per vector, and V8
+  // issues a block's loads before its arithmetic, so 6 rows x 1 vector spilled least and measured fastest
+  const [rows, vectors] = transposed ? [6, 1] : [4, 2];
   const n4 = t.n - (t.n % 4);
   const width = 4 * vectors;
   const fit = Math.max(width, Math.floor(PANEL_BYTES / (4 * t.k) / width) * width);
@@ -267,6 +268,25 @@ export class TiledEmitter extends KernelEmitter {
         }));
       }
     });
+    if (t.b.loads.every((l) => columnRead(l) === 'transposed')) {
+      // the four steps as a loop over rotating registers: each step's row broadcasts stay in its own block (unrolled,
+      // V8 loads all 4·rows of them first and spills)
+      const pAs = pA.map((p) => {
+        const l = c.local('i32');
+        c.get(p).set(l);
+        return l;
+      });
+      const s = c.local('i32');
+      c.i32(0).set(s);
+      c.open('block').open('loop');
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, (x) => lanes.get(`${x}/${v}`)?.[0]));
+      this.multiplyAdd(rows, acc, pAs, 0, b);
+      t.a.loads.forEach((l, x) => l.inner && c.get(pAs[x]).i32(4 * l.inner).op('i32.add').set(pAs[x]));
+      for (const regs of lanes.values()) for (let k = 0; k < 3; k++) c.get(regs[k + 1]).set(regs[k]);
+      c.get(s).i32(1).op('i32.add').op('local.tee', s).i32(4).op('i32.lt_u').op('br_if', 0);
+      c.op('end').op('end');
+      return;
+    }
     for (let step = 0; step < 4; step++) {
       const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, step, (x) => lanes.get(`${x}/${v}`)?.[step]));
       this.multiplyAdd(rows, acc, pA, step, b);
