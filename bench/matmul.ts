@@ -23,8 +23,11 @@ import type * as JAX from '@jax-js/jax';
 import { loadJax } from './optim-peers/jax-js.js';
 import { buildC, cMatmul, fmaPeak } from './matmul-peers/c-matmul.js';
 
-// Node 20 has relaxed-simd behind this flag; set before any module is compiled (newer engines ship it)
+// Node 20 has relaxed-simd behind this flag; set before any module is compiled (newer engines ship it). Wasm is
+// compiled by V8's optimising tier up front, for graft and jax-js alike: on a loaded machine the background tier-up
+// can lag for seconds, and this suite measures steady-state kernels, not tiering
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+v8.setFlagsFromString('--no-liftoff');
 
 /** nn: a [m, k]·b [k, n]; nt: a [m, k]·b [n, k]ᵀ; tn: a [k, m]ᵀ·b [k, n] (batch axes lead). */
 type Layout = 'nn' | 'nt' | 'tn';
