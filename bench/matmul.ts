@@ -116,7 +116,7 @@ const runProduct = async (p: Product, ctx: SuiteContext, grafts: readonly Graft[
   const flops = 2 * count(p.batch) * p.m * p.k * p.n;
   // each sample covers ~40 MFLOP (several products for small shapes), so call costs stay out of the figure
   const steps = Math.max(1, Math.round(4e7 / flops));
-  const reps = ctx.quick ? 3 : 9;
+  const reps = ctx.quick ? 3 : 15;
   const label = `${p.name} ${p.batch.length ? `${p.batch.join('x')}x` : ''}${p.m}x${p.k}x${p.n}`;
   const prog = E.getOrElseW((e: Error) => { throw e; })(
     g.program({ a: s.a, b: s.b }, ({ a: x, b: y }) => ({
