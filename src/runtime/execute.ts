@@ -23,6 +23,10 @@ export interface ExecutionInfo {
   readonly threads?: number;
   /** Whether relaxed-simd was available to the kernels (wasm). */
   readonly relaxedSimd?: boolean;
+  /** Whether tiled matmuls accumulated with relaxed-simd fused multiply-add (wasm; other bits than without). */
+  readonly fma?: boolean;
+  /** How many kernels ran as register-tiled matmuls (wasm). */
+  readonly tiledKernels?: number;
 }
 
 /** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */

@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   readonly maxMemoryBytes?: number;
   /** wasm only: threads kernels run on, the caller's included (default $GRAFT_THREADS, else every core). */
   readonly threads?: number;
+  /** wasm only: tiled matmuls use relaxed-simd FMA where the engine has it (default $GRAFT_FMA=1; changes bits). */
+  readonly fma?: boolean;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

@@ -1,4 +1,5 @@
 // A kernel's final form: nodes no store needs dropped, parameters listed in first-use order.
+import type { MatmulTiling } from './tiling.js';
 import type { Kernel, KNode, KStore } from './types.js';
 import { allNodes, operands } from './types.js';
 
@@ -21,11 +22,13 @@ export const pruneNodes = (nodes: readonly KNode[], stores: readonly KStore[]): 
   return keep(nodes);
 };
 
-export const finishKernel = (name: string, size: number, nodes: readonly KNode[], stores: readonly KStore[], fused: readonly string[]): Kernel => {
+export const finishKernel = (name: string, size: number, nodes: readonly KNode[], stores: readonly KStore[], fused: readonly string[], tiling?: MatmulTiling): Kernel => {
   const kept = pruneNodes(nodes, stores);
   const params: number[] = [];
   const use = (b: number) => params.includes(b) || params.push(b);
   allNodes(kept).forEach((n) => n.op === 'load' && use(n.buffer));
   stores.forEach((s) => use(s.buffer));
-  return { name, size, params, nodes: kept, stores, fused };
+  // a tiling whose accumulation no store needs is dropped with it
+  const live = tiling && kept.some((n) => n.id === tiling.accumulate);
+  return { name, size, params, nodes: kept, stores, fused, ...(live ? { tiling } : {}) };
 };

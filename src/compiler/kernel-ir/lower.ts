@@ -8,6 +8,7 @@ import { KernelBuilder } from './builder.js';
 import { GraphLowering } from './from-graph.js';
 import { finishKernel } from './finish.js';
 import type { Kernel } from './types.js';
+import { matmulTiling } from './tiling.js';
 
 /** One plan kernel's computation as a single-output kernel. */
 const single = (ir: IR, plan: Plan, k: number, trace: KernelTrace, bufferOfNode: ReadonlyMap<number, number>): Kernel => {
@@ -29,7 +30,15 @@ const single = (ir: IR, plan: Plan, k: number, trace: KernelTrace, bufferOfNode:
     }
   })();
   const stored = b.typeOf(value) === 'bool' ? b.cast('f32', value) : value;
-  return finishKernel(pk.name, plan.buffers[pk.output].size, b.nodes, [{ buffer: pk.output, value: stored }], g.fused.length ? g.fused : ['copy']);
+  const tiling = trace.role === 'matmul' ? productTiling(b, ir, n, value) : undefined;
+  return finishKernel(pk.name, plan.buffers[pk.output].size, b.nodes, [{ buffer: pk.output, value: stored }], g.fused.length ? g.fused : ['copy'], tiling);
+};
+
+/** The schedule renderers may tile a product with (undefined where its reads are not affine). */
+const productTiling = (b: KernelBuilder, ir: IR, n: IRNode, accumulate: number) => {
+  const shape = n.shape;
+  const k = ir.nodes[n.inputs[0]].shape[ir.nodes[n.inputs[0]].shape.length - 1];
+  return matmulTiling(b.nodes, accumulate, shape.slice(0, -2), shape[shape.length - 2], shape[shape.length - 1], k);
 };
 
 const matmul = (g: GraphLowering, n: IRNode): number => {

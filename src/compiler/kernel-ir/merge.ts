@@ -4,6 +4,8 @@
 // correction, say) must not read its results. A result no other kernel reads is never stored.
 import { KernelBuilder } from './builder.js';
 import { finishKernel } from './finish.js';
+import type { MatmulTiling } from './tiling.js';
+import { remapTiling } from './tiling.js';
 import type { Kernel, KNode, KStore } from './types.js';
 import { allNodes } from './types.js';
 
@@ -17,6 +19,8 @@ interface Group {
   readonly written: Map<number, number>;
   /** Buffers this group loads. */
   readonly reads: Set<number>;
+  /** A matmul schedule, from the member that brought it (its epilogue joins it). */
+  tiling?: MatmulTiling;
 }
 
 /** The most buffers one kernel may take: renderers and thread dispatch pass each as an argument. */
@@ -25,6 +29,9 @@ export const MAX_KERNEL_BUFFERS = 48;
 /** Reads of the group's results must be at the kernel's own element, outside any accumulation. */
 const canJoin = (g: Group, k: Kernel): boolean => {
   if (g.size !== k.size) return false;
+  // a tiled product takes elementwise work only, so its epilogue runs per element after the tile
+  const accumulates = (nodes: readonly KNode[]) => nodes.some((n) => n.op === 'accumulate');
+  if ((g.tiling && accumulates(k.nodes)) || (k.tiling && accumulates(g.b.nodes))) return false;
   // a kernel unrelated to the group joins only while half the room is free, so the kernels that
   // read the group's results (an update reading new moments) still fit
   const related = k.params.some((b) => g.written.has(b));
@@ -85,6 +92,7 @@ const replay = (g: Group, nodes: readonly KNode[], map: Map<number, number>): vo
 const join = (g: Group, k: Kernel): void => {
   const map = new Map<number, number>();
   replay(g, k.nodes, map);
+  if (k.tiling) g.tiling = remapTiling(k.tiling, (id) => map.get(id)!);
   for (const s of k.stores) {
     const value = map.get(s.value)!;
     g.stores.push({ buffer: s.buffer, value });
@@ -126,6 +134,6 @@ export const mergeKernels = (kernels: readonly Kernel[], mustStore: (buffer: num
   const read = new Set(groups.flatMap((g) => allNodes(g.b.nodes).flatMap((n) => (n.op === 'load' ? [n.buffer] : []))));
   return groups.map((g) => {
     const stores = g.stores.filter((s) => mustStore(s.buffer) || read.has(s.buffer));
-    return finishKernel(g.names.join('+'), g.size, g.b.nodes, stores, g.fused);
+    return finishKernel(g.names.join('+'), g.size, g.b.nodes, stores, g.fused, g.tiling);
   });
 };

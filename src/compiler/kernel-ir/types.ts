@@ -1,5 +1,6 @@
 // graft's kernel IR: plain, serialisable data that every renderer (wasm, later WGSL) reads.
 // A kernel runs one body for each element index of [0, size); its values form an SSA graph.
+import type { MatmulTiling } from './tiling.js';
 
 /** Value types. Integer arithmetic wraps mod 2^32; i32 compares and divides signed, u32 unsigned. */
 export type KType = 'f32' | 'i32' | 'u32' | 'bool';
@@ -66,6 +67,8 @@ export interface Kernel {
   readonly stores: readonly KStore[];
   /** The DSL ops this kernel computes, for people (e.g. `mul`, `reduce:sum`). */
   readonly fused: readonly string[];
+  /** Optional schedule: a top-level accumulation that is a matrix product, for renderers that tile it (tiling.ts). */
+  readonly tiling?: MatmulTiling;
 }
 
 /** Operand ids of a node (the body of an accumulation excluded). */

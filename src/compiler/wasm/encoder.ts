@@ -78,6 +78,13 @@ export class Code {
     return this;
   }
 
+  /** i8x16.shuffle of the two vectors on the stack, picking 32-bit lanes (0-3 first, 4-7 second). */
+  shuffle32(lanes: readonly [number, number, number, number]): this {
+    this.simd('i8x16.shuffle');
+    for (const l of lanes) for (let b = 0; b < 4; b++) this.bytes.push(4 * l + b);
+    return this;
+  }
+
   /** A load or store with alignment 2^align and a constant byte offset. */
   mem(name: Op | SimdOp, align: number, offset = 0): this {
     if (name in OP) this.bytes.push(OP[name as Op]);

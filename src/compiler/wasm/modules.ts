@@ -23,8 +23,12 @@ export interface StoredModule {
   readonly hash: string;
   /** Plan buffers passed as byte offsets, in parameter order (then begin, end). */
   readonly params: readonly number[];
-  /** The kernel's index space: elements [0, size). */
+  /** Work units `run` takes: the kernel's elements, or a tiled matmul's row tiles. */
   readonly size: number;
+  /** Threads take ranges of units in multiples of this. */
+  readonly granule: number;
+  /** How the kernel was rendered (per element, or register tiles). */
+  readonly schedule: string;
   /** Host functions imported from `math`, in import order. */
   readonly imports: readonly HostMath[];
 }
@@ -61,12 +65,12 @@ const toBase64 = (bytes: Uint8Array): string => {
 export const moduleBytes = (m: StoredModule): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(m.bytes), (ch) => ch.charCodeAt(0));
 
 /** Renders (and validates) every kernel; a renderer bug throws a RenderError naming the kernel. */
-export const renderModules = (kernels: readonly Kernel[]): WasmModules => ({
+export const renderModules = (kernels: readonly Kernel[], options: { readonly fma?: boolean } = {}): WasmModules => ({
   version: 1,
   maxPages: WASM_MAX_PAGES,
   modules: kernels.map((k) => {
-    const r = renderWasm(k, { maxPages: WASM_MAX_PAGES });
-    return { name: r.name, bytes: toBase64(r.bytes), hash: contentHash(r.bytes), params: r.params, size: r.size, imports: r.imports };
+    const r = renderWasm(k, { maxPages: WASM_MAX_PAGES, fma: options.fma });
+    return { name: r.name, bytes: toBase64(r.bytes), hash: contentHash(r.bytes), params: r.params, size: r.size, granule: r.granule, schedule: r.schedule, imports: r.imports };
   }),
 });
 
@@ -76,7 +80,9 @@ export const matchesKernels = (w: WasmModules, kernels: readonly Kernel[]): stri
   if (w.modules.length !== kernels.length) return [`stored wasm modules: ${w.modules.length} modules for ${kernels.length} kernels`];
   return kernels.flatMap((k, i) => {
     const m = w.modules[i];
-    const same = m.name === k.name && m.size === k.size && m.params.length === k.params.length && m.params.every((p, j) => p === k.params[j]);
+    // a tiled module counts row tiles, not elements
+    const sized = m.schedule !== 'elements' || m.size === k.size;
+    const same = m.name === k.name && sized && m.params.length === k.params.length && m.params.every((p, j) => p === k.params[j]);
     return same ? [] : [`stored wasm module ${i} (${m.name}) does not match kernel ${k.name} (name, size or parameters differ)`];
   });
 };

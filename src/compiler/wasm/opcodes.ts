@@ -21,7 +21,7 @@ export const OP_FC = { 'i32.trunc_sat_f32_s': 0, 'i32.trunc_sat_f32_u': 1 } as c
 
 /** 0xFD-prefixed SIMD128 and relaxed-simd opcodes (LEB128 after the prefix). */
 export const SIMD = {
-  'v128.load': 0x00, 'v128.store': 0x0b, 'v128.const': 0x0c,
+  'v128.load': 0x00, 'v128.load32_splat': 0x09, 'v128.store': 0x0b, 'v128.const': 0x0c, 'i8x16.shuffle': 0x0d,
   'i32x4.splat': 0x11, 'f32x4.splat': 0x13,
   'i32x4.extract_lane': 0x1b, 'i32x4.replace_lane': 0x1c, 'f32x4.extract_lane': 0x1f, 'f32x4.replace_lane': 0x20,
   'i32x4.eq': 0x37, 'i32x4.ne': 0x38, 'i32x4.lt_s': 0x39, 'i32x4.lt_u': 0x3a, 'i32x4.gt_s': 0x3b, 'i32x4.gt_u': 0x3c,

@@ -1,4 +1,4 @@
-// How a kernel's elements are shared out: static ranges in multiples of four elements over the
+// How a kernel's work units are shared out: static ranges in multiples of its granule (four elements, or whole matmul row tiles) over the
 // pool's workers and the calling thread (which takes the last range); small kernels stay on the
 // calling thread, since waking a worker costs microseconds.
 import type { Kernel, KNode } from '../../compiler/kernel-ir/types.js';
@@ -22,12 +22,13 @@ export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kern
   if (!pool) return { run: (i, addrs) => kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;
-  const parallel = ir.map((k) => k.size >= 4 * threads && k.size * workPerElement(k.nodes) >= PARALLEL_WORK);
+  const parallel = ir.map((k, i) => kernels[i].kernel.size >= kernels[i].kernel.granule * threads && k.size * workPerElement(k.nodes) >= PARALLEL_WORK);
   const run = (i: number, addrs: readonly number[]): void => {
     const k = kernels[i];
     const n = k.kernel.size;
     if (!parallel[i]) return k.run(addrs, 0, n);
-    const chunk = Math.ceil(n / threads / 4) * 4;
+    const g = k.kernel.granule;
+    const chunk = Math.ceil(n / threads / g) * g;
     const started: number[] = [];
     for (let w = 0; w < pool.size; w++) {
       const begin = w * chunk;

@@ -39,15 +39,17 @@ export interface WasmExecutable extends Executable {
 
 export interface WasmFeatures {
   readonly relaxedSimd: boolean;
+  /** Tiled matmuls accumulate with relaxed-simd FMA (only where relaxedSimd). */
+  readonly fma: boolean;
   /** Worker threads besides the caller's; undefined runs everything on the calling thread. */
   readonly pool?: WorkerPool;
   readonly modules: ModuleCache;
 }
 
-/** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored). */
-const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }): { wasm: WasmModules; rendered: number } => {
+/** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored) or FMA was asked for (stored modules sum without it). */
+const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }, fma: boolean): { wasm: WasmModules; rendered: number } => {
   if (plan.wasmError) throw new Error(`wasm: this plan's kernels could not be rendered: ${plan.wasmError}`);
-  if (!plan.wasm) return { wasm: renderModules(plan.kernelIR), rendered: plan.kernelIR.length };
+  if (!plan.wasm || fma) return { wasm: renderModules(plan.kernelIR, { fma }), rendered: plan.kernelIR.length };
   const bad = matchesKernels(plan.wasm, plan.kernelIR);
   if (bad.length) throw new Error(`wasm: ${bad.join('; ')}`);
   return { wasm: plan.wasm, rendered: 0 };
@@ -68,7 +70,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
-  const { wasm, rendered } = modulesOf({ ...plan, kernelIR: plan.kernelIR });
+  const { wasm, rendered } = modulesOf({ ...plan, kernelIR: plan.kernelIR }, features.fma);
   const [compiled0, reused0] = [features.modules.compiled, features.modules.reused];
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
@@ -158,7 +160,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     return collected;
   };
 
-  const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd });
+  const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd, fma: features.fma, tiledKernels: kernels.filter((k) => k.kernel.schedule !== 'elements').length });
 
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
     const split = splitFeeds(plan, loop, feeds);

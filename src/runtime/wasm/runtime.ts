@@ -19,9 +19,21 @@ export interface WasmOptions {
   readonly maxMemoryBytes?: number;
   /** Threads kernels run on, the caller's included; overrides $GRAFT_THREADS; default: every core. */
   readonly threads?: number;
+  /** Tiled matmuls use relaxed-simd FMA where the engine validates it; overrides $GRAFT_FMA (1 = on); default off (FMA changes bits). */
+  readonly fma?: boolean;
 }
 
 export const THREADS_ENV = 'GRAFT_THREADS';
+export const FMA_ENV = 'GRAFT_FMA';
+
+/** Whether FMA was asked for: the option, else $GRAFT_FMA ('1' on, '0' or unset off). */
+export const fmaRequested = (option: boolean | undefined): boolean => {
+  if (option !== undefined) return option;
+  const raw = process.env[FMA_ENV];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new Error(`$${FMA_ENV}: '${raw}' is not 0 or 1`);
+};
 
 /** The thread count: the option, else $GRAFT_THREADS, else the machine's parallelism. */
 export const threadCount = (option: number | undefined): number => {
@@ -52,7 +64,8 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
   const tensors = new TensorStore(heap);
   const threads = threadCount(options.threads);
   const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
-  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool, modules: new ModuleCache() };
+  const relaxedSimd = WebAssembly.validate(relaxedSimdProbe());
+  const features = { relaxedSimd, fma: relaxedSimd && fmaRequested(options.fma), pool, modules: new ModuleCache() };
   const loaded = new Set<WasmExecutable>();
   const keep = (e: WasmExecutable): WasmExecutable => {
     const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };

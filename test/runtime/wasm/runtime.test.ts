@@ -89,7 +89,7 @@ describe('wasm backend: loops', () => {
     assert.deepEqual(Array.from(out.total), [10000, 9000, 7000]);
     assert.equal(rt.heap.inUse, inUse, 'every block of the call is freed');
     // the update and the sum run over different index spaces: two kernels
-    assert.deepEqual(ex.info(), { backend: 'wasm', executor: 'wasm', kernels: 2, gridKernels: 0, steps: 3, threads: threadCount(undefined), relaxedSimd: ex.info()!.relaxedSimd });
+    assert.deepEqual(ex.info(), { backend: 'wasm', executor: 'wasm', kernels: 2, gridKernels: 0, steps: 3, threads: threadCount(undefined), relaxedSimd: ex.info()!.relaxedSimd, fma: false, tiledKernels: 0 });
   });
 
   it('an AdamW step: k steps per call equal k calls of one step, bit for bit, and match the float64 step', async () => {

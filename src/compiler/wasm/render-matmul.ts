@@ -1,0 +1,365 @@
+// A kernel with a matmul tiling as register-tiled WebAssembly: each work unit is one row tile of one
+// column panel of one batch entry; a tile keeps R×V f32x4 accumulators (8 on x64 V8: more spill,
+// reference/kernels.md) over R rows and 4V consecutive columns, runs k in order (acc = acc + a·b,
+// rounded like the per-element accumulation, so the bits are the same), then runs the kernel's
+// epilogue on the tile. Columns past the last multiple of four take the per-element code.
+import type { Kernel, KNode } from '../kernel-ir/types.js';
+import { allNodes, operands } from '../kernel-ir/types.js';
+import type { MatmulTiling, TiledFactor, TiledLoad } from '../kernel-ir/tiling.js';
+import { KernelEmitter } from './emitter.js';
+import { vectorOp } from './ops-vector.js';
+
+/** How a column factor's load gives four consecutive columns. */
+type ColumnRead = 'vector' | 'splat' | 'transposed' | 'gather';
+
+/** The tile and panel shape chosen for a product. */
+export interface TileShape {
+  /** Rows per tile. */
+  readonly rows: number;
+  /** f32x4 column vectors per tile. */
+  readonly vectors: number;
+  /** Columns per panel (a multiple of 4·vectors), so a panel of the column factor stays in cache. */
+  readonly panel: number;
+  /** k steps per iteration: 4 when a column factor is read along k and transposed in registers. */
+  readonly step: 1 | 4;
+}
+
+/** Bytes of the column factor one panel may span (half of a typical 512 KiB L2). */
+const PANEL_BYTES = 256 * 1024;
+
+const columnRead = (l: TiledLoad): ColumnRead => (l.outer === 1 ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
+
+export const tileShape = (t: MatmulTiling): TileShape => {
+  const transposed = t.b.loads.some((l) => columnRead(l) === 'transposed') && t.k >= 4;
+  // 4 rows x 2 vectors: 8 accumulators. A transposed column factor keeps 4 more registers per vector, and V8
+  // issues a block's loads before its arithmetic, so 6 rows x 1 vector spilled least and measured fastest
+  const [rows, vectors] = transposed ? [6, 1] : [4, 2];
+  const n4 = t.n - (t.n % 4);
+  const width = 4 * vectors;
+  const fit = Math.max(width, Math.floor(PANEL_BYTES / (4 * t.k) / width) * width);
+  return { rows, vectors, panel: Math.max(width, Math.min(fit, Math.ceil(n4 / width) * width)), step: transposed ? 4 : 1 };
+};
+
+/** Thrown when a prologue op has no four-lane form: the kernel renders untiled instead. */
+export class Untileable extends Error {}
+
+const batchCount = (t: MatmulTiling) => t.batch.reduce((a, b) => a * b, 1);
+
+/** Work units: panels × batch entries × row tiles. */
+export const tiledUnits = (t: MatmulTiling, s: TileShape): number => {
+  const n4 = t.n - (t.n % 4);
+  return Math.max(1, Math.ceil(n4 / s.panel)) * batchCount(t) * Math.ceil(t.m / s.rows);
+};
+
+export class TiledEmitter extends KernelEmitter {
+  private readonly t: MatmulTiling;
+  readonly shape: TileShape;
+  private readonly tileValues = new Map<number, number>();
+  /** Top-level varying nodes the stores need besides the accumulation (the epilogue). */
+  private readonly epilogue: Set<number>;
+  private readonly coneA: KNode[];
+  private readonly coneB: KNode[];
+
+  constructor(k: Kernel, private readonly fma: boolean) {
+    super(k);
+    this.t = k.tiling!;
+    this.shape = tileShape(this.t);
+    const acc = this.t.accumulate;
+    if (this.node(acc)?.op !== 'accumulate' || !this.topLevel.has(acc)) this.fail(`its tiling names node ${acc}, which is not a top-level accumulation`);
+    for (const l of [...this.t.a.loads, ...this.t.b.loads]) if (this.node(l.load)?.op !== 'load') this.fail(`its tiling names node ${l.load} as a load`);
+    this.epilogue = new Set();
+    const stack = k.stores.map((s) => s.value);
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (id === acc || this.epilogue.has(id) || !this.topLevel.has(id)) continue;
+      this.epilogue.add(id);
+      stack.push(...operands(this.node(id)));
+    }
+    const body = (this.node(acc) as Extract<KNode, { op: 'accumulate' }>).body;
+    this.coneA = this.cone(body, this.t.a);
+    this.coneB = this.cone(body, this.t.b);
+  }
+
+  /** The body nodes between a factor's loads and its value, in definition order. */
+  private cone(body: readonly KNode[], f: TiledFactor): KNode[] {
+    const loads = new Set(f.loads.map((l) => l.load));
+    const inBody = new Map(allNodes(body).map((n) => [n.id, n]));
+    const need = new Set<number>();
+    const walk = (id: number) => {
+      if (need.has(id) || loads.has(id) || !inBody.has(id)) return;
+      need.add(id);
+      operands(inBody.get(id)!).forEach(walk);
+    };
+    walk(f.value);
+    return allNodes(body).filter((n) => need.has(n.id));
+  }
+
+  override pushVector(id: number): void {
+    const l = this.tileValues.get(id);
+    if (l !== undefined) this.c.get(l);
+    else super.pushVector(id);
+  }
+
+  private tileLocal(id: number): number {
+    let l = this.tileValues.get(id);
+    if (l === undefined) this.tileValues.set(id, (l = this.c.local('v128')));
+    return l;
+  }
+
+  /** Computes a factor from its loads' values (already in their tile locals); returns the local holding it. */
+  private factor(f: TiledFactor, cone: readonly KNode[]): number {
+    const c = this.c;
+    for (const n of cone) {
+      if (!vectorOp(this, n)) throw new Untileable(`${n.op} ${'fn' in n ? n.fn : ''} has no four-lane form`);
+      c.set(this.tileLocal(n.id));
+    }
+    return this.tileLocal(f.value);
+  }
+
+  /** The tiled loops; run once per module. Parameters: buffers, then the unit range [begin, end). */
+  override render(): void {
+    const c = this.c;
+    const t = this.t;
+    const s = this.shape;
+    const index = this.k.nodes.find((n) => n.op === 'index');
+    if (index) this.scalar.set(index.id, this.i);
+    this.prelude();
+    const i32 = () => c.local('i32');
+    const [u, bb, i0, j0, jEnd, panel] = [i32(), i32(), i32(), i32(), i32(), i32()];
+    const n4 = t.n - (t.n % 4);
+    const panels = Math.max(1, Math.ceil(n4 / s.panel));
+    const rowTiles = Math.ceil(t.m / s.rows);
+    const perPanel = batchCount(t) * rowTiles;
+    const baseA = t.a.loads.map(i32);
+    const baseB = t.b.loads.map(i32);
+    const batchIdx = t.batch.map(i32);
+    c.get(this.begin).set(u);
+    c.open('block').open('loop');
+    c.get(u).get(this.end).op('i32.ge_u').op('br_if', 1);
+    // unit -> panel, batch entry, row tile
+    c.get(u).i32(perPanel).op('i32.div_u').set(panel);
+    c.get(u).i32(perPanel).op('i32.rem_u').i32(rowTiles).op('i32.div_u').set(bb);
+    c.get(u).i32(rowTiles).op('i32.rem_u').i32(s.rows).op('i32.mul').set(i0);
+    let below = 1;
+    for (let a = t.batch.length - 1; a >= 0; a--) {
+      c.get(bb).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').set(batchIdx[a]);
+      below *= t.batch[a];
+    }
+    const base = (l: TiledLoad, local: number, outer: number | undefined) => {
+      c.get(this.param((this.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
+      c.i32(4 * l.offset).op('i32.add');
+      l.batch.forEach((stride, a) => stride && c.get(batchIdx[a]).i32(4 * stride).op('i32.mul').op('i32.add'));
+      if (outer !== undefined && l.outer) c.get(outer).i32(4 * l.outer).op('i32.mul').op('i32.add');
+      c.set(local);
+    };
+    t.a.loads.forEach((l, x) => base(l, baseA[x], i0));
+    t.b.loads.forEach((l, x) => base(l, baseB[x], undefined));
+    c.get(panel).i32(s.panel).op('i32.mul').set(j0);
+    c.get(j0).i32(s.panel).op('i32.add').set(jEnd);
+    c.get(jEnd).i32(n4).get(jEnd).i32(n4).op('i32.lt_u').op('select').set(jEnd);
+    const full = t.m % s.rows === 0;
+    if (!full) c.get(i0).i32(s.rows).op('i32.add').i32(t.m).op('i32.le_u').op('if', 0x40);
+    this.rowsOf(s.rows, { u, bb, i0, j0, jEnd, panel, baseA, baseB }, panels);
+    if (!full) {
+      c.op('else');
+      this.rowsOf(t.m % s.rows, { u, bb, i0, j0, jEnd, panel, baseA, baseB }, panels);
+      c.op('end');
+    }
+    c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
+  }
+
+  /** One unit's columns with `rows` rows: full tiles, a one-vector tile, then the scalar columns. */
+  private rowsOf(rows: number, at: Locals, panels: number): void {
+    const c = this.c;
+    const t = this.t;
+    const n4 = t.n - (t.n % 4);
+    for (const vectors of this.shape.vectors === 2 ? [2, 1] : [1]) {
+      c.open('block').open('loop');
+      c.get(at.j0).i32(4 * vectors).op('i32.add').get(at.jEnd).op('i32.gt_u').op('br_if', 1);
+      this.tile(rows, vectors, at);
+      c.get(at.j0).i32(4 * vectors).op('i32.add').set(at.j0).op('br', 0).op('end').op('end');
+    }
+    if (n4 === t.n) return;
+    // columns n4..n-1, element by element with the kernel's own code, in the last panel's units
+    const [r, j] = [c.local('i32'), c.local('i32')];
+    c.get(at.panel).i32(panels - 1).op('i32.eq').op('if', 0x40);
+    c.i32(0).set(r).open('block').open('loop');
+    c.get(r).i32(rows).op('i32.ge_u').op('br_if', 1);
+    c.i32(n4).set(j).open('block').open('loop');
+    c.get(j).i32(t.n).op('i32.ge_u').op('br_if', 1);
+    this.elementIndex(at, () => c.get(r), () => c.get(j));
+    this.elementScalar();
+    c.get(j).i32(1).op('i32.add').set(j).op('br', 0).op('end').op('end');
+    c.get(r).i32(1).op('i32.add').set(r).op('br', 0).op('end').op('end');
+    c.op('end');
+  }
+
+  /** Sets the element index local to ((bb·m + i0 + row)·n + column). */
+  private elementIndex(at: Locals, row: () => void, column: () => void): void {
+    const c = this.c;
+    c.get(at.bb).i32(this.t.m).op('i32.mul').get(at.i0).op('i32.add');
+    row();
+    c.op('i32.add').i32(this.t.n).op('i32.mul');
+    column();
+    c.op('i32.add').set(this.i);
+  }
+
+  /** One rows × 4·vectors tile at column j0: k in order, then the epilogue. */
+  private tile(rows: number, vectors: number, at: Locals): void {
+    const c = this.c;
+    const t = this.t;
+    const acc = Array.from({ length: rows }, () => Array.from({ length: vectors }, () => c.local('v128')));
+    for (const row of acc) for (const l of row) c.v128i32([0, 0, 0, 0]).set(l);
+    const pA = t.a.loads.map(() => c.local('i32'));
+    const pB = t.b.loads.map(() => c.local('i32'));
+    t.a.loads.forEach((_, x) => c.get(at.baseA[x]).set(pA[x]));
+    t.b.loads.forEach((l, x) => {
+      c.get(at.baseB[x]);
+      if (l.outer) c.get(at.j0).i32(4 * l.outer).op('i32.mul').op('i32.add');
+      c.set(pB[x]);
+    });
+    const q = c.local('i32');
+    c.i32(0).set(q);
+    const advance = (steps: number) => {
+      t.a.loads.forEach((l, x) => l.inner && c.get(pA[x]).i32(4 * l.inner * steps).op('i32.add').set(pA[x]));
+      t.b.loads.forEach((l, x) => l.inner && c.get(pB[x]).i32(4 * l.inner * steps).op('i32.add').set(pB[x]));
+      c.get(q).i32(steps).op('i32.add').set(q);
+    };
+    if (this.shape.step === 4) {
+      c.open('block').open('loop');
+      c.get(q).i32(4).op('i32.add').i32(t.k).op('i32.gt_u').op('br_if', 1);
+      this.steps4(rows, vectors, acc, pA, pB);
+      advance(4);
+      c.op('br', 0).op('end').op('end');
+    }
+    c.open('block').open('loop');
+    c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
+    const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+    this.multiplyAdd(rows, acc, pA, 0, b);
+    advance(1);
+    c.op('br', 0).op('end').op('end');
+    this.epilogueOf(rows, vectors, acc, at);
+  }
+
+  /** Four k steps with transposed column loads: four v128 loads along k per vector, transposed in registers. */
+  private steps4(rows: number, vectors: number, acc: number[][], pA: number[], pB: number[]): void {
+    const c = this.c;
+    const t = this.t;
+    // per transposed load and vector: the four k steps' column vectors
+    const lanes = new Map<string, number[]>();
+    t.b.loads.forEach((l, x) => {
+      if (columnRead(l) !== 'transposed') return;
+      for (let v = 0; v < vectors; v++) {
+        const cols = [0, 1, 2, 3].map((col) => {
+          const r = c.local('v128');
+          c.get(pB[x]).mem('v128.load', 2, 4 * l.outer * (4 * v + col)).set(r);
+          return r;
+        });
+        const [lo01, lo23, hi01, hi23] = [c.local('v128'), c.local('v128'), c.local('v128'), c.local('v128')];
+        c.get(cols[0]).get(cols[1]).shuffle32([0, 4, 1, 5]).set(lo01);
+        c.get(cols[2]).get(cols[3]).shuffle32([0, 4, 1, 5]).set(lo23);
+        c.get(cols[0]).get(cols[1]).shuffle32([2, 6, 3, 7]).set(hi01);
+        c.get(cols[2]).get(cols[3]).shuffle32([2, 6, 3, 7]).set(hi23);
+        const out = [[lo01, lo23, [0, 1, 4, 5]], [lo01, lo23, [2, 3, 6, 7]], [hi01, hi23, [0, 1, 4, 5]], [hi01, hi23, [2, 3, 6, 7]]] as const;
+        lanes.set(`${x}/${v}`, out.map(([a, b, sel]) => {
+          const r = c.local('v128');
+          c.get(a).get(b).shuffle32(sel as unknown as [number, number, number, number]).set(r);
+          return r;
+        }));
+      }
+    });
+    if (t.b.loads.every((l) => columnRead(l) === 'transposed')) {
+      // the four steps as a loop over rotating registers: each step's row broadcasts stay in its own block (unrolled,
+      // V8 loads all 4·rows of them first and spills)
+      const pAs = pA.map((p) => {
+        const l = c.local('i32');
+        c.get(p).set(l);
+        return l;
+      });
+      const s = c.local('i32');
+      c.i32(0).set(s);
+      c.open('block').open('loop');
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, (x) => lanes.get(`${x}/${v}`)?.[0]));
+      this.multiplyAdd(rows, acc, pAs, 0, b);
+      t.a.loads.forEach((l, x) => l.inner && c.get(pAs[x]).i32(4 * l.inner).op('i32.add').set(pAs[x]));
+      for (const regs of lanes.values()) for (let k = 0; k < 3; k++) c.get(regs[k + 1]).set(regs[k]);
+      c.get(s).i32(1).op('i32.add').op('local.tee', s).i32(4).op('i32.lt_u').op('br_if', 0);
+      c.op('end').op('end');
+      return;
+    }
+    for (let step = 0; step < 4; step++) {
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, step, (x) => lanes.get(`${x}/${v}`)?.[step]));
+      this.multiplyAdd(rows, acc, pA, step, b);
+    }
+  }
+
+  /** The column factor for vector v at k step `step` (from the pointers), in a fresh local. */
+  private columnFactor(pB: number[], v: number, step: number, transposed: ((x: number) => number | undefined) | undefined): number {
+    const c = this.c;
+    const t = this.t;
+    t.b.loads.forEach((l, x) => {
+      const off = 4 * l.inner * step;
+      const ready = transposed?.(x);
+      if (ready !== undefined) c.get(ready);
+      else if (columnRead(l) === 'vector') c.get(pB[x]).mem('v128.load', 2, off + 16 * v);
+      else if (columnRead(l) === 'splat') c.get(pB[x]).mem('v128.load32_splat', 2, off);
+      else {
+        c.get(pB[x]).mem('v128.load32_splat', 2, off + 4 * l.outer * 4 * v);
+        for (let lane = 1; lane < 4; lane++) c.get(pB[x]).mem('f32.load', 2, off + 4 * l.outer * (4 * v + lane)).lane('f32x4.replace_lane', lane);
+      }
+      c.set(this.tileLocal(l.load));
+    });
+    const out = c.local('v128');
+    c.get(this.factor(t.b, this.coneB)).set(out);
+    return out;
+  }
+
+  /** acc[r][v] = acc[r][v] + a(r)·b[v] (or a fused multiply-add), rows in order. */
+  private multiplyAdd(rows: number, acc: number[][], pA: number[], step: number, b: number[]): void {
+    const c = this.c;
+    const t = this.t;
+    for (let r = 0; r < rows; r++) {
+      t.a.loads.forEach((l, x) => c.get(pA[x]).mem('v128.load32_splat', 2, 4 * (l.outer * r + l.inner * step)).set(this.tileLocal(l.load)));
+      const a = this.factor(t.a, this.coneA);
+      b.forEach((bv, v) => {
+        if (this.fma) c.get(a).get(bv).get(acc[r][v]).simd('f32x4.relaxed_madd');
+        else c.get(acc[r][v]).get(a).get(bv).simd('f32x4.mul').simd('f32x4.add');
+        c.set(acc[r][v]);
+      });
+    }
+  }
+
+  /** The epilogue on the tile: four lanes at a time when groups of four columns are aligned elements, else lane by lane. */
+  private epilogueOf(rows: number, vectors: number, acc: number[][], at: Locals): void {
+    const c = this.c;
+    const t = this.t;
+    const accId = t.accumulate;
+    const include = (n: KNode) => this.epilogue.has(n.id);
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vectors; v++) {
+        if (t.n % 4 === 0) {
+          this.elementIndex(at, () => c.i32(r), () => c.get(at.j0).i32(4 * v).op('i32.add'));
+          c.get(acc[r][v]).set(this.vLocal(accId));
+          this.elementVector(include);
+          continue;
+        }
+        for (let lane = 0; lane < 4; lane++) {
+          this.elementIndex(at, () => c.i32(r), () => c.get(at.j0).i32(4 * v + lane).op('i32.add'));
+          c.get(acc[r][v]).lane('f32x4.extract_lane', lane).set(this.sLocal(accId));
+          this.elementScalar(include);
+        }
+      }
+    }
+  }
+}
+
+interface Locals {
+  readonly u: number;
+  readonly bb: number;
+  readonly i0: number;
+  readonly j0: number;
+  readonly jEnd: number;
+  readonly panel: number;
+  readonly baseA: readonly number[];
+  readonly baseB: readonly number[];
+}

@@ -1,0 +1,167 @@
+// Tiled matmul kernels: the same bits as the per-element wasm path and the f32 interpreter's
+// index-order sum, for any shape (tails in rows, columns and k), operand layout, batch and fused
+// prologue or epilogue, on one thread or two; float64 within tolerance; FMA opt-in and reported.
+import v8 from 'node:v8';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from 'fp-ts/lib/Either.js';
+import * as g from '../../../src/dsl/index.js';
+import type { Program } from '../../../src/dsl/index.js';
+import { interpret } from '../../../src/dsl/interpret.js';
+import { compile } from '../../../src/compiler/index.js';
+import type { Plan } from '../../../src/compiler/plan.js';
+import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
+import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
+import type { Runtime } from '../../../src/runtime/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
+import { mulberry32 } from '../../../props/mulberry32.js';
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
+
+const untiled = (plan: Plan): Plan => ({ ...plan, kernelIR: plan.kernelIR!.map(({ tiling: _, ...k }) => k) });
+
+interface Case {
+  readonly label: string;
+  readonly program: E.Either<Error, Program>;
+  readonly shapes: Record<string, number[]>;
+}
+
+/** Products of every layout, batched ones, and fused work on both sides of the sum. */
+const cases = (m: number, k: number, n: number): Case[] => {
+  const c = (label: string, shapes: Record<string, number[]>, f: (x: Record<string, g.Tensor>) => g.Tensor): Case => ({
+    label: `${label} ${m}x${k}x${n}`,
+    shapes,
+    program: g.program(shapes, (x) => ({ y: f(x) })),
+  });
+  return [
+    c('a·b', { a: [m, k], b: [k, n] }, ({ a, b }) => g.matmul(a, b)),
+    c('x·Wᵀ + bias, relu', { x: [m, k], w: [n, k], bias: [n] }, ({ x, w, bias }) => g.maximum(g.add(g.matmul(x, g.transpose(w)), bias), 0)),
+    c('xᵀ·g', { x: [k, m], gy: [k, n] }, ({ x, gy }) => g.matmul(g.transpose(x), gy)),
+    c('aᵀ·bᵀ', { a: [k, m], b: [n, k] }, ({ a, b }) => g.matmul(g.transpose(a), g.transpose(b))),
+    c('(g·W) masked by h > 0', { gy: [m, k], w: [k, n], h: [m, n] }, ({ gy, w, h }) => g.mul(g.matmul(gy, w), g.cast(g.gt(h, 0), 'f32'))),
+    c('(0.5·a)·(b − 1)', { a: [m, k], b: [k, n] }, ({ a, b }) => g.matmul(g.mul(a, 0.5), g.sub(b, 1))),
+    c('batched q·kᵀ', { q: [2, 3, m, k], kk: [2, 3, n, k] }, ({ q, kk }) => g.matmul(q, g.transpose(kk, [0, 1, 3, 2]))),
+    c('batched p·v, shared b', { p: [3, m, k], v: [k, n] }, ({ p, v }) => g.matmul(p, v)),
+  ];
+};
+
+const feedsFor = (shapes: Record<string, number[]>, seed: number): Record<string, Float32Array> => {
+  const r = mulberry32(seed);
+  return Object.fromEntries(Object.entries(shapes).map(([name, s]) => [name, Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1)]));
+};
+
+const bits = (x: ArrayLike<number>) => new Uint32Array(Float32Array.from(x).buffer);
+
+/** Index of the first element whose f32 bits differ, or -1. */
+const firstDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  const [x, y] = [bits(a), bits(b)];
+  if (x.length !== y.length) return 0;
+  return x.findIndex((v, i) => v !== y[i]);
+};
+
+describe('tiled matmul on wasm: bit for bit', () => {
+  let one: Runtime;
+  let two: Runtime;
+  before(async () => {
+    one = await createRuntime({ backend: 'wasm', threads: 1, fma: false });
+    two = await createRuntime({ backend: 'wasm', threads: 2, fma: false });
+  });
+  after(() => {
+    one.destroy();
+    two.destroy();
+  });
+
+  // tails in every dimension: rows not a multiple of 4, columns not of 8 or 4, k not of 4, and 1s
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6]];
+  for (const [m, k, n] of shapes) {
+    it(`equals the untiled path and the f32 interpreter, ${m}x${k}x${n}`, async () => {
+      for (const [ci, cs] of cases(m, k, n).entries()) {
+        const prog = right(cs.program);
+        const plan = compile(prog);
+        const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+        const rendered = renderWasm(product, { maxPages: 256 });
+        assert.ok(WebAssembly.validate(rendered.bytes), cs.label);
+        // k = 1 folds the inner index away: nothing to tile
+        if (k > 1) assert.match(rendered.schedule, /^tiled/, `${cs.label}: ${rendered.schedule}`);
+        const feeds = feedsFor(cs.shapes, 100 * ci + m);
+        const tiled = right(await one.load(plan).run(feeds)).y;
+        const plain = right(await one.load(untiled(plan)).run(feeds)).y;
+        const f32 = right(interpret(prog, feeds, 'f32')).y;
+        const f64 = right(interpret(prog, feeds, 'f64')).y;
+        assert.equal(firstDiff(tiled, plain), -1, `${cs.label}: tiled vs untiled wasm`);
+        assert.equal(firstDiff(tiled, f32), -1, `${cs.label}: tiled vs the f32 interpreter`);
+        const scale = Math.max(1, ...Array.from(f64, Math.abs));
+        const worst = Math.max(0, ...Array.from(tiled, (v, i) => Math.abs(v - f64[i])));
+        assert.ok(worst <= 1e-6 * k * scale, `${cs.label}: off float64 by ${worst}`);
+      }
+    });
+  }
+
+  it('splitting row tiles across two threads changes no bit (shapes big enough to split)', async () => {
+    for (const cs of cases(37, 70, 90)) {
+      const plan = compile(right(cs.program));
+      const feeds = feedsFor(cs.shapes, 7);
+      const a = right(await one.load(plan).run(feeds)).y;
+      const exe = two.load(plan);
+      const b = right(await exe.run(feeds)).y;
+      assert.equal(exe.info()?.threads, 2);
+      assert.ok((exe.info()?.tiledKernels ?? 0) >= 1, cs.label);
+      assert.equal(exe.info()?.fma, false);
+      assert.equal(firstDiff(a, b), -1, cs.label);
+    }
+  });
+});
+
+describe('tiled matmul: schedules and errors', () => {
+  it('a read the descriptor cannot express (through a concat) renders per element, with the same bits', async () => {
+    const prog = right(g.program({ a: [5, 3], a2: [5, 4], b: [7, 9] }, ({ a, a2, b }) => ({ y: g.matmul(g.concat([a, a2], 1), b) })));
+    const plan = compile(prog);
+    const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+    assert.equal(product.tiling, undefined);
+    assert.equal(renderWasm(product, { maxPages: 256 }).schedule, 'elements');
+    const rt = await createRuntime({ backend: 'wasm', threads: 1 });
+    try {
+      const feeds = feedsFor({ a: [5, 3], a2: [5, 4], b: [7, 9] }, 3);
+      assert.equal(firstDiff(right(await rt.load(plan).run(feeds)).y, right(interpret(prog, feeds, 'f32')).y), -1);
+    } finally {
+      rt.destroy();
+    }
+  });
+
+  it('a tiling naming the wrong node is a RenderError naming the kernel', () => {
+    const plan = compile(right(g.program({ a: [4, 4], b: [4, 8] }, ({ a, b }) => ({ y: g.matmul(a, b) }))));
+    const k = plan.kernelIR!.find((x) => x.tiling)!;
+    const broken = { ...k, tiling: { ...k.tiling!, accumulate: k.tiling!.a.loads[0].load } };
+    assert.throws(() => renderWasm(broken, { maxPages: 256 }), (e: unknown) => e instanceof RenderError && e.message.includes(k.name) && /not a top-level accumulation/.test(e.message));
+  });
+});
+
+describe('tiled matmul with relaxed-simd FMA (opt-in)', () => {
+  // Node 20 ships relaxed-simd behind a flag; newer engines have it on
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const available = WebAssembly.validate(relaxedSimdProbe());
+  it('is reported, and within float64 tolerance', { skip: available ? false : 'this engine has no relaxed-simd' }, async () => {
+    const rt = await createRuntime({ backend: 'wasm', threads: 1, fma: true });
+    try {
+      for (const cs of cases(9, 33, 21)) {
+        const prog = right(cs.program);
+        const plan = compile(prog);
+        const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+        assert.match(renderWasm(product, { maxPages: 256, fma: true }).schedule, /fma/);
+        const feeds = feedsFor(cs.shapes, 11);
+        const exe = rt.load(plan);
+        const y = right(await exe.run(feeds)).y;
+        assert.equal(exe.info()?.fma, true);
+        const f64 = right(interpret(prog, feeds, 'f64')).y;
+        const scale = Math.max(1, ...Array.from(f64, Math.abs));
+        const worst = Math.max(0, ...Array.from(y, (v, i) => Math.abs(v - f64[i])));
+        assert.ok(worst <= 1e-6 * 33 * scale, `${cs.label}: off float64 by ${worst}`);
+      }
+    } finally {
+      rt.destroy();
+    }
+  });
+});
