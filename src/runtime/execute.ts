@@ -23,6 +23,8 @@ export interface ExecutionInfo {
   readonly threads?: number;
   /** Whether relaxed-simd was available to the kernels (wasm). */
   readonly relaxedSimd?: boolean;
+  /** The adapter the kernels ran on (webgpu). */
+  readonly adapter?: string;
 }
 
 /** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */

@@ -5,6 +5,7 @@ import type { Executable, LoopSpec } from './execute.js';
 import { prepare } from './execute.js';
 import { newGpu } from './gpu.js';
 import { createWasmRuntime } from './wasm/runtime.js';
+import { createWebGPURuntime } from './webgpu/runtime.js';
 
 export interface Runtime {
   readonly report: BackendReport;
@@ -30,6 +31,7 @@ export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runti
     console.warn(`graft: backend ${report.requested} was requested but ${report.backend} will run: ${report.fallbackReason}`);
   }
   if (report.backend === 'wasm') return createWasmRuntime(report, options);
+  if (report.backend === 'webgpu') return createWebGPURuntime(report);
   const gpu = newGpu(report.backend);
   const loaded = new Set<Executable>();
   // an executable destroyed by its owner leaves the set, so destroy() never frees it twice
