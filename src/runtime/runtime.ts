@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   readonly maxMemoryBytes?: number;
   /** wasm only: threads kernels run on, the caller's included (default $GRAFT_THREADS, else every core). */
   readonly threads?: number;
+  /** webgpu only: the most bytes one tensor may take (default: what the adapter binds). */
+  readonly maxBufferBytes?: number;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {
@@ -31,7 +33,7 @@ export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runti
     console.warn(`graft: backend ${report.requested} was requested but ${report.backend} will run: ${report.fallbackReason}`);
   }
   if (report.backend === 'wasm') return createWasmRuntime(report, options);
-  if (report.backend === 'webgpu') return createWebGPURuntime(report);
+  if (report.backend === 'webgpu') return createWebGPURuntime(report, options);
   const gpu = newGpu(report.backend);
   const loaded = new Set<Executable>();
   // an executable destroyed by its owner leaves the set, so destroy() never frees it twice

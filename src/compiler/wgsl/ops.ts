@@ -3,28 +3,21 @@
 // on every Vulkan/Metal/D3D device, so they match wasm bit for bit.
 import type { KNode, KType } from '../kernel-ir/types.js';
 import { F32_FROM_BITS, literal } from './literal.js';
+import { MATH } from './math.js';
 
 /**
  * Ops whose WGSL form may differ from wasm in the last bits: WGSL allows f32 division 2.5 ulp off
- * and sqrt as 1/inverseSqrt, and the transcendentals are the device's own (wasm calls float64 Math).
+ * and sqrt as 1/inverseSqrt; the transcendentals are graft's f32 polynomials (math.ts) where wasm
+ * calls float64 Math.
  */
 export const NOT_BIT_IDENTICAL: readonly string[] = ['f32 div', 'sqrt', 'exp', 'log', 'tanh', 'cos', 'pow'];
 
-/** Helper functions a kernel may call, emitted once per module when used. */
-export const HELPERS = {
-  graft_f32: F32_FROM_BITS,
-  // WGSL's pow is exp2(y·log2(x)), NaN for x < 0; Math.pow gives a signed result for integral y
-  graft_pow: `fn graft_pow(x: f32, y: f32) -> f32 {
-  if (y == 0.0) { return 1.0; }
-  let p = pow(abs(x), y);
-  if (x >= 0.0) { return p; }
-  if (trunc(y) != y) { return graft_f32(0x7fc00000u); }
-  return select(p, -p, trunc(y * 0.5) != y * 0.5);
-}`,
-  // tanh of |x| > 20 is ±1 in f32; clamping avoids exp overflow in devices that build tanh from exp
-  graft_tanh: `fn graft_tanh(x: f32) -> f32 { return tanh(clamp(x, -20.0, 20.0)); }`,
-} as const;
-export type Helper = keyof typeof HELPERS;
+/** Helper functions a kernel may call, emitted once per module (with those they call) when used. */
+export const HELPERS: Readonly<Record<Helper, { readonly source: string; readonly calls: readonly Helper[] }>> = {
+  graft_f32: { source: F32_FROM_BITS, calls: [] },
+  ...MATH,
+};
+export type Helper = 'graft_f32' | keyof typeof MATH;
 
 export interface ExprContext {
   /** The WGSL name of a value. */
@@ -39,7 +32,8 @@ export interface ExprContext {
 const isInt = (t: KType) => t === 'i32' || t === 'u32';
 const zero = (t: KType) => literal(t, 0);
 
-const UNARY_F32: Readonly<Record<string, string>> = { neg: '-', abs: 'abs', sqrt: 'sqrt', floor: 'floor', trunc: 'trunc', exp: 'exp', log: 'log', cos: 'cos' };
+const UNARY_F32: Readonly<Record<string, string>> = { neg: '-', abs: 'abs', sqrt: 'sqrt', floor: 'floor', trunc: 'trunc' };
+const UNARY_MATH: Readonly<Record<string, Helper>> = { exp: 'graft_exp', log: 'graft_log', cos: 'graft_cos', tanh: 'graft_tanh' };
 const INFIX: Readonly<Record<string, string>> = {
   add: '+', sub: '-', mul: '*', div: '/', rem: '%', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&', or: '|', xor: '^',
 };
@@ -48,7 +42,8 @@ const unary = (cx: ExprContext, n: Extract<KNode, { op: 'unary' }>): string => {
   const a = cx.v(n.a);
   const t = n.type;
   if (t === 'f32') {
-    if (n.fn === 'tanh') return cx.use('graft_tanh'), `graft_tanh(${a})`;
+    const m = UNARY_MATH[n.fn];
+    if (m) return cx.use(m), `${m}(${a})`;
     const f = UNARY_F32[n.fn];
     if (f === '-') return `(-${a})`;
     if (f) return `${f}(${a})`;
@@ -74,7 +69,7 @@ const binary = (cx: ExprContext, n: Extract<KNode, { op: 'binary' }>): string =>
   }
   if (n.fn === 'min' || n.fn === 'max') return `${n.fn}(${a}, ${b})`;
   if (t === 'f32') {
-    if (n.fn === 'pow') return cx.use('graft_f32'), cx.use('graft_pow'), `graft_pow(${a}, ${b})`;
+    if (n.fn === 'pow') return cx.use('graft_pow'), `graft_pow(${a}, ${b})`;
     if (['add', 'sub', 'mul', 'div', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'].includes(n.fn)) return `(${a} ${INFIX[n.fn]} ${b})`;
     return cx.fail(`binary ${n.fn} on f32`);
   }

@@ -48,6 +48,8 @@ class ShaderWriter implements ExprContext {
   }
 
   use(helper: Helper): void {
+    if (this.helpers.has(helper)) return;
+    HELPERS[helper].calls.forEach((h) => this.use(h));
     this.helpers.add(helper);
   }
 
@@ -91,7 +93,7 @@ export const renderWgsl = (k: Kernel, maxWorkgroupsPerDimension?: number): Rende
   const source = [
     `// graft kernel ${k.name}: ${k.fused.join(' ')}`,
     ...decls,
-    ...[...w.helpers].map((h) => HELPERS[h]),
+    ...[...w.helpers].map((h) => HELPERS[h].source),
     `@compute @workgroup_size(${WORKGROUP_SIZE})`,
     `fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {`,
     `  ${flatIndex(dispatch.x, k.size)}`,

@@ -27,8 +27,13 @@ export interface WebGPURuntime {
   destroy(): void;
 }
 
-export const createWebGPURuntime = async (report: BackendReport): Promise<WebGPURuntime> => {
-  const ctx = await openDevice();
+export interface WebGPUOptions {
+  /** The most bytes one tensor may take (default: the adapter's maxStorageBufferBindingSize). */
+  readonly maxBufferBytes?: number;
+}
+
+export const createWebGPURuntime = async (report: BackendReport, options: WebGPUOptions = {}): Promise<WebGPURuntime> => {
+  const ctx = await openDevice(options.maxBufferBytes);
   const pool = new BufferPool(ctx);
   const tensors = new GpuTensorStore(pool);
   const full: BackendReport = { ...report, adapter: ctx.adapter };
