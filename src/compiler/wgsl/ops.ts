@@ -23,8 +23,8 @@ export interface ExprContext {
   /** The WGSL name of a value. */
   v(id: number): string;
   type(id: number): KType;
-  /** The binding name of plan buffer `buffer`. */
-  buffer(buffer: number): string;
+  /** Element `index` (a value id) of plan buffer `buffer`. */
+  load(buffer: number, index: number): string;
   use(helper: Helper): void;
   fail(why: string): never;
 }
@@ -97,7 +97,7 @@ export const expression = (cx: ExprContext, n: KNode): string => {
       return text;
     }
     case 'load':
-      return `${cx.buffer(n.buffer)}[${cx.v(n.index)}]`;
+      return cx.load(n.buffer, n.index);
     case 'unary':
       return unary(cx, n);
     case 'binary':

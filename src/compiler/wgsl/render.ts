@@ -7,13 +7,29 @@ import type { Dispatch } from './grid.js';
 import { WORKGROUP_SIZE, dispatchFor, flatIndex } from './grid.js';
 import type { ExprContext, Helper } from './ops.js';
 import { HELPERS, expression } from './ops.js';
-import { wgslType } from './literal.js';
+import { literal, wgslType } from './literal.js';
+import type { Packing } from './pack.js';
+import { packingFor } from './pack.js';
+
+/** The binding of a kernel's pack (pack.ts) in `bindings`. */
+export const PACK = -1;
+
+export interface RenderOptions {
+  /** WebGPU's maxComputeWorkgroupsPerDimension (default 65535). */
+  readonly maxWorkgroupsPerDimension?: number;
+  /** WebGPU's maxStorageBuffersPerShaderStage: more read-only buffers than this travel packed. */
+  readonly maxBindings?: number;
+  /** Element counts of plan buffers (needed to pack). */
+  readonly sizeOf?: (buffer: number) => number;
+}
 
 export interface RenderedWgsl {
   readonly name: string;
   readonly source: string;
-  /** Plan buffers bound at @binding(0), (1), …, in the kernel's parameter order. */
+  /** Plan buffers bound at @binding(0), (1), …, in the kernel's parameter order; PACK for the pack. */
   readonly bindings: readonly number[];
+  /** Read-only buffers the runtime copies into one buffer before the dispatch, if the kernel reads too many. */
+  readonly pack?: Packing;
   /** The bound buffers the shader writes (bound read_write; the rest read-only). */
   readonly writes: readonly number[];
   readonly size: number;
@@ -31,7 +47,10 @@ class ShaderWriter implements ExprContext {
   readonly helpers = new Set<Helper>();
   readonly lines: string[] = [];
 
-  constructor(private readonly k: Kernel) {
+  constructor(
+    private readonly k: Kernel,
+    private readonly packing?: Packing,
+  ) {
     this.byId = new Map(allNodes(k.nodes).map((n) => [n.id, n]));
   }
 
@@ -45,6 +64,12 @@ class ShaderWriter implements ExprContext {
 
   buffer(buffer: number): string {
     return `b${buffer}`;
+  }
+
+  load(buffer: number, index: number): string {
+    const at = this.packing?.buffers.indexOf(buffer) ?? -1;
+    if (at < 0) return `${this.buffer(buffer)}[${this.v(index)}]`;
+    return `pack[${literal('i32', this.packing!.offsets[at])} + ${this.v(index)}]`;
   }
 
   use(helper: Helper): void {
@@ -83,13 +108,16 @@ class ShaderWriter implements ExprContext {
 }
 
 /** Renders one kernel; a renderer bug is an error naming the kernel, never a wrong shader. */
-export const renderWgsl = (k: Kernel, maxWorkgroupsPerDimension?: number): RenderedWgsl => {
-  const w = new ShaderWriter(k);
-  const dispatch = dispatchFor(k.size, maxWorkgroupsPerDimension);
+export const renderWgsl = (k: Kernel, options: RenderOptions = {}): RenderedWgsl => {
+  const pack = options.maxBindings !== undefined && options.sizeOf ? packingFor(k, options.maxBindings, options.sizeOf) : undefined;
+  const w = new ShaderWriter(k, pack);
+  const dispatch = dispatchFor(k.size, options.maxWorkgroupsPerDimension);
   for (const s of k.stores) if (w.type(s.value) !== 'f32') w.fail(`store of a ${w.type(s.value)} value`);
   w.body(k.nodes, 0);
   const writes = [...new Set(k.stores.map((s) => s.buffer))];
-  const decls = k.params.map((b, i) => `@group(0) @binding(${i}) var<storage, ${writes.includes(b) ? 'read_write' : 'read'}> ${w.buffer(b)}: array<f32>;`);
+  const bindings = [...k.params.filter((b) => !pack?.buffers.includes(b)), ...(pack ? [PACK] : [])];
+  const decls = bindings.map((b, i) =>
+    `@group(0) @binding(${i}) var<storage, ${writes.includes(b) ? 'read_write' : 'read'}> ${b === PACK ? 'pack' : w.buffer(b)}: array<f32>;`);
   const source = [
     `// graft kernel ${k.name}: ${k.fused.join(' ')}`,
     ...decls,
@@ -102,5 +130,5 @@ export const renderWgsl = (k: Kernel, maxWorkgroupsPerDimension?: number): Rende
     `}`,
     '',
   ].join('\n');
-  return { name: k.name, source, bindings: k.params, writes, size: k.size, dispatch };
+  return { name: k.name, source, bindings, writes, size: k.size, dispatch, ...(pack ? { pack } : {}) };
 };

@@ -5,7 +5,7 @@
 // values come back to the host only when read.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
-import { renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
+import { PACK, renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
 import type { RenderedWgsl } from '../../compiler/wgsl/index.js';
 import type { FeedError } from '../../dsl/feeds.js';
 import type { BackendReport } from '../backend.js';
@@ -65,7 +65,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
   const kernels: Compiled[] = [];
   const compileErrors: Promise<string | undefined>[] = [];
   for (const k of plan.kernelIR.flatMap((k) => splitByBindings(k, limits.maxStorageBuffersPerShaderStage))) {
-    const r = renderWgsl(k, limits.maxComputeWorkgroupsPerDimension);
+    const r = renderWgsl(k, { maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxBindings: limits.maxStorageBuffersPerShaderStage, sizeOf: (b) => plan.buffers[b].size });
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ code: r.source, label: k.name });
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.name });
@@ -116,12 +116,22 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
         f.at.set(plan.inputs[name], b);
       });
       const enc = device.createCommandEncoder();
-      const pass = enc.beginComputePass();
+      let pass = enc.beginComputePass();
       for (const [ki, { r, pipeline }] of kernels.entries()) {
         for (const b of r.writes) acquire(f, b, () => `${names.get(b) ?? `buffer ${b}`} of kernel ${r.name}`);
         if (r.dispatch.x === 0) continue;
+        let packed: GPUBuffer | undefined;
+        if (r.pack) {
+          // copies cannot sit inside a compute pass: close it, fill the pack, open the next
+          const pack = r.pack;
+          packed = pool.acquire(pack.elements, () => `the packed inputs of kernel ${r.name}`);
+          f.owned.add(packed);
+          pass.end();
+          pack.buffers.forEach((b, i) => enc.copyBufferToBuffer(f.at.get(b)!, 0, packed!, pack.offsets[i] * 4, sizeOfBuffer(b) * 4));
+          pass = enc.beginComputePass();
+        }
         pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup(ki, r.bindings.map((b) => f.at.get(b)!)));
+        pass.setBindGroup(0, bindGroup(ki, r.bindings.map((b) => (b === PACK ? packed! : f.at.get(b)!))));
         pass.dispatchWorkgroups(r.dispatch.x, r.dispatch.y);
       }
       pass.end();
