@@ -25,6 +25,8 @@ export interface RuntimeOptions {
   readonly threads?: number;
   /** webgpu only: the most bytes one tensor may take (default: what the adapter binds). */
   readonly maxBufferBytes?: number;
+  /** webgpu only: the most buffers one kernel binds (default: what the adapter allows); more are packed. */
+  readonly maxStorageBuffers?: number;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

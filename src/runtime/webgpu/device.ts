@@ -35,8 +35,8 @@ export interface GpuContext {
   destroy(): void;
 }
 
-/** Opens a device on Dawn's adapter, with the adapter's full limits for storage buffers and grids (or `maxBufferBytes`, if lower). */
-export const openDevice = async (maxBufferBytes = Infinity): Promise<GpuContext> => {
+/** Opens a device on Dawn's adapter, with the adapter's full limits for storage buffers and grids (or lower ones asked for). */
+export const openDevice = async (maxBufferBytes = Infinity, maxStorageBuffers = Infinity): Promise<GpuContext> => {
   const gpu = await loadDawn();
   const adapter = await gpu.requestAdapter();
   if (!adapter) throw new DeviceLostError('webgpu: Dawn found no adapter in this process, although the probe did');
@@ -51,6 +51,7 @@ export const openDevice = async (maxBufferBytes = Infinity): Promise<GpuContext>
   };
   const device = await adapter.requestDevice({ requiredLimits: limits });
   limits.maxStorageBufferBindingSize = Math.min(limits.maxStorageBufferBindingSize, maxBufferBytes);
+  limits.maxStorageBuffersPerShaderStage = Math.min(limits.maxStorageBuffersPerShaderStage, maxStorageBuffers);
   const name = describeAdapter(info);
   let lost: string | undefined;
   let destroyed = false;

@@ -30,10 +30,12 @@ export interface WebGPURuntime {
 export interface WebGPUOptions {
   /** The most bytes one tensor may take (default: the adapter's maxStorageBufferBindingSize). */
   readonly maxBufferBytes?: number;
+  /** The most buffers one kernel binds (default: the adapter's maxStorageBuffersPerShaderStage); more are packed. */
+  readonly maxStorageBuffers?: number;
 }
 
 export const createWebGPURuntime = async (report: BackendReport, options: WebGPUOptions = {}): Promise<WebGPURuntime> => {
-  const ctx = await openDevice(options.maxBufferBytes);
+  const ctx = await openDevice(options.maxBufferBytes, options.maxStorageBuffers);
   const pool = new BufferPool(ctx);
   const tensors = new GpuTensorStore(pool);
   const full: BackendReport = { ...report, adapter: ctx.adapter };
