@@ -23,6 +23,8 @@ export interface WebGPURuntime {
   upload(values: ArrayLike<number>, shape?: Shape): GpuTensor;
   read(t: GpuTensor): Promise<E.Either<TensorError, Float32Array>>;
   dispose(t: GpuTensor): void;
+  /** Resolves when the GPU has finished everything submitted so far (for timing; reads wait by themselves). */
+  sync(): Promise<void>;
   /** Frees every buffer and destroys the device. */
   destroy(): void;
 }
@@ -53,6 +55,11 @@ export const createWebGPURuntime = async (report: BackendReport, options: WebGPU
     upload: (values, shape) => (ctx.check('upload'), tensors.upload(values, shape)),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),
+    sync: async () => {
+      ctx.check('sync');
+      await ctx.device.queue.onSubmittedWorkDone();
+      ctx.check('sync');
+    },
     destroy: () => {
       [...loaded].forEach((e) => e.destroy());
       pool.destroy();
