@@ -1,7 +1,8 @@
 /// <reference types="@webgpu/types" />
-// GPU storage buffers by exact size: a released buffer waits until the commands recorded so far are
-// submitted (a host upload into it would otherwise land before them), then serves the next request
-// of its size. Every buffer has a number, so bind groups over the same buffers can be reused.
+// GPU storage buffers by exact size: a released buffer serves the next request of its size. Until
+// the commands recorded so far are submitted it may only take GPU writes recorded after them (a
+// host upload into it would land before those commands ran). Every buffer has a number, so bind
+// groups over the same buffers can be reused.
 import type { GpuContext } from './device.js';
 import { MAP_READ, USAGE } from './device.js';
 
@@ -11,7 +12,7 @@ export class BufferTooLargeError extends Error {
 
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
-  private readonly pending: GPUBuffer[] = [];
+  private readonly pending = new Map<number, GPUBuffer[]>();
   private readonly ids = new WeakMap<GPUBuffer, number>();
   private readonly all = new Set<GPUBuffer>();
   private next = 0;
@@ -23,10 +24,13 @@ export class BufferPool {
     return Math.max(4, elements * 4);
   }
 
-  /** A storage buffer for `elements` floats; `what` names the tensor when the device cannot bind that much. */
-  acquire(elements: number, what: string | (() => string)): GPUBuffer {
+  /**
+   * A storage buffer for `elements` floats; `what` names the tensor when the device cannot bind that much.
+   * `gpuWrite`: only commands recorded from now on write it (so a buffer released but not yet submitted will do).
+   */
+  acquire(elements: number, what: string | (() => string), gpuWrite = false): GPUBuffer {
     const bytes = BufferPool.bytes(elements);
-    const reuse = this.free.get(bytes)?.pop();
+    const reuse = (gpuWrite ? this.pending.get(bytes)?.pop() : undefined) ?? this.free.get(bytes)?.pop();
     if (reuse) return reuse;
     const max = Math.min(this.ctx.limits.maxStorageBufferBindingSize, this.ctx.limits.maxBufferSize);
     if (bytes > max) throw new BufferTooLargeError(tooLarge(typeof what === 'string' ? what : what(), bytes, max, this.ctx.adapter));
@@ -43,15 +47,14 @@ export class BufferPool {
 
   /** Back to the pool once the commands recorded so far are submitted (`submitted`). */
   release(b: GPUBuffer): void {
-    this.pending.push(b);
+    const list = this.pending.get(b.size) ?? [];
+    list.push(b);
+    this.pending.set(b.size, list);
   }
 
   submitted(): void {
-    for (const b of this.pending.splice(0)) {
-      const list = this.free.get(b.size) ?? [];
-      list.push(b);
-      this.free.set(b.size, list);
-    }
+    for (const [size, list] of this.pending) this.free.set(size, [...(this.free.get(size) ?? []), ...list]);
+    this.pending.clear();
   }
 
   /** Host values into a fresh buffer (queued before any command submitted after it). */
@@ -86,7 +89,7 @@ export class BufferPool {
     for (const b of this.all) b.destroy();
     this.all.clear();
     this.free.clear();
-    this.pending.length = 0;
+    this.pending.clear();
   }
 }
 

@@ -1,8 +1,8 @@
 /// <reference types="@webgpu/types" />
 // A plan on the webgpu backend: its kernel IR rendered to WGSL pipelines once, buffers resident on
 // the GPU. `run` takes and returns host arrays; `call` takes and returns resident tensors and may
-// consume (donate) state inputs. Each step is one command encoder (one compute pass, one submit);
-// values come back to the host only when read.
+// consume (donate) state inputs. All steps of a call are one command encoder and one submit (a
+// compute pass per step); values come back to the host only when read.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
 import { PACK, renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
@@ -94,7 +94,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
   };
 
   const acquire = (f: Frame, buffer: number, what: () => string): GPUBuffer => {
-    const b = pool.acquire(sizeOfBuffer(buffer), what);
+    const b = pool.acquire(sizeOfBuffer(buffer), what, true);
     f.owned.add(b);
     f.at.set(buffer, b);
     return b;
@@ -106,16 +106,16 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
     for (const b of f.owned) if (!live.has(b)) pool.release(b), f.owned.delete(b);
   };
 
-  /** Every step as one encoder: per-step uploads, the kernels, copies of collected outputs, carries. */
+  /** Every step into one encoder: per-step uploads, the kernels, copies of collected outputs, carries; one submit. */
   const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, GPUBuffer[]> => {
     const collected: Record<string, GPUBuffer[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
+    const enc = device.createCommandEncoder();
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => {
         const b = pool.upload(each[s][j], sizeOfBuffer(plan.inputs[name]), `input '${name}' of step ${s}`);
         f.owned.add(b);
         f.at.set(plan.inputs[name], b);
       });
-      const enc = device.createCommandEncoder();
       let pass = enc.beginComputePass();
       for (const [ki, { r, pipeline }] of kernels.entries()) {
         for (const b of r.writes) acquire(f, b, () => `${names.get(b) ?? `buffer ${b}`} of kernel ${r.name}`);
@@ -124,7 +124,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
         if (r.pack) {
           // copies cannot sit inside a compute pass: close it, fill the pack, open the next
           const pack = r.pack;
-          packed = pool.acquire(pack.elements, () => `the packed inputs of kernel ${r.name}`);
+          packed = pool.acquire(pack.elements, () => `the packed inputs of kernel ${r.name}`, true);
           f.owned.add(packed);
           pass.end();
           pack.buffers.forEach((b, i) => enc.copyBufferToBuffer(f.at.get(b)!, 0, packed!, pack.offsets[i] * 4, sizeOfBuffer(b) * 4));
@@ -137,7 +137,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
       pass.end();
       for (const name of loop.collect ?? []) {
         const b = plan.outputs[name];
-        const copy = pool.acquire(sizeOfBuffer(b), `output '${name}' of step ${s}`);
+        const copy = pool.acquire(sizeOfBuffer(b), `output '${name}' of step ${s}`, true);
         enc.copyBufferToBuffer(f.at.get(b)!, 0, copy, 0, sizeOfBuffer(b) * 4);
         f.owned.add(copy);
         collected[name].push(copy);
@@ -146,9 +146,9 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
       for (const [input, buffer] of Object.entries(outs)) f.at.set(plan.inputs[input], buffer);
       // intermediates of this step are dead; plan outputs stay referenced by the table
       collectGarbage(f, new Set([...Object.values(plan.outputs).map((b) => f.at.get(b)!), ...Object.values(collected).flat()]));
-      device.queue.submit([enc.finish()]);
-      pool.submitted();
     }
+    device.queue.submit([enc.finish()]);
+    pool.submitted();
     return collected;
   };
 
@@ -236,7 +236,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
         for (const [name, b] of Object.entries(plan.outputs)) {
           let buffer = f.at.get(b)!;
           if (given.has(buffer) || !f.owned.has(buffer)) {
-            const copy = pool.acquire(sizeOfBuffer(b), `output '${name}'`);
+            const copy = pool.acquire(sizeOfBuffer(b), `output '${name}'`, true);
             enc.copyBufferToBuffer(buffer, 0, copy, 0, sizeOfBuffer(b) * 4);
             buffer = copy;
           } else f.owned.delete(buffer);

@@ -146,10 +146,13 @@ webgpuSuite('webgpu backend: loops, resident tensors and donation', () => {
 
   it('carries, per-step inputs and collected outputs', async () => {
     const loopProg = build({ w: [1000], d: [1000] }, ({ w, d }) => ({ w2: g.sub(w, d), total: g.sum(w) }));
-    const ex = rt.loop(compile(loopProg), { steps: 3, carry: { w: 'w2' }, perStep: ['d'], collect: ['total'] });
-    const out = right(await ex.run({ w: new Float32Array(1000).fill(10), d: [1, 2, 3].map((v) => new Float32Array(1000).fill(v)) }));
-    assert.ok(out.w2.every((v) => v === 4));
-    assert.deepEqual(Array.from(out.total), [10000, 9000, 7000]);
+    // one encoder for all steps: buffers freed in a step take later steps' results, never their uploads
+    const ex = rt.loop(compile(loopProg), { steps: 6, carry: { w: 'w2' }, perStep: ['d'], collect: ['total'] });
+    for (let call = 0; call < 2; call++) {
+      const out = right(await ex.run({ w: new Float32Array(1000).fill(10), d: [1, 2, 3, 4, 5, 6].map((v) => new Float32Array(1000).fill(v)) }));
+      assert.ok(out.w2.every((v) => v === -11));
+      assert.deepEqual(Array.from(out.total), [10000, 9000, 7000, 4000, 0, -5000]);
+    }
   });
 
   it('outputs stay resident and read back; inputs that are not donated keep their values', async () => {
