@@ -5,7 +5,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
 import { renderWasm } from '../../compiler/wasm/render.js';
-import type { FeedError } from '../../dsl/feeds.js';
+import { FeedError } from '../../dsl/feeds.js';
+import { sizeOf } from '../../dsl/shape.js';
 import type { BackendReport } from '../backend.js';
 import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.js';
 import { checkLoop, splitFeeds } from '../execute.js';
@@ -15,8 +16,7 @@ import type { WasmHeap } from './heap.js';
 import type { KernelInstance } from './instance.js';
 import { instantiate } from './instance.js';
 import type { TensorStore } from './tensors.js';
-import { ResidentTensor } from './tensors.js';
-import { checkResidentCall } from '../resident-call.js';
+import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
 
@@ -118,20 +118,47 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     }
   };
 
+  /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */
+  const allResident = (resident: ReadonlyMap<string, ResidentTensor>): ReturnType<typeof splitFeeds> => {
+    const missing = plan.inputSpecs.filter((x) => !resident.has(x.name));
+    return missing.length
+      ? E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
+      : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
+  };
+
   const call: WasmExecutable['call'] = async (inputs, options = {}) => {
     const donate = new Set(options.donate ?? []);
-    const checked = checkResidentCall(plan, loop, inputs, donate, (v): v is ResidentTensor => v instanceof ResidentTensor);
-    if (E.isLeft(checked)) return checked;
-    const { resident, once, each } = checked.right;
+    const problems: string[] = [];
+    const resident = new Map<string, ResidentTensor>();
+    const hostFeeds: Record<string, LoopFeeds[string]> = {};
+    for (const [name, v] of Object.entries(inputs)) {
+      if (!(v instanceof ResidentTensor)) {
+        hostFeeds[name] = v;
+        continue;
+      }
+      resident.set(name, v);
+      const spec = plan.inputSpecs.find((x) => x.name === name);
+      const why = unusable(v, `input '${name}'`);
+      if (why) problems.push(why);
+      else if (!spec || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
+      else if (v.size !== sizeOf(spec.shape)) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${spec.dtype}[${spec.shape.join(', ')}]`);
+    }
+    for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
+    // host feeds are checked as run() checks them; resident ones were checked above, without reading them
+    const split = Object.keys(hostFeeds).length === 0 && perStepNames.length === 0
+      ? allResident(resident)
+      : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
+    if (E.isLeft(split)) problems.push(...split.left.problems);
+    if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
     const f: Frame = { at: new Map(constants), owned: new Set() };
     const step = `${label} (call ${++calls})`;
     try {
       for (const name of onceNames) {
         const r = resident.get(name);
         if (r) f.at.set(plan.inputs[name], r.addr);
-        else upload(f, once[name], plan.inputs[name], () => `input '${name}'`);
+        else upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`);
       }
-      steps(f, each);
+      steps(f, split.right.each);
       record();
       // every output handle owns its block: one that is an input's or another output's is a copy
       const given = new Set<number>([...resident.values()].map((r) => r.addr));
