@@ -38,7 +38,7 @@ export interface GpuContext {
 /** Opens a device on Dawn's adapter, with the adapter's full limits for storage buffers and grids (or lower ones asked for). */
 export const openDevice = async (maxBufferBytes = Infinity, maxStorageBuffers = Infinity): Promise<GpuContext> => {
   const gpu = await loadDawn();
-  const adapter = await gpu.requestAdapter();
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new DeviceLostError('webgpu: Dawn found no adapter in this process, although the probe did');
   const i = adapter.info;
   const info: AdapterInfo = { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: Boolean((i as { isFallbackAdapter?: boolean }).isFallbackAdapter) };
