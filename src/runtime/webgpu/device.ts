@@ -30,7 +30,7 @@ export interface GpuContext {
   readonly adapter: string;
   readonly software: boolean;
   readonly limits: { readonly maxStorageBufferBindingSize: number; readonly maxBufferSize: number; readonly maxStorageBuffersPerShaderStage: number; readonly maxComputeWorkgroupsPerDimension: number };
-  /** Throws DeviceLostError once the device is gone (and not by our own destroy()). */
+  /** Throws DeviceLostError once the device is gone (and not by our own destroy()), or an Error once it reported one. */
   check(what: string): void;
   destroy(): void;
 }
@@ -55,6 +55,11 @@ export const openDevice = async (maxBufferBytes = Infinity, maxStorageBuffers = 
   const name = describeAdapter(info);
   let lost: string | undefined;
   let destroyed = false;
+  // errors outside an error scope (calls after an executable's first) surface at the next check
+  let uncaptured: string | undefined;
+  device.onuncapturederror = (e) => {
+    uncaptured ??= e.error.message;
+  };
   void device.lost.then((l) => {
     if (!destroyed) lost = `${l.reason}${l.message ? `: ${l.message}` : ''}`;
   });
@@ -66,6 +71,7 @@ export const openDevice = async (maxBufferBytes = Infinity, maxStorageBuffers = 
     check: (what) => {
       if (destroyed) throw new DeviceLostError(`webgpu: ${what}: this runtime was destroyed`);
       if (lost !== undefined) throw new DeviceLostError(`webgpu: ${what}: the device (${name}) was lost (${lost}); its tensors are gone, so resume from the last checkpoint`);
+      if (uncaptured !== undefined) throw new Error(`webgpu: ${what}: the device (${name}) reported an error, so results since may be wrong: ${uncaptured}`);
     },
     destroy: () => {
       if (destroyed) return;

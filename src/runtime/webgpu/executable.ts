@@ -152,11 +152,20 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
     return collected;
   };
 
-  /** Runs `body` after the kernels compiled, turning device errors into clear ones. */
+  /**
+   * Runs `body` after the kernels compiled, turning device errors into clear ones: the first run in
+   * error scopes (they cost a round trip), later ones through the device's uncaptured-error check.
+   */
+  let scoped = true;
   const guarded = async <A>(what: string, body: () => Promise<A>): Promise<A> => {
     ctx.check(what);
     const errors = await compiled;
     if (errors.length) throw new Error(`webgpu: ${errors.length} kernel(s) did not compile on ${ctx.adapter} (a renderer bug):\n  ${errors.join('\n  ')}`);
+    if (!scoped) {
+      const result = await body();
+      ctx.check(what);
+      return result;
+    }
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     let result: A;
@@ -168,6 +177,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
       const e = validation ?? oom;
       if (e) throw new Error(`webgpu: ${what} failed on ${ctx.adapter}: ${e.message}`);
     }
+    scoped = false;
     return result;
   };
 

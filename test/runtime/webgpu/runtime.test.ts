@@ -219,4 +219,21 @@ webgpuSuite('webgpu backend: a lost device', () => {
     await assert.rejects(rt.read(kept), DeviceLostError);
     rt.destroy();
   });
+
+  it('a device error in a later call (outside the first call\'s error scopes) is reported, not a silent wrong number', async () => {
+    const rt = (await createRuntime({ backend: 'webgpu' })) as WebGPURuntime;
+    try {
+      const ex = rt.load(compile(build({ x: [3] }, ({ x }) => ({ y: g.add(x, 1) }))));
+      const x = rt.upload([1, 2, 3]);
+      assert.deepEqual(Array.from(right(await rt.read(right(await ex.call({ x })).y))), [2, 3, 4]);
+      // a buffer destroyed behind graft's back: the submit that uses it is invalid
+      x.buffer.destroy();
+      await assert.rejects(async () => {
+        const out = right(await ex.call({ x }));
+        await rt.read(out.y);
+      }, /reported an error, so results since may be wrong: .*[Dd]estroyed/);
+    } finally {
+      rt.destroy();
+    }
+  });
 });
