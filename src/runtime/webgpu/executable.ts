@@ -237,7 +237,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
             f.at.set(plan.inputs[name], b);
           }
         }
-        steps(f, each);
+        const collected = steps(f, each);
         record();
         // every output handle owns its buffer: one that is an input's, a constant's or another output's is a copy
         const given = new Set<GPUBuffer>([...resident.values()].map((r) => r.buffer));
@@ -252,6 +252,14 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
           } else f.owned.delete(buffer);
           given.add(buffer);
           out[name] = new GpuTensor(plan.buffers[b].shape, sizeOfBuffer(b), buffer);
+        }
+        // a collected output holds every step's value in step order, as run() returns it
+        for (const [name, parts] of Object.entries(collected)) {
+          const n = sizeOfBuffer(plan.outputs[name]);
+          pool.release(out[name].buffer);
+          const all = pool.acquire(n * parts.length, `collected output '${name}'`, true);
+          parts.forEach((p, i) => enc.copyBufferToBuffer(p, 0, all, i * n * 4, n * 4));
+          out[name] = new GpuTensor([n * parts.length], n * parts.length, all);
         }
         device.queue.submit([enc.finish()]);
         for (const name of donate) tensors.consume(resident.get(name)!, step);

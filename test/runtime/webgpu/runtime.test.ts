@@ -153,6 +153,10 @@ webgpuSuite('webgpu backend: loops, resident tensors and donation', () => {
       assert.ok(out.w2.every((v) => v === -11));
       assert.deepEqual(Array.from(out.total), [10000, 9000, 7000, 4000, 0, -5000]);
     }
+    // on resident tensors too: the collected output is one tensor of every step's value
+    const res = right(await ex.call({ w: rt.upload(new Float32Array(1000).fill(10)), d: [1, 2, 3, 4, 5, 6].map((v) => new Float32Array(1000).fill(v)) }));
+    assert.deepEqual(Array.from(right(await rt.read(res.total))), [10000, 9000, 7000, 4000, 0, -5000]);
+    assert.equal(right(await rt.read(res.w2))[999], -11);
   });
 
   it('outputs stay resident and read back; inputs that are not donated keep their values', async () => {
