@@ -9,6 +9,8 @@ import * as o from '../../../src/optim/index.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
+import { names } from '../../../src/optim/step.js';
+import { createOptimizerRunner } from '../../../src/train/optimizer-runner.js';
 import { fit } from '../../../src/train/fit.js';
 import { scheduledFit } from '../../../src/train/scheduled-fit.js';
 import { blobs } from '../../train/blobs.js';
@@ -116,5 +118,35 @@ webgpuSuite('webgpu backend: optimizers and training', () => {
     assert.deepEqual(a.transitions, b.transitions);
     assert.deepEqual(a.records.map((r) => r.evalAccuracy), b.records.map((r) => r.evalAccuracy));
     for (const name of Object.keys(a.params)) close(a.params[name], b.params[name], 1e-4, name);
+  });
+
+  it('a BERT-layout transformer step (gathers, attention, layer norms, dropout, clipping, AdamW): loss and parameters match float64', async () => {
+    const [SEQ, BATCH] = [6, 4];
+    const model = nn.bertClassifier({ vocabSize: 8, hiddenSize: 16, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 32, maxPositionEmbeddings: SEQ, numLabels: 2, typeVocabSize: 0 });
+    const shapes = nn.paramShapes(model);
+    const objective: o.Objective = {
+      inputs: { ids: { shape: [BATCH, SEQ], dtype: 'i32' }, y: { shape: [BATCH], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } },
+      build: (p, inp) => ({ loss: nn.crossEntropy(model.apply(p, { inputIds: inp.ids }, nn.trainCtx(inp.key)), inp.y), metrics: {} }),
+    };
+    const runner = right(createOptimizerRunner(gpu, o.chain(o.clipByGlobalNorm(1), o.adamw(3e-3, { weightDecay: 0.01 })), shapes, objective));
+    try {
+      const s0 = right(await runner.init(nn.initParams(model, 1)));
+      const feeds = { ids: fill(BATCH * SEQ, (i) => (i * 5) % 8), y: fill(BATCH, (i) => i % 2), key: Float32Array.of(g.randomKey(5, 1)) };
+      const s1 = right(await runner.step(s0, feeds));
+      const ref = right(g.interpret(runner.programs.step, {
+        ...Object.fromEntries(Object.entries(s0.params).map(([k, v]) => [names.param(k), v])),
+        ...Object.fromEntries(Object.entries(s0.state).map(([k, v]) => [names.state(k), v])),
+        ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [names.input(k), v])),
+      }));
+      assert.ok(Math.abs(s1.metrics!.loss - ref[names.metric('loss')][0]) < 1e-5, `loss ${s1.metrics!.loss} vs ${ref[names.metric('loss')][0]}`);
+      for (const n of Object.keys(shapes)) {
+        const want = ref[names.param(n)];
+        for (let i = 0; i < want.length; i++) {
+          if (!(Math.abs(s1.params[n][i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]))) assert.fail(`${n}[${i}] = ${s1.params[n][i]}, float64 ${want[i]}`);
+        }
+      }
+    } finally {
+      runner.destroy();
+    }
   });
 });
