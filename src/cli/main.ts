@@ -114,7 +114,7 @@ cli
   .action(async (raw: { json?: boolean }) => {
     if (!options({}, raw, true)) return;
     const report = await selectBackend();
-    console.log(raw.json ? JSON.stringify(report) : `backend ${report.backend} (requested ${report.requested})${report.fallbackReason ? `: ${report.fallbackReason}` : ''}`);
+    console.log(raw.json ? JSON.stringify(report) : `backend ${report.backend}${report.adapter ? ` on ${report.adapter}` : ''} (requested ${report.requested})${report.fallbackReason ? `: ${report.fallbackReason}` : ''}`);
   });
 
 const schedule = cli.command('schedule').description('phase schedules (Fine-Tuning Scheduler files): validate, explain, generate');

@@ -61,7 +61,7 @@ export const runComparison = async (cfg: JobConfig, o: { backend?: BackendChoice
     mkdirSync(dir, { recursive: true });
     if (!resume) writeAtomically(join(dir, RUN_FILES.config), settings);
     stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs and checkpoints are kept). Go on with:`, `  ${resumeCommand(o.command ?? 'mnist', dir)}`], log);
-    log(`${command}: backend ${rt.report.backend}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
+    log(`${command}: backend ${rt.report.backend}${rt.report.adapter ? ` on ${rt.report.adapter}` : ''}${rt.report.fallbackReason ? ` (${rt.report.fallbackReason})` : ''}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
     // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
     const metricLines = new Map((resume?.previous.metrics ?? []).map((l) => [metricKey(l), JSON.stringify(l)]));

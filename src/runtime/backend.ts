@@ -1,6 +1,7 @@
-// Backend selection: webgpu where the `webgpu` package yields an adapter, else graft's own wasm kernels,
-// else gpu.js's webasm, else cpu; each fallback says why.
+// Backend selection: webgpu where the `webgpu` package yields an adapter (a real GPU for auto; a software one
+// only when asked for), else graft's own wasm kernels, else gpu.js's webasm, else cpu; each fallback says why.
 import { probeWebGPUQuietly } from './webgpu-probe.js';
+import { findWebGPUAdapter } from './webgpu/find-adapter.js';
 import { simdProbe } from '../compiler/wasm/probe.js';
 
 export type BackendName = 'webgpu' | 'wasm' | 'webasm' | 'cpu';
@@ -16,6 +17,8 @@ export interface BackendReport {
   readonly backend: BackendName;
   /** Why the requested or preferred backend was not used; undefined when it was. */
   readonly fallbackReason?: string;
+  /** webgpu: the adapter that runs the kernels ("google swiftshader (…), software"). */
+  readonly adapter?: string;
 }
 
 export const parseBackendChoice = (raw: string | undefined, source: string): BackendChoice => {
@@ -27,7 +30,7 @@ export const parseBackendChoice = (raw: string | undefined, source: string): Bac
 let webgpuProbe: Promise<string | undefined> | undefined;
 
 /**
- * Installs navigator.gpu from Dawn once; resolves to undefined when an adapter answers, else the reason.
+ * For gpu.js's webgpu mode: installs navigator.gpu from Dawn once; resolves to undefined when an adapter answers, else the reason.
  * Dawn is loaded here only after a child process found an adapter, so a machine without one never sees Dawn's noise.
  */
 export const probeWebGPU = (): Promise<string | undefined> =>
@@ -95,8 +98,15 @@ export const selectBackend = async (option?: BackendChoice): Promise<BackendRepo
   const order: BackendName[] =
     requested === 'auto' || requested === 'webgpu' ? ['webgpu', 'wasm', 'webasm', 'cpu'] : requested === 'wasm' ? ['wasm', 'webasm', 'cpu'] : requested === 'webasm' ? ['webasm', 'cpu'] : ['cpu'];
   for (const b of order) {
-    // auto skips the Dawn probe where no Vulkan loader exists; an explicit request always probes
-    const why = b === 'webgpu' ? (requested === 'auto' ? (await vulkanMissing()) ?? (await probeWebGPU()) : await probeWebGPU()) : b === 'webasm' ? webasmReason() : b === 'wasm' ? wasmReason() : undefined;
+    if (b === 'webgpu') {
+      // auto skips the Dawn probe where no Vulkan loader exists, and takes only a real GPU; an explicit request always probes
+      const skip = requested === 'auto' ? await vulkanMissing() : undefined;
+      const found = skip === undefined ? await findWebGPUAdapter(requested === 'webgpu') : { reason: skip };
+      if ('adapter' in found) return { requested, backend: b, adapter: found.description, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) };
+      reasons.push(found.reason);
+      continue;
+    }
+    const why = b === 'webasm' ? webasmReason() : b === 'wasm' ? wasmReason() : undefined;
     if (why === undefined) return { requested, backend: b, ...(reasons.length ? { fallbackReason: reasons.join('; ') } : {}) };
     reasons.push(why);
   }

@@ -27,6 +27,8 @@ export interface ExecutionInfo {
   readonly fma?: boolean;
   /** How many kernels ran as register-tiled matmuls (wasm). */
   readonly tiledKernels?: number;
+  /** The adapter the kernels ran on (webgpu). */
+  readonly adapter?: string;
 }
 
 /** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */

@@ -5,6 +5,7 @@ import type { Executable, LoopSpec } from './execute.js';
 import { prepare } from './execute.js';
 import { newGpu } from './gpu.js';
 import { createWasmRuntime } from './wasm/runtime.js';
+import { createWebGPURuntime } from './webgpu/runtime.js';
 
 export interface Runtime {
   readonly report: BackendReport;
@@ -24,6 +25,10 @@ export interface RuntimeOptions {
   readonly threads?: number;
   /** wasm only: tiled matmuls use relaxed-simd FMA where the engine has it (default $GRAFT_FMA=1; changes bits). */
   readonly fma?: boolean;
+  /** webgpu only: the most bytes one tensor may take (default: what the adapter binds). */
+  readonly maxBufferBytes?: number;
+  /** webgpu only: the most buffers one kernel binds (default: what the adapter allows); more are packed. */
+  readonly maxStorageBuffers?: number;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {
@@ -32,6 +37,7 @@ export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runti
     console.warn(`graft: backend ${report.requested} was requested but ${report.backend} will run: ${report.fallbackReason}`);
   }
   if (report.backend === 'wasm') return createWasmRuntime(report, options);
+  if (report.backend === 'webgpu') return createWebGPURuntime(report, options);
   const gpu = newGpu(report.backend);
   const loaded = new Set<Executable>();
   // an executable destroyed by its owner leaves the set, so destroy() never frees it twice

@@ -5,7 +5,8 @@ try {
   const dawn = await import('webgpu');
   Object.assign(globalThis, dawn.globals);
   const adapter = await dawn.create([]).requestAdapter();
-  const info = adapter?.info ? { vendor: adapter.info.vendor, architecture: adapter.info.architecture, description: adapter.info.description } : undefined;
+  const i = adapter?.info;
+  const info = i ? { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: Boolean(i.isFallbackAdapter ?? adapter.isFallbackAdapter) } : undefined;
   answer = { adapter: Boolean(adapter), ...(info ? { info } : {}) };
 } catch (e) {
   answer = { loadError: String(e?.message ?? e).split('\n')[0] };

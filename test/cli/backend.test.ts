@@ -9,7 +9,7 @@ test('graft backend (auto) writes nothing to stderr, and gives one reason when w
   const r = await runGraft(['backend'], { env: { GRAFT_BACKEND: undefined } });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '', 'stderr holds nothing (Dawn printed there before)');
-  const m = /^backend (webgpu|wasm|webasm|cpu) \(requested auto\)(?:: (.*))?$/.exec(r.stdout.trim());
+  const m = /^backend (webgpu|wasm|webasm|cpu)(?: on .+?)? \(requested auto\)(?:: (.*))?$/.exec(r.stdout.trim());
   assert.ok(m, r.stdout);
   if (m[1] === 'webgpu') assert.equal(m[2], undefined);
   else {

@@ -3,12 +3,15 @@
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { SWIFTSHADER_ICDS } from '../../src/runtime/webgpu/find-adapter.js';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../src/dsl/index.js';
 import type { Program } from '../../src/dsl/index.js';
 import { compile } from '../../src/compiler/index.js';
 import type { Plan } from '../../src/compiler/plan.js';
-import { BACKEND_ENV, createRuntime, parseBackendChoice, probeWebGPU, selectBackend } from '../../src/runtime/index.js';
+import { BACKEND_ENV, createRuntime, findWebGPUAdapter, parseBackendChoice, probeWebGPU, selectBackend } from '../../src/runtime/index.js';
 import type { Outputs, Runtime } from '../../src/runtime/index.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
@@ -49,36 +52,48 @@ describe('selectBackend', () => {
     assert.deepEqual(await selectBackend('webasm'), { requested: 'webasm', backend: 'webasm' });
   });
 
-  test("'auto' (and no choice) prefers webgpu exactly when an adapter answers, else wasm with a reason", async () => {
-    const why = await probeWebGPU();
+  test("'auto' (and no choice) takes webgpu only on a real GPU adapter; a software one or none gives wasm with a reason", async () => {
+    const real = await findWebGPUAdapter(false);
+    const any = await findWebGPUAdapter(true);
     for (const choice of ['auto', undefined] as const) {
       const r = await selectBackend(choice);
       assert.equal(r.requested, 'auto');
-      if (why === undefined) {
-        assert.equal(r.backend, 'webgpu');
-        assert.equal(r.fallbackReason, undefined);
+      if ('adapter' in real) {
+        assert.deepEqual(r, { requested: 'auto', backend: 'webgpu', adapter: real.description });
+        assert.ok(!/software/.test(real.description));
       } else {
-        assert.match(why, /webgpu/);
         assert.equal(r.backend, 'wasm');
         const reason = r.fallbackReason ?? '';
-        assert.ok(reason.includes('webgpu'), `fallbackReason should mention webgpu: ${reason}`);
         // auto skips loading Dawn where no Vulkan loader or driver exists; otherwise it carries the probe's answer
-        assert.ok(reason.includes(why) || /no Vulkan (loader|driver)/.test(reason), `fallbackReason carries the probe result: ${reason}`);
+        assert.ok(reason.includes(real.reason) || /no Vulkan (loader|driver)/.test(reason), `fallbackReason carries the probe result: ${reason}`);
       }
     }
   });
 
-  test("explicit 'webgpu' falls back the same way when no adapter answers", async () => {
-    const why = await probeWebGPU();
+  test("explicit 'webgpu' takes a software adapter too, names it, and falls back with the reason when there is none", async () => {
+    const any = await findWebGPUAdapter(true);
     const r = await selectBackend('webgpu');
     assert.equal(r.requested, 'webgpu');
-    if (why === undefined) assert.deepEqual(r, { requested: 'webgpu', backend: 'webgpu' });
-    else assert.deepEqual(r, { requested: 'webgpu', backend: 'wasm', fallbackReason: why });
+    if ('adapter' in any) assert.deepEqual(r, { requested: 'webgpu', backend: 'webgpu', adapter: any.description });
+    else {
+      assert.deepEqual(r, { requested: 'webgpu', backend: 'wasm', fallbackReason: any.reason });
+      assert.match(any.reason, /apt-get install libvulkan1 chromium/);
+    }
   });
 
-  test('the probe is cached: the same answer every time', async () => {
+  test("with SwiftShader the only Vulkan driver, 'auto' still runs wasm and says the software adapter waits to be asked for", { skip: SWIFTSHADER_ICDS.some((f) => existsSync(f)) ? false : 'no SwiftShader driver here (apt-get install libvulkan1 chromium)' }, () => {
+    const icd = SWIFTSHADER_ICDS.find((f) => existsSync(f))!;
+    const script = `import { selectBackend } from './src/runtime/index.ts'; const r = await selectBackend('auto'); console.log(JSON.stringify(r)); process.exit(0);`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env: { ...process.env, VK_ICD_FILENAMES: icd, [BACKEND_ENV]: '' }, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    assert.equal(r.backend, 'wasm');
+    assert.match(r.fallbackReason, /the only adapter is .*swiftshader.*software, for correctness rather than speed: used only when asked for \(--backend webgpu\)/i);
+  });
+
+  test('the probes are cached: the same answer every time', async () => {
     assert.equal(await probeWebGPU(), await probeWebGPU());
     assert.equal(probeWebGPU(), probeWebGPU());
+    assert.equal(findWebGPUAdapter(true), findWebGPUAdapter(true));
   });
 
   test(`$${BACKEND_ENV} is honoured, and an explicit option overrides it`, async () => {

@@ -22,7 +22,7 @@ export class ResidentTensor {
 }
 
 /** Why a handle cannot be used, or undefined when it can. */
-export const unusable = (t: ResidentTensor, what: string): string | undefined =>
+export const unusable = (t: Pick<ResidentTensor, 'consumedBy' | 'disposed'>, what: string): string | undefined =>
   t.consumedBy !== undefined
     ? `${what} was donated to ${t.consumedBy} and can no longer be used`
     : t.disposed

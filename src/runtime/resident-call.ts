@@ -1,0 +1,61 @@
+// The checks of a call on resident tensors, shared by the backends that keep tensors resident:
+// each resident input usable, known and of the right size; donated names resident; host feeds
+// checked as run() checks them; every problem reported at once, before anything runs.
+import * as E from 'fp-ts/lib/Either.js';
+import type { Plan } from '../compiler/plan.js';
+import { FeedError } from '../dsl/feeds.js';
+import { sizeOf } from '../dsl/shape.js';
+import type { LoopFeeds, LoopSpec } from './execute.js';
+import { splitFeeds } from './execute.js';
+import { unusable } from './wasm/tensors.js';
+
+export interface ResidentHandle {
+  readonly consumedBy: string | undefined;
+  readonly disposed: boolean;
+  readonly size: number;
+}
+
+export interface CheckedCall<T> {
+  readonly resident: ReadonlyMap<string, T>;
+  /** Host feeds of inputs read once, as run() takes them. */
+  readonly once: Readonly<Record<string, Float32Array>>;
+  /** Per step, the per-step feeds in `loop.perStep` order. */
+  readonly each: readonly Float32Array[][];
+}
+
+export const checkResidentCall = <T extends ResidentHandle>(
+  plan: Plan,
+  loop: LoopSpec,
+  inputs: Readonly<Record<string, T | LoopFeeds[string]>>,
+  donate: ReadonlySet<string>,
+  isHandle: (v: unknown) => v is T,
+): E.Either<FeedError, CheckedCall<T>> => {
+  const perStepNames = loop.perStep ?? [];
+  const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
+  const problems: string[] = [];
+  const resident = new Map<string, T>();
+  const hostFeeds: Record<string, LoopFeeds[string]> = {};
+  for (const [name, v] of Object.entries(inputs)) {
+    if (!isHandle(v)) {
+      hostFeeds[name] = v as LoopFeeds[string];
+      continue;
+    }
+    resident.set(name, v);
+    const spec = plan.inputSpecs.find((x) => x.name === name);
+    const why = unusable(v, `input '${name}'`);
+    if (why) problems.push(why);
+    else if (!spec || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
+    else if (v.size !== sizeOf(spec.shape)) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${spec.dtype}[${spec.shape.join(', ')}]`);
+  }
+  for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
+  const missing = plan.inputSpecs.filter((x) => !resident.has(x.name) && !(x.name in hostFeeds));
+  // the common case, kept cheap: every input resident, nothing per step
+  const split = Object.keys(hostFeeds).length === 0 && perStepNames.length === 0
+    ? missing.length
+      ? E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
+      : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) })
+    : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
+  if (E.isLeft(split)) problems.push(...split.left.problems);
+  if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
+  return E.right({ resident, ...split.right });
+};
