@@ -10,7 +10,7 @@ import type { ResidentTensor, TensorError } from './tensors.js';
 import { TensorStore } from './tensors.js';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
-import { availableParallelism } from 'node:os';
+import { threadCount } from './threads.js';
 import { WorkerPool } from './pool.js';
 
 export interface WasmOptions {
@@ -20,18 +20,7 @@ export interface WasmOptions {
   readonly threads?: number;
 }
 
-export const THREADS_ENV = 'GRAFT_THREADS';
-
-/** The thread count: the option, else $GRAFT_THREADS, else the machine's parallelism. */
-export const threadCount = (option: number | undefined): number => {
-  const raw = option ?? process.env[THREADS_ENV];
-  if (raw === undefined || raw === '') return availableParallelism();
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new Error(`${option !== undefined ? 'threads option' : `$${THREADS_ENV}`}: '${raw}' is not a thread count (an integer from 1 to 256)`);
-  }
-  return n;
-};
+export { THREADS_ENV, threadCount } from './threads.js';
 
 export interface WasmRuntime {
   readonly report: BackendReport;
