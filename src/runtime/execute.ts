@@ -8,10 +8,12 @@ import { kernelMode, newKernel } from './gpu.js';
 import type { Outputs } from './tensor-value.js';
 import { concatFloat32, toFloat32 } from './tensor-value.js';
 import type { LoopFeeds, LoopSpec } from './loop-feeds.js';
-import { checkLoop, splitFeedProblems } from './loop-feeds.js';
+import { checkLoop } from './loop-feeds.js';
+import { splitFeeds } from './split-feeds.js';
 
 export type { LoopFeeds, LoopSpec } from './loop-feeds.js';
 export { checkLoop } from './loop-feeds.js';
+export { splitFeeds } from './split-feeds.js';
 
 /** What actually ran, read back from gpu.js after the first call. */
 export interface ExecutionInfo {
@@ -61,12 +63,6 @@ const orchestrate = (plan: Plan, kernels: GpuKernel[], loop: LoopSpec, initial: 
     for (const [input, output] of Object.entries(loop.carry)) bufs.set(plan.inputs[input], outs[output]);
   }
   return { ...outs, ...collected };
-};
-
-/** Per-step feeds come as arrays of `steps` feeds; check their count and each one's contents. */
-export const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<FeedError, { once: Record<string, Float32Array>; each: Float32Array[][] }> => {
-  const split = splitFeedProblems(plan, loop, feeds);
-  return split.problems ? E.left(new FeedError(split.problems)) : E.right({ once: split.once, each: split.each });
 };
 
 /**
