@@ -1,0 +1,82 @@
+// examples/browser: the static server on 127.0.0.1, the page driven in headless Chromium (Debian's
+// chromium through puppeteer-core). Held-out accuracy rises, and the first steps' losses equal those
+// of the same training loop run in Node, exactly. Without chromium the test skips, saying why;
+// GRAFT_REQUIRE_BROWSER=1 makes that a failure.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Server } from 'node:http';
+import { compileModule } from '../../src/cli/aot/compile-module.js';
+import * as entry from '../../examples/aot/mnist-mlp.js';
+import { BUILD, prepare } from '../../examples/browser/prepare.js';
+// @ts-expect-error: plain JavaScript, shared by the page and this Node run
+import { startServer } from '../../examples/browser/server.mjs';
+// @ts-expect-error: plain JavaScript, shared by the page and this Node run
+import { train } from '../../examples/browser/train-loop.mjs';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const missing = existsSync(CHROMIUM) ? undefined : `no chromium at ${CHROMIUM} (apt-get install chromium, or set $CHROMIUM)`;
+const required = process.env.GRAFT_REQUIRE_BROWSER === '1';
+const STEPS = 45;
+/** Steps whose losses must match the Node run's bit for bit. */
+const COMPARED = 5;
+
+interface Step { step: number; loss: number; accuracy?: number }
+interface PageRun { done: boolean; error?: string; record: Step[]; crossOriginIsolated: boolean; threads: number; backend: string }
+
+let server: Server | undefined;
+let dir: string;
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'graft-browser-'));
+  if (!missing) await prepare();
+});
+after(() => {
+  server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const nodeRun = async (steps: number): Promise<Step[]> => {
+  const compiled = await compileModule(entry, ['wasm'], 'node', 'test');
+  if (compiled.problems) assert.fail(compiled.problems.join('\n'));
+  writeFileSync(join(dir, 'node.mjs'), compiled.module.code);
+  const loaded = await (await import(pathToFileURL(join(dir, 'node.mjs')).href)).load({ threads: 1 });
+  const meta = JSON.parse(readFileSync(join(BUILD, 'meta.json'), 'utf8'));
+  const f32 = (name: string) => new Float32Array(new Uint8Array(readFileSync(join(BUILD, name))).buffer);
+  try {
+    return await train(loaded, meta, { images: f32('images.bin'), labels: f32('labels.bin'), params: f32('params.bin') }, { steps, evalEvery: 1000 }, () => undefined);
+  } finally {
+    loaded.destroy();
+  }
+};
+
+test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first losses equal Node\'s', { skip: !required && missing, timeout: 600_000 }, async () => {
+  assert.equal(missing, undefined, `GRAFT_REQUIRE_BROWSER=1, but ${missing}`);
+  const started = await startServer(0);
+  server = started.server;
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu'] });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${started.url}?steps=${STEPS}`);
+    await page.waitForFunction(() => (window as unknown as { graftRun?: PageRun }).graftRun?.done, { timeout: 500_000 });
+    const run = await page.evaluate(() => (window as unknown as { graftRun: PageRun }).graftRun);
+    assert.equal(run.error, undefined);
+    assert.deepEqual(errors, []);
+    assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
+    assert.equal(run.record.length, STEPS);
+    const evaluated = run.record.filter((r) => r.accuracy !== undefined).map((r) => r.accuracy!);
+    assert.ok(evaluated.length >= 5, `${evaluated.length} evaluations`);
+    // ten classes: chance is 0.1; a few dozen AdamW steps on real digits get well past it
+    assert.ok(evaluated[0] < 0.3 && evaluated.at(-1)! > evaluated[0] + 0.3, `held-out accuracy ${evaluated.join(' → ')}`);
+    assert.match(await page.$eval('#final', (e) => e.textContent ?? ''), /^final held-out accuracy: \d+\.\d% after 45 steps/);
+    const node = await nodeRun(COMPARED);
+    assert.deepEqual(run.record.slice(0, COMPARED).map((r) => r.loss), node.map((r) => r.loss));
+  } finally {
+    await browser.close();
+  }
+});
