@@ -5,7 +5,7 @@ import { train } from './train-loop.mjs';
 const STEPS = Number(new URLSearchParams(location.search).get('steps') ?? 189);
 const EVAL_EVERY = 9;
 const $ = (id) => document.getElementById(id);
-const run = (window.graftRun = { done: false, record: [], crossOriginIsolated: globalThis.crossOriginIsolated === true });
+const run = (window.graftRun = { done: false, record: [], crossOriginIsolated: globalThis.crossOriginIsolated === true, cores: navigator.hardwareConcurrency });
 
 const fetchBytes = async (name) => {
   const r = await fetch(`./build/${name}`);

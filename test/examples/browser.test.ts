@@ -1,6 +1,6 @@
 // examples/browser: the static server on 127.0.0.1, the page driven in headless Chromium (Debian's
 // chromium through puppeteer-core). Held-out accuracy rises, and the first steps' losses equal those
-// of the same training loop run in Node, exactly. Without chromium the test skips, saying why;
+// of the same training loop run in Node (on one thread), exactly. Without chromium the test skips, saying why;
 // GRAFT_REQUIRE_BROWSER=1 makes that a failure.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ const STEPS = 45;
 const COMPARED = 5;
 
 interface Step { step: number; loss: number; accuracy?: number }
-interface PageRun { done: boolean; error?: string; record: Step[]; crossOriginIsolated: boolean; threads: number; backend: string }
+interface PageRun { done: boolean; error?: string; record: Step[]; crossOriginIsolated: boolean; threads: number; cores: number; backend: string }
 
 let server: Server | undefined;
 let dir: string;
@@ -68,6 +68,8 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
     assert.equal(run.error, undefined);
     assert.deepEqual(errors, []);
     assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
+    // isolated, the module runs kernels on Web Workers too: one thread per core the browser reports (at most 8)
+    assert.equal(run.threads, Math.min(8, run.cores));
     assert.equal(run.record.length, STEPS);
     const evaluated = run.record.filter((r) => r.accuracy !== undefined).map((r) => r.accuracy!);
     assert.ok(evaluated.length >= 5, `${evaluated.length} evaluations`);

@@ -45,7 +45,7 @@ export interface AotInstance {
 
 export interface Platform {
   /** Worker threads besides the caller's (undefined: one thread). */
-  readonly pool: (memory: WebAssembly.Memory) => WorkerPool | undefined;
+  readonly pool: (memory: WebAssembly.Memory) => WorkerPool | undefined | Promise<WorkerPool | undefined>;
 }
 
 const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
@@ -75,11 +75,11 @@ const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram,
 };
 
 /** Checks the host (throwing AotLoadError with every problem), then makes each program runnable. */
-export const loadAot = (data: AotData, platform: Platform): AotInstance => {
+export const loadAot = async (data: AotData, platform: Platform): Promise<AotInstance> => {
   const { problems, relaxedSimd } = hostProblems(data);
   if (problems.length) throw new AotLoadError(problems);
   const heap = new WasmHeap(data.maxPages, Math.min(16, data.maxPages));
-  const pool = platform.pool(heap.memory);
+  const pool = await platform.pool(heap.memory);
   const made = new Set<AotExecutable>();
   const keep = (e: AotExecutable): AotExecutable => {
     made.add(e);

@@ -14,7 +14,7 @@ export interface LoadOptions {
   readonly threads?: number;
 }
 
-export const loadNode = (data: AotData, options: LoadOptions = {}): AotInstance => {
+export const loadNode = (data: AotData, options: LoadOptions = {}): Promise<AotInstance> => {
   const threads = threadCount(options.threads);
   return loadAot(data, { pool: (memory) => (threads > 1 ? new WorkerPool(memory, threads - 1) : undefined) });
 };
