@@ -16,8 +16,9 @@ import { BUILD, prepare } from '../../examples/browser/prepare.js';
 import { startServer } from '../../examples/browser/server.mjs';
 // @ts-expect-error: plain JavaScript, shared by the page and this Node run
 import { train } from '../../examples/browser/train-loop.mjs';
+// @ts-expect-error: plain JavaScript, also a command that leaves a screenshot
+import { CHROMIUM, drivePage } from '../../examples/browser/drive.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? undefined : `no chromium at ${CHROMIUM} (apt-get install chromium, or set $CHROMIUM)`;
 const required = process.env.GRAFT_REQUIRE_BROWSER === '1';
 const STEPS = 45;
@@ -56,29 +57,18 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
   assert.equal(missing, undefined, `GRAFT_REQUIRE_BROWSER=1, but ${missing}`);
   const started = await startServer(0);
   server = started.server;
-  const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu'] });
-  try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${started.url}?steps=${STEPS}`);
-    await page.waitForFunction(() => (window as unknown as { graftRun?: PageRun }).graftRun?.done, { timeout: 500_000 });
-    const run = await page.evaluate(() => (window as unknown as { graftRun: PageRun }).graftRun);
-    assert.equal(run.error, undefined);
-    assert.deepEqual(errors, []);
-    assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
-    // isolated, the module runs kernels on Web Workers too: one thread per core the browser reports (at most 8)
-    assert.equal(run.threads, Math.min(8, run.cores));
-    assert.equal(run.record.length, STEPS);
-    const evaluated = run.record.filter((r) => r.accuracy !== undefined).map((r) => r.accuracy!);
-    assert.ok(evaluated.length >= 5, `${evaluated.length} evaluations`);
-    // ten classes: chance is 0.1; a few dozen AdamW steps on real digits get well past it
-    assert.ok(evaluated[0] < 0.3 && evaluated.at(-1)! > evaluated[0] + 0.3, `held-out accuracy ${evaluated.join(' → ')}`);
-    assert.match(await page.$eval('#final', (e) => e.textContent ?? ''), /^final held-out accuracy: \d+\.\d% after 45 steps/);
-    const node = await nodeRun(COMPARED);
-    assert.deepEqual(run.record.slice(0, COMPARED).map((r) => r.loss), node.map((r) => r.loss));
-  } finally {
-    await browser.close();
-  }
+  const { run, final, errors } = (await drivePage({ url: started.url, steps: STEPS, chromium: CHROMIUM })) as { run: PageRun; final: string; errors: string[] };
+  assert.equal(run.error, undefined);
+  assert.deepEqual(errors, []);
+  assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
+  // isolated, the module runs kernels on Web Workers too: one thread per core the browser reports (at most 8)
+  assert.equal(run.threads, Math.min(8, run.cores));
+  assert.equal(run.record.length, STEPS);
+  const evaluated = run.record.filter((r) => r.accuracy !== undefined).map((r) => r.accuracy!);
+  assert.ok(evaluated.length >= 5, `${evaluated.length} evaluations`);
+  // ten classes: chance is 0.1; a few dozen AdamW steps on real digits get well past it
+  assert.ok(evaluated[0] < 0.3 && evaluated.at(-1)! > evaluated[0] + 0.3, `held-out accuracy ${evaluated.join(' → ')}`);
+  assert.match(final, /^final held-out accuracy: \d+\.\d% after 45 steps/);
+  const node = await nodeRun(COMPARED);
+  assert.deepEqual(run.record.slice(0, COMPARED).map((r) => r.loss), node.map((r) => r.loss));
 });
