@@ -20,7 +20,11 @@ export const drivePage = async ({ url, steps, chromium = CHROMIUM, screenshot })
     const run = await page.evaluate(() => window.graftRun);
     const final = await page.$eval('#final', (e) => e.textContent ?? '');
     if (screenshot) await page.screenshot({ path: screenshot });
-    return { run, final, errors };
+    // the JIT page: graft's browser bundle compiles and runs a program in the page
+    await page.goto(`${url}jit.html`);
+    await page.waitForFunction(() => window.graftJit?.done, { timeout: 300_000 });
+    const jit = await page.evaluate(() => window.graftJit);
+    return { run, final, errors, jit };
   } finally {
     await browser.close();
   }

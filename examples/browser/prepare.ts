@@ -1,7 +1,9 @@
 // Builds what the browser page loads into examples/browser/build/: the MNIST MLP's programs compiled
 // ahead of time for browsers (examples/aot/mnist-mlp.ts), a shuffled sample of real MNIST digits,
-// and the model's initial parameters.   npx tsx examples/browser/prepare.ts
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+// the model's initial parameters, and graft's browser bundle (npm run build) for jit.html.
+//   npx tsx examples/browser/prepare.ts
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileModule } from '../../src/cli/aot/compile-module.js';
 import { initParams } from '../../src/nn/index.js';
@@ -42,6 +44,8 @@ export const prepare = async (): Promise<void> => {
   write('images.bin', asBytes(sample.images));
   write('labels.bin', asBytes(Float32Array.from(sample.labels)));
   write('params.bin', asBytes(flat));
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url))]);
+  copyFileSync(fileURLToPath(new URL('../../dist/graft.browser.mjs', import.meta.url)), `${BUILD}graft.browser.mjs`);
   write('meta.json', JSON.stringify({ batch: entry.BATCH, features: entry.FEATURES, train: TRAIN, eval: entry.EVAL, params: layout }));
 };
 

@@ -1,7 +1,8 @@
 // examples/browser: the static server on 127.0.0.1, the page driven in headless Chromium (Debian's
 // chromium through puppeteer-core). Held-out accuracy rises, and the first steps' losses equal those
 // of the same training loop run in Node (on one thread), exactly. Without chromium the test skips, saying why;
-// GRAFT_REQUIRE_BROWSER=1 makes that a failure.
+// GRAFT_REQUIRE_BROWSER=1 makes that a failure. jit.html: graft's browser bundle compiles a program
+// in the page and gets the sources' bits.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,12 +11,15 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Server } from 'node:http';
 import { compileModule } from '../../src/cli/aot/compile-module.js';
+import * as g from '../../src/index.js';
 import * as entry from '../../examples/aot/mnist-mlp.js';
 import { BUILD, prepare } from '../../examples/browser/prepare.js';
 // @ts-expect-error: plain JavaScript, shared by the page and this Node run
 import { startServer } from '../../examples/browser/server.mjs';
 // @ts-expect-error: plain JavaScript, shared by the page and this Node run
 import { train } from '../../examples/browser/train-loop.mjs';
+// @ts-expect-error: plain JavaScript, shared by jit.html and this Node run
+import { jitFeeds, jitProgram } from '../../examples/browser/jit-program.mjs';
 // @ts-expect-error: plain JavaScript, also a command that leaves a screenshot
 import { CHROMIUM, drivePage } from '../../examples/browser/drive.mjs';
 
@@ -26,6 +30,7 @@ const STEPS = 45;
 const COMPARED = 5;
 
 interface Step { step: number; loss: number; accuracy?: number }
+interface JitRun { error?: string; p: number[]; n: number[] }
 interface PageRun { done: boolean; error?: string; record: Step[]; crossOriginIsolated: boolean; threads: number; cores: number; backend: string }
 
 let server: Server | undefined;
@@ -53,11 +58,11 @@ const nodeRun = async (steps: number): Promise<Step[]> => {
   }
 };
 
-test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first losses equal Node\'s', { skip: !required && missing, timeout: 600_000 }, async () => {
+test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first losses equal Node\'s; the browser bundle compiles in the page', { skip: !required && missing, timeout: 600_000 }, async () => {
   assert.equal(missing, undefined, `GRAFT_REQUIRE_BROWSER=1, but ${missing}`);
   const started = await startServer(0);
   server = started.server;
-  const { run, final, errors } = (await drivePage({ url: started.url, steps: STEPS, chromium: CHROMIUM })) as { run: PageRun; final: string; errors: string[] };
+  const { run, final, errors, jit } = (await drivePage({ url: started.url, steps: STEPS, chromium: CHROMIUM })) as { run: PageRun; final: string; errors: string[]; jit: JitRun };
   assert.equal(run.error, undefined);
   assert.deepEqual(errors, []);
   assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
@@ -71,4 +76,13 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
   assert.match(final, /^final held-out accuracy: \d+\.\d% after 45 steps/);
   const node = await nodeRun(COMPARED);
   assert.deepEqual(run.record.slice(0, COMPARED).map((r) => r.loss), node.map((r) => r.loss));
+
+  // jit.html: graft's browser bundle compiles and runs a program in the page, with the sources' bits in Node
+  assert.equal(jit.error, undefined);
+  const rt = await g.createRuntime({ backend: 'wasm', threads: 1 });
+  const want = await rt.load(g.compile(jitProgram(g).right)).run(jitFeeds());
+  rt.destroy();
+  assert.ok(want._tag === 'Right');
+  assert.deepEqual(jit.p, [...new Uint32Array(want.right.p.buffer)]);
+  assert.deepEqual(jit.n, [...new Uint32Array(want.right.n.buffer)]);
 });
