@@ -6,8 +6,8 @@ import { startServer } from './server.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-/** The page's `window.graftRun` once it is done, and any uncaught page errors. */
-export const drivePage = async ({ url, steps, chromium = CHROMIUM, screenshot }) => {
+/** The page's `window.graftRun` once it is done (`query`: more parameters, `&threads=1`), any uncaught page errors, and jit.html's result. */
+export const drivePage = async ({ url, steps, query = '', chromium = CHROMIUM, screenshot }) => {
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({ executablePath: chromium, args: ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu'] });
   try {
@@ -15,7 +15,7 @@ export const drivePage = async ({ url, steps, chromium = CHROMIUM, screenshot })
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.setViewport({ width: 800, height: 700 });
-    await page.goto(`${url}?steps=${steps}`);
+    await page.goto(`${url}?steps=${steps}${query}`);
     await page.waitForFunction(() => window.graftRun?.done, { timeout: 500_000 });
     const run = await page.evaluate(() => window.graftRun);
     const final = await page.$eval('#final', (e) => e.textContent ?? '');

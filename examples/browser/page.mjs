@@ -4,6 +4,8 @@ import { train } from './train-loop.mjs';
 
 const STEPS = Number(new URLSearchParams(location.search).get('steps') ?? 189);
 const EVAL_EVERY = 9;
+/** `?threads=n` overrides the module's default (every core when cross-origin isolated). */
+const THREADS = new URLSearchParams(location.search).get('threads');
 const $ = (id) => document.getElementById(id);
 const run = (window.graftRun = { done: false, record: [], crossOriginIsolated: globalThis.crossOriginIsolated === true, cores: navigator.hardwareConcurrency });
 
@@ -44,7 +46,7 @@ const draw = (record) => {
 
 try {
   const mod = await import('./build/mnist-mlp.mjs');
-  const loaded = await mod.load();
+  const loaded = await mod.load(THREADS ? { threads: Number(THREADS) } : {});
   const webgpu = 'gpu' in navigator ? 'WebGPU is present, but this graft has no WebGPU kernels yet: running wasm' : 'no WebGPU here: running wasm';
   run.backend = 'wasm';
   run.threads = loaded.host.threads;
