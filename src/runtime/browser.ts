@@ -4,9 +4,9 @@ import type { WasmRuntime } from './wasm/runtime.js';
 import { createWasmRuntime } from './wasm/runtime.js';
 
 export interface BrowserRuntimeOptions {
-  /** The most memory the runtime may grow to, in bytes (default 1 GiB). */
+  /** The most memory the runtime may grow to, in bytes (default 4 GiB, all wasm32 allows). */
   readonly maxMemoryBytes?: number;
 }
 
 export const createBrowserRuntime = (options: BrowserRuntimeOptions = {}): WasmRuntime =>
-  createWasmRuntime({ requested: 'wasm', backend: 'wasm' }, { maxMemoryBytes: options.maxMemoryBytes ?? 2 ** 30, threads: 1 });
+  createWasmRuntime({ requested: 'wasm', backend: 'wasm' }, { maxMemoryBytes: options.maxMemoryBytes, threads: 1 });

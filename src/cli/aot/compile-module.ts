@@ -20,14 +20,12 @@ export interface CompiledModule {
   readonly kernels: number;
 }
 
-/** Browsers reserve the shared memory's maximum up front: 1 GiB there, all of wasm32 (4 GiB) in Node. */
-export const maxPagesFor = (platform: Platform): number => (platform === 'browser' ? MAX_PAGES / 4 : MAX_PAGES);
-
 export const compileModule = async (exports: Readonly<Record<string, unknown>>, targets: readonly Target[], platform: Platform, graftVersion: string): Promise<{ problems: string[] } | { problems?: undefined; module: CompiledModule }> => {
   const found = exportedPrograms(exports);
   const problems = [...found.problems];
   if (!found.programs.length && !problems.length) problems.push('the entry exports no program (a Program, an optimizer step from buildStep, or an Either of one)');
-  const maxPages = maxPagesFor(platform);
+  // kernels declare all of wasm32 (4 GiB) as their memory's maximum, in Node and browsers alike
+  const maxPages = MAX_PAGES;
   const programs: Record<string, AotProgram> = {};
   for (const e of found.programs) {
     const plan = compile(e.program);

@@ -9,9 +9,9 @@ import { FeedError } from '../../dsl/feeds.js';
 import { sizeOf } from '../../dsl/shape.js';
 import type { BackendReport } from '../backend.js';
 import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.js';
-import { checkLoop } from '../loop-feeds.js';
-import { splitFeeds } from '../split-feeds.js';
+import { checkLoop, splitFeeds } from '../execute.js';
 import type { Outputs } from '../tensor-value.js';
+import { concatFloat32 } from '../tensor-value.js';
 import type { WasmHeap } from './heap.js';
 import type { KernelInstance } from './instance.js';
 import { instantiate } from './instance.js';
@@ -19,8 +19,6 @@ import type { TensorStore } from './tensors.js';
 import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
-import type { Frame } from './plan-steps.js';
-import { placeConstants, planSteps } from './plan-steps.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -40,6 +38,12 @@ export interface WasmFeatures {
   readonly pool?: WorkerPool;
 }
 
+/** Buffer id -> byte offset, and the blocks this call allocated. */
+interface Frame {
+  readonly at: Map<number, number>;
+  readonly owned: Set<number>;
+}
+
 export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: BackendReport, features: WasmFeatures, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a wasm step'): WasmExecutable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
@@ -47,7 +51,12 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages }), heap.memory));
   const pool = features.pool;
   const dispatch = dispatcher(kernels, plan.kernelIR, pool);
-  const constants = placeConstants(heap, plan.buffers);
+  const constants = new Map<number, number>();
+  for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
+    const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);
+    heap.f32(addr, b.size).set(b.values!);
+    constants.set(b.id, addr);
+  }
   const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
@@ -55,15 +64,58 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   let calls = 0;
   let info: ExecutionInfo | undefined;
 
-  const { upload, steps, runOnHost } = planSteps(heap, plan, kernels, stores, dispatch, loop);
+  const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
+    const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
+    heap.f32(addr, sizeOfBuffer(buffer)).set(values);
+    f.owned.add(addr);
+    f.at.set(buffer, addr);
+  };
+
+  /** Frees blocks this call allocated that no buffer refers to any more. */
+  const collectGarbage = (f: Frame, keep: ReadonlySet<number> = new Set()): void => {
+    const live = new Set([...f.at.values(), ...keep]);
+    for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
+  };
+
+  /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
+  const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
+    const collected: Record<string, Float32Array[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
+    for (let s = 0; s < loop.steps; s++) {
+      perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
+      for (const [ki, k] of kernels.entries()) {
+        for (const b of stores[ki]) {
+          const addr = heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
+          f.owned.add(addr);
+          f.at.set(b, addr);
+        }
+        dispatch.run(ki, k.kernel.params.map((p) => f.at.get(p)!));
+      }
+      for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
+      const outs = Object.fromEntries(Object.entries(loop.carry).map(([input, output]) => [input, f.at.get(plan.outputs[output])!]));
+      for (const [input, addr] of Object.entries(outs)) f.at.set(plan.inputs[input], addr);
+      // intermediates of this step are dead; plan outputs stay referenced by the table
+      collectGarbage(f, new Set(Object.values(plan.outputs).map((b) => f.at.get(b)!)));
+    }
+    return collected;
+  };
+
   const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd });
 
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
     const split = splitFeeds(plan, loop, feeds);
     if (E.isLeft(split)) return split;
-    const out = runOnHost(constants, split.right.once, split.right.each);
-    record();
-    return E.right(out);
+    const f: Frame = { at: new Map(constants), owned: new Set() };
+    try {
+      onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`));
+      const collected = steps(f, split.right.each);
+      record();
+      const out: Record<string, Float32Array> = {};
+      for (const [name, b] of Object.entries(plan.outputs)) out[name] = heap.f32(f.at.get(b)!, sizeOfBuffer(b)).slice();
+      for (const [name, parts] of Object.entries(collected)) out[name] = concatFloat32(parts);
+      return E.right(out);
+    } finally {
+      for (const a of f.owned) heap.release(a);
+    }
   };
 
   /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */

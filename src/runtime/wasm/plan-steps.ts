@@ -1,6 +1,6 @@
-// The wasm step loop over a plan's buffers in the runtime's memory: uploads, kernels (fresh blocks
-// for what they store), collected outputs, carries. No fp-ts and no compiler: ahead-of-time
-// modules run plans through it too.
+// The step loop of ahead-of-time modules over a plan's buffers in the runtime's memory: uploads,
+// kernels (fresh blocks for what they store), collected outputs, carries. It is executable.ts's
+// loop without resident handles or donation, kept free of fp-ts and the compiler for AOT modules.
 import type { Plan } from '../../compiler/plan.js';
 import type { LoopSpec } from '../loop-feeds.js';
 import type { Dispatch } from './dispatch.js';
