@@ -1,17 +1,16 @@
 // Runs plans: one kernel directly, several (or several steps) as one gpu.js pipeline.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../compiler/plan.js';
+import type { Feeds } from '../dsl/feeds.js';
 import { FeedError } from '../dsl/feeds.js';
 import type { BackendName, BackendReport } from './backend.js';
 import type { GpuInstance, GpuKernel, GpuPipeline } from './gpu.js';
 import { kernelMode, newKernel } from './gpu.js';
 import type { Outputs } from './tensor-value.js';
 import { concatFloat32, toFloat32 } from './tensor-value.js';
-import type { LoopFeeds, LoopSpec } from './loop-feeds.js';
 import { checkLoop } from './loop-feeds.js';
 import { splitFeeds } from './split-feeds.js';
 
-export type { LoopFeeds, LoopSpec } from './loop-feeds.js';
 export { checkLoop } from './loop-feeds.js';
 export { splitFeeds } from './split-feeds.js';
 
@@ -30,6 +29,19 @@ export interface ExecutionInfo {
   /** Whether relaxed-simd was available to the kernels (wasm). */
   readonly relaxedSimd?: boolean;
 }
+
+/** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */
+export interface LoopSpec {
+  readonly steps: number;
+  /** input name -> output name whose value the next step reads as that input. */
+  readonly carry: Readonly<Record<string, string>>;
+  /** Inputs that take a different value each step: fed as an array of `steps` feeds. */
+  readonly perStep?: readonly string[];
+  /** Outputs returned for every step, concatenated in step order (a loss per step, say). */
+  readonly collect?: readonly string[];
+}
+
+export type LoopFeeds = Readonly<Record<string, Feeds[string] | readonly Feeds[string][]>>;
 
 export interface Executable {
   readonly plan: Plan;

@@ -4,19 +4,10 @@ import type { Plan } from '../compiler/plan.js';
 import type { Feeds } from '../dsl/feed-problems.js';
 import { feedProblems } from '../dsl/feed-problems.js';
 import { toFloat32 } from './tensor-value.js';
+// types only: execute.ts itself runs gpu.js, which an AOT module never loads
+import type { LoopFeeds, LoopSpec } from './execute.js';
 
-/** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */
-export interface LoopSpec {
-  readonly steps: number;
-  /** input name -> output name whose value the next step reads as that input. */
-  readonly carry: Readonly<Record<string, string>>;
-  /** Inputs that take a different value each step: fed as an array of `steps` feeds. */
-  readonly perStep?: readonly string[];
-  /** Outputs returned for every step, concatenated in step order (a loss per step, say). */
-  readonly collect?: readonly string[];
-}
-
-export type LoopFeeds = Readonly<Record<string, Feeds[string] | readonly Feeds[string][]>>;
+export type { LoopFeeds, LoopSpec } from './execute.js';
 
 export const checkLoop = (plan: Pick<Plan, 'inputs' | 'outputs' | 'buffers'>, loop: LoopSpec): string[] => {
   const problems: string[] = [];
