@@ -21,7 +21,8 @@ export const renderedKernels = (plan: Plan, maxPages: number): RenderedKernel[] 
 
 export const aotProgram = (e: ExportedProgram, plan: Plan, targets: readonly Target[], maxPages: number): AotProgram => ({
   plan: targets.includes('gpujs') ? plan : { ...plan, kernels: [] },
-  wasm: renderedKernels(plan, maxPages).map((k) => ({ name: k.name, wasm: toBase64(k.bytes), params: k.params, size: k.size, imports: k.imports })),
+  // every field the renderer gives travels, so the runtime reads the kernel as the library would
+  wasm: renderedKernels(plan, maxPages).map(({ bytes, ...meta }) => ({ ...meta, wasm: toBase64(bytes) })),
   defaults: Object.fromEntries(Object.entries(e.step?.fixed ?? {}).map(([name, f]) => [name, Array.from(f.values)])),
   ...(e.step ? { step: { params: e.step.params, state: e.step.state, keySeeds: e.step.keySeeds, metrics: e.step.metrics } } : {}),
   from: e.from,

@@ -2,19 +2,15 @@
 // WebAssembly (base64), and the probes its loader validates. Written by `graft compile`, read by
 // the small runtime bundled with it; the format version guards against a mismatch of the two.
 import type { Plan } from '../../compiler/plan.js';
+import type { RenderedKernel } from '../../compiler/wasm/render.js';
 
 export const AOT_FORMAT = 1;
 
-export interface AotWasmKernel {
-  readonly name: string;
+/** A rendered kernel as stored: every field the renderer gives (name, params, size, imports, …) with its bytes as base64. */
+export type AotWasmKernel = Omit<RenderedKernel, 'bytes'> & {
   /** The module's bytes, base64. */
   readonly wasm: string;
-  /** Plan buffers passed as byte offsets, in parameter order (then begin, end). */
-  readonly params: readonly number[];
-  readonly size: number;
-  /** Host math functions the module imports (`math.exp`, …). */
-  readonly imports: readonly string[];
-}
+};
 
 /** What an optimizer step (`buildStep`) adds: which inputs are parameters, state and per-step keys. */
 export interface AotStepInfo {

@@ -11,7 +11,6 @@ import { instantiate } from '../wasm/instance.js';
 import type { KernelInstance } from '../wasm/instance.js';
 import type { WorkerPool } from '../wasm/pool.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
-import type { HostMath } from '../../compiler/wasm/render.js';
 import type { AotData, AotProgram } from './format.js';
 import { AotLoadError, fromBase64, hostProblems } from './host.js';
 
@@ -52,7 +51,7 @@ const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram,
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
-  const kernels: KernelInstance[] = p.wasm.map((k) => instantiate({ name: k.name, bytes: fromBase64(k.wasm), params: k.params, size: k.size, imports: k.imports as HostMath[] }, heap.memory));
+  const kernels: KernelInstance[] = p.wasm.map(({ wasm, ...meta }) => instantiate({ ...meta, bytes: fromBase64(wasm) }, heap.memory));
   const ir = plan.kernelIR!;
   const dispatch = dispatcher(kernels, ir, pool);
   const constants = placeConstants(heap, plan.buffers);
