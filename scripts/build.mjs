@@ -1,11 +1,13 @@
 // `npm run build`: graft bundled by esbuild, for Node (ESM; dependencies stay imports) and for
-// browsers (everything inlined, no Node built-ins: worker_threads and node:os swapped for their
-// .browser.ts stand-ins). Prints each bundle's size.
+// browsers (everything inlined, no Node built-ins: worker threads, node:os and gpu.js swapped for their
+// .browser.ts stand-ins). Prints each bundle's size.   node scripts/build.mjs [out-folder, default dist]
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = resolve(process.argv[2] ?? `${ROOT}/dist`);
 
 /** Imports of a Node-only module resolve to its `.browser.ts` sibling where one exists. */
 const browserStandIns = {
@@ -20,15 +22,15 @@ const browserStandIns = {
 
 const common = { absWorkingDir: ROOT, bundle: true, format: 'esm', target: 'es2022', metafile: true, legalComments: 'none', logLevel: 'warning' };
 const bundles = [
-  { ...common, entryPoints: ['src/index.ts'], outfile: 'dist/graft.mjs', platform: 'node', packages: 'external' },
-  { ...common, entryPoints: ['src/browser.ts'], outfile: 'dist/graft.browser.mjs', platform: 'browser', minify: true, plugins: [browserStandIns] },
+  { ...common, entryPoints: ['src/index.ts'], outfile: `${OUT}/graft.mjs`, platform: 'node', packages: 'external' },
+  { ...common, entryPoints: ['src/browser.ts'], outfile: `${OUT}/graft.browser.mjs`, platform: 'browser', minify: true, plugins: [browserStandIns] },
 ];
 for (const options of bundles) {
   const result = await build(options);
   const nodeOnly = Object.keys(result.metafile.inputs).filter((f) => f.startsWith('node:'));
   if (options.platform === 'browser' && nodeOnly.length) throw new Error(`the browser bundle imports ${nodeOnly.join(', ')}`);
-  writeFileSync(`${ROOT}/${options.outfile}.meta.json`, JSON.stringify(result.metafile));
-  console.log(`${options.outfile}: ${(statSync(`${ROOT}/${options.outfile}`).size / 1024).toFixed(0)} KiB`);
+  writeFileSync(`${options.outfile}.meta.json`, JSON.stringify(result.metafile));
+  console.log(`${relative(ROOT, options.outfile)}: ${(statSync(options.outfile).size / 1024).toFixed(0)} KiB`);
 }
 // the Node bundle asks Dawn for an adapter in a child process that runs this file, next to it
-copyFileSync(`${ROOT}/src/runtime/webgpu-probe-child.mjs`, `${ROOT}/dist/webgpu-probe-child.mjs`);
+copyFileSync(`${ROOT}/src/runtime/webgpu-probe-child.mjs`, `${OUT}/webgpu-probe-child.mjs`);

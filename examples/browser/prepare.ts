@@ -44,8 +44,10 @@ export const prepare = async (): Promise<void> => {
   write('images.bin', asBytes(sample.images));
   write('labels.bin', asBytes(Float32Array.from(sample.labels)));
   write('params.bin', asBytes(flat));
-  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url))]);
-  copyFileSync(fileURLToPath(new URL('../../dist/graft.browser.mjs', import.meta.url)), `${BUILD}graft.browser.mjs`);
+  // the bundles go to a folder of their own, so a concurrent `npm run build` never hands over half a file
+  const bundles = `${BUILD}bundles`;
+  execFileSync(process.execPath, [fileURLToPath(new URL('../../scripts/build.mjs', import.meta.url)), bundles]);
+  copyFileSync(`${bundles}/graft.browser.mjs`, `${BUILD}graft.browser.mjs`);
   write('meta.json', JSON.stringify({ batch: entry.BATCH, features: entry.FEATURES, train: TRAIN, eval: entry.EVAL, params: layout }));
 };
 
