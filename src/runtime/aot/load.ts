@@ -1,6 +1,6 @@
 // The runtime of an ahead-of-time module: checks the host, instantiates the stored kernels over one
-// shared memory and runs plans as the library's wasm backend does (same step loop, same dispatch),
-// so results are bit-identical. Imports no compiler and no fp-ts: failures come back as a plain
+// shared memory and runs plans as the library's wasm backend does (the same kernels, dispatch and
+// order of steps), so results are bit-identical. Imports no compiler and no fp-ts: failures come back as a plain
 // `{ _tag: 'Left' | 'Right' }` value, the shape fp-ts's Either has.
 import { FeedError } from '../../dsl/feed-problems.js';
 import type { LoopFeeds, LoopSpec } from '../loop-feeds.js';
