@@ -11,6 +11,7 @@ import type { DecodedOptions, OptionProblem } from './options.js';
 import { BackendOption, CountOption, ScheduleLrOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
 import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
 import { runExport, runImport } from './hf.js';
+import { runCompile } from './compile.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -105,6 +106,16 @@ cli
   .option('--force', 'write config.json and model.safetensors into a non-empty folder (other files are left)')
   .action((checkpoint: string, opts: { hf: string; config?: string; force?: boolean }) => {
     if (options({ hf: OutputDirOption }, opts, false)) process.exitCode = runExport(checkpoint, opts);
+  });
+
+cli
+  .command('compile <entry>')
+  .description('compile the programs an entry file exports into a self-contained ES module (wasm kernels and a small runtime) with its .d.mts')
+  .requiredOption('--out <dir|file.mjs>', 'the module to write (a folder gets <entry>.mjs)')
+  .option('--target <name>', 'wasm (default), gpujs (also keeps gpu.js sources), webgpu or all')
+  .option('--platform <name>', 'node (default: threads on worker_threads) or browser (no Node built-ins)')
+  .action(async (entry: string, opts: { out: string; target?: string; platform?: string }) => {
+    process.exitCode = await runCompile(entry, { ...opts, graftVersion: version });
   });
 
 cli

@@ -2,12 +2,17 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../compiler/plan.js';
 import type { Feeds } from '../dsl/feeds.js';
-import { FeedError, checkFeeds } from '../dsl/feeds.js';
+import { FeedError } from '../dsl/feeds.js';
 import type { BackendName, BackendReport } from './backend.js';
 import type { GpuInstance, GpuKernel, GpuPipeline } from './gpu.js';
 import { kernelMode, newKernel } from './gpu.js';
 import type { Outputs } from './tensor-value.js';
 import { concatFloat32, toFloat32 } from './tensor-value.js';
+import { checkLoop } from './loop-feeds.js';
+import { splitFeeds } from './split-feeds.js';
+
+export { checkLoop } from './loop-feeds.js';
+export { splitFeeds } from './split-feeds.js';
 
 /** What actually ran, read back from gpu.js after the first call. */
 export interface ExecutionInfo {
@@ -76,68 +81,6 @@ const orchestrate = (plan: Plan, kernels: GpuKernel[], loop: LoopSpec, initial: 
     for (const [input, output] of Object.entries(loop.carry)) bufs.set(plan.inputs[input], outs[output]);
   }
   return { ...outs, ...collected };
-};
-
-export const checkLoop = (plan: Plan, loop: LoopSpec): string[] => {
-  const problems: string[] = [];
-  if (!Number.isInteger(loop.steps) || loop.steps < 1) problems.push(`steps ${loop.steps} must be a positive integer`);
-  for (const [input, output] of Object.entries(loop.carry)) {
-    const ib = plan.inputs[input];
-    const ob = plan.outputs[output];
-    if (ib === undefined) problems.push(`carry: '${input}' is not a used input of the plan`);
-    if (ob === undefined) problems.push(`carry: '${output}' is not an output of the plan`);
-    if (ib !== undefined && ob !== undefined) {
-      const [i, o] = [plan.buffers[ib], plan.buffers[ob]];
-      if (i.dtype !== o.dtype || i.shape.join() !== o.shape.join()) {
-        problems.push(`carry: input '${input}' is ${i.dtype}[${i.shape.join(', ')}] but output '${output}' is ${o.dtype}[${o.shape.join(', ')}]`);
-      }
-    }
-  }
-  for (const name of loop.perStep ?? []) {
-    if (plan.inputs[name] === undefined) problems.push(`perStep: '${name}' is not a used input of the plan`);
-    if (name in loop.carry) problems.push(`perStep: '${name}' is also carried`);
-  }
-  for (const name of loop.collect ?? []) {
-    if (plan.outputs[name] === undefined) problems.push(`collect: '${name}' is not an output of the plan`);
-  }
-  return problems;
-};
-
-/** Per-step feeds come as arrays of `steps` feeds; check their count and each one's contents. */
-export const splitFeeds = (plan: Plan, loop: LoopSpec, feeds: LoopFeeds): E.Either<FeedError, { once: Record<string, Float32Array>; each: Float32Array[][] }> => {
-  const problems: string[] = [];
-  const perStep = new Set(loop.perStep ?? []);
-  const onceFeeds: Record<string, Feeds[string]> = {};
-  // each[s] lists step s's per-step feeds in `loop.perStep` order, whatever order the feeds came in
-  const each: Float32Array[][] = Array.from({ length: loop.steps }, () => []);
-  const slot = (name: string) => (loop.perStep ?? []).indexOf(name);
-  for (const [name, f] of Object.entries(feeds)) {
-    if (!perStep.has(name)) {
-      onceFeeds[name] = f as Feeds[string];
-      continue;
-    }
-    const list = f as readonly Feeds[string][];
-    if (!Array.isArray(list) || list.length !== loop.steps) {
-      problems.push(`input '${name}': a per-step input needs an array of ${loop.steps} feeds`);
-      continue;
-    }
-    const spec = plan.inputSpecs.filter((s) => s.name === name);
-    list.forEach((one, s) => E.match<FeedError, Record<string, ArrayLike<number>>, void>(
-      (e) => problems.push(...e.problems.map((p) => `step ${s}: ${p}`)),
-      (ok) => {
-        each[s][slot(name)] = toFloat32(ok[name]);
-      },
-    )(checkFeeds(spec, { [name]: one })));
-  }
-  for (const name of perStep) {
-    if (!(name in feeds)) problems.push(`input '${name}': missing (a per-step input needs an array of ${loop.steps} feeds)`);
-  }
-  const rest = plan.inputSpecs.filter((s) => !perStep.has(s.name));
-  const checked = checkFeeds(rest, onceFeeds);
-  if (E.isLeft(checked)) problems.push(...checked.left.problems);
-  if (problems.length) return E.left(new FeedError(problems));
-  const once = Object.fromEntries(Object.entries(E.isRight(checked) ? checked.right : {}).map(([k, v]) => [k, toFloat32(v)]));
-  return E.right({ once, each });
 };
 
 /**

@@ -10,7 +10,7 @@ import type { ResidentTensor, TensorError } from './tensors.js';
 import { TensorStore } from './tensors.js';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
-import { availableParallelism } from 'node:os';
+import { threadCount } from './threads.js';
 import { WorkerPool } from './pool.js';
 import { ModuleCache } from './module-cache.js';
 
@@ -23,7 +23,7 @@ export interface WasmOptions {
   readonly fma?: boolean;
 }
 
-export const THREADS_ENV = 'GRAFT_THREADS';
+export { THREADS_ENV, threadCount } from './threads.js';
 export const FMA_ENV = 'GRAFT_FMA';
 
 /** Whether FMA was asked for: the option, else $GRAFT_FMA ('1' on, '0' or unset off). */
@@ -33,17 +33,6 @@ export const fmaRequested = (option: boolean | undefined): boolean => {
   if (raw === undefined || raw === '' || raw === '0') return false;
   if (raw === '1') return true;
   throw new Error(`$${FMA_ENV}: '${raw}' is not 0 or 1`);
-};
-
-/** The thread count: the option, else $GRAFT_THREADS, else the machine's parallelism. */
-export const threadCount = (option: number | undefined): number => {
-  const raw = option ?? process.env[THREADS_ENV];
-  if (raw === undefined || raw === '') return availableParallelism();
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new Error(`${option !== undefined ? 'threads option' : `$${THREADS_ENV}`}: '${raw}' is not a thread count (an integer from 1 to 256)`);
-  }
-  return n;
 };
 
 export interface WasmRuntime {

@@ -1,0 +1,20 @@
+// The ahead-of-time runtime for Node: kernels on worker threads (GRAFT_THREADS, the `threads`
+// option, else every core), as the library's wasm backend runs them.
+import { WorkerPool } from '../wasm/pool.js';
+import { threadCount } from '../wasm/threads.js';
+import type { AotData } from './format.js';
+import type { AotInstance } from './load.js';
+import { loadAot } from './load.js';
+
+export { AotLoadError, FeedError } from './load.js';
+export { AOT_FORMAT } from './format.js';
+
+export interface LoadOptions {
+  /** Threads kernels run on, the caller's included; default $GRAFT_THREADS, else every core. */
+  readonly threads?: number;
+}
+
+export const loadNode = (data: AotData, options: LoadOptions = {}): Promise<AotInstance> => {
+  const threads = threadCount(options.threads);
+  return loadAot(data, { pool: (memory) => (threads > 1 ? new WorkerPool(memory, threads - 1) : undefined) });
+};

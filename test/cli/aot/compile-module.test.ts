@@ -1,0 +1,140 @@
+// An ahead-of-time module against the JIT path: the same programs and feeds give bit-identical
+// outputs (an optimizer step over gradients, and a training step: forward, backward and AdamW),
+// and the module's runtime holds no compiler, fp-ts or io-ts.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import { compile } from '../../../src/compiler/index.js';
+import type { Program } from '../../../src/dsl/index.js';
+import type { StepPrograms } from '../../../src/optim/index.js';
+import type { Runtime } from '../../../src/runtime/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
+import type { CompiledModule } from '../../../src/cli/aot/compile-module.js';
+import { compileModule } from '../../../src/cli/aot/compile-module.js';
+import { forbiddenInputs } from '../../../src/cli/aot/bundle.js';
+import * as entry from '../../../examples/aot/mnist-mlp.js';
+
+type Values = Record<string, Float32Array>;
+interface Loaded {
+  programs: Record<string, { run(f: Record<string, unknown>): Promise<{ _tag: string; left?: Error; right?: Values }> }>;
+  destroy(): void;
+}
+
+const values = (n: number, seed: number, scale = 1): Float32Array => Float32Array.from({ length: n }, (_, i) => scale * Math.sin(seed * 7919 + i * 12.9898));
+const right = <T>(e: E.Either<Error, T>): T => (E.isRight(e) ? e.right : assert.fail(e.left.message));
+const bits = (v: Float32Array) => [...new Uint32Array(v.buffer, v.byteOffset, v.length)];
+const specsOf = (p: Program) => Object.fromEntries(p.inputs.map((s) => [s.name, s]));
+
+let dir: string;
+let module: CompiledModule;
+let aot: Loaded;
+let rt: Runtime;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'graft-aot-'));
+  const compiled = await compileModule(entry, ['wasm'], 'node', 'test');
+  if (compiled.problems) assert.fail(compiled.problems.join('\n'));
+  module = compiled.module;
+  writeFileSync(join(dir, 'm.mjs'), module.code);
+  aot = await (await import(pathToFileURL(join(dir, 'm.mjs')).href)).load({ threads: 2 });
+  rt = await createRuntime({ backend: 'wasm', threads: 2 });
+});
+after(() => {
+  aot?.destroy();
+  rt?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `steps` steps of a buildStep program both ways, feeding each one's params and state into the next; compares every output's bits. */
+const stepBothWays = async (name: string, programs: StepPrograms, fresh: (s: number) => Values, steps: number) => {
+  const init = programs.init!;
+  const params: Values = Object.fromEntries(init.inputs.map((s, k) => [s.name, values(s.shape.reduce((a, b) => a * b, 1), k + 1, 0.1)]));
+  const jitInit = rt.load(compile(init));
+  const jitStep = rt.load(compile(programs.step));
+  const fixed = Object.fromEntries(Object.entries(programs.fixed).map(([k, f]) => [k, f.values]));
+  const aotInit = await aot.programs[`${name}.init`].run(params);
+  let jitState: Values = { ...params, ...right(await jitInit.run(params)) };
+  assert.equal(aotInit._tag, 'Right');
+  let aotState: Values = { ...params, ...aotInit.right! };
+  const carried = programs.step.inputs.map((s) => s.name).filter((n) => n.startsWith('p:') || n.startsWith('s:'));
+  for (let s = 0; s < steps; s++) {
+    const batch = fresh(s);
+    const jit = right(await jitStep.run({ ...fixed, ...batch, ...Object.fromEntries(carried.map((n) => [n, jitState[n]])) }));
+    const ran = await aot.programs[`${name}.step`].run({ ...batch, ...Object.fromEntries(carried.map((n) => [n, aotState[n]])) });
+    assert.equal(ran._tag, 'Right', ran.left?.message);
+    assert.deepEqual(Object.keys(ran.right!).sort(), Object.keys(jit).sort());
+    for (const k of Object.keys(jit)) assert.deepEqual(bits(ran.right![k]), bits(jit[k]), `step ${s}: output '${k}' differs`);
+    jitState = { ...jitState, ...jit };
+    aotState = { ...aotState, ...ran.right! };
+  }
+  return jitState;
+};
+
+describe('graft compile: the module against the JIT path', () => {
+  test('an AdamW step over gradients gives bit-identical parameters and state for 3 steps', async () => {
+    const programs = right(entry.adamw);
+    const specs = specsOf(programs.step);
+    const grads = (s: number): Values => ({ 'g:w': values(specs['g:w'].shape[0], 100 + s), 'g:b': values(specs['g:b'].shape[0], 200 + s) });
+    const end = await stepBothWays('adamw', programs, grads, 3);
+    assert.notDeepEqual(bits(end['p:w']), bits(values(1000, 1, 0.1)), 'the parameters moved');
+  });
+
+  test('an MNIST MLP training step (loss, gradients, AdamW) gives bit-identical results for 3 batches', async () => {
+    const programs = right(entry.train);
+    const batch = (s: number): Values => ({
+      'x:x': values(entry.BATCH * entry.FEATURES, 300 + s).map((v) => Math.abs(v)),
+      'x:y': Float32Array.from({ length: entry.BATCH }, (_, i) => (i * 7 + s) % 10),
+    });
+    const end = await stepBothWays('train', programs, batch, 3);
+    assert.ok(Number.isFinite(end['m:loss'][0]) && end['m:loss'][0] > 0, 'a real loss came out');
+  });
+
+  test('a loop of 3 training steps in one call (batches per step, params and state carried, losses collected) matches the JIT loop bit for bit', async () => {
+    const programs = right(entry.train);
+    const init = programs.init!;
+    const params: Values = Object.fromEntries(init.inputs.map((s, k) => [s.name, values(s.shape.reduce((a, b) => a * b, 1), k + 11, 0.1)]));
+    const state = { ...params, ...right(await rt.load(compile(init)).run(params)) };
+    const carried = programs.step.inputs.map((s) => s.name).filter((n) => n.startsWith('p:') || n.startsWith('s:'));
+    const spec = { steps: 3, carry: Object.fromEntries(carried.map((n) => [n, n])), perStep: ['x:x', 'x:y'], collect: ['m:loss'] };
+    const feeds = {
+      ...Object.fromEntries(carried.map((n) => [n, state[n]])),
+      'x:x': [0, 1, 2].map((s) => values(entry.BATCH * entry.FEATURES, 400 + s).map(Math.abs)),
+      'x:y': [0, 1, 2].map((s) => Float32Array.from({ length: entry.BATCH }, (_, i) => (i * 3 + s) % 10)),
+    };
+    const jit = right(await rt.loop(compile(programs.step), spec).run(feeds));
+    const ran = await (aot.programs['train.step'] as unknown as { loop(s: typeof spec): Loaded['programs'][string] }).loop(spec).run(feeds);
+    assert.equal(ran._tag, 'Right', ran.left?.message);
+    assert.equal(jit['m:loss'].length, 3);
+    for (const k of Object.keys(jit)) assert.deepEqual(bits(ran.right![k]), bits(jit[k]), `output '${k}' differs`);
+  });
+
+  test('feeds are checked as the library checks them: every problem at once, before any compute', async () => {
+    const ran = await aot.programs['adamw.step'].run({ 'p:w': [1, 2], nope: 1 });
+    assert.equal(ran._tag, 'Left');
+    const jit = rt.load(compile(right(entry.adamw).step)).run({ 'p:w': [1, 2], nope: 1 });
+    const jitLeft = await jit;
+    assert.ok(E.isLeft(jitLeft));
+    // the module fills in the step's fixed inputs, so it lists only what the caller owes
+    const fixed = Object.keys(right(entry.adamw).fixed);
+    assert.deepEqual((ran.left as Error & { problems: string[] }).problems, jitLeft.left.problems.filter((p) => !fixed.some((f) => p.startsWith(`input '${f}'`))));
+  });
+});
+
+describe('graft compile: what the module holds', () => {
+  test('its runtime bundles no compiler, optimizer, fp-ts or io-ts file, and does bundle the wasm runtime', () => {
+    assert.deepEqual(forbiddenInputs(module.inputs), []);
+    assert.ok(module.inputs.includes('src/runtime/aot/load.ts') && module.inputs.includes('src/runtime/wasm/plan-steps.ts'), module.inputs.join(', '));
+    // the check itself catches a compiler file, and fp-ts
+    assert.deepEqual(forbiddenInputs(['src/compiler/wasm/render.ts', 'node_modules/fp-ts/lib/Either.js', 'src/runtime/aot/load.ts']), ['src/compiler/wasm/render.ts', 'node_modules/fp-ts/lib/Either.js']);
+  });
+
+  test('it imports nothing but Node built-ins', () => {
+    const imports = [...module.code.matchAll(/^\s*import\s[^;]*?from\s*"([^"]+)"/gm)].map((m) => m[1]);
+    assert.ok(imports.length > 0);
+    assert.deepEqual(imports.filter((s) => !s.startsWith('node:')), []);
+  });
+});
