@@ -11,9 +11,13 @@ const RUNTIME_DIR = fileURLToPath(new URL('../../runtime/aot/', import.meta.url)
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ENTRY: Record<Platform, { file: string; load: string }> = { node: { file: './node.ts', load: 'loadNode' }, browser: { file: './browser.ts', load: 'loadBrowser' } };
 
+/** The stored-module format (data and base64, no renderer) is the one compiler file a runtime reads. */
+const RUNTIME_SIDE = /(^|\/)src\/compiler\/wasm\/stored-module\.ts$/;
+
 /** Bundle inputs an ahead-of-time module must never hold: the compiler and layers above the runtime, fp-ts, io-ts, gpu.js and its executor. */
+
 export const forbiddenInputs = (inputs: readonly string[]): string[] =>
-  inputs.filter((f) => /(^|\/)node_modules\/(fp-ts|io-ts|gpu\.js|webgpu)\//.test(f) || /(^|\/)src\/(compiler|optim|nn|train|shard|cli)\//.test(f) || /(^|\/)src\/runtime\/(execute|gpu|backend)\.ts$/.test(f));
+  inputs.filter((f) => !RUNTIME_SIDE.test(f)).filter((f) => /(^|\/)node_modules\/(fp-ts|io-ts|gpu\.js|webgpu)\//.test(f) || /(^|\/)src\/(compiler|optim|nn|train|shard|cli)\//.test(f) || /(^|\/)src\/runtime\/(execute|gpu|backend)\.ts$/.test(f));
 
 const entrySource = (data: AotData, platform: Platform): string => `// Written by graft compile: compiled plans and the runtime that runs them.
 import { ${ENTRY[platform].load} as loadWith } from ${JSON.stringify(ENTRY[platform].file)};

@@ -4,17 +4,13 @@ import type { Plan } from '../../compiler/plan.js';
 import type { RenderedKernel } from '../../compiler/wasm/render.js';
 import { renderWasm } from '../../compiler/wasm/render.js';
 import { relaxedSimdProbe, simdProbe } from '../../compiler/wasm/probe.js';
+import { toBase64 } from '../../compiler/wasm/stored-module.js';
 import type { AotData, AotProgram } from '../../runtime/aot/format.js';
 import { AOT_FORMAT } from '../../runtime/aot/format.js';
 import type { ExportedProgram } from './entry-exports.js';
 
 export type Target = 'wasm' | 'gpujs';
 
-const toBase64 = (bytes: Uint8Array): string => {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-};
 
 /** The one place a compiled plan's kernels become wasm bytes (to switch to bytes the plan stores, once it does). */
 export const renderedKernels = (plan: Plan, maxPages: number): RenderedKernel[] => plan.kernelIR!.map((k) => renderWasm(k, { maxPages }));

@@ -1,7 +1,7 @@
 // One shared WebAssembly.Memory per runtime, carved by a size-class allocator: blocks are
 // powers of two from 64 bytes (64-byte aligned), freed blocks wait on their class's free list,
 // new ones come from a bump pointer, and the memory grows when that runs past its end.
-import { WASM_MAX_PAGES } from '../../compiler/wasm/modules.js';
+import { WASM_MAX_PAGES } from '../../compiler/wasm/stored-module.js';
 
 export const PAGE = 65536;
 const MIN_BLOCK = 64;

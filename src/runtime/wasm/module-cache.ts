@@ -1,7 +1,7 @@
 // Compiled WebAssembly modules of one runtime, keyed by their content hash: a plan loaded twice
 // (or two plans sharing a kernel) compiles each distinct module once.
-import type { StoredModule } from '../../compiler/wasm/modules.js';
-import { moduleBytes } from '../../compiler/wasm/modules.js';
+import type { StoredModule } from '../../compiler/wasm/stored-module.js';
+import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 
 export class ModuleCache {
   private readonly byHash = new Map<string, { readonly bytes: string; readonly module: WebAssembly.Module }>();
