@@ -131,6 +131,22 @@ describe('tiled matmul: schedules and errors', () => {
     }
   });
 
+  it('a prologue op with no four-lane form (exp, a host call) renders per element, with the same bits', async () => {
+    const shapes = { a: [5, 6], b: [6, 7] };
+    const prog = right(g.program(shapes, ({ a, b }) => ({ y: g.matmul(g.exp(a), b) })));
+    const plan = compile(prog);
+    const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+    assert.ok(product.tiling);
+    assert.equal(renderWasm(product, { maxPages: 256 }).schedule, 'elements');
+    const rt = await createRuntime({ backend: 'wasm', threads: 1 });
+    try {
+      const feeds = feedsFor(shapes, 5);
+      assert.equal(firstDiff(right(await rt.load(plan).run(feeds)).y, right(await rt.load(untiled(plan)).run(feeds)).y), -1);
+    } finally {
+      rt.destroy();
+    }
+  });
+
   it('a tiling naming the wrong node is a RenderError naming the kernel', () => {
     const plan = compile(right(g.program({ a: [4, 4], b: [4, 8] }, ({ a, b }) => ({ y: g.matmul(a, b) }))));
     const k = plan.kernelIR!.find((x) => x.tiling)!;
