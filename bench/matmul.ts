@@ -7,6 +7,7 @@
 //   c-blocked                    a blocked i-k-j loop, gcc -O3 -march=native, row-major A·B (its own best layout)
 // plus `c-fma-peak`: one core's 128-bit FMA throughput (12 independent chains), the ceiling for f32x4 code.
 // GFLOP/s = 2·batch·m·k·n per product; every result is checked against a float64 product (`{"check":"mismatch"}`).
+// `--sizes` sets the MLP batches (default 64, 256); `--quick` runs batch 64 without the BERT rows.
 import v8 from 'node:v8';
 import { availableParallelism } from 'node:os';
 import * as E from 'fp-ts/lib/Either.js';
