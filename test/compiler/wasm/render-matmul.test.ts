@@ -11,6 +11,7 @@ import { interpret } from '../../../src/dsl/interpret.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Plan } from '../../../src/compiler/plan.js';
 import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
+import { tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
@@ -74,8 +75,9 @@ describe('tiled matmul on wasm: bit for bit', () => {
     two.destroy();
   });
 
-  // tails in every dimension: rows not a multiple of 4, columns not of 8 or 4, k not of 4, and 1s
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6]];
+  // tails in every dimension: rows not a multiple of 4 or 6, columns not of 8 or 4, k not of 4, and 1s; the last
+  // has k·n·4 bytes past a panel (256 KiB), so its columns split into two panels
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [7, 700, 101]];
   for (const [m, k, n] of shapes) {
     it(`equals the untiled path and the f32 interpreter, ${m}x${k}x${n}`, async () => {
       for (const [ci, cs] of cases(m, k, n).entries()) {
@@ -86,6 +88,11 @@ describe('tiled matmul on wasm: bit for bit', () => {
         assert.ok(WebAssembly.validate(rendered.bytes), cs.label);
         // k = 1 folds the inner index away: nothing to tile
         if (k > 1) assert.match(rendered.schedule, /^tiled/, `${cs.label}: ${rendered.schedule}`);
+        if (k === 700 && product.tiling) {
+          const s = tileShape(product.tiling);
+          assert.ok(s.panel < n - (n % 4), `${cs.label}: one panel of ${s.panel} columns`);
+          assert.equal(rendered.size, tiledUnits(product.tiling, s));
+        }
         const feeds = feedsFor(cs.shapes, 100 * ci + m);
         const tiled = right(await one.load(plan).run(feeds)).y;
         const plain = right(await one.load(untiled(plan)).run(feeds)).y;
