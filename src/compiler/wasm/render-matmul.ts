@@ -112,18 +112,18 @@ export class TiledEmitter {
     return `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${this.fma ? ' fma' : ''}`;
   }
 
-  /** The body nodes between a factor's loads and its value, in definition order. */
+  /** The nodes between a factor's loads and its value, in definition order: hoisted top-level ones, then the body's. */
   private cone(body: readonly KNode[], f: TiledFactor): KNode[] {
     const loads = new Set(f.loads.map((l) => l.load));
-    const inBody = new Map(allNodes(body).map((n) => [n.id, n]));
+    const inBody = new Set(allNodes(body).map((n) => n.id));
     const need = new Set<number>();
     const walk = (id: number) => {
-      if (need.has(id) || loads.has(id) || !inBody.has(id)) return;
+      if (need.has(id) || loads.has(id) || (!inBody.has(id) && !this.e.isVarying(id))) return;
       need.add(id);
-      operands(inBody.get(id)!).forEach(walk);
+      operands(this.e.node(id)).forEach(walk);
     };
     walk(f.value);
-    return allNodes(body).filter((n) => need.has(n.id));
+    return [...this.k.nodes, ...allNodes(body)].filter((n) => need.has(n.id));
   }
 
   private tileLocal(id: number): number {

@@ -44,6 +44,8 @@ const cases = (m: number, k: number, n: number): Case[] => {
     c('aᵀ·bᵀ', { a: [k, m], b: [n, k] }, ({ a, b }) => g.matmul(g.transpose(a), g.transpose(b))),
     c('(g·W) masked by h > 0', { gy: [m, k], w: [k, n], h: [m, n] }, ({ gy, w, h }) => g.mul(g.matmul(gy, w), g.cast(g.gt(h, 0), 'f32'))),
     c('(0.5·a)·(b − 1)', { a: [m, k], b: [k, n] }, ({ a, b }) => g.matmul(g.mul(a, 0.5), g.sub(b, 1))),
+    // the bias is read per row, outside the k loop: a prologue node hoisted out of the accumulation
+    c('relu(h + bias)ᵀ·g', { h: [k, m], bias: [m], gy: [k, n] }, ({ h, bias, gy }) => g.matmul(g.transpose(g.maximum(g.add(h, bias), 0)), gy)),
     c('batched q·kᵀ', { q: [2, 3, m, k], kk: [2, 3, n, k] }, ({ q, kk }) => g.matmul(q, g.transpose(kk, [0, 1, 3, 2]))),
     c('batched p·v, shared b', { p: [3, m, k], v: [k, n] }, ({ p, v }) => g.matmul(p, v)),
   ];
