@@ -77,9 +77,9 @@ describe('tiled matmul on wasm: bit for bit', () => {
     two.destroy();
   });
 
-  // tails in every dimension: rows not a multiple of 4 or 6, columns not of 8 or 4, k not of 4, and 1s; the last
+  // tails in every dimension: rows not a multiple of 4 or 6, columns not of 8 or 4 (or fewer than 4), k not of 4, 1s; the last
   // has k·n·4 bytes past a panel (256 KiB), so its columns split into two panels
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [7, 700, 101]];
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [5, 7, 3], [7, 700, 101]];
   for (const [m, k, n] of shapes) {
     it(`equals the untiled path and the f32 interpreter, ${m}x${k}x${n}`, async () => {
       for (const [ci, cs] of cases(m, k, n).entries()) {
