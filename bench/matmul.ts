@@ -7,6 +7,7 @@
 //   c-blocked                    a blocked i-k-j loop, gcc -O3 -march=native, row-major A·B (its own best layout)
 // plus `c-fma-peak`: one core's 128-bit FMA throughput (12 independent chains), the ceiling for f32x4 code.
 // GFLOP/s = 2·batch·m·k·n per product; every result is checked against a float64 product (`{"check":"mismatch"}`).
+// `--sizes` sets the MLP batches (default 64, 256); `--quick` runs batch 64 without the BERT rows.
 import v8 from 'node:v8';
 import { availableParallelism } from 'node:os';
 import * as E from 'fp-ts/lib/Either.js';
@@ -23,11 +24,12 @@ import type * as JAX from '@jax-js/jax';
 import { loadJax } from './optim-peers/jax-js.js';
 import { buildC, cMatmul, fmaPeak } from './matmul-peers/c-matmul.js';
 
-// Node 20 has relaxed-simd behind this flag; set before any module is compiled (newer engines ship it). Wasm is
-// compiled by V8's optimising tier up front, for graft and jax-js alike: on a loaded machine the background tier-up
-// can lag for seconds, and this suite measures steady-state kernels, not tiering
-v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-v8.setFlagsFromString('--no-liftoff');
+/**
+ * For this suite only (undone after it, so other suites see the defaults): Node 20 has relaxed-simd behind a flag
+ * (newer engines ship it), and wasm is compiled by V8's optimising tier up front, for graft and jax-js alike: on a
+ * loaded machine the background tier-up can lag for seconds, and this suite measures steady-state kernels.
+ */
+const SUITE_FLAGS = [['--experimental-wasm-relaxed-simd', '--no-experimental-wasm-relaxed-simd'], ['--no-liftoff', '--liftoff']] as const;
 
 /** nn: a [m, k]·b [k, n]; nt: a [m, k]·b [n, k]ᵀ; tn: a [k, m]ᵀ·b [k, n] (batch axes lead). */
 type Layout = 'nn' | 'nt' | 'tn';
@@ -189,25 +191,34 @@ export const matmul: Suite = {
   defaultSizes: [64, 256],
   quickSizes: [64],
   run: async (ctx) => {
-    const all = availableParallelism();
-    const fma = WebAssembly.validate(relaxedSimdProbe());
-    const grafts: Graft[] = [];
-    for (const threads of all > 1 ? [1, all] : [1]) {
-      for (const withFma of fma ? [false, true] : [false]) {
-        grafts.push({ impl: `graft-${threads}t${withFma ? '-fma' : ''}`, rt: createWasmRuntime({ requested: 'wasm', backend: 'wasm' }, { threads, fma: withFma }) });
-      }
-    }
-    const c = await buildC();
-    if ('reason' in c) console.error(`matmul: no C peer: ${c.reason}`);
-    else {
-      const gflops = await fmaPeak(c.bin, ctx.quick ? 3 : 7);
-      ctx.emit({ suite: 'matmul', name: 'fma peak, 128-bit, 1 core', impl: 'c-fma-peak', size: 0, steps: 1, median_ms: 0, min_ms: 0, max_ms: 0, throughput: gflops, unit: 'GFLOP/s', backend: 'c', executor: '12 independent vfmadd chains' });
-    }
+    SUITE_FLAGS.forEach(([on]) => v8.setFlagsFromString(on));
     try {
-      for (const m of ctx.sizes) for (const p of mlp(m)) await runProduct(p, ctx, grafts, c);
-      if (!ctx.quick) for (const p of bert()) await runProduct(p, ctx, grafts, c);
+      await runSuite(ctx);
     } finally {
-      grafts.forEach((x) => x.rt.destroy());
+      SUITE_FLAGS.forEach(([, off]) => v8.setFlagsFromString(off));
     }
   },
+};
+
+const runSuite = async (ctx: SuiteContext) => {
+  const all = availableParallelism();
+  const fma = WebAssembly.validate(relaxedSimdProbe());
+  const grafts: Graft[] = [];
+  for (const threads of all > 1 ? [1, all] : [1]) {
+    for (const withFma of fma ? [false, true] : [false]) {
+      grafts.push({ impl: `graft-${threads}t${withFma ? '-fma' : ''}`, rt: createWasmRuntime({ requested: 'wasm', backend: 'wasm' }, { threads, fma: withFma }) });
+    }
+  }
+  const c = await buildC();
+  if ('reason' in c) console.error(`matmul: no C peer: ${c.reason}`);
+  else {
+    const gflops = await fmaPeak(c.bin, ctx.quick ? 100 : 400);
+    ctx.emit({ suite: 'matmul', name: 'fma peak, 128-bit, 1 core', impl: 'c-fma-peak', size: 0, steps: 1, median_ms: 0, min_ms: 0, max_ms: 0, throughput: gflops, unit: 'GFLOP/s', backend: 'c', executor: '12 independent vfmadd chains' });
+  }
+  try {
+    for (const m of ctx.sizes) for (const p of mlp(m)) await runProduct(p, ctx, grafts, c);
+    if (!ctx.quick) for (const p of bert()) await runProduct(p, ctx, grafts, c);
+  } finally {
+    grafts.forEach((x) => x.rt.destroy());
+  }
 };

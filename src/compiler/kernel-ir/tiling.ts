@@ -19,7 +19,8 @@ export interface TiledLoad {
 
 /**
  * One factor: `value` is a node of the accumulation body computed from `loads` (the prologue:
- * every other node between them is elementwise, or uniform over the kernel).
+ * every other node between them is elementwise, or uniform over the kernel). A load or prologue
+ * node that reads no k may sit outside the body (hoisted there), with inner stride 0.
  */
 export interface TiledFactor {
   readonly value: number;
@@ -93,7 +94,9 @@ export const matmulTiling = (nodes: readonly KNode[], accumulate: number, batch:
       if (seen.has(id)) return true;
       seen.add(id);
       const x = byId.get(id)!;
-      if (!body.has(id)) return !varies(id);
+      // uniform over the kernel: computed once, outside any tile
+      if (!body.has(id) && !varies(id)) return true;
+      // a load in the body, or one hoisted out of it because it reads no k (a bias per row, say)
       if (x.op === 'load') {
         const at = affine(x.index);
         if (!at) return false;

@@ -6,8 +6,11 @@
 import type { Kernel, KNode } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { MatmulTiling, TiledFactor, TiledLoad } from '../kernel-ir/tiling.js';
-import { KernelEmitter } from './emitter.js';
+import type { Code } from './encoder.js';
+import type { OpContext } from './ops-scalar.js';
 import { vectorOp } from './ops-vector.js';
+// a type-only import: render.ts imports this file, and hands its per-element emitter in
+import type { KernelEmitter } from './render.js';
 
 /** How a column factor's load gives four consecutive columns. */
 type ColumnRead = 'vector' | 'splat' | 'transposed' | 'gather';
@@ -51,53 +54,76 @@ export const tiledUnits = (t: MatmulTiling, s: TileShape): number => {
   return Math.max(1, Math.ceil(n4 / s.panel)) * batchCount(t) * Math.ceil(t.m / s.rows);
 };
 
-export class TiledEmitter extends KernelEmitter {
+/** Renders a tiled kernel with the kernel's own per-element emitter `e` for its uniform values, epilogue and edges. */
+export class TiledEmitter {
   private readonly t: MatmulTiling;
   readonly shape: TileShape;
+  private readonly c: Code;
   private readonly tileValues = new Map<number, number>();
   /** Top-level varying nodes the stores need besides the accumulation (the epilogue). */
   private readonly epilogue: Set<number>;
   private readonly coneA: KNode[];
   private readonly coneB: KNode[];
+  /** Op context for prologue nodes: the emitter's, with factor values read from the tile's registers. */
+  private readonly ctx: OpContext;
 
-  constructor(k: Kernel, private readonly fma: boolean) {
-    super(k);
+  constructor(private readonly e: KernelEmitter, private readonly k: Kernel, private readonly fma: boolean) {
     this.t = k.tiling!;
     this.shape = tileShape(this.t);
+    this.c = e.c;
     const acc = this.t.accumulate;
-    if (this.node(acc)?.op !== 'accumulate' || !this.topLevel.has(acc)) this.fail(`its tiling names node ${acc}, which is not a top-level accumulation`);
-    for (const l of [...this.t.a.loads, ...this.t.b.loads]) if (this.node(l.load)?.op !== 'load') this.fail(`its tiling names node ${l.load} as a load`);
+    const topLevel = new Set(k.nodes.map((n) => n.id));
+    if (e.node(acc)?.op !== 'accumulate' || !topLevel.has(acc)) e.fail(`its tiling names node ${acc}, which is not a top-level accumulation`);
+    for (const l of [...this.t.a.loads, ...this.t.b.loads]) if (e.node(l.load)?.op !== 'load') e.fail(`its tiling names node ${l.load} as a load`);
     this.epilogue = new Set();
     const stack = k.stores.map((s) => s.value);
     while (stack.length) {
       const id = stack.pop()!;
-      if (id === acc || this.epilogue.has(id) || !this.topLevel.has(id)) continue;
+      if (id === acc || this.epilogue.has(id) || !topLevel.has(id)) continue;
       this.epilogue.add(id);
-      stack.push(...operands(this.node(id)));
+      stack.push(...operands(e.node(id)));
     }
-    const body = (this.node(acc) as Extract<KNode, { op: 'accumulate' }>).body;
+    const body = (e.node(acc) as Extract<KNode, { op: 'accumulate' }>).body;
     this.coneA = this.cone(body, this.t.a);
     this.coneB = this.cone(body, this.t.b);
+    this.ctx = {
+      c: e.c,
+      i: e.i,
+      lane: 0,
+      node: (id) => e.node(id),
+      param: (b) => e.param(b),
+      host: (fn) => e.host(fn),
+      fail: (why) => e.fail(why),
+      isVarying: (id) => e.isVarying(id),
+      sLocal: (id) => e.sLocal(id),
+      laneShape: (id) => e.laneShape(id),
+      pushFirst: (id) => e.pushFirst(id),
+      pushVector: (id) => {
+        const l = this.tileValues.get(id);
+        if (l !== undefined) e.c.get(l);
+        else e.pushVector(id);
+      },
+    };
   }
 
-  /** The body nodes between a factor's loads and its value, in definition order. */
+  /** How the kernel was rendered, for reports. */
+  get schedule(): string {
+    const s = this.shape;
+    return `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${this.fma ? ' fma' : ''}`;
+  }
+
+  /** The nodes between a factor's loads and its value, in definition order: hoisted top-level ones, then the body's. */
   private cone(body: readonly KNode[], f: TiledFactor): KNode[] {
     const loads = new Set(f.loads.map((l) => l.load));
-    const inBody = new Map(allNodes(body).map((n) => [n.id, n]));
+    const inBody = new Set(allNodes(body).map((n) => n.id));
     const need = new Set<number>();
     const walk = (id: number) => {
-      if (need.has(id) || loads.has(id) || !inBody.has(id)) return;
+      if (need.has(id) || loads.has(id) || (!inBody.has(id) && !this.e.isVarying(id))) return;
       need.add(id);
-      operands(inBody.get(id)!).forEach(walk);
+      operands(this.e.node(id)).forEach(walk);
     };
     walk(f.value);
-    return allNodes(body).filter((n) => need.has(n.id));
-  }
-
-  override pushVector(id: number): void {
-    const l = this.tileValues.get(id);
-    if (l !== undefined) this.c.get(l);
-    else super.pushVector(id);
+    return [...this.k.nodes, ...allNodes(body)].filter((n) => need.has(n.id));
   }
 
   private tileLocal(id: number): number {
@@ -110,20 +136,20 @@ export class TiledEmitter extends KernelEmitter {
   private factor(f: TiledFactor, cone: readonly KNode[]): number {
     const c = this.c;
     for (const n of cone) {
-      if (!vectorOp(this, n)) throw new Untileable(`${n.op} ${'fn' in n ? n.fn : ''} has no four-lane form`);
+      if (!vectorOp(this.ctx, n)) throw new Untileable(`${n.op} ${'fn' in n ? n.fn : ''} has no four-lane form`);
       c.set(this.tileLocal(n.id));
     }
     return this.tileLocal(f.value);
   }
 
   /** The tiled loops; run once per module. Parameters: buffers, then the unit range [begin, end). */
-  override render(): void {
+  render(): void {
     const c = this.c;
     const t = this.t;
     const s = this.shape;
-    const index = this.k.nodes.find((n) => n.op === 'index');
-    if (index) this.scalar.set(index.id, this.i);
-    this.prelude();
+    const e = this.e;
+    e.prelude();
+    const [begin, end] = [this.k.params.length, this.k.params.length + 1];
     const i32 = () => c.local('i32');
     const [u, bb, i0, j0, jEnd, panel] = [i32(), i32(), i32(), i32(), i32(), i32()];
     const n4 = t.n - (t.n % 4);
@@ -133,9 +159,9 @@ export class TiledEmitter extends KernelEmitter {
     const baseA = t.a.loads.map(i32);
     const baseB = t.b.loads.map(i32);
     const batchIdx = t.batch.map(i32);
-    c.get(this.begin).set(u);
+    c.get(begin).set(u);
     c.open('block').open('loop');
-    c.get(u).get(this.end).op('i32.ge_u').op('br_if', 1);
+    c.get(u).get(end).op('i32.ge_u').op('br_if', 1);
     // unit -> panel, batch entry, row tile
     c.get(u).i32(perPanel).op('i32.div_u').set(panel);
     c.get(u).i32(perPanel).op('i32.rem_u').i32(rowTiles).op('i32.div_u').set(bb);
@@ -146,7 +172,7 @@ export class TiledEmitter extends KernelEmitter {
       below *= t.batch[a];
     }
     const base = (l: TiledLoad, local: number, outer: number | undefined) => {
-      c.get(this.param((this.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
+      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
       l.batch.forEach((stride, a) => stride && c.get(batchIdx[a]).i32(4 * stride).op('i32.mul').op('i32.add'));
       if (outer !== undefined && l.outer) c.get(outer).i32(4 * l.outer).op('i32.mul').op('i32.add');
@@ -188,7 +214,7 @@ export class TiledEmitter extends KernelEmitter {
     c.i32(n4).set(j).open('block').open('loop');
     c.get(j).i32(t.n).op('i32.ge_u').op('br_if', 1);
     this.elementIndex(at, () => c.get(r), () => c.get(j));
-    this.elementScalar();
+    this.e.elementScalar();
     c.get(j).i32(1).op('i32.add').set(j).op('br', 0).op('end').op('end');
     c.get(r).i32(1).op('i32.add').set(r).op('br', 0).op('end').op('end');
     c.op('end');
@@ -201,7 +227,7 @@ export class TiledEmitter extends KernelEmitter {
     row();
     c.op('i32.add').i32(this.t.n).op('i32.mul');
     column();
-    c.op('i32.add').set(this.i);
+    c.op('i32.add').set(this.e.i);
   }
 
   /** One rows × 4·vectors tile at column j0: k in order, then the epilogue. */
@@ -339,14 +365,14 @@ export class TiledEmitter extends KernelEmitter {
       for (let v = 0; v < vectors; v++) {
         if (t.n % 4 === 0) {
           this.elementIndex(at, () => c.i32(r), () => c.get(at.j0).i32(4 * v).op('i32.add'));
-          c.get(acc[r][v]).set(this.vLocal(accId));
-          this.elementVector(include);
+          c.get(acc[r][v]).set(this.e.vLocal(accId));
+          this.e.elementVector(include);
           continue;
         }
         for (let lane = 0; lane < 4; lane++) {
           this.elementIndex(at, () => c.i32(r), () => c.get(at.j0).i32(4 * v + lane).op('i32.add'));
-          c.get(acc[r][v]).lane('f32x4.extract_lane', lane).set(this.sLocal(accId));
-          this.elementScalar(include);
+          c.get(acc[r][v]).lane('f32x4.extract_lane', lane).set(this.e.sLocal(accId));
+          this.e.elementScalar(include);
         }
       }
     }

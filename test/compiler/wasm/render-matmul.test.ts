@@ -11,6 +11,7 @@ import { interpret } from '../../../src/dsl/interpret.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Plan } from '../../../src/compiler/plan.js';
 import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
+import { tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
@@ -43,6 +44,8 @@ const cases = (m: number, k: number, n: number): Case[] => {
     c('aᵀ·bᵀ', { a: [k, m], b: [n, k] }, ({ a, b }) => g.matmul(g.transpose(a), g.transpose(b))),
     c('(g·W) masked by h > 0', { gy: [m, k], w: [k, n], h: [m, n] }, ({ gy, w, h }) => g.mul(g.matmul(gy, w), g.cast(g.gt(h, 0), 'f32'))),
     c('(0.5·a)·(b − 1)', { a: [m, k], b: [k, n] }, ({ a, b }) => g.matmul(g.mul(a, 0.5), g.sub(b, 1))),
+    // the bias is read per row, outside the k loop: a prologue node hoisted out of the accumulation
+    c('relu(h + bias)ᵀ·g', { h: [k, m], bias: [m], gy: [k, n] }, ({ h, bias, gy }) => g.matmul(g.transpose(g.maximum(g.add(h, bias), 0)), gy)),
     c('batched q·kᵀ', { q: [2, 3, m, k], kk: [2, 3, n, k] }, ({ q, kk }) => g.matmul(q, g.transpose(kk, [0, 1, 3, 2]))),
     c('batched p·v, shared b', { p: [3, m, k], v: [k, n] }, ({ p, v }) => g.matmul(p, v)),
   ];
@@ -74,8 +77,9 @@ describe('tiled matmul on wasm: bit for bit', () => {
     two.destroy();
   });
 
-  // tails in every dimension: rows not a multiple of 4, columns not of 8 or 4, k not of 4, and 1s
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6]];
+  // tails in every dimension: rows not a multiple of 4 or 6, columns not of 8 or 4 (or fewer than 4), k not of 4, 1s; the last
+  // has k·n·4 bytes past a panel (256 KiB), so its columns split into two panels
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [5, 7, 3], [7, 700, 101]];
   for (const [m, k, n] of shapes) {
     it(`equals the untiled path and the f32 interpreter, ${m}x${k}x${n}`, async () => {
       for (const [ci, cs] of cases(m, k, n).entries()) {
@@ -86,6 +90,11 @@ describe('tiled matmul on wasm: bit for bit', () => {
         assert.ok(WebAssembly.validate(rendered.bytes), cs.label);
         // k = 1 folds the inner index away: nothing to tile
         if (k > 1) assert.match(rendered.schedule, /^tiled/, `${cs.label}: ${rendered.schedule}`);
+        if (k === 700 && product.tiling) {
+          const s = tileShape(product.tiling);
+          assert.ok(s.panel < n - (n % 4), `${cs.label}: one panel of ${s.panel} columns`);
+          assert.equal(rendered.size, tiledUnits(product.tiling, s));
+        }
         const feeds = feedsFor(cs.shapes, 100 * ci + m);
         const tiled = right(await one.load(plan).run(feeds)).y;
         const plain = right(await one.load(untiled(plan)).run(feeds)).y;
@@ -126,6 +135,22 @@ describe('tiled matmul: schedules and errors', () => {
     try {
       const feeds = feedsFor({ a: [5, 3], a2: [5, 4], b: [7, 9] }, 3);
       assert.equal(firstDiff(right(await rt.load(plan).run(feeds)).y, right(interpret(prog, feeds, 'f32')).y), -1);
+    } finally {
+      rt.destroy();
+    }
+  });
+
+  it('a prologue op with no four-lane form (exp, a host call) renders per element, with the same bits', async () => {
+    const shapes = { a: [5, 6], b: [6, 7] };
+    const prog = right(g.program(shapes, ({ a, b }) => ({ y: g.matmul(g.exp(a), b) })));
+    const plan = compile(prog);
+    const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+    assert.ok(product.tiling);
+    assert.equal(renderWasm(product, { maxPages: 256 }).schedule, 'elements');
+    const rt = await createRuntime({ backend: 'wasm', threads: 1 });
+    try {
+      const feeds = feedsFor(shapes, 5);
+      assert.equal(firstDiff(right(await rt.load(plan).run(feeds)).y, right(await rt.load(untiled(plan)).run(feeds)).y), -1);
     } finally {
       rt.destroy();
     }
