@@ -4,9 +4,7 @@
 // and the exponent is floor(log2 x) corrected by two exact compares (log2 may round across 2^e).
 import type { F32Algebra, Transcendental } from '../dsl/transcendentals/index.js';
 import { TRANSCENDENTALS } from '../dsl/transcendentals/index.js';
-import { lit } from './literal.js';
-
-const f32 = (x: string): string => `Math.fround(${x})`;
+import { f32, lit } from './literal.js';
 
 /** The steps as source; `bind` names an expression (a `const` in the kernel) and returns the name. */
 export const sourceAlgebra = (bind: (expr: string) => string): F32Algebra<string, string> => ({
