@@ -1,4 +1,4 @@
-// Elementwise suite: SGD update and a 10-op chain, as graft one-call-per-step, graft fused multistep, and a plain JS loop.
+// Elementwise suite: SGD update, a 10-op chain and a transcendental-heavy step, as graft one-call-per-step, graft fused multistep, and a plain JS loop.
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as g from '../src/dsl/index.js';
@@ -59,7 +59,24 @@ const chain: Case = {
   },
 };
 
-const CASES: readonly Case[] = [sgd, chain];
+// x -> 0.8·tanh(1.5x) + 0.1·exp(-x) - 0.05·log(1 + x²): bounded in [-0.9, 1.1]; exp, log and tanh per element
+const transcendental: Case = {
+  name: 'exp-log-tanh',
+  state: 'p',
+  out: 'q',
+  build: (n) => g.program({ p: [n] }, ({ p }) => ({
+    q: g.sub(g.add(g.mul(g.tanh(g.mul(p, 1.5)), 0.8), g.mul(g.exp(g.neg(p)), 0.1)), g.mul(g.log(g.add(g.mul(p, p), 1)), 0.05)),
+  })),
+  fixed: () => ({}),
+  js: (p) => {
+    for (let i = 0; i < p.length; i++) {
+      const x = p[i];
+      p[i] = 0.8 * Math.tanh(1.5 * x) + 0.1 * Math.exp(-x) - 0.05 * Math.log(1 + x * x);
+    }
+  },
+};
+
+const CASES: readonly Case[] = [sgd, chain, transcendental];
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so runs are comparable. */
 const random = (n: number, seed: number): Float32Array => {

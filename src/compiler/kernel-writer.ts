@@ -8,7 +8,7 @@ import { DOMAIN, bernoulliThreshold, drawWord, indexWords, top24 } from '../dsl/
 import type { SmallIntAlgebra } from '../dsl/u32-limbs.js';
 import { fromLimbs24, limbAlgebra, toLimbs } from '../dsl/u32-limbs.js';
 import type { IRNode } from './ir.js';
-import { lit } from './literal.js';
+import { f32, lit } from './literal.js';
 import { isTranscendental } from '../dsl/transcendentals/index.js';
 import { transcendentalSource } from './source-algebra.js';
 
@@ -27,12 +27,7 @@ export class Scope {
   }
 }
 
-/**
- * Rounds a value to float32. Every op whose exact result may not be a float32 is wrapped in it: the
- * wasm and WGSL renderers compute in f32 already (for them it is free), and gpu.js's cpu mode runs the
- * source as JavaScript doubles, where an unrounded value recomputed in two kernels would differ.
- */
-export const f32 = (x: string): string => `Math.fround(${x})`;
+export { f32 } from './literal.js';
 
 // neg, abs, floor, min, max, comparisons and selections of float32 values are float32: no rounding;
 // exp, log, tanh, erf and cos are the interpreter's float32 steps (source-algebra.ts)

@@ -4,16 +4,11 @@
 // and the exponent is floor(log2 x) corrected by two exact compares (log2 may round across 2^e).
 import type { F32Algebra, Transcendental } from '../dsl/transcendentals/index.js';
 import { TRANSCENDENTALS } from '../dsl/transcendentals/index.js';
-import { lit } from './literal.js';
-
-const f32 = (x: string): string => `Math.fround(${x})`;
-
-/** A float literal, infinities included (lit writes them as the largest finite float). */
-const literal = (v: number): string => (v === Infinity ? '(1.0 / 0.0)' : v === -Infinity ? '(-1.0 / 0.0)' : lit(v));
+import { f32, lit } from './literal.js';
 
 /** The steps as source; `bind` names an expression (a `const` in the kernel) and returns the name. */
 export const sourceAlgebra = (bind: (expr: string) => string): F32Algebra<string, string> => ({
-  lit: literal,
+  lit,
   add: (a, b) => bind(f32(`${a} + ${b}`)),
   sub: (a, b) => bind(f32(`${a} - ${b}`)),
   mul: (a, b) => bind(f32(`${a} * ${b}`)),

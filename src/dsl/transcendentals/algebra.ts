@@ -5,7 +5,7 @@
 
 /** Float32 arithmetic over values T and conditions C; every result is the float32 IEEE gives. */
 export interface F32Algebra<T, C> {
-  /** A float32 constant (the caller passes a value already rounded to f32). */
+  /** A finite float32 constant (special values are computed, since WGSL rejects infinite literals). */
   lit(v: number): T;
   add(a: T, b: T): T;
   sub(a: T, b: T): T;
@@ -36,7 +36,10 @@ export const exponentBits = (x: number): number => {
 
 /** The steps on JavaScript numbers, each rounded to float32: the f32 interpreter's arithmetic. */
 export const f32Numbers: F32Algebra<number, boolean> = {
-  lit: f32,
+  lit: (v) => {
+    if (!Number.isFinite(v)) throw new Error(`transcendentals: the literal ${v} is not finite; compute it from the argument`);
+    return f32(v);
+  },
   add: (a, b) => f32(a + b),
   sub: (a, b) => f32(a - b),
   mul: (a, b) => f32(a * b),

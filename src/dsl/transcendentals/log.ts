@@ -8,6 +8,7 @@ const f = Math.fround;
 /** Below this x is scaled by 2^24, so x/2 below is still normal (and exact). */
 const SCALE_BELOW = f(2 ** -125);
 const SQRT2 = f(Math.SQRT2);
+const MAX_F32 = f(3.4028234663852886e38);
 /** 2k/(2k+1)-free form: the coefficients 2/3, 2/5, 2/7, 2/9 of the atanh series in s². */
 const ATANH = [3, 5, 7, 9].map((k) => f(2 / k));
 
@@ -27,7 +28,9 @@ export const logF32 = <T, C>(A: F32Algebra<T, C>, x: T): T => {
   const R = A.mul(z, ATANH.slice(0, -1).reduceRight((acc, c) => A.add(A.mul(acc, z), A.lit(c)), A.lit(ATANH[ATANH.length - 1])));
   const log1p = A.sub(fr, A.mul(s, A.sub(fr, R)));
   const y = A.add(A.mul(e, A.lit(LN2_HI)), A.add(log1p, A.mul(e, A.lit(LN2_LO))));
-  // IEEE: log(±0) = -Infinity, log(x < 0) = NaN, log(+Infinity) = +Infinity; NaN flows through y
-  const special = A.select(A.eq(x, A.lit(0)), A.lit(-Infinity), A.select(A.lt(x, A.lit(0)), A.lit(NaN), A.lit(Infinity)));
-  return A.select(A.eq(x, A.lit(0)), special, A.select(A.lt(x, A.lit(0)), special, A.select(A.eq(x, A.lit(Infinity)), special, y)));
+  // IEEE: log(±0) = -Infinity, log(x < 0) = NaN, log(+Infinity) = +Infinity; NaN flows through y.
+  // The special values are computed from x (-1/|0|, (x-x)/(x-x), x), never written as literals: WGSL rejects those
+  const xMinusX = A.sub(x, x);
+  const special = A.select(A.eq(x, A.lit(0)), A.div(A.lit(-1), A.abs(x)), A.select(A.lt(x, A.lit(0)), A.div(xMinusX, xMinusX), x));
+  return A.select(A.lt(A.lit(MAX_F32), x), special, A.select(A.gt(x, A.lit(0)), y, special));
 };
