@@ -83,3 +83,51 @@ for (const optimizer of ['adamw', 'childTuningF'] as OptimizerChoice[])
       }
     }
   });
+
+for (const strategy of ['SHARD_GRAD_OP', 'NO_SHARD'] as const)
+  test(`sharded fit (${strategy}): W = 2, 4 give the bits of the unsharded micro-batched reference`, async () => {
+    const input: MlpFitInput = { strategy, microBatches: 4, epochs: 1, optimizer: 'childTuningF', maxGradNorm: 0.5 };
+    const rt = await createRuntime({ backend: 'webasm' });
+    const ref = await unshardedMicroFit(rt, input);
+    rt.destroy();
+    for (const W of [2, 4])
+      for (const r of await shardedRun(W, input)) {
+        assert.deepEqual(r.losses, ref.losses, `W=${W}: losses`);
+        sameBits(r.params, ref.params, `W=${W}`);
+      }
+  });
+
+test('frozen units keep their values and get no optimizer state; the trained ones match the reference', async () => {
+  const trainable = ['layers.1.weight', 'layers.1.bias', 'layers.2.weight', 'layers.2.bias'];
+  const input: MlpFitInput = { strategy: 'FULL_SHARD', microBatches: 2, epochs: 1, optimizer: 'adamw', trainable };
+  const rt = await createRuntime({ backend: 'webasm' });
+  const ref = await unshardedMicroFit(rt, input);
+  rt.destroy();
+  const p0 = nn.initParams(nn.mlpClassifier(MLP_SIZES), 5);
+  for (const r of await shardedRun(2, input)) {
+    sameBits(r.params, ref.params, 'W=2');
+    sameBits({ w: r.params['layers.0.weight'], b: r.params['layers.0.bias'] }, { w: p0['layers.0.weight'], b: p0['layers.0.bias'] }, 'frozen unit');
+    assert.deepEqual(r.optLeaves.filter((k) => k.includes('layers.0.')), []);
+    assert.ok(r.optLeaves.some((k) => k.includes('layers.1.')));
+  }
+});
+
+test('a unit that mixes trainable and frozen parameters is refused, naming it and both kinds', async () => {
+  const out = await runLocal<MlpFitInput, MlpFitResult>({ size: 1, entry: PROGRAM, input: { strategy: 'FULL_SHARD', microBatches: 1, epochs: 1, optimizer: 'adamw', trainable: ['layers.0.weight'] } });
+  assert.ok(E.isRight(out));
+  const r = out.right[0];
+  assert.ok(!r.ok);
+  assert.match(r.message, /unit 'layers\.0' mixes trainable \(layers\.0\.weight\) and frozen \(layers\.0\.bias\) parameters/);
+});
+
+test('W = 1 with one micro-batch trains the bits of the fused unsharded fit (no clipping)', async () => {
+  const rt = await createRuntime({ backend: 'webasm' });
+  const model = nn.mlpClassifier(MLP_SIZES);
+  for (const optimizer of ['adamw', 'childTuningF'] as OptimizerChoice[]) {
+    const fused = await fit(rt, { model, transform: transformOf(optimizer), features: [4], epochs: 2, batchSize: 16, seed: 3 }, nn.initParams(model, 5), blobs(64, 1), blobs(30, 2));
+    const [r] = await shardedRun(1, { strategy: 'FULL_SHARD', microBatches: 1, epochs: 2, optimizer });
+    assert.deepEqual(r.records.map((x) => [x.trainLoss, x.trainAccuracy, x.evalLoss, x.evalAccuracy]), fused.records.map((x) => [x.trainLoss, x.trainAccuracy, x.evalLoss, x.evalAccuracy]), optimizer);
+    sameBits(r.params, { ...fused.params }, optimizer);
+  }
+  rt.destroy();
+});
