@@ -21,3 +21,5 @@ export { STRATEGIES, ownerRank, strategyLayouts, trainableUnits } from './state/
 export { squarePartials, exactTotal, clipCoefficient } from './state/exact-norm.js';
 export type { ShardSlice, ShardedStepConfig, ShardedStepper, StepOutcome } from './sharded-step.js';
 export { createShardedStepper } from './sharded-step.js';
+export type { RunIdentity } from './run-identity.js';
+export { checkSameRun, digestWords } from './run-identity.js';
