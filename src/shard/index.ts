@@ -19,7 +19,7 @@ export { flattenUnit, unflattenUnit, chunkOf, ownedPieces, piecesOfChunk, chunkF
 export type { ShardState, ShardingStrategy } from './state/shard-state.js';
 export { STRATEGIES, ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
 export { squarePartials, exactTotal, clipCoefficient } from './state/exact-norm.js';
-export type { ShardSlice, ShardedStepConfig, ShardedStepper, StepOutcome } from './sharded-step.js';
+export type { FullState, ShardSlice, ShardedStepConfig, ShardedStepper, StepOutcome } from './sharded-step.js';
 export { createShardedStepper } from './sharded-step.js';
 export type { RunIdentity } from './run-identity.js';
 export { checkSameRun, digestWords } from './run-identity.js';

@@ -55,9 +55,23 @@ export interface StepOutcome {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
+/** Whole parameters and whole optimizer state, as an unsharded run holds them (a consolidated checkpoint). */
+export interface FullState {
+  readonly params: Values;
+  /** Leaves by path with the unsharded shapes' element counts (`0/mu/<param>` whole, scalars as they are). */
+  readonly opt: Values;
+  readonly step: number;
+}
+
 export interface ShardedStepper {
   /** This rank's state from the full initial parameters (every rank passes the same). */
   init(params: Values): Promise<E.Either<string, ShardState>>;
+  /** The unsharded optimizer state's leaves and shapes (what consolidate returns and restore takes). */
+  readonly fullOptShapes: Readonly<Record<string, Shape>>;
+  /** Every parameter and optimizer leaf whole, on every rank (collective). */
+  consolidate(s: ShardState): Promise<E.Either<string, FullState>>;
+  /** This rank's state cut from a whole one, whatever W wrote it: re-sharding is slicing. */
+  restore(full: FullState): E.Either<string, ShardState>;
   /** One step on this rank's micro-batches (objective inputs by name, M / W of them). */
   step(s: ShardState, micro: readonly Values[]): Promise<E.Either<string, StepOutcome>>;
   /** Every parameter, whole, on every rank. */
@@ -96,6 +110,20 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     : undefined;
   if (optim && E.isLeft(optim)) return E.left(`optimizer program: ${optim.left.message}`);
   const programs: StepPrograms | undefined = optim && (optim as E.Right<StepPrograms>).right;
+  // the unsharded state's leaves: the same transform over whole parameters (Child-Tuning D's masks whole too)
+  const wholeSlice: ShardSlice = { owns: () => true, slice: (_, full) => Float32Array.from(full as ArrayLike<number>), sliceMasks: (masks) => Object.fromEntries(Object.entries(masks).map(([n, m]) => [n, Float32Array.from(m)])) };
+  const wholeTransform = typeof config.transform === 'function' ? config.transform(wholeSlice) : config.transform;
+  const trainShapes = Object.fromEntries(config.trainable.map((n) => [n, config.shapes[n]]));
+  const whole = buildStep(wholeTransform, trainShapes);
+  if (E.isLeft(whole)) return E.left(`optimizer program: ${whole.left.message}`);
+  const fullOptShapes: Record<string, Shape> = whole.right.init ? Object.fromEntries(Object.entries(whole.right.init.outputs).map(([k, t]) => [k.slice(names.state('').length), t.shape])) : {};
+  const trainableSet = new Set(config.trainable);
+  /** `0/mu/<param>` -> ['0/mu', '<param>'] for a per-parameter leaf; undefined for a scalar such as `0/count`. */
+  const leafParam = (path: string): [string, string] | undefined => {
+    const cut = path.lastIndexOf('/');
+    const name = path.slice(cut + 1);
+    return trainableSet.has(name) ? [path.slice(0, cut), name] : undefined;
+  };
   const gradExe = rt.load(compile(grad.right));
   const stepExe = programs && rt.load(compile(programs.step));
   const initExe: Executable | undefined = programs?.init && rt.load(compile(programs.init));
@@ -194,7 +222,57 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     return E.right({ state: { ...s, step: s.step + 1, params, opt }, micro: metrics.right, metrics: means });
   };
 
+  const consolidate = async (s: ShardState): Promise<E.Either<string, FullState>> => {
+    const params = await gather(s);
+    if (E.isLeft(params)) return params;
+    const opt: Record<string, Float32Array> = {};
+    const prefixes = [...new Set(Object.keys(fullOptShapes).flatMap((p) => leafParam(p)?.[0] ?? []))];
+    for (const prefix of prefixes)
+      for (const l of trainLayouts) {
+        const has = l.params.filter((slot) => `${prefix}/${slot.name}` in fullOptShapes);
+        if (!has.length) continue;
+        const mine = Object.fromEntries(ownedPieces(l, owner).map((p) => [p.name, s.opt[`${prefix}/${p.name}`] ?? new Float32Array(p.end - p.start)]));
+        const chunk = chunkFromPieces(l, owner, mine);
+        // NO_SHARD: every rank holds the whole unit already
+        const flat = strategy === 'NO_SHARD' ? E.right(chunk) : await collective(c.allGather(chunk));
+        if (E.isLeft(flat)) return flat;
+        const values = unflattenUnit(l, flat.right);
+        for (const slot of has) opt[`${prefix}/${slot.name}`] = values[slot.name];
+      }
+    for (const path of Object.keys(fullOptShapes).filter((p) => !leafParam(p))) {
+      const size = fullOptShapes[path].reduce((a, b) => a * b, 1);
+      // replicated scalars: rank 0 always owns a piece, so it has them
+      const got = await collective(c.broadcast(s.opt[path] ?? new Float32Array(size), 0));
+      if (E.isLeft(got)) return got;
+      opt[path] = got.right;
+    }
+    return E.right({ params: params.right, opt, step: s.step });
+  };
+
+  const restore = (full: FullState): E.Either<string, ShardState> => {
+    const missing = [
+      ...layouts.flatMap((l) => l.params.filter((p) => full.params[p.name]?.length !== p.size).map((p) => `parameter '${p.name}': expected ${p.size} values, got ${full.params[p.name]?.length ?? 'none'}`)),
+      ...Object.entries(fullOptShapes).filter(([k, sh]) => full.opt[k]?.length !== sh.reduce((a, b) => a * b, 1)).map(([k, sh]) => `optimizer state '${k}': expected ${sh.reduce((a, b) => a * b, 1)} values, got ${full.opt[k]?.length ?? 'none'}`),
+      ...Object.keys(full.opt).filter((k) => !(k in fullOptShapes)).map((k) => `optimizer state '${k}': not a leaf of this optimizer`),
+    ];
+    if (missing.length) return E.left(`cannot restore: ${missing.join('; ')}`);
+    const params = Object.fromEntries(layouts.map((l) => {
+      const flat = flattenUnit(l, full.params);
+      return [l.unit, strategy === 'FULL_SHARD' ? chunkOf(l, owner, flat) : flat];
+    }));
+    const opt: Record<string, Float32Array> = {};
+    if (programs)
+      for (const path of programs.state) {
+        const lp = leafParam(path);
+        opt[path] = lp ? full.opt[path].slice(pieceOf.get(lp[1])!.start, pieceOf.get(lp[1])!.end) : full.opt[path].slice();
+      }
+    return E.right({ strategy, rank: c.rank, size: W, step: full.step, layouts, frozen, params, opt });
+  };
+
   return E.right({
+    fullOptShapes,
+    consolidate,
+    restore,
     init: async (full) => {
       const params = Object.fromEntries(layouts.map((l) => {
         const flat = flattenUnit(l, full);

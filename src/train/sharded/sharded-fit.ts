@@ -6,14 +6,18 @@ import { randomKey } from '../../dsl/index.js';
 import type { Runtime } from '../../runtime/index.js';
 import type { Layer } from '../../nn/index.js';
 import { modelSpec, paramShapes } from '../../nn/index.js';
-import type { Collectives, ShardState, ShardingStrategy, ShardSlice, WrapPolicy } from '../../shard/index.js';
-import { createShardedStepper, flatUnits } from '../../shard/index.js';
+import type { Collectives, ShardState, ShardedStepper, ShardingStrategy, ShardSlice, WrapPolicy } from '../../shard/index.js';
+import { createShardedStepper, failureMessage, flatUnits } from '../../shard/index.js';
 import type { Transform } from '../../optim/index.js';
 import type { ModelInput } from '../classifier-objective.js';
 import { classifierObjective, featureRows } from '../classifier-objective.js';
 import { batches, permutation } from '../data/shuffle.js';
 import type { EpochRecord, Examples } from '../fit.js';
 import { evaluator, rows } from '../fit.js';
+import { saveCheckpoint, formatCheckpointProblem } from '../checkpoint/index.js';
+import { loadSharded, saveSharded } from './sharded-checkpoint.js';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Values } from '../optimizer-runner.js';
 
 export interface ShardedFitConfig {
@@ -34,7 +38,14 @@ export interface ShardedFitConfig {
   readonly maxGradNorm?: number;
   /** After each step: its number (from 1) and its mean loss. */
   readonly onStep?: (step: number, loss: number) => void;
+  /** After every epoch: a sharded checkpoint in `dir` (and with `consolidated`, one whole safetensors file beside it). */
+  readonly checkpoint?: { readonly dir: string; readonly config: string; readonly consolidated?: boolean };
+  /** Continue from the sharded checkpoint in this folder, whatever W wrote it. */
+  readonly resume?: { readonly dir: string };
 }
+
+/** The whole-state file a checkpoint folder holds beside the shards: graft's unsharded loader reads it. */
+export const CONSOLIDATED_FILE = 'consolidated.safetensors';
 
 export interface ShardedFitResult {
   readonly params: Values;
@@ -55,17 +66,29 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
   const trainable = config.trainable ?? Object.keys(shapes);
   const width = config.features.reduce((a, b) => a * b, 1);
   const objective = classifierObjective(config.model, B / M, config.features, {}, config.input ?? featureRows);
-  const stepper = createShardedStepper(rt, c, { objective, shapes, units: flatUnits(modelSpec(config.model), config.policy), trainable, transform: config.transform, strategy: config.strategy, microBatches: M, ...(config.maxGradNorm === undefined ? {} : { maxGradNorm: config.maxGradNorm }) });
+  const units = flatUnits(modelSpec(config.model), config.policy);
+  const stepper = createShardedStepper(rt, c, { objective, shapes, units, trainable, transform: config.transform, strategy: config.strategy, microBatches: M, ...(config.maxGradNorm === undefined ? {} : { maxGradNorm: config.maxGradNorm }) });
   if (E.isLeft(stepper)) return stepper;
   const evaluate = evaluator(rt, config.model, config.features, evalSet, config.input);
   try {
-    const init = await stepper.right.init(params);
-    if (E.isLeft(init)) return init;
-    let s = init.right;
+    let s: ShardState;
+    let firstEpoch = 0;
+    if (config.resume) {
+      const loaded = loadSharded(config.resume.dir, { units, shapes, optShapes: stepper.right.fullOptShapes, ...(config.checkpoint ? { config: config.checkpoint.config } : {}) });
+      if (E.isLeft(loaded)) return E.left(`cannot resume:\n  ${loaded.left.join('\n  ')}`);
+      const restored = stepper.right.restore(loaded.right.full);
+      if (E.isLeft(restored)) return restored;
+      s = restored.right;
+      firstEpoch = loaded.right.index.epoch;
+    } else {
+      const init = await stepper.right.init(params);
+      if (E.isLeft(init)) return init;
+      s = init.right;
+    }
     const records: EpochRecord[] = [];
     const losses: number[] = [];
     const mine = Array.from({ length: M / c.size }, (_, i) => c.rank * (M / c.size) + i);
-    for (let epoch = 0; epoch < config.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
       const bs = batches(permutation(train.count, config.seed, epoch), B, true);
       let loss = 0;
@@ -87,6 +110,10 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params, ...full.right });
       records.push({ epoch: epoch + 1, trainLoss: loss / bs.length, trainAccuracy: acc / bs.length, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      if (config.checkpoint) {
+        const saved = await saveCheckpoints(c, stepper.right, config.checkpoint, s, { epoch: epoch + 1, seed: config.seed, config: config.checkpoint.config }, { ...params }, shapes);
+        if (E.isLeft(saved)) return saved;
+      }
     }
     const full = await stepper.right.gather(s);
     return E.map((p: Values) => ({ params: { ...params, ...p }, records, state: s, losses }))(full);
@@ -94,4 +121,19 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
     stepper.right.destroy();
     evaluate.destroy();
   }
+};
+
+/** The sharded set, then (collectively gathered, written by rank 0) the consolidated file. */
+const saveCheckpoints = async (c: Collectives, stepper: ShardedStepper, o: NonNullable<ShardedFitConfig['checkpoint']>, s: ShardState, meta: { epoch: number; seed: number; config: string }, params: Values, shapes: Readonly<Record<string, Shape>>): Promise<E.Either<string, void>> => {
+  if (c.rank === 0) mkdirSync(o.dir, { recursive: true });
+  const made = await c.barrier();
+  if (E.isLeft(made)) return E.left(failureMessage(made.left));
+  const sharded = await saveSharded(c, o.dir, s, meta);
+  if (E.isLeft(sharded)) return E.left(`checkpoint not written:\n  ${sharded.left.join('\n  ')}`);
+  if (!o.consolidated) return E.right(undefined);
+  const full = await stepper.consolidate(s);
+  if (E.isLeft(full)) return full;
+  if (c.rank !== 0) return E.right(undefined);
+  const saved = saveCheckpoint(join(o.dir, CONSOLIDATED_FILE), { params: { ...params, ...full.right.params }, optState: full.right.opt, meta: { step: s.step, epoch: meta.epoch, phaseDepth: 0, phaseProgress: null, generator: { seed: meta.seed, step: s.step }, config: meta.config }, shapes: { params: shapes, optState: stepper.fullOptShapes } });
+  return E.isLeft(saved) ? E.left(`consolidated checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`) : E.right(undefined);
 };

@@ -60,7 +60,7 @@ const unshardedMicroFit = async (rt: Runtime, input: MlpFitInput) => {
     }
   gradExe.destroy();
   runner.right.destroy();
-  return { params: { ...p0, ...state.params } as Record<string, Float32Array>, losses };
+  return { params: { ...p0, ...state.params } as Record<string, Float32Array>, losses, opt: state.state as Record<string, Float32Array> };
 };
 
 const sameBits = (a: Record<string, Float32Array>, b: Record<string, Float32Array>, what: string) => {

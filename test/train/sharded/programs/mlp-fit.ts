@@ -15,6 +15,8 @@ export interface MlpFitInput {
   readonly optimizer: OptimizerChoice;
   readonly maxGradNorm?: number;
   readonly trainable?: readonly string[];
+  readonly checkpoint?: { readonly dir: string; readonly consolidated?: boolean };
+  readonly resume?: { readonly dir: string };
 }
 
 export type MlpFitResult = { readonly ok: true; readonly params: Record<string, Float32Array>; readonly records: EpochRecord[]; readonly losses: number[]; readonly optLeaves: string[] } | { readonly ok: false; readonly message: string };
@@ -25,7 +27,7 @@ const mlpFit = async (c: Collectives, input: MlpFitInput): Promise<E.Either<Coll
   const out = await shardedFit(
     rt,
     c,
-    { model, transform: transformOf(input.optimizer), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}) },
+    { model, transform: transformOf(input.optimizer), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}) },
     nn.initParams(model, 5),
     blobs(64, 1),
     blobs(30, 2),
