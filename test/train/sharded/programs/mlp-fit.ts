@@ -17,7 +17,15 @@ export interface MlpFitInput {
   readonly trainable?: readonly string[];
   readonly checkpoint?: { readonly dir: string; readonly consolidated?: boolean };
   readonly resume?: { readonly dir: string };
+  /** A fault: this rank ends itself right after this step (exit: a worker's or process's exit; kill: SIGKILL of its process). */
+  readonly die?: { readonly rank: number; readonly step: number; readonly how: 'exit' | 'kill' };
 }
+
+const dieAt = (c: Collectives, die: MlpFitInput['die']) => (step: number) => {
+  if (!die || c.rank !== die.rank || step !== die.step) return;
+  if (die.how === 'kill') process.kill(process.pid, 'SIGKILL');
+  else process.exit(3);
+};
 
 export type MlpFitResult = { readonly ok: true; readonly params: Record<string, Float32Array>; readonly records: EpochRecord[]; readonly losses: number[]; readonly optLeaves: string[] } | { readonly ok: false; readonly message: string };
 
@@ -27,13 +35,15 @@ const mlpFit = async (c: Collectives, input: MlpFitInput): Promise<E.Either<Coll
   const out = await shardedFit(
     rt,
     c,
-    { model, transform: transformOf(input.optimizer), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}) },
+    { model, transform: transformOf(input.optimizer), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}), onStep: dieAt(c, input.die) },
     nn.initParams(model, 5),
     blobs(64, 1),
     blobs(30, 2),
   );
   rt.destroy();
-  return E.right(E.isLeft(out) ? { ok: false, message: out.left } : { ok: true, params: { ...out.right.params }, records: out.right.records, losses: out.right.losses, optLeaves: Object.keys(out.right.state.opt) });
+  // a rank that fails ends with its error, as a rank of a real job does: runLocal reports it with the rank's number
+  if (E.isLeft(out)) throw new Error(out.left);
+  return E.right({ ok: true, params: { ...out.right.params }, records: out.right.records, losses: out.right.losses, optLeaves: Object.keys(out.right.state.opt) });
 };
 
 export default mlpFit;
