@@ -68,7 +68,7 @@ const sameBits = (a: Record<string, Float32Array>, b: Record<string, Float32Arra
   for (const k of Object.keys(a)) assert.deepEqual(new Uint32Array(a[k].buffer, a[k].byteOffset, a[k].length), new Uint32Array(b[k].buffer, b[k].byteOffset, b[k].length), `${what}: ${k}`);
 };
 
-for (const optimizer of ['adamw', 'childTuningF'] as OptimizerChoice[])
+for (const optimizer of ['adamw', 'childTuningF', 'childTuningD'] as OptimizerChoice[])
   test(`sharded fit (${optimizer}, FULL_SHARD, 4 micro-batches, clipped): W = 1, 2, 4 give the bits of the unsharded micro-batched reference`, async () => {
     const input: MlpFitInput = { strategy: 'FULL_SHARD', microBatches: 4, epochs: 2, optimizer, maxGradNorm: 0.5 };
     const rt = await createRuntime({ backend: 'webasm' });

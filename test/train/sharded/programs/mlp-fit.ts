@@ -35,7 +35,7 @@ const mlpFit = async (c: Collectives, input: MlpFitInput): Promise<E.Either<Coll
   const out = await shardedFit(
     rt,
     c,
-    { model, transform: transformOf(input.optimizer), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}), onStep: dieAt(c, input.die) },
+    { model, transform: (slice) => transformOf(input.optimizer, slice.sliceMasks), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}), onStep: dieAt(c, input.die) },
     nn.initParams(model, 5),
     blobs(64, 1),
     blobs(30, 2),
