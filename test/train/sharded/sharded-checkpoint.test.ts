@@ -13,6 +13,8 @@ import { MLP_POLICY, MLP_SIZES, transformOf } from './mlp-setup.js';
 import { buildStep, type StepPrograms } from '../../../src/optim/index.js';
 import { checkpointShapes } from '../../../src/train/checkpoint/index.js';
 import type { MlpFitInput, MlpFitResult } from './programs/mlp-fit.js';
+import { unshardedMicroFit } from './reference.js';
+import { createRuntime } from '../../../src/runtime/index.js';
 
 const PROGRAM = new URL('./programs/mlp-fit.ts', import.meta.url);
 
@@ -48,6 +50,12 @@ test('a sharded run resumed with another W (2 → 4 → 1) trains the bits of th
   if (E.isLeft(consolidated)) assert.fail(consolidated.left.map((p) => p.message).join('\n'));
   assert.equal(consolidated.right.meta.step, 12);
   for (const k of Object.keys(shapes)) assert.deepEqual(bits(consolidated.right.params[k]), bits(whole.params[k]), `consolidated ${k}`);
+  // its optimizer state is the unsharded run's, leaf for leaf
+  const rt = await createRuntime({ backend: 'webasm' });
+  const ref = await unshardedMicroFit(rt, base);
+  rt.destroy();
+  assert.deepEqual(Object.keys(consolidated.right.optState).sort(), Object.keys(ref.opt).sort());
+  for (const k of Object.keys(ref.opt)) assert.deepEqual(bits(consolidated.right.optState[k]), bits(ref.opt[k]), `consolidated opt ${k}`);
   rmSync(dir, { recursive: true, force: true });
 });
 
