@@ -7,8 +7,9 @@ import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runFinetune } from './finetune.js';
+import { runMpiFinetune, runShardedFinetune } from './sharded-finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
-import { BackendOption, CountOption, ScheduleLrOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
+import { BackendOption, CountOption, ScheduleLrOption, StrategyOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
 import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
 import { runExport, runImport } from './hf.js';
 import { runCompile } from './compile.js';
@@ -77,12 +78,28 @@ cli
   .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
   .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
+  .option('--shards <W>', 'shard parameters, gradients and optimizer state over W local workers (a power of two)')
+  .option('--mpi', 'one rank of an Open MPI job: mpirun -np W npx graft finetune --config <file> --mpi')
+  .option('--strategy <name>', 'FULL_SHARD (default), SHARD_GRAD_OP or NO_SHARD, with --shards or --mpi')
+  .option('--micro-batches <M>', 'micro-batches per step over all ranks (default W), with --shards or --mpi')
   .action(async (raw: Record<string, unknown>) => {
-    const o = options({ resume: ExistingDirOption }, raw, raw.resume === undefined);
+    const o = options({ resume: ExistingDirOption, shards: CountOption, strategy: StrategyOption, microBatches: CountOption }, raw, raw.resume === undefined);
     if (!o) return;
     const config = raw.config as string | undefined;
     const overfitBatch = raw.overfitBatch === true;
-    if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
+    const sharded = o.shards !== undefined || raw.mpi === true;
+    const shardUsage = [
+      ...(o.shards !== undefined && raw.mpi === true ? [{ option: '--shards', message: 'leave it out with --mpi: mpirun -np W sets the ranks' }] : []),
+      ...(!sharded && o.strategy !== undefined ? [{ option: '--strategy', message: 'needs --shards W or --mpi' }] : []),
+      ...(!sharded && o.microBatches !== undefined ? [{ option: '--micro-batches', message: 'needs --shards W or --mpi' }] : []),
+      ...(sharded && (o.resume !== undefined || overfitBatch) ? [{ option: o.resume !== undefined ? '--resume' : '--overfit-batch', message: 'does not run sharded yet: leave out --shards/--mpi' }] : []),
+    ];
+    if (shardUsage.length) usageError(shardUsage);
+    else if (sharded && config === undefined) usageError([{ option: '--config', message: 'give --config <file>' }]);
+    else if (sharded) {
+      const so = { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}) } as const;
+      process.exitCode = o.shards !== undefined ? await runShardedFinetune(config!, o.shards, so) : await runMpiFinetune(config!, so);
+    } else if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
     else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
     else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
     else process.exitCode = await runFinetune(config, { overfitBatch });

@@ -31,6 +31,8 @@ const config = FinetuneConfigCodec.type.props;
 export const BackendOption = config.backend;
 /** A count such as `--seeds 3` or `--epochs 10`: the config's integer >= 1. */
 export const CountOption = numeric(config.finetuneEpochs);
+/** `--strategy`: FSDP's sharding strategies. */
+export const StrategyOption = t.keyof({ FULL_SHARD: null, SHARD_GRAD_OP: null, NO_SHARD: null }, 'FULL_SHARD | SHARD_GRAD_OP | NO_SHARD');
 /** `--base-max-lr`: written into the schedule as its `lr`, so decoded as a schedule's lr. */
 export const ScheduleLrOption = numeric(PhaseFieldCodecs.lr);
 

@@ -49,6 +49,7 @@ export { DEFAULT_NO_DECAY, decayGroups, describeDecayGroups, withDecayGroups } f
 export type { StepPrograms, FixedInput } from './step.js';
 export { buildStep, names as stepNames } from './step.js';
 export type { Objective } from './step.js';
+export { gradientProgram } from './gradient-program.js';
 export type { FisherMask, FisherSelection } from './fisher.js';
 export { DEFAULT_FISHER_SELECTION, fisherSelection, fisherAccumulator, percentile, fisherMask } from './fisher.js';
 export type { ModelSpec, ModuleSpec, ParamSpec, SpecProblem } from './model-spec.js';

@@ -65,8 +65,11 @@ const recordingContext = (offsets: Record<string, number>, keys: Map<number, Ten
   },
 });
 
-/** Build both programs; any op, shape or hyperparameter error comes back as Left. */
-export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<string, Shape>>, objective?: Objective): E.Either<BuildError, StepPrograms> => {
+/**
+ * Build both programs; any op, shape or hyperparameter error comes back as Left. `offsets` overrides each parameter's
+ * global element offset (a shard's piece of a parameter starts inside it); default: name order over `shapes`.
+ */
+export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<string, Shape>>, objective?: Objective, offsets?: Readonly<Record<string, number>>): E.Either<BuildError, StepPrograms> => {
   const paramNames = Object.keys(shapes);
   const paramDecl = Object.fromEntries(paramNames.map((n) => [names.param(n), shapes[n]]));
   let stateless = false;
@@ -98,7 +101,7 @@ export const buildStep = (transform: Transform<any>, shapes: Readonly<Record<str
       // the state's structure comes from init; its leaves are this program's inputs
       const like = transform.init(params) as StateTree;
       const state = unflattenState(like, Object.fromEntries(Object.keys(flattenState(like)).map((path) => [path, inputs[names.state(path)]])));
-      const ctx = recordingContext(globalOffsets(params), keys, fixed, inputs);
+      const ctx = recordingContext(offsets ? { ...offsets } : globalOffsets(params), keys, fixed, inputs);
       const [updates, next] = transform.update(grads, state, params, ctx);
       const newParams = zipTrees('update', params, updates, (p, u) => g.add(p, u));
       const leaves = flattenState(next);

@@ -89,7 +89,8 @@ const orThrow = <A>(e: E.Either<Error, A>): A => {
   return e.right;
 };
 
-const rows = (x: Examples, idx: ArrayLike<number>, width: number) => {
+/** The rows `idx` of a set, as one batch (features and labels). */
+export const rows = (x: Examples, idx: ArrayLike<number>, width: number) => {
   const inputs = new Float32Array(idx.length * width);
   const labels = new Int32Array(idx.length);
   for (let k = 0; k < idx.length; k++) {

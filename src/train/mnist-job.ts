@@ -132,13 +132,15 @@ const scheduledMachine = (cfg: JobConfig, model: nn.Layer): PhaseMachineConfig =
  * The reference trainer's conventions (child-tuning.md): global-norm clipping to 1.0 before the
  * optimizer sees the gradient, and linear warmup over 10% of the steps, then linear decay to 0.
  */
-const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: number, masks?: Readonly<Record<string, Uint8Array>>) => {
+const transformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: number, masks?: Readonly<Record<string, ArrayLike<number>>>) =>
+  o.chain(o.clipByGlobalNorm(1), elementwiseTransformFor(method, cfg, seed, totalSteps, masks));
+
+/** The method's optimizer after clipping: elementwise, so a sharded run applies it to each rank's pieces (and clips across ranks). */
+export const elementwiseTransformFor = (method: Method, cfg: JobConfig, seed: number, totalSteps: number, masks?: Readonly<Record<string, ArrayLike<number>>>) => {
   const lr = o.linearWarmupDecay({ peak: cfg.lr, warmupRatio: 0.1, total: totalSteps });
-  const inner =
-    method === 'child-tuning-F' ? o.childTuningAdamW(lr, { mode: 'F', reserveP: cfg.reserveP, seed, weightDecay: 0.01 })
+  return method === 'child-tuning-F' ? o.childTuningAdamW(lr, { mode: 'F', reserveP: cfg.reserveP, seed, weightDecay: 0.01 })
     : method === 'child-tuning-D' ? o.childTuningAdamW(lr, { mode: 'D', masks: masks!, reserveP: cfg.reserveP, weightDecay: 0.01 })
     : o.childTuningAdamW(lr, { weightDecay: 0.01 });
-  return o.chain(o.clipByGlobalNorm(1), inner);
 };
 
 /**

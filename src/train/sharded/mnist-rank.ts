@@ -1,0 +1,80 @@
+// One rank's part of the mnist fine-tuning job under sharding (both engines): the method's optimizer on this rank's
+// pieces, clipping to 1 across ranks as the unsharded job clips, then the held-out test accuracy.
+import * as E from 'fp-ts/lib/Either.js';
+import * as nn from '../../nn/index.js';
+import { fisherMask } from '../../optim/index.js';
+import type { BackendChoice } from '../../runtime/index.js';
+import { createRuntime } from '../../runtime/index.js';
+import type { CollectiveFailure, Collectives, ShardingStrategy, WrapPolicy } from '../../shard/index.js';
+import type { EpochRecord, Examples } from '../fit.js';
+import { evaluator } from '../fit.js';
+import { fisherScores } from '../fisher-pass.js';
+import { IMAGE_SIZE } from '../data/mnist.js';
+import type { JobConfig, Method } from '../mnist-job.js';
+import { elementwiseTransformFor } from '../mnist-job.js';
+import type { Values } from '../optimizer-runner.js';
+import { shardedFit } from './sharded-fit.js';
+
+/** The methods a sharded job runs; the scheduled one waits for phases under shards. */
+export const SHARDED_METHODS: readonly Method[] = ['full', 'child-tuning-F', 'child-tuning-D'];
+
+/** Each Linear layer is a unit of its own (FSDP's auto-wrap by class). */
+export const MLP_WRAP: WrapPolicy = { classes: ['Linear'] };
+
+export interface MnistShardInput {
+  readonly cfg: JobConfig;
+  readonly method: Method;
+  readonly seed: number;
+  readonly base: Values;
+  readonly train: Examples;
+  readonly validation: Examples;
+  readonly test: Examples;
+  readonly strategy: ShardingStrategy;
+  /** Micro-batches per step over all ranks; default W. */
+  readonly microBatches?: number;
+  readonly backend?: BackendChoice;
+}
+
+export interface MnistShardResult {
+  readonly testAccuracy: number;
+  readonly records: EpochRecord[];
+  readonly steps: number;
+  readonly keptFraction?: number;
+}
+
+export const mnistShardRun = async (c: Collectives, input: MnistShardInput): Promise<E.Either<string, MnistShardResult>> => {
+  const { cfg, method, seed } = input;
+  const rt = await createRuntime({ backend: input.backend });
+  try {
+    const model = nn.mlpClassifier([IMAGE_SIZE, cfg.hidden, 10]);
+    const shapes = nn.paramShapes(model);
+    const totalSteps = cfg.finetuneEpochs * Math.floor(input.train.count / cfg.batchSize);
+    let masks: Record<string, Uint8Array> | undefined;
+    let keptFraction: number | undefined;
+    if (method === 'child-tuning-D') {
+      // every rank scores the whole set as the unsharded job does: the same masks, cut to each rank's pieces below
+      const selected = Object.keys(shapes).filter((n) => n.endsWith('.weight'));
+      const scores = await fisherScores(rt, model, input.base, input.train, { selected, batchSize: cfg.batchSize, seed, maxGradNorm: 1, features: [IMAGE_SIZE] });
+      const m = fisherMask(scores, cfg.reserveP);
+      masks = m.masks;
+      keptFraction = m.keptFraction;
+    }
+    const out = await shardedFit(rt, c, {
+      model, features: [IMAGE_SIZE], epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, maxGradNorm: 1,
+      ...(input.microBatches ? { microBatches: input.microBatches } : {}),
+      transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.sliceMasks(masks)),
+    }, input.base, input.train, input.validation);
+    if (E.isLeft(out)) return out;
+    const tester = evaluator(rt, model, [IMAGE_SIZE], input.test);
+    const { accuracy } = await tester.run(out.right.params);
+    tester.destroy();
+    return E.right({ testAccuracy: accuracy, records: out.right.records, steps: out.right.state.step, ...(keptFraction === undefined ? {} : { keptFraction }) });
+  } finally {
+    rt.destroy();
+  }
+};
+
+/** The local engine's entry: a failure that is not a collective's comes back as a value, so the caller prints it. */
+const rankProgram = async (c: Collectives, input: MnistShardInput): Promise<E.Either<CollectiveFailure, E.Either<string, MnistShardResult>>> => E.right(await mnistShardRun(c, input));
+
+export default rankProgram;
