@@ -19,6 +19,8 @@ const EXIT = 3;
 const SPIN = 2000;
 /** How long a caller blocks for its workers before it waits asynchronously (and can notice one died). */
 const SYNC_WAIT_MS = 100;
+/** While waiting asynchronously, how often the answer is checked even without a notification. */
+const POLL_MS = 20;
 /** How long loading kernels into the workers may take before it is an error. */
 const CONTROL_WAIT_MS = 30_000;
 
@@ -178,7 +180,11 @@ export class WorkerPool {
     const want = this.seq[w];
     for (let got = Atomics.load(this.ctl, done); got !== want; got = Atomics.load(this.ctl, done)) {
       const r = waitAsync(this.ctl, done, got);
-      const why = await Promise.race([r.async ? (r.value as Promise<unknown>).then(() => undefined) : undefined, this.deaths[w]]);
+      // neither a pending waitAsync nor an unref'd worker keeps Node's event loop alive: a timer does (and re-checks)
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const tick = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, POLL_MS, undefined)));
+      const why = await Promise.race([r.async ? (r.value as Promise<unknown>).then(() => undefined) : undefined, this.deaths[w], tick]);
+      clearTimeout(timer);
       if (why !== undefined && Atomics.load(this.ctl, done) !== want) return why;
     }
     return undefined;

@@ -56,3 +56,17 @@ describe('wasm worker threads that die', { timeout: 60_000 }, () => {
     pool.destroy();
   });
 });
+
+describe('wasm worker threads that are slow', { timeout: 120_000 }, () => {
+  it('a caller waiting asynchronously for a worker keeps the process alive until the answer', async () => {
+    const { execFile } = await import('node:child_process');
+    const child = new URL('./fixtures/slow-worker-child.ts', import.meta.url).pathname;
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const p = execFile(process.execPath, ['--import', 'tsx', child], (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+      p.stdin?.end();
+    });
+    assert.equal(out.code, 0, `exit code ${out.code}: ${out.stdout}${out.stderr}`);
+    // exp(-exp(-...)) twelve times from 0 is a fixed value in (0, 1)
+    assert.match(out.stdout, /^joined (a)?synchronously after \d+ ms; y\[0\] = 0\.\d+/);
+  });
+});
