@@ -5,7 +5,7 @@ import * as g from '../dsl/index.js';
 import type { Program } from '../dsl/index.js';
 import { compile, describePlan } from '../compiler/index.js';
 import type { BackendChoice, BackendName } from '../runtime/index.js';
-import { createRuntime, selectBackend } from '../runtime/index.js';
+import { createRuntime, describeExecution, selectBackend } from '../runtime/index.js';
 
 const orThrow = <A>(e: E.Either<Error, A>): A => E.getOrElse<Error, A>((err) => { throw err; })(e);
 
@@ -77,8 +77,8 @@ export const runDemo = async (o: { backend?: BackendChoice } = {}, log: (line: s
       const t2 = performance.now();
       const fi = fwd.info()!;
       const li = loop.info()!;
-      log(`${backend}: mlp forward ran on ${fi.backend}/${fi.executor} in ${(t1 - t0).toFixed(1)} ms, max |error| ${maxAbsDiff(probs, reference.probs).toExponential(2)} vs float64`);
-      log(`${backend}: ${steps} masked-sgd steps over ${n} params ran on ${li.backend}/${li.executor} in ${(t2 - t1).toFixed(1)} ms, max |error| ${maxAbsDiff(p, refP).toExponential(2)} vs float64${li.fallbackReason ? ` (fallback: ${li.fallbackReason})` : ''}`);
+      log(`${backend}: mlp forward ran on ${describeExecution(fi)} in ${(t1 - t0).toFixed(1)} ms, max |error| ${maxAbsDiff(probs, reference.probs).toExponential(2)} vs float64`);
+      log(`${backend}: ${steps} masked-sgd steps over ${n} params ran on ${describeExecution(li)} in ${(t2 - t1).toFixed(1)} ms, max |error| ${maxAbsDiff(p, refP).toExponential(2)} vs float64${li.fallbackReason ? ` (fallback: ${li.fallbackReason})` : ''}`);
       log(`${backend}: done in ${seconds(tBackend)} (first runs include building the kernels)`);
     } finally {
       rt.destroy();

@@ -36,6 +36,15 @@ export interface ExecutionInfo {
   readonly adapter?: string;
 }
 
+/** What ran, in one line for people: `wasm/wasm (2 threads, relaxed-simd off)`, `webasm/fused-sync`. */
+export const describeExecution = (info: ExecutionInfo): string => {
+  const details = [
+    ...(info.threads !== undefined ? [`${info.threads} thread${info.threads === 1 ? '' : 's'}`] : []),
+    ...(info.relaxedSimd !== undefined ? [`relaxed-simd ${info.relaxedSimd ? 'on' : 'off'}`] : []),
+  ];
+  return `${info.backend}/${info.executor}${details.length ? ` (${details.join(', ')})` : ''}`;
+};
+
 /** Repeat a plan `steps` times in one call, feeding named outputs back as inputs. */
 export interface LoopSpec {
   readonly steps: number;

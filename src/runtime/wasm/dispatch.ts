@@ -12,35 +12,49 @@ export const PARALLEL_WORK = 2 ** 18;
 const workPerElement = (nodes: readonly KNode[]): number =>
   nodes.reduce((w, n) => w + 1 + (n.op === 'accumulate' ? (n.count - n.start) * workPerElement(n.body) : 0), 0);
 
-/** Runs kernel `i` over its whole index space with its parameters at `addrs`; `release` frees the workers' copies. */
+/**
+ * Runs kernel `i` over its whole index space with its parameters at `addrs`: done on return
+ * (undefined), or a promise when its workers are awaited asynchronously. `release` frees the
+ * workers' copies.
+ */
 export interface Dispatch {
-  readonly run: (i: number, addrs: readonly number[]) => void;
+  readonly run: (i: number, addrs: readonly number[]) => Promise<void> | undefined;
   readonly release: () => void;
 }
 
 export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined): Dispatch => {
-  if (!pool) return { run: (i, addrs) => kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
+  if (!pool) return { run: (i, addrs) => void kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;
   const parallel = ir.map((k, i) => kernels[i].kernel.size >= kernels[i].kernel.granule * threads && k.size * workPerElement(k.nodes) >= PARALLEL_WORK);
-  const run = (i: number, addrs: readonly number[]): void => {
+  const run = (i: number, addrs: readonly number[]): Promise<void> | undefined => {
     const k = kernels[i];
     const n = k.kernel.size;
-    if (!parallel[i]) return k.run(addrs, 0, n);
+    // another call's kernel still holds the workers (awaited asynchronously): this one queues behind it
+    if (pool.busy) {
+      const copy = addrs.slice();
+      return pool.busy.then(() => run(i, copy));
+    }
+    if (!parallel[i]) return void k.run(addrs, 0, n);
+    const what = `running kernel ${k.kernel.name}`;
     const g = k.kernel.granule;
     const chunk = Math.ceil(n / threads / g) * g;
     const started: number[] = [];
-    for (let w = 0; w < pool.size; w++) {
-      const begin = w * chunk;
-      const end = Math.min(n, begin + chunk);
-      if (begin < end) pool.start(w, ids[i], addrs, begin, end), started.push(w);
-    }
-    const own = Math.min(n, pool.size * chunk);
     try {
+      for (let w = 0; w < pool.size; w++) {
+        const begin = w * chunk;
+        const end = Math.min(n, begin + chunk);
+        if (begin < end) pool.start(w, ids[i], addrs, begin, end, what), started.push(w);
+      }
+      const own = Math.min(n, pool.size * chunk);
       if (own < n) k.run(addrs, own, n);
-    } finally {
-      started.forEach((w) => pool.join(w, `running kernel ${k.kernel.name}`));
+    } catch (e) {
+      // the workers started must finish before the caller frees their memory
+      const pending = pool.join(started, what);
+      if (pending) return pending.then(() => Promise.reject(e), () => Promise.reject(e));
+      throw e;
     }
+    return pool.join(started, what);
   };
   return { run, release: () => pool.unregister(ids) };
 };

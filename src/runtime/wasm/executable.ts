@@ -133,7 +133,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   };
 
   /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
-  const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
+  const steps = async (f: Frame, each: readonly Float32Array[][]): Promise<Record<string, Float32Array[]>> => {
     const collected: Record<string, Float32Array[]> = loop.collect ? Object.fromEntries(loop.collect.map((n) => [n, []])) : {};
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
@@ -149,7 +149,8 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         }
         const a = args[ki];
         for (let j = 0; j < a.length; j++) a[j] = f.at.get(k.kernel.params[j])!;
-        dispatch.run(ki, a);
+        const pending = dispatch.run(ki, a);
+        if (pending) await pending;
       }
       for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
       const outs = carries.map(([input, output]) => [input, f.at.get(output)!] as const);
@@ -168,7 +169,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     const f = frame(constants, `${label} (run)`);
     try {
       onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`));
-      const collected = steps(f, split.right.each);
+      const collected = await steps(f, split.right.each);
       record();
       const out: Record<string, Float32Array> = {};
       for (const [name, b] of Object.entries(plan.outputs)) out[name] = heap.f32(f.at.get(b)!, sizeOfBuffer(b)).slice();
@@ -220,7 +221,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         if (r) f.at.set(plan.inputs[name], r.addr);
         else upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`);
       }
-      steps(f, split.right.each);
+      await steps(f, split.right.each);
       record();
       // every output handle owns its block: one that is an input's or another output's is a copy (a donated block taken in place is the call's own)
       const given = new Set<number>();

@@ -7,7 +7,8 @@ import * as g from '../../../src/dsl/index.js';
 import type { Program } from '../../../src/dsl/index.js';
 import * as o from '../../../src/optim/index.js';
 import { compile } from '../../../src/compiler/index.js';
-import { OutOfMemoryError, createRuntime, createWasmRuntime } from '../../../src/runtime/index.js';
+import { OutOfMemoryError, createRuntime, createWasmRuntime, describeExecution } from '../../../src/runtime/index.js';
+import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { WasmRuntime } from '../../../src/runtime/index.js';
 import { threadCount } from '../../../src/runtime/wasm/runtime.js';
 
@@ -89,7 +90,20 @@ describe('wasm backend: loops', () => {
     assert.deepEqual(Array.from(out.total), [10000, 9000, 7000]);
     assert.equal(rt.heap.inUse, inUse, 'every block of the call is freed');
     // the update and the sum run over different index spaces: two kernels
-    assert.deepEqual(ex.info(), { backend: 'wasm', executor: 'wasm', kernels: 2, gridKernels: 0, steps: 3, threads: threadCount(undefined), relaxedSimd: ex.info()!.relaxedSimd, fma: false, tiledKernels: 0 });
+    const relaxedSimd = WebAssembly.validate(relaxedSimdProbe());
+    assert.deepEqual(ex.info(), { backend: 'wasm', executor: 'wasm', kernels: 2, gridKernels: 0, steps: 3, threads: threadCount(undefined), relaxedSimd, fma: false, tiledKernels: 0 });
+  });
+
+  it('the execution report says backend, threads and relaxed-simd on or off', async () => {
+    const two = createWasmRuntime(REPORT, { threads: 2 });
+    try {
+      const ex = two.load(compile(build({ x: [4] }, ({ x }) => ({ y: g.mul(x, 2) }))));
+      right(await ex.run({ x: [1, 2, 3, 4] }));
+      const on = WebAssembly.validate(relaxedSimdProbe()) ? 'on' : 'off';
+      assert.equal(describeExecution(ex.info()!), `wasm/wasm (2 threads, relaxed-simd ${on})`);
+    } finally {
+      two.destroy();
+    }
   });
 
   it('an AdamW step: k steps per call equal k calls of one step, bit for bit, and match the float64 step', async () => {
