@@ -1,6 +1,6 @@
 // A plan on the wasm backend: its kernel IR rendered to modules once, buffers in the runtime's
 // memory. `run` takes and returns host arrays; `call` takes and returns resident tensors and may
-// consume (donate) state inputs. Both repeat the plan `loop.steps` times, carrying outputs into
+// consume (donate) state inputs (a collected output comes back as one tensor of every step's values). Both repeat the plan `loop.steps` times, carrying outputs into
 // inputs without leaving memory.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
@@ -67,6 +67,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
     const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
     heap.f32(addr, sizeOfBuffer(buffer)).set(values);
+    tensors.count('up', sizeOfBuffer(buffer));
     f.owned.add(addr);
     f.at.set(buffer, addr);
   };
@@ -112,6 +113,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       const out: Record<string, Float32Array> = {};
       for (const [name, b] of Object.entries(plan.outputs)) out[name] = heap.f32(f.at.get(b)!, sizeOfBuffer(b)).slice();
       for (const [name, parts] of Object.entries(collected)) out[name] = concatFloat32(parts);
+      for (const v of Object.values(out)) tensors.count('down', v.length);
       return E.right(out);
     } finally {
       for (const a of f.owned) heap.release(a);
@@ -158,7 +160,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         if (r) f.at.set(plan.inputs[name], r.addr);
         else upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`);
       }
-      steps(f, split.right.each);
+      const collected = steps(f, split.right.each);
       record();
       // every output handle owns its block: one that is an input's or another output's is a copy
       const given = new Set<number>([...resident.values()].map((r) => r.addr));
@@ -172,6 +174,14 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         } else f.owned.delete(addr);
         given.add(addr);
         out[name] = new ResidentTensor(plan.buffers[b].shape, sizeOfBuffer(b), addr);
+      }
+      // a collected output holds every step's value in step order, as run() returns it
+      for (const [name, parts] of Object.entries(collected)) {
+        heap.release(out[name].addr);
+        const all = concatFloat32(parts);
+        const addr = heap.alloc(all.length * 4, `collected output '${name}'`);
+        heap.f32(addr, all.length).set(all);
+        out[name] = new ResidentTensor([all.length], all.length, addr);
       }
       for (const name of donate) tensors.consume(resident.get(name)!, step);
       return E.right(out);

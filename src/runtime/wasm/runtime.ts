@@ -6,7 +6,7 @@ import type { LoopSpec } from '../execute.js';
 import { MAX_PAGES, PAGE, WasmHeap } from './heap.js';
 import type { WasmExecutable } from './executable.js';
 import { prepareWasm } from './executable.js';
-import type { ResidentTensor, TensorError } from './tensors.js';
+import type { ResidentTensor, TensorError, Traffic } from './tensors.js';
 import { TensorStore } from './tensors.js';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
@@ -42,8 +42,13 @@ export interface WasmRuntime {
   upload(values: ArrayLike<number>, shape?: Shape): ResidentTensor;
   read(t: ResidentTensor): E.Either<TensorError, Float32Array>;
   dispose(t: ResidentTensor): void;
+  /** Host <-> memory copies so far: uploads and host feeds in, reads and run() outputs out. */
+  traffic(): Traffic;
   destroy(): void;
 }
+
+/** Whether a runtime is the wasm backend's, which keeps tensors resident (`upload`, `read`, `call`). */
+export const isWasmRuntime = (rt: { readonly report: BackendReport }): rt is WasmRuntime => rt.report.backend === 'wasm' && 'upload' in rt;
 
 export const createWasmRuntime = (report: BackendReport, options: WasmOptions = {}): WasmRuntime => {
   const maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor((options.maxMemoryBytes ?? MAX_PAGES * PAGE) / PAGE)));
@@ -66,6 +71,7 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
     upload: (values, shape) => tensors.upload(values, shape),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),
+    traffic: () => tensors.traffic(),
     destroy: () => {
       [...loaded].forEach((e) => e.destroy());
       pool?.destroy();
