@@ -10,4 +10,5 @@ export { createWasmRuntime, isWasmRuntime } from './wasm/runtime.js';
 export type { WasmExecutable, CallOptions, ResidentInputs } from './wasm/executable.js';
 export { ResidentTensor, TensorError } from './wasm/tensors.js';
 export type { Traffic } from './wasm/tensors.js';
+export type { KernelTime } from './wasm/profile.js';
 export { OutOfMemoryError } from './wasm/heap.js';

@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   readonly maxMemoryBytes?: number;
   /** wasm only: threads kernels run on, the caller's included (default $GRAFT_THREADS, else every core). */
   readonly threads?: number;
+  /** wasm only: time every kernel dispatch (see WasmRuntime.profile). */
+  readonly profile?: boolean;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

@@ -19,6 +19,7 @@ import type { TensorStore } from './tensors.js';
 import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
+import type { KernelProfile } from './profile.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -36,6 +37,8 @@ export interface WasmFeatures {
   readonly relaxedSimd: boolean;
   /** Worker threads besides the caller's; undefined runs everything on the calling thread. */
   readonly pool?: WorkerPool;
+  /** Set: every dispatch is timed into it. */
+  readonly profile?: KernelProfile;
 }
 
 /** Buffer id -> byte offset, and the blocks this call allocated. */
@@ -50,7 +53,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
   const kernels: KernelInstance[] = plan.kernelIR.map((k) => instantiate(renderWasm(k, { maxPages: heap.maxPages }), heap.memory));
   const pool = features.pool;
-  const dispatch = dispatcher(kernels, plan.kernelIR, pool);
+  const dispatch = dispatcher(kernels, plan.kernelIR, pool, features.profile);
   const constants = new Map<number, number>();
   for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
     const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);

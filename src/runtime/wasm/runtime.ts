@@ -12,12 +12,16 @@ import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from './pool.js';
+import type { KernelTime } from './profile.js';
+import { KernelProfile } from './profile.js';
 
 export interface WasmOptions {
   /** The most memory the runtime may grow to, in bytes (default: 4 GiB, all wasm32 allows). */
   readonly maxMemoryBytes?: number;
   /** Threads kernels run on, the caller's included; overrides $GRAFT_THREADS; default: every core. */
   readonly threads?: number;
+  /** Time every kernel dispatch (read with `profile()`); costs a clock read per dispatch. */
+  readonly profile?: boolean;
 }
 
 export const THREADS_ENV = 'GRAFT_THREADS';
@@ -44,6 +48,10 @@ export interface WasmRuntime {
   dispose(t: ResidentTensor): void;
   /** Host <-> memory copies so far: uploads and host feeds in, reads and run() outputs out. */
   traffic(): Traffic;
+  /** Per-kernel wall times so far, the slowest first (empty unless created with `profile`). */
+  profile(): KernelTime[];
+  /** Forgets the times so far (a profile of what runs next). */
+  resetProfile(): void;
   destroy(): void;
 }
 
@@ -56,7 +64,8 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
   const tensors = new TensorStore(heap);
   const threads = threadCount(options.threads);
   const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
-  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool };
+  const timing = options.profile ? new KernelProfile() : undefined;
+  const features = { relaxedSimd: WebAssembly.validate(relaxedSimdProbe()), pool, profile: timing };
   const loaded = new Set<WasmExecutable>();
   const keep = (e: WasmExecutable): WasmExecutable => {
     const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
@@ -72,6 +81,8 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),
     traffic: () => tensors.traffic(),
+    profile: () => timing?.report() ?? [],
+    resetProfile: () => timing?.reset(),
     destroy: () => {
       [...loaded].forEach((e) => e.destroy());
       pool?.destroy();
