@@ -51,7 +51,7 @@ const DATA_SEED = 7;
 
 export const IMPLS: readonly TrainFactory[] = [graftStep, graftSteps, graftStep1t, graftSteps1t, tfjsWasm, jaxJs];
 
-/** First-step losses agree within this (relative, pairwise): measured 3e-7 at the start and 5e-7 after one step. */
+/** First-step losses agree within this (relative, pairwise): measured up to 4e-7 at the start and 9e-7 after one step. */
 const ONE_STEP_TOL = 1e-5;
 const LEARN_STEPS = 50;
 const LAST = 5;
