@@ -66,8 +66,10 @@ const profile = async (m: ProfiledModel, steps: number) => {
   const s0 = await runner.init(p0);
   if (E.isLeft(s0)) throw s0.left;
   let held = runner.resident!.hold(s0.right);
+  // batches made before the clock starts: the step's time is the runtime's
+  const batches = Array.from({ length: steps + 2 }, (_, k) => m.batchOf(m.batch, k));
   const step = async (k: number) => {
-    const b = m.batchOf(m.batch, k);
+    const b = batches[k];
     const r = await runner.resident!.steps(held, [{ x: b.x, y: b.y, key: Float32Array.of(0) }]);
     if (E.isLeft(r)) throw r.left;
     held = r.right.held;
