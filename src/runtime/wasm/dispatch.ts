@@ -26,8 +26,10 @@ export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kern
   return {
     run: (i, addrs) => {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       d.run(i, addrs);
-      profile.record(ir[i], performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      profile.record(ir[i], performance.now() - t0, (c.user + c.system) / 1000);
     },
     release: d.release,
   };

@@ -1,4 +1,5 @@
-// Optional per-kernel timing on the wasm backend: wall time of each dispatch (all threads of it), summed by kernel.
+// Optional per-kernel timing on the wasm backend: wall time of each dispatch (all threads of it) and the
+// process's CPU time over it (every thread's; unlike wall time, not inflated by a busy machine), summed by kernel.
 import type { Kernel } from '../../compiler/kernel-ir/types.js';
 
 export interface KernelTime {
@@ -11,24 +12,27 @@ export interface KernelTime {
   readonly reduced: number;
   readonly calls: number;
   readonly ms: number;
+  /** CPU time of the process (all its threads) during the dispatches. */
+  readonly cpuMs: number;
 }
 
 const reducedLength = (k: Kernel): number =>
   k.nodes.reduce((m, n) => (n.op === 'accumulate' ? Math.max(m, n.count - n.start) : m), 0);
 
 export class KernelProfile {
-  private readonly times = new Map<Kernel, { calls: number; ms: number }>();
+  private readonly times = new Map<Kernel, { calls: number; ms: number; cpuMs: number }>();
 
-  record(k: Kernel, ms: number): void {
-    const t = this.times.get(k) ?? { calls: 0, ms: 0 };
+  record(k: Kernel, ms: number, cpuMs: number): void {
+    const t = this.times.get(k) ?? { calls: 0, ms: 0, cpuMs: 0 };
     t.calls++;
     t.ms += ms;
+    t.cpuMs += cpuMs;
     this.times.set(k, t);
   }
 
   /** Every kernel timed so far, the slowest first. */
   report(): KernelTime[] {
-    return [...this.times].map(([k, t]) => ({ name: k.name, fused: k.fused, size: k.size, reduced: reducedLength(k), calls: t.calls, ms: t.ms })).sort((a, b) => b.ms - a.ms);
+    return [...this.times].map(([k, t]) => ({ name: k.name, fused: k.fused, size: k.size, reduced: reducedLength(k), calls: t.calls, ms: t.ms, cpuMs: t.cpuMs })).sort((a, b) => b.ms - a.ms);
   }
 
   reset(): void {
