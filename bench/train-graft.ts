@@ -1,8 +1,10 @@
 // graft's training step for the train suite: createOptimizerRunner over classifierObjective (the MLP's forward,
-// softmax cross-entropy, backward and o.adamw in one compiled plan), as src/train/fit.ts trains. Parameters and
-// optimizer state go in and come back as values every call.
-//   graft-step   one runner.step call per training step (fit's stepsPerCall 1)
-//   graft-steps  8 steps (one per batch) in one runner.steps call: one pipeline (fit's stepsPerCall 8)
+// softmax cross-entropy, backward and o.adamw in one compiled plan), as src/train/fit.ts trains. On wasm the
+// parameters and optimizer state stay resident between calls (runner.resident, as fit does): a batch goes in, the
+// loss comes out; elsewhere they go in and come back as values every call.
+//   graft-step      one call per training step (fit's stepsPerCall 1), every core
+//   graft-steps     8 steps (one per batch) in one call: one pipeline (fit's stepsPerCall 8), every core
+//   graft-step-1t, graft-steps-1t   the same on one thread (wasm only)
 import * as E from 'fp-ts/lib/Either.js';
 import { compile } from '../src/compiler/index.js';
 import { randomKey } from '../src/dsl/index.js';
@@ -15,6 +17,7 @@ import { classifierObjective } from '../src/train/classifier-objective.js';
 import { IMAGE_SIZE } from '../src/train/data/mnist.js';
 import type { OptimizerState } from '../src/train/optimizer-runner.js';
 import { createOptimizerRunner } from '../src/train/optimizer-runner.js';
+import type { HeldState } from '../src/train/resident-steps.js';
 import type { TrainFactory, TrainImpl } from './train-peers/types.js';
 
 const orThrow = <A>(e: E.Either<Error, A>): A => {
@@ -28,9 +31,13 @@ const SEED = 1;
 /** Steps per call of graft-steps. */
 const PER_CALL = 8;
 
-const graftTrain = (name: string, perCall: number): TrainFactory => async (spec, env) => {
+const graftTrain = (name: string, perCall: number, threads?: number): TrainFactory => async (spec, env) => {
   if (spec.sizes[0] !== IMAGE_SIZE) throw new Error(`graft-step: the model must take ${IMAGE_SIZE} inputs`);
-  const rt: Runtime = await createRuntime({ backend: env.backend });
+  const rt: Runtime = await createRuntime({ backend: env.backend, ...(threads ? { threads } : {}) });
+  if (threads && rt.report.backend !== 'wasm') {
+    rt.destroy();
+    return { skip: name, reason: `a thread count applies to the wasm backend only (this run: ${rt.report.backend})` };
+  }
   const model = nn.mlpClassifier(spec.sizes);
   const shapes = nn.paramShapes(model);
   const transform = o.adamw(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd });
@@ -38,6 +45,9 @@ const graftTrain = (name: string, perCall: number): TrainFactory => async (spec,
   let data: Array<{ x: Float32Array; y: Float32Array }> = [];
   let cursor = 0;
   let s: OptimizerState | undefined;
+  // on wasm: the state as resident handles (s is then only the host copy reset made)
+  let held: HeldState | undefined;
+  const resident = runner.resident;
   let probed: { backend: string; executor: string } | undefined;
 
   const feedsOf = (b: { x: Float32Array; y: Float32Array }, step: number) => ({ x: b.x, y: b.y, key: Float32Array.of(randomKey(SEED, step % 2 ** 24)) });
@@ -48,6 +58,7 @@ const graftTrain = (name: string, perCall: number): TrainFactory => async (spec,
    */
   const probe = async () => {
     const exe = rt.load(compile(runner.programs.step));
+    if (resident && held) s = resident.read(held);
     try {
       const inputs = feedsOf(data[0], s!.step + 1);
       const out = await exe.run({
@@ -59,7 +70,8 @@ const graftTrain = (name: string, perCall: number): TrainFactory => async (spec,
       const info = exe.info();
       if (E.isLeft(out) || !info) return { backend: rt.report.backend, executor: `? (probe: ${E.isLeft(out) ? out.left.message : 'no info'})` };
       const fallback = info.fallbackReason ? ` (fallback: ${info.fallbackReason})` : '';
-      return { backend: info.backend, executor: `${info.executor}, ${info.kernels} kernels${fallback}` };
+      const where = resident ? `, resident, ${info.threads ?? 1} thread(s)` : '';
+      return { backend: info.backend, executor: `${info.executor}, ${info.kernels} kernels${where}${fallback}` };
     } finally {
       exe.destroy();
     }
@@ -67,13 +79,14 @@ const graftTrain = (name: string, perCall: number): TrainFactory => async (spec,
 
   const impl: TrainImpl = {
     impl: name,
-    note: `createOptimizerRunner(o.adamw) over classifierObjective, ${perCall === 1 ? 'one runner.step per step' : `${perCall} steps per runner.steps call`}`,
+    note: `createOptimizerRunner(o.adamw) over classifierObjective, ${perCall === 1 ? 'one step per call' : `${perCall} steps per call`}`,
     load: async (batches) => {
       data = batches.map((b) => ({ x: b.x.slice(), y: Float32Array.from(b.y) }));
       cursor = 0;
     },
     reset: async (params) => {
       s = orThrow(await runner.init(Object.fromEntries(Object.keys(shapes).map((k) => [k, params[k].slice()]))));
+      held = resident?.hold(s);
       cursor = 0;
     },
     run: async (steps, losses = false) => {
@@ -83,10 +96,16 @@ const graftTrain = (name: string, perCall: number): TrainFactory => async (spec,
         const inputs = Array.from({ length: k }, (_, i) => {
           const b = data[cursor];
           cursor = (cursor + 1) % data.length;
-          return feedsOf(b, s!.step + 1 + i);
+          return feedsOf(b, (held?.step ?? s!.step) + 1 + i);
         });
-        s = orThrow(await (k === 1 ? runner.step(s!, inputs[0]) : runner.steps(s!, inputs, k)));
-        if (losses) out.push(...s.stepMetrics!.loss);
+        if (resident && held) {
+          const r = orThrow(await resident.steps(held, inputs));
+          held = r.held;
+          if (losses) out.push(...r.stepMetrics.loss);
+        } else {
+          s = orThrow(await (k === 1 ? runner.step(s!, inputs[0]) : runner.steps(s!, inputs, k)));
+          if (losses) out.push(...s.stepMetrics!.loss);
+        }
         done += k;
       }
       return out;
@@ -102,3 +121,5 @@ const graftTrain = (name: string, perCall: number): TrainFactory => async (spec,
 
 export const graftStep = graftTrain('graft-step', 1);
 export const graftSteps = graftTrain('graft-steps', PER_CALL);
+export const graftStep1t = graftTrain('graft-step-1t', 1, 1);
+export const graftSteps1t = graftTrain('graft-steps-1t', PER_CALL, 1);

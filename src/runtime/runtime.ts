@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   readonly maxBufferBytes?: number;
   /** webgpu only: the most buffers one kernel binds (default: what the adapter allows); more are packed. */
   readonly maxStorageBuffers?: number;
+  /** wasm only: time every kernel dispatch (see WasmRuntime.profile). */
+  readonly profile?: boolean;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

@@ -10,6 +10,7 @@ import type { Transform } from '../optim/index.js';
 import { randomKey } from '../dsl/index.js';
 import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
 import { createOptimizerRunner } from './optimizer-runner.js';
+import type { ResidentSteps } from './resident-steps.js';
 import type { ModelInput } from './classifier-objective.js';
 import { classifierObjective, evaluationProgram, featureRows } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
@@ -138,28 +139,68 @@ export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, tr
     ? Array.from({ length: o.overfitBatch.stepsPerEpoch }, () => overfitRows(train.count, o.seed, o.batchSize))
     : batches(permutation(train.count, o.seed, epoch), o.batchSize, true);
   const perCall = Math.max(1, Math.floor(o.stepsPerCall ?? 1));
-  let s = s0;
+  // on wasm the state stays in the runtime's memory for the whole epoch; elsewhere each call carries it
+  const stepper = runner.resident ? residentStepper(runner.resident, s0) : hostStepper(runner, s0);
   let loss = 0;
   let acc = 0;
   for (let first = 0; first < bs.length; first += perCall) {
-    const chunk = bs.slice(first, first + perCall);
-    // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
-    const inputs = chunk.map((b, i) => {
-      const { x, y } = rows(train, b, o.width);
-      return { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1 + i) % 2 ** 24)) };
-    });
-    s = orThrow(await (inputs.length === 1 ? runner.step(s, inputs[0]) : runner.steps(s, inputs, inputs.length)));
-    // a backend that computes synchronously (wasm) never leaves the microtask queue: give signals (Ctrl-C) a turn
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const losses = s.stepMetrics!.loss;
-    const accuracies = s.stepMetrics!.accuracy;
-    for (let i = 0; i < inputs.length; i++) {
-      loss += losses[i];
-      acc += accuracies[i];
-      o.onStep?.(epoch + 1, losses[i]);
-    }
+      const chunk = bs.slice(first, first + perCall);
+      const done = stepper.step();
+      // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
+      const inputs = chunk.map((b, i) => {
+        const { x, y } = rows(train, b, o.width);
+        return { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (done + 1 + i) % 2 ** 24)) };
+      });
+      const metrics = await stepper.run(inputs);
+      // a backend that computes synchronously (wasm) never leaves the microtask queue: give signals (Ctrl-C) a turn
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let i = 0; i < inputs.length; i++) {
+        loss += metrics.loss[i];
+        acc += metrics.accuracy[i];
+        o.onStep?.(epoch + 1, metrics.loss[i]);
+      }
   }
-  return { state: s, loss: loss / bs.length, accuracy: acc / bs.length };
+  return { state: stepper.state(), loss: loss / bs.length, accuracy: acc / bs.length };
+};
+
+/** Where an epoch's state lives between its calls, and how a call advances it. */
+interface Stepper {
+  /** Steps completed. */
+  step(): number;
+  /** One call of `inputs.length` steps; every step's metrics. */
+  run(inputs: readonly Values[]): Promise<Readonly<Record<string, Float32Array>>>;
+  /** The state on the host. */
+  state(): OptimizerState;
+}
+
+/** The state travels with each call (backends without resident tensors). */
+const hostStepper = (runner: OptimizerRunner, s0: OptimizerState): Stepper => {
+  let s = s0;
+  return {
+    step: () => s.step,
+    run: async (inputs) => {
+      s = orThrow(await (inputs.length === 1 ? runner.step(s, inputs[0]) : runner.steps(s, inputs, inputs.length)));
+      return s.stepMetrics!;
+    },
+    state: () => s,
+  };
+};
+
+/** The state stays resident: each call donates it and gets the next; it is read back once, at the end. */
+const residentStepper = (steps: ResidentSteps, s0: OptimizerState): Stepper => {
+  let held = steps.hold(s0);
+  let last: Record<string, Float32Array> | undefined;
+  let read: OptimizerState | undefined;
+  return {
+    step: () => held.step,
+    run: async (inputs) => {
+      const r = orThrow(await steps.steps(held, inputs));
+      held = r.held;
+      last = r.stepMetrics;
+      return r.stepMetrics;
+    },
+    state: () => (read ??= held.step === s0.step ? s0 : steps.read(held, last)),
+  };
 };
 
 /** A runner training `trainable` (the rest frozen at their values in `params`) on the classification objective. */

@@ -3,7 +3,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { BuildError, FeedNaming, InputSpec, Shape } from '../dsl/index.js';
 import { FeedError, INPUT_NAMING, checkFeeds, randomKey } from '../dsl/index.js';
 import { compile } from '../compiler/index.js';
-import type { Executable, Runtime } from '../runtime/index.js';
+import type { Executable, LoopFeeds, Runtime } from '../runtime/index.js';
+import { isWasmRuntime } from '../runtime/index.js';
+import type { ResidentSteps } from './resident-steps.js';
+import { residentSteps } from './resident-steps.js';
 import type { Transform } from '../optim/transform.js';
 import type { Objective, StepPrograms } from '../optim/step.js';
 import { buildStep, names } from '../optim/step.js';
@@ -33,7 +36,15 @@ export interface OptimizerRunner {
    * or with an array of `k` of them, one per step (a batch per step).
    */
   steps(s: OptimizerState, grads: Values | readonly Values[], k: number): Promise<E.Either<FeedError, OptimizerState>>;
+  /** On a backend that keeps tensors resident (wasm): steps on state that stays in its memory between calls. */
+  readonly resident?: ResidentSteps;
   destroy(): void;
+}
+
+/** One call's executable and its feeds besides parameters and state. */
+export interface StepCall {
+  readonly exe: Executable;
+  readonly feeds: LoopFeeds;
 }
 
 const GRADIENT_NAMING: FeedNaming = {
@@ -96,21 +107,28 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
         }
         : {}),
     });
-    const run = async (s: OptimizerState, given: Values | readonly Values[], k: number) => {
+    /** The executable for `k` steps after `step` completed ones, and its feeds besides parameters and state (checked first). */
+    const prepareCall = (step: number, given: Values | readonly Values[], k: number, params?: Values): E.Either<FeedError, StepCall> => {
       const each = Array.isArray(given) ? (given as readonly Values[]) : undefined;
       if (each && each.length !== k) return E.left(new FeedError([`${k} steps need ${k} sets of ${objective ? 'inputs' : 'gradients'}, got ${each.length}`]));
       const first = each ? each[0] : (given as Values);
-      const bad = [...paramProblems(s.params), ...givenProblems(specs, each ?? [first], each !== undefined, objective ? INPUT_NAMING : GRADIENT_NAMING)];
+      const bad = [...(params ? paramProblems(params) : []), ...givenProblems(specs, each ?? [first], each !== undefined, objective ? INPUT_NAMING : GRADIENT_NAMING)];
       if (bad.length) return E.left(new FeedError(bad));
       const keyFeeds = Object.fromEntries(programs.keySeeds.filter((seed) => keyNames.includes(names.key(seed))).map((seed) => {
-        const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (s.step + i + 1) % 2 ** 24));
+        const perStep = Array.from({ length: k }, (_, i) => randomKey(seed, (step + i + 1) % 2 ** 24));
         return [names.key(seed), k === 1 ? perStep[0] : perStep];
       }));
       // per-step inputs the plan reads (an input the step never uses is not fed per step)
       const varying = each && k > 1 ? Object.keys(first).filter((key) => gradName(key) in stepPlan.inputs) : [];
       const perStepFeeds = Object.fromEntries(varying.map((key) => [gradName(key), each!.map((g) => g[key])]));
       const exe = k === 1 ? single : loopFor(k, varying.map(gradName));
-      const out = await exe.run({ ...feedsFor(s, first), ...perStepFeeds, ...keyFeeds });
+      return E.right({ exe, feeds: { ...Object.fromEntries(Object.entries(first).map(([key, v]) => [gradName(key), v])), ...perStepFeeds, ...keyFeeds } });
+    };
+    const run = async (s: OptimizerState, given: Values | readonly Values[], k: number) => {
+      const prepared = prepareCall(s.step, given, k, s.params);
+      if (E.isLeft(prepared)) return prepared;
+      const { exe, feeds } = prepared.right;
+      const out = await exe.run({ ...feedsFor(s, {}), ...feeds });
       return E.map((o: Record<string, Float32Array>) => unpack(o, s, k))(out);
     };
     const loopFor = (k: number, varying: readonly string[]) => {
@@ -119,8 +137,10 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
       loops.set(id, exe);
       return exe;
     };
+    const resident = isWasmRuntime(rt) ? residentSteps(rt, { programs, stepPlan, fixedFeeds, prepareCall }) : undefined;
     return {
       programs,
+      ...(resident ? { resident } : {}),
       init: async (params) => {
         const bad = paramProblems(params);
         if (bad.length) return E.left(new FeedError(bad));
@@ -133,6 +153,7 @@ export const createOptimizerRunner = (rt: Runtime, transform: Transform<any>, sh
         init?.destroy();
         single.destroy();
         loops.forEach((l) => l.destroy());
+        resident?.destroy();
       },
     };
   })(buildStep(transform, shapes, objective));

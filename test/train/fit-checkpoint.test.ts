@@ -37,10 +37,11 @@ const config = (trainable: readonly string[], file: string): FitConfig => ({
   checkpoint: { file, config: 'blobs-v1' },
 });
 
-describe('fit checkpoints', () => {
+// wasm keeps the state resident between steps and reads it back for checkpoints: the same bytes either way
+for (const backend of ['webasm', 'wasm'] as const) describe(`fit checkpoints (${backend})`, () => {
   let rt: Runtime;
   before(async () => {
-    rt = await createRuntime({ backend: 'webasm' });
+    rt = await createRuntime({ backend });
   });
   after(() => rt.destroy());
 

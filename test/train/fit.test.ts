@@ -25,8 +25,8 @@ test('fit learns a separable problem, deterministically, leaving frozen paramete
   rt.destroy();
 });
 
-test('several steps per call train the same numbers as one step per call', async () => {
-  const rt = await createRuntime({ backend: 'webasm' });
+for (const backend of ['webasm', 'wasm'] as const) test(`several steps per call train the same numbers as one step per call (${backend})`, async () => {
+  const rt = await createRuntime({ backend });
   const model = nn.mlpClassifier([4, 8, 3]);
   const p0 = nn.initParams(model, 5);
   // 96 / 16 = 6 steps an epoch: 4 + 2 per epoch with stepsPerCall 4

@@ -34,13 +34,14 @@ const config = (dir: string): ScheduledFitConfig => ({
   checkpoint: { dir, config: 'sched-v1' },
 });
 
-describe('scheduled checkpoints', () => {
+// wasm keeps the state resident within an epoch and reads it back for checkpoints: the same bytes either way
+for (const backend of ['webasm', 'wasm'] as const) describe(`scheduled checkpoints (${backend})`, () => {
   let rt: Runtime;
   let straightDir: string;
   let straight: Awaited<ReturnType<typeof scheduledFit>>;
   const metas: Array<{ epoch: number; depth: number; best?: number }> = [];
   before(async () => {
-    rt = await createRuntime({ backend: 'webasm' });
+    rt = await createRuntime({ backend });
     straightDir = tempDir();
     // epoch n's last.safetensors (epochs numbered from 1) holds n completed epochs
     const record = (epoch: number) => {

@@ -6,8 +6,8 @@ import { createRuntime } from '../../src/runtime/index.js';
 import { scheduledFit } from '../../src/train/scheduled-fit.js';
 import { blobs } from './blobs.js';
 
-test('the phase machine drives training: head first, the body thaws at its epoch, the best checkpoint is restored first', async () => {
-  const rt = await createRuntime({ backend: 'webasm' });
+for (const backend of ['webasm', 'wasm'] as const) test(`the phase machine drives training: head first, the body thaws at its epoch, the best checkpoint is restored first (${backend})`, async () => {
+  const rt = await createRuntime({ backend });
   const model = nn.mlpClassifier([4, 8, 3]);
   const p0 = nn.initParams(model, 5);
   const head = ['layers.1.weight', 'layers.1.bias'];

@@ -15,6 +15,8 @@ import { vectorOp } from './ops-vector.js';
 import type { LaneShape } from './lanes.js';
 import { laneShapes } from './lanes.js';
 import { TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
+import type { LaneHost, ReducedLanes } from './reduce-lanes.js';
+import { emitReducedLanes, reducedLanes } from './reduce-lanes.js';
 
 export { HOST_MATH } from './ops-scalar.js';
 export type { HostMath } from './ops-scalar.js';
@@ -48,15 +50,17 @@ const scalarVal = (t: KType): ValType => (t === 'f32' ? 'f32' : 'i32');
 /** Groups of four elements per iteration of the main loop. */
 const UNROLL = 4;
 
-export class KernelEmitter implements OpContext {
+export class KernelEmitter implements OpContext, LaneHost {
   readonly c: Code;
   private readonly byId: Map<number, KNode>;
-  private readonly varying = new Set<number>();
+  private varying = new Set<number>();
   private readonly topLevel: Set<number>;
   private readonly scalar = new Map<number, number>();
   private readonly vector = new Map<number, number>();
   private readonly splat = new Map<number, number>();
-  private readonly shapes: Map<number, LaneShape>;
+  private shapes: Map<number, LaneShape>;
+  /** Accumulations whose lanes run over the reduced index (reduce-lanes.ts). */
+  private readonly reduced = new Map<number, ReducedLanes>();
   /** Lane 0's value of nodes with a lane shape (vector loops). */
   private readonly first = new Map<number, number>();
   readonly imports: HostMath[] = [];
@@ -79,6 +83,39 @@ export class KernelEmitter implements OpContext {
     for (const n of all) if (isVarying(n)) this.varying.add(n.id);
     this.shapes = laneShapes(all, this.varying);
     this.i = this.c.local('i32');
+    // matmuls keep their own path (tiled micro-kernels); other reductions along a contiguous axis read rows, not gathers
+    if (!k.fused.includes('matmul')) {
+      for (const n of all) {
+        if (n.op !== 'accumulate') continue;
+        const r = reducedLanes(n, (index) => this.shapes.get(index) !== 'linear');
+        if (r) this.reduced.set(n.id, r);
+      }
+    }
+  }
+
+  withLanes(r: ReducedLanes, first: ReadonlyMap<number, number>, f: () => void): void {
+    const [varying, shapes] = [this.varying, this.shapes];
+    this.varying = new Set(r.dependent);
+    this.shapes = new Map(r.shapes);
+    first.forEach((l, id) => this.first.set(id, l));
+    try {
+      f();
+    } finally {
+      [this.varying, this.shapes] = [varying, shapes];
+    }
+  }
+
+  scalarsOfLane(ids: readonly number[], lane: number): void {
+    const c = this.c;
+    for (const id of ids) {
+      if (!this.varying.has(id)) continue;
+      const t = this.node(id).type;
+      c.get(this.vLocal(id));
+      if (t === 'f32') c.lane('f32x4.extract_lane', lane);
+      else c.lane('i32x4.extract_lane', lane);
+      if (t === 'bool') c.i32(1).op('i32.and');
+      c.set(this.sLocal(id));
+    }
   }
 
   fail(why: string): never {
@@ -221,7 +258,7 @@ export class KernelEmitter implements OpContext {
     scalarLoop(() => c.get(this.i).get(this.end).op('i32.lt_s'));
   }
 
-  private emitScalar(n: KNode): void {
+  emitScalar(n: KNode): void {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, false);
     if (n.op === 'loopIndex') return; // set by its accumulation
@@ -229,7 +266,7 @@ export class KernelEmitter implements OpContext {
     c.set(this.sLocal(n.id));
   }
 
-  private emitVector(n: KNode): void {
+  emitVector(n: KNode): void {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, true);
     const shape = this.shapes.get(n.id);
@@ -251,6 +288,8 @@ export class KernelEmitter implements OpContext {
   /** acc = init; for j in [start, count): acc = acc fn value(j), in scalar or four lanes. */
   private accumulate(n: Extract<KNode, { op: 'accumulate' }>, vector: boolean): void {
     const c = this.c;
+    const lanes = this.reduced.get(n.id);
+    if (lanes) return emitReducedLanes(this, n, lanes, vector);
     const acc = vector ? this.vLocal(n.id) : this.sLocal(n.id);
     const j = n.body.find((b) => b.op === 'loopIndex' && b.loop === n.id);
     const jl = j ? this.sLocal(j.id) : c.local('i32');

@@ -4,6 +4,7 @@
 import type { Kernel, KNode } from '../../compiler/kernel-ir/types.js';
 import type { KernelInstance } from './instance.js';
 import type { WorkerPool } from './pool.js';
+import type { KernelProfile } from './profile.js';
 
 /** Below this many node evaluations a kernel stays on the calling thread. */
 export const PARALLEL_WORK = 2 ** 18;
@@ -22,7 +23,28 @@ export interface Dispatch {
   readonly release: () => void;
 }
 
-export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined): Dispatch => {
+/** With a profile, each dispatch's wall time is recorded under its kernel. */
+export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined, profile?: KernelProfile): Dispatch => {
+  const d = untimed(kernels, ir, pool);
+  if (!profile) return d;
+  return {
+    run: (i, addrs) => {
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const record = () => {
+        const c = process.cpuUsage(c0);
+        profile.record(ir[i], performance.now() - t0, (c.user + c.system) / 1000);
+      };
+      const pending = d.run(i, addrs);
+      if (pending) return pending.then(record);
+      record();
+      return undefined;
+    },
+    release: d.release,
+  };
+};
+
+const untimed = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined): Dispatch => {
   if (!pool) return { run: (i, addrs) => void kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;

@@ -1,6 +1,6 @@
 // A plan on the wasm backend: its kernel IR rendered to modules once, buffers in the runtime's
 // memory. `run` takes and returns host arrays; `call` takes and returns resident tensors and may
-// consume (donate) state inputs. Both repeat the plan `loop.steps` times, carrying outputs into
+// consume (donate) state inputs (a collected output comes back as one tensor of every step's values). Both repeat the plan `loop.steps` times, carrying outputs into
 // inputs without leaving memory.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
@@ -22,6 +22,7 @@ import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
 import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
+import type { KernelProfile } from './profile.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -44,6 +45,8 @@ export interface WasmFeatures {
   /** Worker threads besides the caller's; undefined runs everything on the calling thread. */
   readonly pool?: WorkerPool;
   readonly modules: ModuleCache;
+  /** Set: every dispatch is timed into it. */
+  readonly profile?: KernelProfile;
 }
 
 /** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored) or FMA was asked for (stored modules sum without it). */
@@ -75,7 +78,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
-  const dispatch = dispatcher(kernels, plan.kernelIR, pool);
+  const dispatch = dispatcher(kernels, plan.kernelIR, pool, features.profile);
   const constants = new Map<number, number>();
   for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
     const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);
@@ -98,6 +101,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
     const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
     heap.f32(addr, sizeOfBuffer(buffer)).set(values);
+    tensors.count('up', sizeOfBuffer(buffer));
     f.owned.add(addr);
     f.at.set(buffer, addr);
   };
@@ -174,6 +178,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       const out: Record<string, Float32Array> = {};
       for (const [name, b] of Object.entries(plan.outputs)) out[name] = heap.f32(f.at.get(b)!, sizeOfBuffer(b)).slice();
       for (const [name, parts] of Object.entries(collected)) out[name] = concatFloat32(parts);
+      for (const v of Object.values(out)) tensors.count('down', v.length);
       return E.right(out);
     } finally {
       for (const a of f.owned) heap.release(a);
@@ -221,7 +226,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         if (r) f.at.set(plan.inputs[name], r.addr);
         else upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`);
       }
-      await steps(f, split.right.each);
+      const collected = await steps(f, split.right.each);
       record();
       // every output handle owns its block: one that is an input's or another output's is a copy (a donated block taken in place is the call's own)
       const given = new Set<number>();
@@ -236,6 +241,14 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         } else f.owned.delete(addr);
         given.add(addr);
         out[name] = new ResidentTensor(plan.buffers[b].shape, sizeOfBuffer(b), addr);
+      }
+      // a collected output holds every step's value in step order, as run() returns it
+      for (const [name, parts] of Object.entries(collected)) {
+        heap.release(out[name].addr);
+        const all = concatFloat32(parts);
+        const addr = heap.alloc(all.length * 4, `collected output '${name}'`);
+        heap.f32(addr, all.length).set(all);
+        out[name] = new ResidentTensor([all.length], all.length, addr);
       }
       for (const name of donate) tensors.consume(resident.get(name)!, step);
       return E.right(out);

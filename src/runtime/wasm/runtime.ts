@@ -6,13 +6,15 @@ import type { LoopSpec } from '../execute.js';
 import { MAX_PAGES, PAGE, WasmHeap } from './heap.js';
 import type { WasmExecutable } from './executable.js';
 import { prepareWasm } from './executable.js';
-import type { ResidentTensor, TensorError } from './tensors.js';
+import type { ResidentTensor, TensorError, Traffic } from './tensors.js';
 import { TensorStore } from './tensors.js';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/shape.js';
 import { threadCount } from './threads.js';
 import { WorkerPool } from './pool.js';
 import { ModuleCache } from './module-cache.js';
+import type { KernelTime } from './profile.js';
+import { KernelProfile } from './profile.js';
 
 export interface WasmOptions {
   /** The most memory the runtime may grow to, in bytes (default: 4 GiB, all wasm32 allows). */
@@ -21,6 +23,8 @@ export interface WasmOptions {
   readonly threads?: number;
   /** Tiled matmuls use relaxed-simd FMA where the engine validates it; overrides $GRAFT_FMA (1 = on); default off (FMA changes bits). */
   readonly fma?: boolean;
+  /** Time every kernel dispatch (read with `profile()`); costs a clock read per dispatch. */
+  readonly profile?: boolean;
 }
 
 export { THREADS_ENV, threadCount } from './threads.js';
@@ -44,8 +48,17 @@ export interface WasmRuntime {
   upload(values: ArrayLike<number>, shape?: Shape): ResidentTensor;
   read(t: ResidentTensor): E.Either<TensorError, Float32Array>;
   dispose(t: ResidentTensor): void;
+  /** Host <-> memory copies so far: uploads and host feeds in, reads and run() outputs out. */
+  traffic(): Traffic;
+  /** Per-kernel wall times so far, the slowest first (empty unless created with `profile`). */
+  profile(): KernelTime[];
+  /** Forgets the times so far (a profile of what runs next). */
+  resetProfile(): void;
   destroy(): void;
 }
+
+/** Whether a runtime is the wasm backend's, which keeps tensors resident (`upload`, `read`, `call`). */
+export const isWasmRuntime = (rt: { readonly report: BackendReport }): rt is WasmRuntime => rt.report.backend === 'wasm' && 'upload' in rt;
 
 export const createWasmRuntime = (report: BackendReport, options: WasmOptions = {}): WasmRuntime => {
   const maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor((options.maxMemoryBytes ?? MAX_PAGES * PAGE) / PAGE)));
@@ -54,7 +67,8 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
   const threads = threadCount(options.threads);
   const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
   const relaxedSimd = WebAssembly.validate(relaxedSimdProbe());
-  const features = { relaxedSimd, fma: relaxedSimd && fmaRequested(options.fma), pool, modules: new ModuleCache() };
+  const timing = options.profile ? new KernelProfile() : undefined;
+  const features = { relaxedSimd, fma: relaxedSimd && fmaRequested(options.fma), pool, modules: new ModuleCache(), profile: timing };
   const loaded = new Set<WasmExecutable>();
   const keep = (e: WasmExecutable): WasmExecutable => {
     const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
@@ -69,6 +83,9 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
     upload: (values, shape) => tensors.upload(values, shape),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),
+    traffic: () => tensors.traffic(),
+    profile: () => timing?.report() ?? [],
+    resetProfile: () => timing?.reset(),
     destroy: () => {
       [...loaded].forEach((e) => e.destroy());
       pool?.destroy();

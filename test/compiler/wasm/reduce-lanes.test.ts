@@ -1,0 +1,126 @@
+// Row reductions with the f32x4 lanes over the reduced axis (reduce-lanes.ts): the documented summation
+// order bit for bit (a Math.fround model of it), within its derived error bound of the float64 sum, max
+// exact, and the same bits whatever split of the outputs runs them (vector groups and scalar tail alike).
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from 'fp-ts/lib/Either.js';
+import * as g from '../../../src/dsl/index.js';
+import { compile } from '../../../src/compiler/index.js';
+import type { Plan } from '../../../src/compiler/plan.js';
+import type { KNode } from '../../../src/compiler/kernel-ir/types.js';
+import { reducedLanes } from '../../../src/compiler/wasm/reduce-lanes.js';
+import { renderWasm } from '../../../src/compiler/wasm/render.js';
+import { WasmHeap } from '../../../src/runtime/wasm/heap.js';
+import { instantiate } from '../../../src/runtime/wasm/instance.js';
+
+const OPTIONS = { maxPages: 256 };
+const f = Math.fround;
+const U = 2 ** -24;
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
+
+/** Values of mixed sign and magnitude (so the order of a sum shows in its bits). */
+const values = (n: number, seed: number): Float32Array => {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return f(((s / 2 ** 32) * 2 - 1) * 2 ** ((s >>> 7) % 12));
+  });
+};
+
+/** Runs every kernel of `plan`, its outputs split at `cuts`; the outputs by name. */
+const runPlan = (plan: Plan, feeds: Record<string, Float32Array>, cuts: readonly number[]) => {
+  const heap = new WasmHeap(OPTIONS.maxPages, 4);
+  const at = new Map<number, number>();
+  const addr = (b: number) => at.get(b) ?? (at.set(b, heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`)), at.get(b)!);
+  for (const [name, b] of Object.entries(plan.inputs)) heap.f32(addr(b), plan.buffers[b].size).set(feeds[name]);
+  for (const k of plan.kernelIR!) {
+    const run = instantiate(renderWasm(k, OPTIONS), heap.memory).run;
+    const bounds = [0, ...cuts.filter((c) => c < k.size), k.size];
+    for (let j = 0; j + 1 < bounds.length; j++) run(k.params.map(addr), bounds[j], bounds[j + 1]);
+  }
+  return Object.fromEntries(Object.entries(plan.outputs).map(([name, b]) => [name, heap.f32(addr(b), plan.buffers[b].size).slice()]));
+};
+
+/** The documented order in f32: four lane sums over whole groups, init + ((l0 + l1) + (l2 + l3)), then the tail in order. */
+const laneOrderSum = (row: Float32Array): number => {
+  const whole = row.length - (row.length % 4);
+  const lanes = [0, 0, 0, 0];
+  for (let j = 0; j < whole; j++) lanes[j % 4] = f(lanes[j % 4] + row[j]);
+  let r = f(0 + f(f(lanes[0] + lanes[1]) + f(lanes[2] + lanes[3])));
+  for (let j = whole; j < row.length; j++) r = f(r + row[j]);
+  return r;
+};
+
+/** gamma_d = d u / (1 - d u): the relative error bound of a sum whose tree is d additions deep (Higham, 4.2). */
+const gamma = (d: number) => (d * U) / (1 - d * U);
+
+const accumulations = (plan: Plan): Array<Extract<KNode, { op: 'accumulate' }>> =>
+  plan.kernelIR!.flatMap((k) => k.nodes.filter((n): n is Extract<KNode, { op: 'accumulate' }> => n.op === 'accumulate'));
+
+// 37 rows: nine groups of four outputs and a one-output tail; rows whose length leaves a tail of 0-3
+for (const cols of [8, 13, 128, 130]) {
+  describe(`row reductions over ${cols} columns, lanes over the row`, () => {
+    const rows = 37;
+    const x = values(rows * cols, cols);
+    const prog = right(g.program({ x: [rows, cols] }, ({ x }) => ({ s: g.sum(x, { axes: 1 }), m: g.max(x, { axes: 1 }) })));
+    const plan = compile(prog);
+    const row = (i: number) => x.subarray(i * cols, (i + 1) * cols);
+
+    it('takes the lanes-over-the-row form', () => {
+      const accs = accumulations(plan);
+      assert.ok(accs.length >= 2, `${accs.length} accumulations`);
+      // max starts from the first element: 7 more are too few for the lanes form
+      for (const a of accs.filter((a) => a.count - a.start >= 8)) assert.ok(reducedLanes(a, () => true), `accumulation ${a.id} (${a.fn})`);
+      assert.ok(accs.some((a) => a.fn === 'sum' && reducedLanes(a, () => true)), 'the sum takes it');
+    });
+
+    for (const cuts of [[], [1], [6, 30], [1, 2, 3, 5, 36]]) {
+      it(`sums in the documented order and maxes exactly, outputs split at [${cuts}]`, () => {
+        const out = runPlan(plan, { x }, cuts);
+        const want = Float32Array.from({ length: rows }, (_, i) => laneOrderSum(row(i)));
+        assert.deepEqual(new Uint32Array(out.s.buffer), new Uint32Array(want.buffer), 'sum bits');
+        const max = Float32Array.from({ length: rows }, (_, i) => Math.max(...row(i)));
+        assert.deepEqual(Array.from(out.m), Array.from(max), 'max');
+      });
+    }
+
+    it('stays within its error bound of the float64 sum', () => {
+      const out = runPlan(plan, { x }, []);
+      // deepest path: a lane's cols/4 additions, the two-level combine, the init, then the tail
+      const depth = Math.floor(cols / 4) + 3 + (cols % 4);
+      for (let i = 0; i < rows; i++) {
+        const r = row(i);
+        const exact = r.reduce((a, v) => a + v, 0);
+        const abs = r.reduce((a, v) => a + Math.abs(v), 0);
+        assert.ok(Math.abs(out.s[i] - exact) <= gamma(depth) * abs, `row ${i}: ${out.s[i]} vs ${exact}, bound ${gamma(depth) * abs}`);
+      }
+    });
+  });
+}
+
+describe('softmax over rows (max, exp of the difference, sum) through the lanes form', () => {
+  const rows = 9;
+  const cols = 128;
+  const x = values(rows * cols, 3).map((v) => v / 64);
+  const prog = right(g.program({ x: [rows, cols] }, ({ x }) => {
+    const m = g.max(x, { axes: 1, keepDims: true });
+    const e = g.exp(g.sub(x, m));
+    return { p: g.div(e, g.sum(e, { axes: 1, keepDims: true })) };
+  }));
+  it('matches float64 softmax within 8 ulp per element plus the sum bound', () => {
+    const out = runPlan(compile(prog), { x }, [5]);
+    for (let i = 0; i < rows; i++) {
+      const r = Array.from(x.subarray(i * cols, (i + 1) * cols));
+      const m = Math.max(...r);
+      const e = r.map((v) => Math.exp(v - m));
+      const z = e.reduce((a, b) => a + b, 0);
+      // exp rounded once (u), the sum (gamma of its depth, all terms positive), the division (u)
+      const tol = 2 * U + gamma(Math.floor(cols / 4) + 3) + 8 * U;
+      e.forEach((v, j) => assert.ok(Math.abs(out.p[i * cols + j] - v / z) <= tol * (v / z), `p[${i}, ${j}]: ${out.p[i * cols + j]} vs ${v / z}`));
+    }
+  });
+});
