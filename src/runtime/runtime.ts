@@ -29,6 +29,8 @@ export interface RuntimeOptions {
   readonly maxBufferBytes?: number;
   /** webgpu only: the most buffers one kernel binds (default: what the adapter allows); more are packed. */
   readonly maxStorageBuffers?: number;
+  /** webgpu only: matmuls as workgroup-tiled shaders (default true; false: one invocation per element, same bits). */
+  readonly tiledMatmul?: boolean;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {
