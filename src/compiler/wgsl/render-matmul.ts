@@ -71,6 +71,16 @@ export const renderTiledWgsl = (w: ShaderWriter, k: Kernel, t: MatmulTiling, max
   const epilogue = [`fn epilogue(index: u32, acc: f32) {`, ...w.lines, ...k.stores.map((s) => `  ${w.buffer(s.buffer)}[index] = ${w.v(s.value)};`), `}`];
   const { rows, cols, depth, per } = TILE;
   const across = cols / per;
+  // the register tile as named scalars, unrolled (a compiler may keep an indexed array in memory)
+  const ps = Array.from({ length: per }, (_, x) => x);
+  // zero-initialised: every sum starts at +0, as the per-element loop's does
+  const sumsDecl = ps.map((r) => `  ${ps.map((c) => `var s${r}_${c}: f32;`).join(' ')}`).join('\n');
+  const inner = [
+    ...ps.map((r) => `      let a${r} = tile_a[(tr + ${r}u) * ${depth}u + q];`),
+    ...ps.map((c) => `      let b${c} = tile_b[q * ${cols}u + tc + ${c}u];`),
+    ...ps.flatMap((r) => ps.map((c) => `      s${r}_${c} = s${r}_${c} + a${r} * b${c};`)),
+  ].join('\n');
+  const stores = ps.flatMap((r) => ps.map((c) => `  if (row0 + tr + ${r}u < ${t.m}u && col0 + tc + ${c}u < ${t.n}u) { epilogue((bf * ${t.m}u + row0 + tr + ${r}u) * ${t.n}u + col0 + tc + ${c}u, s${r}_${c}); }`)).join('\n');
   const main = `var<workgroup> tile_a: array<f32, ${rows * depth}>;
 var<workgroup> tile_b: array<f32, ${depth * cols}>;
 @compute @workgroup_size(${THREADS})
@@ -80,7 +90,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
   let col0 = wg.x * ${cols}u;
   let tr = (lid / ${across}u) * ${per}u;
   let tc = (lid % ${across}u) * ${per}u;
-  var sums: array<f32, ${per * per}>;
+${sumsDecl}
   for (var q0 = 0u; q0 < ${t.k}u; q0 += ${depth}u) {
     for (var e = lid; e < ${rows * depth}u; e += ${THREADS}u) {
       let i = row0 + e / ${depth}u;
@@ -100,23 +110,11 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) l
     // the last chunk stops at k: the sum has exactly the per-element loop's k terms
     let steps = min(${depth}u, ${t.k}u - q0);
     for (var q = 0u; q < steps; q++) {
-      var a: array<f32, ${per}>;
-      var b: array<f32, ${per}>;
-      for (var r = 0u; r < ${per}u; r++) { a[r] = tile_a[(tr + r) * ${depth}u + q]; }
-      for (var c = 0u; c < ${per}u; c++) { b[c] = tile_b[q * ${cols}u + tc + c]; }
-      for (var r = 0u; r < ${per}u; r++) {
-        for (var c = 0u; c < ${per}u; c++) { sums[r * ${per}u + c] = sums[r * ${per}u + c] + a[r] * b[c]; }
-      }
+${inner}
     }
     workgroupBarrier();
   }
-  for (var r = 0u; r < ${per}u; r++) {
-    for (var c = 0u; c < ${per}u; c++) {
-      let i = row0 + tr + r;
-      let j = col0 + tc + c;
-      if (i < ${t.m}u && j < ${t.n}u) { epilogue((bf * ${t.m}u + i) * ${t.n}u + j, sums[r * ${per}u + c]); }
-    }
-  }
+${stores}
 }`;
   return { code: [...fa, ...fb, ...epilogue, main], dispatch };
 };
