@@ -6,7 +6,6 @@ import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as g from '../../../src/dsl/index.js';
 import { compile } from '../../../src/compiler/index.js';
-import { renderWgsl } from '../../../src/compiler/wgsl/index.js';
 import { firstBitDifference } from '../../../props/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
@@ -53,18 +52,4 @@ webgpuSuite('webgpu tiled matmul', () => {
       }
     });
   }
-
-  it('renders workgroup memory and a 3-D grid over the batch; per element when asked', () => {
-    const plan = compile(right(g.program({ a: [3, 40, 20], b: [3, 20, 50] }, ({ a, b }) => ({ y: g.matmul(a, b) }))));
-    const k = plan.kernelIR!.find((x) => x.tiling)!;
-    const r = renderWgsl(k);
-    assert.equal(r.tiled, true);
-    assert.deepEqual(r.dispatch, { x: 2, y: 2, z: 3 });
-    assert.match(r.source, /var<workgroup> tile_a/);
-    assert.equal(renderWgsl(k, { tiledMatmul: false }).tiled, undefined);
-    // a grid over the device's limit (20 batch entries, 4 workgroups a dimension) falls back to one invocation per element
-    const many = compile(right(g.program({ a: [20, 2, 20], b: [20, 20, 2] }, ({ a, b }) => ({ y: g.matmul(a, b) })))).kernelIR!.find((x) => x.tiling)!;
-    assert.equal(renderWgsl(many).tiled, true);
-    assert.equal(renderWgsl(many, { maxWorkgroupsPerDimension: 4 }).tiled, undefined);
-  });
 });
