@@ -101,16 +101,18 @@ for (const [name, t] of [['adamw', o.adamw(1e-3, { weightDecay: 0.01 })], ['chil
   Object.values(state).forEach((v) => gpu.dispose(v));
 }
 
-{
+// the matmul tiled (workgroup memory, register tiles) and, beside it, one invocation per element
+const untiled = (await createRuntime({ backend: 'webgpu', tiledMatmul: false })) as WebGPURuntime;
+for (const [name, rt] of [['matmul', gpu], ['matmul per element', untiled]] as const) {
   const prog = right(g.program({ a: [MM, MM], b: [MM, MM] }, ({ a, b }) => ({ c: g.matmul(a, b) })));
   const plan = compile(prog);
-  const ex = gpu.load(plan, 'matmul');
+  const ex = rt.load(plan, name);
   const [a, b] = [fill(MM * MM, (i) => Math.sin(i)), fill(MM * MM, (i) => Math.cos(i))];
-  const inputs = { a: gpu.upload(a, [MM, MM]), b: gpu.upload(b, [MM, MM]) };
+  const inputs = { a: rt.upload(a, [MM, MM]), b: rt.upload(b, [MM, MM]) };
   const reps = Math.max(1, Math.min(STEPS, 5));
   const run = async () => {
-    for (let r = 0; r < reps; r++) gpu.dispose(right(await ex.call(inputs)).c);
-    await gpu.sync();
+    for (let r = 0; r < reps; r++) rt.dispose(right(await ex.call(inputs)).c);
+    await rt.sync();
   };
   await run();
   const sec = (await best(3, run)) / reps;
@@ -118,8 +120,9 @@ for (const [name, t] of [['adamw', o.adamw(1e-3, { weightDecay: 0.01 })], ['chil
   const want = right(await wasm.load(plan).run({ a, b })).c;
   const diff = maxRelDiff(got, want);
   const gflops = (2 * MM ** 3) / sec / 1e9;
-  emit({ name: 'matmul', m: MM, gflops: +gflops.toPrecision(3), ...(RATED_GFLOPS ? { ofPeak: +(gflops / RATED_GFLOPS).toFixed(3), goal: 0.3 } : {}), maxRelDiffVsWasm: diff, ok: diff < 1e-4 });
+  emit({ name, m: MM, gflops: +gflops.toPrecision(3), tiledKernels: ex.info()?.tiledKernels ?? 0, ...(RATED_GFLOPS ? { ofPeak: +(gflops / RATED_GFLOPS).toFixed(3), goal: 0.3 } : {}), maxRelDiffVsWasm: diff, ok: diff < 1e-4 });
 }
+untiled.destroy();
 
 log('\nname                   figure');
 for (const r of rows) log(`${String(r.name).padEnd(22)} ${r.gbs !== undefined ? `${r.gbs} GB/s` : `${r.gflops} GFLOP/s`}${r.ofRated !== undefined ? ` (${r.ofRated} of rated, goal 0.5)` : r.ofMeasuredCopy !== undefined ? ` (${r.ofMeasuredCopy} of the measured copy)` : ''}${r.ofPeak !== undefined ? ` (${r.ofPeak} of peak, goal 0.3)` : ''}${r.ok === false ? '  MISMATCH vs wasm' : ''}`);

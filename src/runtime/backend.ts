@@ -1,6 +1,7 @@
 // Backend selection: webgpu where the `webgpu` package yields an adapter (a real GPU for auto; a software one
 // only when asked for), else graft's own wasm kernels, else gpu.js's webasm, else cpu; each fallback says why.
 import { probeWebGPUQuietly } from './webgpu-probe.js';
+import { quietDawnEnvironment } from './dawn-env.js';
 import { findWebGPUAdapter } from './webgpu/find-adapter.js';
 import { simdProbe } from '../compiler/wasm/probe.js';
 
@@ -41,6 +42,7 @@ export const probeWebGPU = (): Promise<string | undefined> =>
       if (quiet !== undefined) return quiet;
     }
     try {
+      quietDawnEnvironment();
       const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): unknown; globals: object };
       if (!g.navigator?.gpu) {
         Object.assign(globalThis, dawn.globals);

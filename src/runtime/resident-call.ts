@@ -23,6 +23,14 @@ export interface CheckedCall<T> {
   readonly each: readonly Float32Array[][];
 }
 
+/** Each plan's inputs by name with their element counts, built once (a call is checked per step). */
+const specsByPlan = new WeakMap<Plan, ReadonlyMap<string, { readonly spec: Plan['inputSpecs'][number]; readonly size: number }>>();
+const specsOf = (plan: Plan) => {
+  let m = specsByPlan.get(plan);
+  if (!m) specsByPlan.set(plan, (m = new Map(plan.inputSpecs.map((x) => [x.name, { spec: x, size: sizeOf(x.shape) }]))));
+  return m;
+};
+
 export const checkResidentCall = <T extends ResidentHandle>(
   plan: Plan,
   loop: LoopSpec,
@@ -31,7 +39,8 @@ export const checkResidentCall = <T extends ResidentHandle>(
   isHandle: (v: unknown) => v is T,
 ): E.Either<FeedError, CheckedCall<T>> => {
   const perStepNames = loop.perStep ?? [];
-  const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
+  const onceNames = () => Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
+  const specs = specsOf(plan);
   const problems: string[] = [];
   const resident = new Map<string, T>();
   const hostFeeds: Record<string, LoopFeeds[string]> = {};
@@ -41,18 +50,18 @@ export const checkResidentCall = <T extends ResidentHandle>(
       continue;
     }
     resident.set(name, v);
-    const spec = plan.inputSpecs.find((x) => x.name === name);
+    const known = specs.get(name);
     const why = unusable(v, `input '${name}'`);
     if (why) problems.push(why);
-    else if (!spec || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
-    else if (v.size !== sizeOf(spec.shape)) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${spec.dtype}[${spec.shape.join(', ')}]`);
+    else if (!known || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames().join(', ') || 'none'})`);
+    else if (v.size !== known.size) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${known.spec.dtype}[${known.spec.shape.join(', ')}]`);
   }
   for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
-  const missing = plan.inputSpecs.filter((x) => !resident.has(x.name) && !(x.name in hostFeeds));
+  const missing = () => plan.inputSpecs.filter((x) => !resident.has(x.name) && !(x.name in hostFeeds));
   // the common case, kept cheap: every input resident, nothing per step
-  const split = Object.keys(hostFeeds).length === 0 && perStepNames.length === 0
-    ? missing.length
-      ? E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
+  const split = resident.size === Object.keys(inputs).length && perStepNames.length === 0
+    ? resident.size < plan.inputSpecs.length || missing().length
+      ? E.left(new FeedError(missing().map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
       : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) })
     : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
   if (E.isLeft(split)) problems.push(...split.left.problems);

@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   readonly maxStorageBuffers?: number;
   /** wasm only: time every kernel dispatch (see WasmRuntime.profile). */
   readonly profile?: boolean;
+  /** webgpu only: matmuls as workgroup-tiled shaders (default true; false: one invocation per element, same bits). */
+  readonly tiledMatmul?: boolean;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

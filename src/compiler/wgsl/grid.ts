@@ -9,6 +9,8 @@ export interface Dispatch {
   /** Workgroups along x and y. */
   readonly x: number;
   readonly y: number;
+  /** Along z (tiled matmuls: batch entries); 1 when absent. */
+  readonly z?: number;
 }
 
 /** The workgroup grid covering `size` elements (0 × 0 when there is nothing to run). */

@@ -7,10 +7,11 @@ import { MATH } from './math.js';
 
 /**
  * Ops whose WGSL form may differ from wasm in the last bits: WGSL allows f32 division 2.5 ulp off
- * and sqrt as 1/inverseSqrt; the transcendentals are graft's f32 polynomials (math.ts) where wasm
- * calls float64 Math.
+ * and sqrt as 1/inverseSqrt (so log, tanh and erf, which divide, on such a device), a device may
+ * contract a·b + c into one FMA, and pow is graft's f32 exp(y·log|x|) (math.ts) where wasm calls
+ * float64 Math.pow.
  */
-export const NOT_BIT_IDENTICAL: readonly string[] = ['f32 div', 'sqrt', 'exp', 'log', 'tanh', 'cos', 'pow'];
+export const NOT_BIT_IDENTICAL: readonly string[] = ['f32 div', 'sqrt', 'pow'];
 
 /** Helper functions a kernel may call, emitted once per module (with those they call) when used. */
 export const HELPERS: Readonly<Record<Helper, { readonly source: string; readonly calls: readonly Helper[] }>> = {
@@ -33,7 +34,6 @@ const isInt = (t: KType) => t === 'i32' || t === 'u32';
 const zero = (t: KType) => literal(t, 0);
 
 const UNARY_F32: Readonly<Record<string, string>> = { neg: '-', abs: 'abs', sqrt: 'sqrt', floor: 'floor', trunc: 'trunc' };
-const UNARY_MATH: Readonly<Record<string, Helper>> = { exp: 'graft_exp', log: 'graft_log', cos: 'graft_cos', tanh: 'graft_tanh' };
 const INFIX: Readonly<Record<string, string>> = {
   add: '+', sub: '-', mul: '*', div: '/', rem: '%', lt: '<', le: '<=', gt: '>', ge: '>=', eq: '==', ne: '!=', and: '&', or: '|', xor: '^',
 };
@@ -42,8 +42,6 @@ const unary = (cx: ExprContext, n: Extract<KNode, { op: 'unary' }>): string => {
   const a = cx.v(n.a);
   const t = n.type;
   if (t === 'f32') {
-    const m = UNARY_MATH[n.fn];
-    if (m) return cx.use(m), `${m}(${a})`;
     const f = UNARY_F32[n.fn];
     if (f === '-') return `(-${a})`;
     if (f) return `${f}(${a})`;

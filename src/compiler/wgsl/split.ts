@@ -17,5 +17,5 @@ export const splitByBindings = (k: Kernel, limit: number): Kernel[] => {
     else groups.push([s]);
   }
   // a part that still reads too many buffers is packed by the renderer (pack.ts)
-  return groups.map((stores, i) => finishKernel(`${k.name}.${i}`, k.size, k.nodes, stores, k.fused));
+  return groups.map((stores, i) => finishKernel(`${k.name}.${i}`, k.size, k.nodes, stores, k.fused, k.tiling));
 };

@@ -7,7 +7,6 @@ import type { Plan } from '../../compiler/plan.js';
 import type { WasmModules } from '../../compiler/wasm/modules.js';
 import { matchesKernels, renderModules } from '../../compiler/wasm/modules.js';
 import { FeedError } from '../../dsl/feeds.js';
-import { sizeOf } from '../../dsl/shape.js';
 import type { BackendReport } from '../backend.js';
 import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.js';
 import { checkLoop, splitFeeds } from '../execute.js';
@@ -18,7 +17,8 @@ import type { KernelInstance } from './instance.js';
 import { instantiateModule } from './instance.js';
 import type { ModuleCache } from './module-cache.js';
 import type { TensorStore } from './tensors.js';
-import { ResidentTensor, unusable } from './tensors.js';
+import { ResidentTensor } from './tensors.js';
+import { checkResidentCall } from '../resident-call.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
 import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
@@ -185,48 +185,20 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     }
   };
 
-  /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */
-  const noHostFeeds: ReturnType<typeof splitFeeds> = E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) });
-  const allResident = (resident: ReadonlyMap<string, ResidentTensor>): ReturnType<typeof splitFeeds> => {
-    if (resident.size >= plan.inputSpecs.length && plan.inputSpecs.every((x) => resident.has(x.name))) return noHostFeeds;
-    const missing = plan.inputSpecs.filter((x) => !resident.has(x.name));
-    return E.left(new FeedError(missing.map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)));
-  };
-  const specOf = new Map(plan.inputSpecs.map((x) => [x.name, { spec: x, size: sizeOf(x.shape) }]));
-
   const call: WasmExecutable['call'] = async (inputs, options = {}) => {
     const donate: ReadonlySet<string> = options.donate?.length ? new Set(options.donate) : noNames;
-    const problems: string[] = [];
-    const resident = new Map<string, ResidentTensor>();
-    const hostFeeds: Record<string, LoopFeeds[string]> = {};
-    for (const [name, v] of Object.entries(inputs)) {
-      if (!(v instanceof ResidentTensor)) {
-        hostFeeds[name] = v;
-        continue;
-      }
-      resident.set(name, v);
-      const known = specOf.get(name);
-      const why = unusable(v, `input '${name}'`);
-      if (why) problems.push(why);
-      else if (!known || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames.join(', ') || 'none'})`);
-      else if (v.size !== known.size) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${known.spec.dtype}[${known.spec.shape.join(', ')}]`);
-    }
-    for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
-    // host feeds are checked as run() checks them; resident ones were checked above, without reading them
-    const split = resident.size === Object.keys(inputs).length && perStepNames.length === 0
-      ? allResident(resident)
-      : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
-    if (E.isLeft(split)) problems.push(...split.left.problems);
-    if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
+    const checked = checkResidentCall(plan, loop, inputs, donate, (v): v is ResidentTensor => v instanceof ResidentTensor);
+    if (E.isLeft(checked)) return checked;
+    const { resident, once, each } = checked.right;
     const step = `${label} (call ${++calls})`;
     const f = frame(constants, step, donate.size ? new Map([...donate].map((name) => [resident.get(name)!.addr, resident.get(name)!])) : undefined);
     try {
       for (const name of onceNames) {
         const r = resident.get(name);
         if (r) f.at.set(plan.inputs[name], r.addr);
-        else upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`);
+        else upload(f, once[name], plan.inputs[name], () => `input '${name}'`);
       }
-      const collected = await steps(f, split.right.each);
+      const collected = await steps(f, each);
       record();
       // every output handle owns its block: one that is an input's or another output's is a copy (a donated block taken in place is the call's own)
       const given = new Set<number>();

@@ -4,6 +4,7 @@
 // A lost device turns every later use into an error naming the loss.
 import type { AdapterInfo } from '../webgpu-probe.js';
 import { describeAdapter, isSoftware } from '../webgpu-probe.js';
+import { quietDawnEnvironment } from '../dawn-env.js';
 
 export class DeviceLostError extends Error {
   override readonly name = 'DeviceLostError';
@@ -19,6 +20,7 @@ const keepAlive: GPU[] = [];
 
 const loadDawn = (): Promise<GPU> =>
   (dawnGpu ??= (async () => {
+    quietDawnEnvironment();
     const dawn = (await import('webgpu')) as unknown as { create(flags: string[]): GPU };
     const gpu = dawn.create([]);
     keepAlive.push(gpu);

@@ -50,7 +50,7 @@ const bufferNames = (plan: Plan): Map<number, string> => {
   return names;
 };
 
-export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTensorStore, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a webgpu step'): WebGPUExecutable => {
+export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTensorStore, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a webgpu step', tiledMatmul = true): WebGPUExecutable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`webgpu: this plan has no kernel IR, so the webgpu backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
@@ -65,7 +65,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
   const kernels: Compiled[] = [];
   const compileErrors: Promise<string | undefined>[] = [];
   for (const k of plan.kernelIR.flatMap((k) => splitByBindings(k, limits.maxStorageBuffersPerShaderStage))) {
-    const r = renderWgsl(k, { maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxBindings: limits.maxStorageBuffersPerShaderStage, sizeOf: (b) => plan.buffers[b].size });
+    const r = renderWgsl(k, { maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxBindings: limits.maxStorageBuffersPerShaderStage, sizeOf: (b) => plan.buffers[b].size, tiledMatmul });
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ code: r.source, label: k.name });
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.name });
@@ -132,7 +132,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
         }
         pass.setPipeline(pipeline);
         pass.setBindGroup(0, bindGroup(ki, r.bindings.map((b) => (b === PACK ? packed! : f.at.get(b)!))));
-        pass.dispatchWorkgroups(r.dispatch.x, r.dispatch.y);
+        pass.dispatchWorkgroups(r.dispatch.x, r.dispatch.y, r.dispatch.z ?? 1);
       }
       pass.end();
       for (const name of loop.collect ?? []) {
@@ -181,7 +181,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
     return result;
   };
 
-  const record = (): ExecutionInfo => (info ??= { backend: 'webgpu', executor: 'webgpu', kernels: kernels.length, gridKernels: 0, steps: loop.steps, adapter: ctx.adapter });
+  const record = (): ExecutionInfo => (info ??= { backend: 'webgpu', executor: 'webgpu', kernels: kernels.length, gridKernels: 0, steps: loop.steps, adapter: ctx.adapter, tiledKernels: kernels.filter((k) => k.r.tiled).length });
 
   const releaseAll = (f: Frame) => {
     for (const b of f.owned) pool.release(b);

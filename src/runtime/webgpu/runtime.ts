@@ -34,6 +34,8 @@ export interface WebGPUOptions {
   readonly maxBufferBytes?: number;
   /** The most buffers one kernel binds (default: the adapter's maxStorageBuffersPerShaderStage); more are packed. */
   readonly maxStorageBuffers?: number;
+  /** Matmuls as workgroup-tiled shaders (default true). */
+  readonly tiledMatmul?: boolean;
 }
 
 export const createWebGPURuntime = async (report: BackendReport, options: WebGPUOptions = {}): Promise<WebGPURuntime> => {
@@ -50,8 +52,8 @@ export const createWebGPURuntime = async (report: BackendReport, options: WebGPU
   return {
     report: full,
     context: ctx,
-    load: (plan, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, undefined, name)),
-    loop: (plan, spec, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, spec, name)),
+    load: (plan, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, undefined, name, options.tiledMatmul)),
+    loop: (plan, spec, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, spec, name, options.tiledMatmul)),
     upload: (values, shape) => (ctx.check('upload'), tensors.upload(values, shape)),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),

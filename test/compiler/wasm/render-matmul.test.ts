@@ -6,7 +6,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../../src/dsl/index.js';
-import type { Program } from '../../../src/dsl/index.js';
 import { interpret } from '../../../src/dsl/interpret.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Plan } from '../../../src/compiler/plan.js';
@@ -15,7 +14,7 @@ import { tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
-import { mulberry32 } from '../../../props/mulberry32.js';
+import { cases, feedsFor } from '../matmul-cases.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -23,38 +22,6 @@ const right = <A>(e: E.Either<unknown, A>): A => {
 };
 
 const untiled = (plan: Plan): Plan => ({ ...plan, kernelIR: plan.kernelIR!.map(({ tiling: _, ...k }) => k) });
-
-interface Case {
-  readonly label: string;
-  readonly program: E.Either<Error, Program>;
-  readonly shapes: Record<string, number[]>;
-}
-
-/** Products of every layout, batched ones, and fused work on both sides of the sum. */
-const cases = (m: number, k: number, n: number): Case[] => {
-  const c = (label: string, shapes: Record<string, number[]>, f: (x: Record<string, g.Tensor>) => g.Tensor): Case => ({
-    label: `${label} ${m}x${k}x${n}`,
-    shapes,
-    program: g.program(shapes, (x) => ({ y: f(x) })),
-  });
-  return [
-    c('a·b', { a: [m, k], b: [k, n] }, ({ a, b }) => g.matmul(a, b)),
-    c('x·Wᵀ + bias, relu', { x: [m, k], w: [n, k], bias: [n] }, ({ x, w, bias }) => g.maximum(g.add(g.matmul(x, g.transpose(w)), bias), 0)),
-    c('xᵀ·g', { x: [k, m], gy: [k, n] }, ({ x, gy }) => g.matmul(g.transpose(x), gy)),
-    c('aᵀ·bᵀ', { a: [k, m], b: [n, k] }, ({ a, b }) => g.matmul(g.transpose(a), g.transpose(b))),
-    c('(g·W) masked by h > 0', { gy: [m, k], w: [k, n], h: [m, n] }, ({ gy, w, h }) => g.mul(g.matmul(gy, w), g.cast(g.gt(h, 0), 'f32'))),
-    c('(0.5·a)·(b − 1)', { a: [m, k], b: [k, n] }, ({ a, b }) => g.matmul(g.mul(a, 0.5), g.sub(b, 1))),
-    // the bias is read per row, outside the k loop: a prologue node hoisted out of the accumulation
-    c('relu(h + bias)ᵀ·g', { h: [k, m], bias: [m], gy: [k, n] }, ({ h, bias, gy }) => g.matmul(g.transpose(g.maximum(g.add(h, bias), 0)), gy)),
-    c('batched q·kᵀ', { q: [2, 3, m, k], kk: [2, 3, n, k] }, ({ q, kk }) => g.matmul(q, g.transpose(kk, [0, 1, 3, 2]))),
-    c('batched p·v, shared b', { p: [3, m, k], v: [k, n] }, ({ p, v }) => g.matmul(p, v)),
-  ];
-};
-
-const feedsFor = (shapes: Record<string, number[]>, seed: number): Record<string, Float32Array> => {
-  const r = mulberry32(seed);
-  return Object.fromEntries(Object.entries(shapes).map(([name, s]) => [name, Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1)]));
-};
 
 const bits = (x: ArrayLike<number>) => new Uint32Array(Float32Array.from(x).buffer);
 

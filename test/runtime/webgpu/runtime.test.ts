@@ -47,7 +47,7 @@ webgpuSuite('webgpu backend: results against float64 and wasm', () => {
     assert.ok(rt.report.adapter && rt.report.adapter.length > 0);
     const ex = rt.load(compile(build({ x: [3] }, ({ x }) => ({ y: g.add(x, 1) }))));
     assert.deepEqual(Array.from(right(await ex.run({ x: [1, 2, 3] })).y), [2, 3, 4]);
-    assert.deepEqual(ex.info(), { backend: 'webgpu', executor: 'webgpu', kernels: 1, gridKernels: 0, steps: 1, adapter: rt.report.adapter });
+    assert.deepEqual(ex.info(), { backend: 'webgpu', executor: 'webgpu', kernels: 1, gridKernels: 0, steps: 1, adapter: rt.report.adapter, tiledKernels: 0 });
   });
 
   it('random programs over every op agree with the float64 reference', async () => {
