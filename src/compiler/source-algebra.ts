@@ -4,7 +4,7 @@
 // bits) and WGSL (f32 already; bitcasts for 2^k and the exponent, as the kernel IR lowering does).
 import type { F32Algebra, Transcendental } from '../dsl/transcendentals/index.js';
 import { TRANSCENDENTALS } from '../dsl/transcendentals/index.js';
-import { lit } from './literal.js';
+import { f32, lit } from './literal.js';
 
 /** How one language spells the steps that are not plain infix (`bind` names an expression and returns the name). */
 export interface SourceDialect {
@@ -40,7 +40,7 @@ export const textAlgebra = (dialect: SourceDialect, bind: (expr: string) => stri
 const GPUJS: SourceDialect = {
   // lit writes infinities as the largest finite float
   lit: (v) => (v === Infinity ? '(1.0 / 0.0)' : v === -Infinity ? '(-1.0 / 0.0)' : lit(v)),
-  round: (e) => `Math.fround(${e})`,
+  round: f32,
   call: (fn, a) => `Math.${fn}(${a})`,
   select: (c, a, b) => `(${c} ? ${a} : ${b})`,
   pow2: (bind, k) => bind(`Math.pow(2.0, ${k})`),
