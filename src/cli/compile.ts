@@ -15,6 +15,8 @@ export interface CompileOptions {
   readonly out: string;
   readonly target?: string;
   readonly platform?: string;
+  /** Tiled matmuls with relaxed-simd FMA. */
+  readonly fma?: boolean;
   readonly graftVersion: string;
 }
 
@@ -51,7 +53,7 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
     warn(`error: ${entry}: importing the entry failed: ${(e as Error).message}`);
     return 1;
   }
-  const compiled = await compileModule(exports, targets, platform, o.graftVersion);
+  const compiled = await compileModule(exports, targets, platform, o.graftVersion, o.fma ?? false);
   if (compiled.problems) {
     compiled.problems.forEach((p) => warn(`error: ${entry}: ${p}`));
     return 1;
@@ -61,7 +63,7 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
   writeFileAtomically(files.js, new TextEncoder().encode(module.code));
   writeFileAtomically(files.types, new TextEncoder().encode(module.types));
   const names = Object.keys(module.data.programs);
-  log(`compiled ${names.length} program${names.length === 1 ? '' : 's'} (${names.join(', ')}; ${module.kernels} wasm kernels) for ${platform} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  log(`compiled ${names.length} program${names.length === 1 ? '' : 's'} (${names.join(', ')}; ${module.kernels} wasm kernels${module.data.usesRelaxedSimd ? ', relaxed-simd FMA' : ''}) for ${platform} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   log(`wrote ${files.js} (${(Buffer.byteLength(module.code) / 1024).toFixed(1)} KiB) and ${basename(files.types)}`);
   return 0;
 };

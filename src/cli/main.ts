@@ -114,7 +114,8 @@ cli
   .requiredOption('--out <dir|file.mjs>', 'the module to write (a folder gets <entry>.mjs)')
   .option('--target <name>', 'wasm (default), gpujs (also keeps gpu.js sources), webgpu or all')
   .option('--platform <name>', 'node (default: threads on worker_threads) or browser (no Node built-ins)')
-  .action(async (entry: string, opts: { out: string; target?: string; platform?: string }) => {
+  .option('--fma', 'tiled matmuls accumulate with relaxed-simd FMA (other bits than the JIT default; hosts must support relaxed-simd)')
+  .action(async (entry: string, opts: { out: string; target?: string; platform?: string; fma?: boolean }) => {
     process.exitCode = await runCompile(entry, { ...opts, graftVersion: version });
   });
 

@@ -5,6 +5,7 @@
 // the tail. Both loops perform the same IEEE f32 and exact 32-bit integer operations per element,
 // so a result never depends on how [begin, end) was split.
 import type { Kernel } from '../kernel-ir/types.js';
+import { kernelWork } from '../kernel-ir/work.js';
 import { encodeModule } from './encoder.js';
 import type { HostMath } from './ops-scalar.js';
 import { KernelEmitter } from './emitter.js';
@@ -25,6 +26,12 @@ export interface RenderedKernel {
   readonly imports: readonly HostMath[];
   /** How the kernel was rendered: per element, or as register tiles (rows x columns, with or without FMA). */
   readonly schedule: string;
+  /** Node evaluations over the whole index space (kernel-ir/work.ts): what a runtime weighs before splitting it across threads. */
+  readonly work: number;
+  /** Plan buffers the kernel writes, in store order. */
+  readonly stores: readonly number[];
+  /** Whether the module uses relaxed-simd (tiled matmuls rendered with FMA). */
+  readonly relaxedSimd: boolean;
 }
 
 export interface RenderOptions {
@@ -64,10 +71,11 @@ const emit = (k: Kernel, options: RenderOptions, e: KernelEmitter): RenderedKern
     }
     e.fail(`emitted an invalid module (${why})`);
   }
+  const facts = { work: kernelWork(k), stores: k.stores.map((st) => st.buffer) };
   if (e instanceof TiledEmitter) {
     const s = e.shape;
     const schedule = `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${options.fma ? ' fma' : ''}`;
-    return { name: k.name, bytes, params: k.params, size: tiledUnits(k.tiling!, s), granule: 1, imports: e.imports, schedule };
+    return { name: k.name, bytes, params: k.params, size: tiledUnits(k.tiling!, s), granule: 1, imports: e.imports, schedule, ...facts, relaxedSimd: options.fma ?? false };
   }
-  return { name: k.name, bytes, params: k.params, size: k.size, granule: 4, imports: e.imports, schedule: 'elements' };
+  return { name: k.name, bytes, params: k.params, size: k.size, granule: 4, imports: e.imports, schedule: 'elements', ...facts, relaxedSimd: false };
 };

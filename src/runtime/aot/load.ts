@@ -7,12 +7,13 @@ import type { LoopFeeds, LoopSpec } from '../loop-feeds.js';
 import { checkLoop, splitFeedProblems } from '../loop-feeds.js';
 import { dispatcher } from '../wasm/dispatch.js';
 import { WasmHeap } from '../wasm/heap.js';
-import { instantiate } from '../wasm/instance.js';
+import { instantiateModule } from '../wasm/instance.js';
+import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { KernelInstance } from '../wasm/instance.js';
 import type { WorkerPool } from '../wasm/pool.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
 import type { AotData, AotProgram } from './format.js';
-import { AotLoadError, fromBase64, hostProblems } from './host.js';
+import { AotLoadError, hostProblems } from './host.js';
 
 export { FeedError } from '../../dsl/feed-problems.js';
 export { AotLoadError } from './host.js';
@@ -51,19 +52,17 @@ const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram,
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
-  const kernels: KernelInstance[] = p.wasm.map(({ wasm, ...meta }) => instantiate({ ...meta, bytes: fromBase64(wasm) }, heap.memory));
-  const ir = plan.kernelIR!;
-  const dispatch = dispatcher(kernels, ir, pool);
+  const kernels: KernelInstance[] = p.wasm.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory));
+  const dispatch = dispatcher(kernels, pool);
   const constants = placeConstants(heap, plan.buffers);
-  const stores = ir.map((k) => k.stores.map((st) => st.buffer));
-  const { runOnHost } = planSteps(heap, plan, kernels, stores, dispatch, loop);
+  const { runOnHost } = planSteps(heap, plan, kernels, dispatch, loop);
   const perStep = new Set(loop.perStep ?? []);
   const defaults = Object.fromEntries(Object.entries(p.defaults).filter(([n]) => !perStep.has(n)));
   return {
     run: async (feeds) => {
       const split = splitFeedProblems(plan, loop, { ...defaults, ...feeds });
       if (split.problems) return { _tag: 'Left', left: new FeedError(split.problems) };
-      return { _tag: 'Right', right: runOnHost(constants, split.once, split.each) };
+      return { _tag: 'Right', right: runOnHost({ at: new Map(constants), owned: new Set() }, split.once, split.each) };
     },
     destroy: () => {
       for (const a of constants.values()) heap.release(a);

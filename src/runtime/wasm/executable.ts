@@ -12,7 +12,6 @@ import type { BackendReport } from '../backend.js';
 import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.js';
 import { checkLoop, splitFeeds } from '../execute.js';
 import type { Outputs } from '../tensor-value.js';
-import { concatFloat32 } from '../tensor-value.js';
 import type { WasmHeap } from './heap.js';
 import type { KernelInstance } from './instance.js';
 import { instantiateModule } from './instance.js';
@@ -22,6 +21,8 @@ import { ResidentTensor, unusable } from './tensors.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
 import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
+import type { Frame as StepFrame } from './plan-steps.js';
+import { placeConstants, planSteps } from './plan-steps.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -56,9 +57,7 @@ const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }, fma
 };
 
 /** Buffer id -> byte offset, the blocks this call allocated, and the donated ones (by address) it has not taken yet. */
-interface Frame {
-  readonly at: Map<number, number>;
-  readonly owned: Set<number>;
+interface Frame extends StepFrame {
   readonly donated: Map<number, ResidentTensor>;
   /** The step that consumes donated handles. */
   readonly step: string;
@@ -75,16 +74,9 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
-  const dispatch = dispatcher(kernels, plan.kernelIR, pool);
-  const constants = new Map<number, number>();
-  for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
-    const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);
-    heap.f32(addr, b.size).set(b.values!);
-    constants.set(b.id, addr);
-  }
-  const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
+  const dispatch = dispatcher(kernels, pool);
+  const constants = placeConstants(heap, plan.buffers);
   const inPlace = inPlaceCandidates(plan, plan.kernelIR, loop);
-  const inPlaceAny = inPlace.some((m) => m.size > 0);
   // an input neither carried nor fed per step is read again by every step: its block stays until the last
   const rereadNextStep = new Set(onceInputBuffers(plan, loop));
   const perStepNames = loop.perStep ?? [];
@@ -94,23 +86,6 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const noNames: ReadonlySet<string> = new Set();
   let calls = 0;
   let info: ExecutionInfo | undefined;
-
-  const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
-    const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
-    heap.f32(addr, sizeOfBuffer(buffer)).set(values);
-    f.owned.add(addr);
-    f.at.set(buffer, addr);
-  };
-
-  /** Frees blocks this call allocated that no buffer refers to any more. */
-  const collectGarbage = (f: Frame): void => {
-    const live = new Set(f.at.values());
-    for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
-  };
-  // per-call work kept small (a 256-element op costs a few microseconds): argument arrays reused, sets made only where needed
-  const args = kernels.map((k) => new Array<number>(k.kernel.params.length));
-  const noSet: Set<number> = new Set();
-  const carries = Object.entries(loop.carry).map(([input, output]) => [plan.inputs[input], plan.outputs[output]] as const);
 
   /**
    * A block `out` may be written over: an input's that this call owns or was donated, that the
@@ -132,51 +107,16 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     return undefined;
   };
 
-  /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
-  const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
-    const collected: Record<string, Float32Array[]> = loop.collect ? Object.fromEntries(loop.collect.map((n) => [n, []])) : {};
-    for (let s = 0; s < loop.steps; s++) {
-      perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
-      const written = inPlaceAny ? new Set<number>() : noSet;
-      for (let ki = 0; ki < kernels.length; ki++) {
-        const k = kernels[ki];
-        const taken = inPlace[ki].size ? new Set<number>() : noSet;
-        for (const b of stores[ki]) {
-          const addr = (taken !== noSet && takeInPlace(f, ki, b, s, written, taken)) || heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
-          f.owned.add(addr);
-          f.at.set(b, addr);
-          if (written !== noSet) written.add(b);
-        }
-        const a = args[ki];
-        for (let j = 0; j < a.length; j++) a[j] = f.at.get(k.kernel.params[j])!;
-        dispatch.run(ki, a);
-      }
-      for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
-      const outs = carries.map(([input, output]) => [input, f.at.get(output)!] as const);
-      for (const [input, addr] of outs) f.at.set(input, addr);
-      // intermediates of this step are dead (plan outputs stay in the table); after the last step the caller frees them
-      if (s < loop.steps - 1) collectGarbage(f);
-    }
-    return collected;
-  };
+  const { upload, steps, runOnHost } = planSteps<Frame>(heap, plan, kernels, dispatch, loop, { kernels: inPlace.map((m) => m.size > 0), take: takeInPlace });
 
   const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd, fma: features.fma, tiledKernels: kernels.filter((k) => k.kernel.schedule !== 'elements').length });
 
   const run = async (feeds: LoopFeeds): Promise<E.Either<FeedError, Outputs>> => {
     const split = splitFeeds(plan, loop, feeds);
     if (E.isLeft(split)) return split;
-    const f = frame(constants, `${label} (run)`);
-    try {
-      onceNames.forEach((name) => upload(f, split.right.once[name], plan.inputs[name], () => `input '${name}'`));
-      const collected = steps(f, split.right.each);
-      record();
-      const out: Record<string, Float32Array> = {};
-      for (const [name, b] of Object.entries(plan.outputs)) out[name] = heap.f32(f.at.get(b)!, sizeOfBuffer(b)).slice();
-      for (const [name, parts] of Object.entries(collected)) out[name] = concatFloat32(parts);
-      return E.right(out);
-    } finally {
-      for (const a of f.owned) heap.release(a);
-    }
+    const out = runOnHost(frame(constants, `${label} (run)`), split.right.once, split.right.each);
+    record();
+    return E.right(out);
   };
 
   /** The feed check when every input is resident (the common case, kept cheap): none may be missing. */
