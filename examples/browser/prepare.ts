@@ -5,10 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compileModule } from '../../src/cli/aot/compile-module.js';
-import { initParams } from '../../src/nn/index.js';
-import { loadDigits, take } from '../../src/train/data/mnist.js';
-import { permutation } from '../../src/train/data/shuffle.js';
+import * as g from 'graft';
+import { compileModule } from 'graft/compile';
 import * as entry from '../aot/mnist-mlp.js';
 
 export const BUILD = fileURLToPath(new URL('./build/', import.meta.url));
@@ -29,10 +27,10 @@ export const prepare = async (): Promise<void> => {
   mkdirSync(BUILD, { recursive: true });
   write('mnist-mlp.mjs', compiled.module.code);
   write('mnist-mlp.d.mts', compiled.module.types);
-  const all = loadDigits([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  const order = permutation(all.count, SEED, 0);
-  const sample = take(all, order.subarray(0, TRAIN + entry.EVAL));
-  const params = initParams(entry.model, SEED);
+  const all = g.mnist.loadDigits([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const order = g.permutation(all.count, SEED, 0);
+  const sample = g.mnist.take(all, order.subarray(0, TRAIN + entry.EVAL));
+  const params = g.nn.initParams(entry.model, SEED);
   const names = Object.keys(entry.shapes);
   const flat = new Float32Array(names.reduce((n, k) => n + params[k].length, 0));
   let at = 0;
