@@ -32,7 +32,6 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
   const target = o.target ?? 'wasm';
   const platform = (o.platform ?? 'node') as Platform;
   if (!(TARGETS as readonly string[]).includes(target)) usage.push(`--target: '${target}' is not one of ${TARGETS.join(', ')}`);
-  if (target === 'webgpu') usage.push('--target webgpu: unavailable, this graft has no WGSL renderer yet (use wasm, gpujs or all)');
   if (!(PLATFORMS as readonly string[]).includes(platform)) usage.push(`--platform: '${platform}' is not one of ${PLATFORMS.join(', ')}`);
   if (!existsSync(entry) || !statSync(entry).isFile()) usage.push(`${entry}: no such file (the entry: a module exporting programs)`);
   const files = outputFiles(entry, o.out);
@@ -43,8 +42,8 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
     usage.forEach((u) => warn(`error: ${u}`));
     return 2;
   }
-  const targets: Target[] = target === 'all' ? ['wasm', 'gpujs'] : target === 'gpujs' ? ['wasm', 'gpujs'] : ['wasm'];
-  if (target === 'all') warn('graft compile: webgpu skipped: this graft has no WGSL renderer yet');
+  // wasm always: it is what runs where WebGPU has no adapter
+  const targets: Target[] = target === 'all' ? ['wasm', 'gpujs', 'webgpu'] : target === 'wasm' ? ['wasm'] : ['wasm', target as Target];
   const started = performance.now();
   let exports: Record<string, unknown>;
   try {

@@ -6,11 +6,12 @@ import { renderModules } from '../../compiler/wasm/modules.js';
 import type { WasmModules } from '../../compiler/wasm/modules.js';
 import { relaxedSimdProbe, simdProbe } from '../../compiler/wasm/probe.js';
 import { toBase64 } from '../../compiler/wasm/stored-module.js';
-import type { AotData, AotProgram } from '../../runtime/aot/format.js';
-import { AOT_FORMAT } from '../../runtime/aot/format.js';
+import { renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
+import type { AotData, AotProgram, AotWgslKernel } from '../../runtime/aot/format.js';
+import { AOT_FORMAT, AOT_WEBGPU_LIMITS } from '../../runtime/aot/format.js';
 import type { ExportedProgram } from './entry-exports.js';
 
-export type Target = 'wasm' | 'gpujs';
+export type Target = 'wasm' | 'gpujs' | 'webgpu';
 
 export interface ModuleOptions {
   readonly targets: readonly Target[];
@@ -25,11 +26,18 @@ export const storedModules = (plan: Plan, fma = false): WasmModules => {
   return plan.wasm;
 };
 
+/** Every kernel as WGSL within WebGPU's default limits (split or packed where it binds too many buffers). */
+export const wgslKernels = (plan: Plan): AotWgslKernel[] => {
+  const { maxStorageBuffersPerShaderStage: maxBindings, maxComputeWorkgroupsPerDimension: maxWorkgroupsPerDimension } = AOT_WEBGPU_LIMITS;
+  return plan.kernelIR!.flatMap((k) => splitByBindings(k, maxBindings)).map((k) => renderWgsl(k, { maxBindings, maxWorkgroupsPerDimension, sizeOf: (b) => plan.buffers[b].size }));
+};
+
 export const aotProgram = (e: ExportedProgram, plan: Plan, options: ModuleOptions): AotProgram => {
   const { kernelIR: _ir, wasm: _wasm, kernelIRError: _e, wasmError: _w, ...wiring } = plan;
   return {
     plan: options.targets.includes('gpujs') ? wiring : { ...wiring, kernels: [] },
     wasm: storedModules(plan, options.fma).modules,
+    ...(options.targets.includes('webgpu') ? { webgpu: wgslKernels(plan) } : {}),
     defaults: Object.fromEntries(Object.entries(e.step?.fixed ?? {}).map(([name, f]) => [name, Array.from(f.values)])),
     ...(e.step ? { step: { params: e.step.params, state: e.step.state, keySeeds: e.step.keySeeds, metrics: e.step.metrics } } : {}),
     from: e.from,

@@ -3,8 +3,15 @@
 // the small runtime bundled with it; the format version guards against a mismatch of the two.
 import type { Plan } from '../../compiler/plan.js';
 import type { StoredModule } from '../../compiler/wasm/stored-module.js';
+import type { RenderedWgsl } from '../../compiler/wgsl/render.js';
 
 export const AOT_FORMAT = 2;
+
+/** A kernel's WGSL as `renderWgsl` gives it (source, bindings, pack, writes, grid). */
+export type AotWgslKernel = RenderedWgsl;
+
+/** The limits the WGSL is rendered within: WebGPU's defaults, which every adapter supports. */
+export const AOT_WEBGPU_LIMITS = { maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupsPerDimension: 65535 } as const;
 
 /** A plan as an AOT module keeps it: wiring, buffers and specs; no kernel IR (the stored modules carry what the runtime reads). */
 export type AotPlan = Omit<Plan, 'kernelIR' | 'kernelIRError' | 'wasm' | 'wasmError'>;
@@ -22,6 +29,8 @@ export interface AotProgram {
   readonly plan: AotPlan;
   /** The plan's stored modules (`plan.wasm.modules`), one per kernel in order. */
   readonly wasm: readonly StoredModule[];
+  /** The kernels as WGSL (target webgpu), split where one binds more than the limits allow. */
+  readonly webgpu?: readonly AotWgslKernel[];
   /** Inputs whose values are known when compiling (an optimizer's fixed inputs): fed unless the caller feeds them. */
   readonly defaults: Readonly<Record<string, readonly number[]>>;
   readonly step?: AotStepInfo;
@@ -33,7 +42,7 @@ export interface AotData {
   readonly format: number;
   /** The graft version that wrote it. */
   readonly graft: string;
-  /** Targets rendered: wasm always; gpujs sources when asked. */
+  /** Targets rendered: wasm always; gpujs sources and webgpu WGSL when asked. */
   readonly targets: readonly string[];
   /** The shared memory's maximum in 64 KiB pages, as the kernels' memory imports declare it. */
   readonly maxPages: number;

@@ -1,6 +1,7 @@
+/// <reference types="@webgpu/types" />
 // The runtime of an ahead-of-time module: checks the host, instantiates the stored kernels over one
 // shared memory and runs plans as the library's wasm backend does (the same kernels, dispatch and
-// order of steps), so results are bit-identical. Imports no compiler and no fp-ts: failures come back as a plain
+// order of steps), so results are bit-identical; or, given a GPU, the module's WGSL (webgpu.ts). Imports no compiler and no fp-ts: failures come back as a plain
 // `{ _tag: 'Left' | 'Right' }` value, the shape fp-ts's Either has.
 import { FeedError } from '../../dsl/feed-problems.js';
 import type { LoopFeeds, LoopSpec } from '../loop-feeds.js';
@@ -14,6 +15,7 @@ import type { WorkerPool } from '../wasm/pool.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
 import type { AotData, AotProgram } from './format.js';
 import { AotLoadError, hostProblems } from './host.js';
+import { gpuExecutable, openAotGpu } from './webgpu.js';
 
 export { FeedError } from '../../dsl/feed-problems.js';
 export { AotLoadError } from './host.js';
@@ -33,6 +35,11 @@ export interface AotRunner extends AotExecutable {
 }
 
 export interface AotHost {
+  /** Where the programs run: WebGPU when a GPU was given, the module holds WGSL and an adapter answers; else wasm. */
+  readonly backend: 'webgpu' | 'wasm';
+  /** The adapter (webgpu), or why WebGPU is not used (wasm, when a GPU was given). */
+  readonly adapter?: string;
+  readonly webgpuUnused?: string;
   readonly threads: number;
   readonly relaxedSimd: boolean;
 }
@@ -46,6 +53,8 @@ export interface AotInstance {
 export interface Platform {
   /** Worker threads besides the caller's (undefined: one thread). */
   readonly pool: (memory: WebAssembly.Memory) => WorkerPool | undefined | Promise<WorkerPool | undefined>;
+  /** A WebGPU entry point (navigator.gpu, or Dawn's in Node): programs run on it where the module holds WGSL and an adapter answers. */
+  readonly gpu?: GPU;
 }
 
 const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
@@ -83,21 +92,26 @@ export const loadAot = async (data: AotData, platform: Platform): Promise<AotIns
     made.add(e);
     return { ...e, destroy: () => void (made.delete(e) && e.destroy()) };
   };
+  const wgsl = Object.values(data.programs).every((p) => p.webgpu);
+  const opened = platform.gpu ? (wgsl ? await openAotGpu(platform.gpu) : { reason: 'the module holds no WGSL (compile it with --target webgpu or all)' }) : undefined;
+  const gpu = opened && 'device' in opened ? opened : undefined;
+  const make = (p: AotProgram, spec: LoopSpec): AotExecutable => (gpu ? gpuExecutable(gpu, p, spec) : executable(heap, pool, p, spec));
   const programs = Object.fromEntries(Object.entries(data.programs).map(([name, p]): [string, AotRunner] => {
     let once: AotExecutable | undefined;
     return [name, {
-      run: (feeds) => (once ??= keep(executable(heap, pool, p, { steps: 1, carry: {} }))).run(feeds),
-      loop: (spec) => keep(executable(heap, pool, p, spec)),
+      run: (feeds) => (once ??= keep(make(p, { steps: 1, carry: {} }))).run(feeds),
+      loop: (spec) => keep(make(p, spec)),
       destroy: () => once?.destroy(),
     }];
   }));
   return {
-    host: { threads: (pool?.size ?? 0) + 1, relaxedSimd },
+    host: { backend: gpu ? 'webgpu' : 'wasm', ...(gpu ? { adapter: gpu.adapter } : opened && 'reason' in opened ? { webgpuUnused: opened.reason } : {}), threads: (pool?.size ?? 0) + 1, relaxedSimd },
     programs,
     destroy: () => {
       [...made].forEach((e) => e.destroy());
       made.clear();
       pool?.destroy();
+      gpu?.device.destroy();
     },
   };
 };
