@@ -35,6 +35,14 @@ export interface AotGpu {
 
 /** An adapter and device within the limits the module's WGSL was rendered for, or why not. */
 export const openAotGpu = async (gpu: GPU): Promise<AotGpu | { readonly reason: string }> => {
+  try {
+    return await open(gpu);
+  } catch (e) {
+    return { reason: `WebGPU failed to start: ${(e as Error).message}` };
+  }
+};
+
+const open = async (gpu: GPU): Promise<AotGpu | { readonly reason: string }> => {
   const adapter = await gpu.requestAdapter();
   if (!adapter) return { reason: 'no WebGPU adapter' };
   const l = adapter.limits;
