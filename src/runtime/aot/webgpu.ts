@@ -117,24 +117,23 @@ export const gpuExecutable = (gpu: AotGpu, p: AotProgram, loop: LoopSpec): GpuRu
         for (const [input, b] of outs) at.set(input, b);
       }
       // everything read back goes through mappable copies, all mapped after one submit
-      const reads: { name: string; staging: GPUBuffer; elements: number }[] = [];
-      const readBack = (name: string, from: GPUBuffer, elements: number) => {
+      const reads: { staging: GPUBuffer; elements: number; put: (v: Float32Array) => void }[] = [];
+      const readBack = (from: GPUBuffer, elements: number, put: (v: Float32Array) => void) => {
         const staging = buffer(elements, MAP_READ | COPY_DST);
         if (elements) enc.copyBufferToBuffer(from, 0, staging, 0, elements * 4);
-        reads.push({ name, staging, elements });
+        reads.push({ staging, elements, put });
       };
-      for (const [name, b] of Object.entries(plan.outputs)) readBack(name, at.get(b)!, sizeOfBuffer(b));
-      for (const [name, parts] of Object.entries(collected)) parts.forEach((part) => readBack(`\0${name}`, part, sizeOfBuffer(plan.outputs[name])));
+      const out: Record<string, Float32Array> = {};
+      for (const [name, b] of Object.entries(plan.outputs)) readBack(at.get(b)!, sizeOfBuffer(b), (v) => (out[name] = v));
+      const steps: Record<string, Float32Array[]> = {};
+      for (const [name, parts] of Object.entries(collected)) {
+        steps[name] = [];
+        parts.forEach((part, i) => readBack(part, sizeOfBuffer(plan.outputs[name]), (v) => (steps[name][i] = v)));
+      }
       device.queue.submit([enc.finish()]);
       await Promise.all(reads.map((x) => x.staging.mapAsync(MAP_READ)));
-      const out: Record<string, Float32Array> = {};
-      const parts: Record<string, Float32Array[]> = {};
-      for (const x of reads) {
-        const v = new Float32Array(x.staging.getMappedRange().slice(0, x.elements * 4));
-        if (x.name.startsWith('\0')) (parts[x.name.slice(1)] ??= []).push(v);
-        else out[x.name] = v;
-      }
-      for (const [name, ps] of Object.entries(parts)) out[name] = concatFloat32(ps);
+      for (const x of reads) x.put(new Float32Array(x.staging.getMappedRange().slice(0, x.elements * 4)));
+      for (const [name, parts] of Object.entries(steps)) out[name] = concatFloat32(parts);
       return { _tag: 'Right', right: out };
     } finally {
       const e = await device.popErrorScope();
