@@ -1,14 +1,12 @@
 // Builds what the browser page loads into examples/browser/build/: the MNIST MLP's programs compiled
-// ahead of time for browsers (examples/aot/mnist-mlp.ts), a shuffled sample of real MNIST digits,
+// ahead of time for browsers (examples/aot/mnist-mlp.ts: wasm and WGSL), a shuffled sample of real MNIST digits,
 // the model's initial parameters, and graft's browser bundle (npm run build) for jit.html.
 //   npx tsx examples/browser/prepare.ts
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compileModule } from '../../src/cli/aot/compile-module.js';
-import { initParams } from '../../src/nn/index.js';
-import { loadDigits, take } from '../../src/train/data/mnist.js';
-import { permutation } from '../../src/train/data/shuffle.js';
+import * as g from 'graft';
+import { compileModule } from 'graft/compile';
 import * as entry from '../aot/mnist-mlp.js';
 
 export const BUILD = fileURLToPath(new URL('./build/', import.meta.url));
@@ -24,15 +22,15 @@ const write = (name: string, bytes: Uint8Array | string) => {
 const asBytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export const prepare = async (): Promise<void> => {
-  const compiled = await compileModule(entry, ['wasm'], 'browser', 'example');
+  const compiled = await compileModule(entry, ['wasm', 'webgpu'], 'browser', 'example');
   if (compiled.problems) throw new Error(compiled.problems.join('\n'));
   mkdirSync(BUILD, { recursive: true });
   write('mnist-mlp.mjs', compiled.module.code);
   write('mnist-mlp.d.mts', compiled.module.types);
-  const all = loadDigits([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  const order = permutation(all.count, SEED, 0);
-  const sample = take(all, order.subarray(0, TRAIN + entry.EVAL));
-  const params = initParams(entry.model, SEED);
+  const all = g.mnist.loadDigits([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const order = g.permutation(all.count, SEED, 0);
+  const sample = g.mnist.take(all, order.subarray(0, TRAIN + entry.EVAL));
+  const params = g.nn.initParams(entry.model, SEED);
   const names = Object.keys(entry.shapes);
   const flat = new Float32Array(names.reduce((n, k) => n + params[k].length, 0));
   let at = 0;

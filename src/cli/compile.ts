@@ -15,6 +15,8 @@ export interface CompileOptions {
   readonly out: string;
   readonly target?: string;
   readonly platform?: string;
+  /** Tiled matmuls with relaxed-simd FMA. */
+  readonly fma?: boolean;
   readonly graftVersion: string;
 }
 
@@ -30,7 +32,6 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
   const target = o.target ?? 'wasm';
   const platform = (o.platform ?? 'node') as Platform;
   if (!(TARGETS as readonly string[]).includes(target)) usage.push(`--target: '${target}' is not one of ${TARGETS.join(', ')}`);
-  if (target === 'webgpu') usage.push('--target webgpu: unavailable, this graft has no WGSL renderer yet (use wasm, gpujs or all)');
   if (!(PLATFORMS as readonly string[]).includes(platform)) usage.push(`--platform: '${platform}' is not one of ${PLATFORMS.join(', ')}`);
   if (!existsSync(entry) || !statSync(entry).isFile()) usage.push(`${entry}: no such file (the entry: a module exporting programs)`);
   const files = outputFiles(entry, o.out);
@@ -41,8 +42,8 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
     usage.forEach((u) => warn(`error: ${u}`));
     return 2;
   }
-  const targets: Target[] = target === 'all' ? ['wasm', 'gpujs'] : target === 'gpujs' ? ['wasm', 'gpujs'] : ['wasm'];
-  if (target === 'all') warn('graft compile: webgpu skipped: this graft has no WGSL renderer yet');
+  // wasm always: it is what runs where WebGPU has no adapter
+  const targets: Target[] = target === 'all' ? ['wasm', 'gpujs', 'webgpu'] : target === 'wasm' ? ['wasm'] : ['wasm', target as Target];
   const started = performance.now();
   let exports: Record<string, unknown>;
   try {
@@ -51,7 +52,7 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
     warn(`error: ${entry}: importing the entry failed: ${(e as Error).message}`);
     return 1;
   }
-  const compiled = await compileModule(exports, targets, platform, o.graftVersion);
+  const compiled = await compileModule(exports, targets, platform, o.graftVersion, o.fma ?? false);
   if (compiled.problems) {
     compiled.problems.forEach((p) => warn(`error: ${entry}: ${p}`));
     return 1;
@@ -61,7 +62,7 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
   writeFileAtomically(files.js, new TextEncoder().encode(module.code));
   writeFileAtomically(files.types, new TextEncoder().encode(module.types));
   const names = Object.keys(module.data.programs);
-  log(`compiled ${names.length} program${names.length === 1 ? '' : 's'} (${names.join(', ')}; ${module.kernels} wasm kernels) for ${platform} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  log(`compiled ${names.length} program${names.length === 1 ? '' : 's'} (${names.join(', ')}; ${module.kernels} wasm kernels${module.data.usesRelaxedSimd ? ', relaxed-simd FMA' : ''}) for ${platform} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   log(`wrote ${files.js} (${(Buffer.byteLength(module.code) / 1024).toFixed(1)} KiB) and ${basename(files.types)}`);
   return 0;
 };

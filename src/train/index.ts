@@ -11,6 +11,8 @@ export { loadScheduledResume } from './scheduled-checkpoint.js';
 export type { ModelInput } from './classifier-objective.js';
 export { featureRows, maskedTokenRows, tokenRows } from './classifier-objective.js';
 export { packTokenRows } from './data/token-rows.js';
+export * as mnist from './data/mnist.js';
+export { batches, permutation } from './data/shuffle.js';
 export type { FisherPassOptions } from './fisher-pass.js';
 export { fisherScores } from './fisher-pass.js';
 export type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';

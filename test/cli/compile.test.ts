@@ -48,9 +48,9 @@ describe('graft compile (a real process)', () => {
 
   test('usage errors name every problem, exit 2, and write nothing', async () => {
     const out = join(dir, 'nothing.mjs');
-    const r = await runGraft(['compile', join(dir, 'missing.ts'), '--out', out, '--target', 'webgpu', '--platform', 'deno']);
+    const r = await runGraft(['compile', join(dir, 'missing.ts'), '--out', out, '--target', 'metal', '--platform', 'deno']);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /--target webgpu: unavailable, this graft has no WGSL renderer yet/);
+    assert.match(r.stderr, /--target: 'metal' is not one of wasm, gpujs, webgpu, all/);
     assert.match(r.stderr, /--platform: 'deno' is not one of node, browser/);
     assert.match(r.stderr, /missing\.ts: no such file/);
     assert.equal(existsSync(out), false);

@@ -31,7 +31,7 @@ const COMPARED = 5;
 
 interface Step { step: number; loss: number; accuracy?: number }
 interface JitRun { error?: string; p: number[]; n: number[] }
-interface PageRun { done: boolean; error?: string; record: Step[]; crossOriginIsolated: boolean; threads: number; cores: number; backend: string }
+interface PageRun { done: boolean; error?: string; record: Step[]; crossOriginIsolated: boolean; threads: number; cores: number; backend: string; adapter?: string }
 
 let server: Server | undefined;
 let dir: string;
@@ -44,11 +44,21 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const nodeRun = async (steps: number): Promise<Step[]> => {
-  const compiled = await compileModule(entry, ['wasm'], 'node', 'test');
+/** Dawn's entry point, held for the whole file: collecting it crashes Dawn. */
+let dawn: unknown;
+
+/** The same loop in Node on the page's backend (webgpu through Dawn on the adapter Node finds, else wasm). */
+const nodeRun = async (steps: number, backend: string): Promise<Step[]> => {
+  const compiled = await compileModule(entry, backend === 'webgpu' ? ['wasm', 'webgpu'] : ['wasm'], 'node', 'test');
   if (compiled.problems) assert.fail(compiled.problems.join('\n'));
-  writeFileSync(join(dir, 'node.mjs'), compiled.module.code);
-  const loaded = await (await import(pathToFileURL(join(dir, 'node.mjs')).href)).load({ threads: 1 });
+  writeFileSync(join(dir, `node-${backend}.mjs`), compiled.module.code);
+  if (backend === 'webgpu') {
+    const found = await g.findWebGPUAdapter(true);
+    assert.ok('adapter' in found, `the page ran WebGPU; Node needs an adapter to compare: ${'reason' in found ? found.reason : ''}`);
+    dawn ??= ((await import('webgpu')) as unknown as { create(flags: string[]): unknown }).create([]);
+  }
+  const loaded = await (await import(pathToFileURL(join(dir, `node-${backend}.mjs`)).href)).load({ threads: 1, ...(backend === 'webgpu' ? { gpu: dawn } : {}) });
+  assert.equal(loaded.host.backend, backend, loaded.host.webgpuUnused);
   const meta = JSON.parse(readFileSync(join(BUILD, 'meta.json'), 'utf8'));
   const f32 = (name: string) => new Float32Array(new Uint8Array(readFileSync(join(BUILD, name))).buffer);
   try {
@@ -58,7 +68,7 @@ const nodeRun = async (steps: number): Promise<Step[]> => {
   }
 };
 
-test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first losses equal Node\'s; the browser bundle compiles in the page', { skip: !required && missing, timeout: 600_000 }, async () => {
+test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first losses equal Node\'s; the browser bundle compiles in the page', { skip: !required && missing, timeout: 600_000 }, async (t) => {
   assert.equal(missing, undefined, `GRAFT_REQUIRE_BROWSER=1, but ${missing}`);
   const started = await startServer(0);
   server = started.server;
@@ -74,8 +84,18 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
   // ten classes: chance is 0.1; a few dozen AdamW steps on real digits get well past it
   assert.ok(evaluated[0] < 0.3 && evaluated.at(-1)! > evaluated[0] + 0.3, `held-out accuracy ${evaluated.join(' → ')}`);
   assert.match(final, /^final held-out accuracy: \d+\.\d% after 45 steps/);
-  const node = await nodeRun(COMPARED);
+  // the page runs WebGPU where headless Chromium exposes an adapter, else wasm: Node runs the same backend
+  t.diagnostic(`page backend: ${run.backend}${run.adapter ? ` (${run.adapter})` : ''}`);
+  const node = await nodeRun(COMPARED, run.backend);
   assert.deepEqual(run.record.slice(0, COMPARED).map((r) => r.loss), node.map((r) => r.loss));
+  if (run.backend === 'webgpu') {
+    // the page's wasm path (`?backend=wasm`, Web Workers as well as the page's thread) against Node's wasm run
+    const { run: onWasm } = (await drivePage({ url: started.url, steps: COMPARED, query: '&backend=wasm', chromium: CHROMIUM })) as { run: PageRun };
+    assert.equal(onWasm.error, undefined);
+    assert.equal(onWasm.backend, 'wasm');
+    assert.equal(onWasm.threads, Math.min(8, onWasm.cores));
+    assert.deepEqual(onWasm.record.map((r) => r.loss), (await nodeRun(COMPARED, 'wasm')).map((r) => r.loss));
+  }
 
   // jit.html: graft's browser bundle compiles and runs a program in the page, with the sources' bits in Node
   assert.equal(jit.error, undefined);

@@ -1,28 +1,48 @@
-// Plans to the data of an ahead-of-time module: each kernel rendered to WebAssembly bytes (base64),
-// the plan kept as wiring, optimizer metadata and fixed inputs alongside.
+// Plans to the data of an ahead-of-time module: each plan's stored wasm modules (`plan.wasm`, the
+// one format kernels are stored in) travel as they are, the plan kept as wiring, optimizer metadata
+// and fixed inputs alongside. The kernel IR stays behind: the modules carry what the runtime reads.
 import type { Plan } from '../../compiler/plan.js';
-import type { RenderedKernel } from '../../compiler/wasm/render.js';
-import { renderWasm } from '../../compiler/wasm/render.js';
+import { renderModules } from '../../compiler/wasm/modules.js';
+import type { WasmModules } from '../../compiler/wasm/modules.js';
 import { relaxedSimdProbe, simdProbe } from '../../compiler/wasm/probe.js';
 import { toBase64 } from '../../compiler/wasm/stored-module.js';
-import type { AotData, AotProgram } from '../../runtime/aot/format.js';
-import { AOT_FORMAT } from '../../runtime/aot/format.js';
+import { renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
+import type { AotData, AotProgram, AotWgslKernel } from '../../runtime/aot/format.js';
+import { AOT_FORMAT, AOT_WEBGPU_LIMITS } from '../../runtime/aot/format.js';
 import type { ExportedProgram } from './entry-exports.js';
 
-export type Target = 'wasm' | 'gpujs';
+export type Target = 'wasm' | 'gpujs' | 'webgpu';
 
+export interface ModuleOptions {
+  readonly targets: readonly Target[];
+  /** Tiled matmuls accumulate with relaxed-simd FMA (re-rendered here: plans store modules without it). */
+  readonly fma?: boolean;
+}
 
-/** The one place a compiled plan's kernels become wasm bytes (to switch to bytes the plan stores, once it does). */
-export const renderedKernels = (plan: Plan, maxPages: number): RenderedKernel[] => plan.kernelIR!.map((k) => renderWasm(k, { maxPages }));
+/** The plan's stored modules, or (with FMA, which plans do not store) its kernels rendered with FMA. */
+export const storedModules = (plan: Plan, fma = false): WasmModules => {
+  if (fma) return renderModules(plan.kernelIR!, { fma });
+  if (!plan.wasm) throw new Error(`the plan's kernels could not be rendered to wasm: ${plan.wasmError ?? 'no stored modules'}`);
+  return plan.wasm;
+};
 
-export const aotProgram = (e: ExportedProgram, plan: Plan, targets: readonly Target[], maxPages: number): AotProgram => ({
-  plan: targets.includes('gpujs') ? plan : { ...plan, kernels: [] },
-  // every field the renderer gives travels, so the runtime reads the kernel as the library would
-  wasm: renderedKernels(plan, maxPages).map(({ bytes, ...meta }) => ({ ...meta, wasm: toBase64(bytes) })),
-  defaults: Object.fromEntries(Object.entries(e.step?.fixed ?? {}).map(([name, f]) => [name, Array.from(f.values)])),
-  ...(e.step ? { step: { params: e.step.params, state: e.step.state, keySeeds: e.step.keySeeds, metrics: e.step.metrics } } : {}),
-  from: e.from,
-});
+/** Every kernel as WGSL within WebGPU's default limits (split or packed where it binds too many buffers). */
+export const wgslKernels = (plan: Plan): AotWgslKernel[] => {
+  const { maxStorageBuffersPerShaderStage: maxBindings, maxComputeWorkgroupsPerDimension: maxWorkgroupsPerDimension } = AOT_WEBGPU_LIMITS;
+  return plan.kernelIR!.flatMap((k) => splitByBindings(k, maxBindings)).map((k) => renderWgsl(k, { maxBindings, maxWorkgroupsPerDimension, sizeOf: (b) => plan.buffers[b].size }));
+};
+
+export const aotProgram = (e: ExportedProgram, plan: Plan, options: ModuleOptions): AotProgram => {
+  const { kernelIR: _ir, wasm: _wasm, kernelIRError: _e, wasmError: _w, ...wiring } = plan;
+  return {
+    plan: options.targets.includes('gpujs') ? wiring : { ...wiring, kernels: [] },
+    wasm: storedModules(plan, options.fma).modules,
+    ...(options.targets.includes('webgpu') ? { webgpu: wgslKernels(plan) } : {}),
+    defaults: Object.fromEntries(Object.entries(e.step?.fixed ?? {}).map(([name, f]) => [name, Array.from(f.values)])),
+    ...(e.step ? { step: { params: e.step.params, state: e.step.state, keySeeds: e.step.keySeeds, metrics: e.step.metrics } } : {}),
+    from: e.from,
+  };
+};
 
 export const aotData = (programs: Readonly<Record<string, AotProgram>>, targets: readonly Target[], maxPages: number, graft: string): AotData => ({
   format: AOT_FORMAT,
@@ -30,7 +50,7 @@ export const aotData = (programs: Readonly<Record<string, AotProgram>>, targets:
   targets,
   maxPages,
   probes: { simd: toBase64(simdProbe()), relaxedSimd: toBase64(relaxedSimdProbe()) },
-  // the renderer emits relaxed-simd nowhere yet; a kernel that does must set this
-  usesRelaxedSimd: false,
+  // the host must validate relaxed-simd only where a module uses it (FMA-rendered matmuls)
+  usesRelaxedSimd: Object.values(programs).some((p) => p.wasm.some((m) => m.relaxedSimd)),
   programs,
 });

@@ -18,23 +18,23 @@ export { contentHash, moduleBytes, WASM_MAX_PAGES } from './stored-module.js';
 
 /** Renders (and validates) every kernel; a renderer bug throws a RenderError naming the kernel. */
 export const renderModules = (kernels: readonly Kernel[], options: { readonly fma?: boolean } = {}): WasmModules => ({
-  version: 1,
+  version: 2,
   maxPages: WASM_MAX_PAGES,
   modules: kernels.map((k) => {
     const r = renderWasm(k, { maxPages: WASM_MAX_PAGES, fma: options.fma });
-    return { name: r.name, bytes: toBase64(r.bytes), hash: contentHash(r.bytes), params: r.params, size: r.size, granule: r.granule, schedule: r.schedule, imports: r.imports };
+    return { name: r.name, bytes: toBase64(r.bytes), hash: contentHash(r.bytes), params: r.params, size: r.size, granule: r.granule, schedule: r.schedule, imports: r.imports, work: r.work, stores: r.stores, relaxedSimd: r.relaxedSimd };
   }),
 });
 
 /** Problems that make stored modules unusable for this kernel IR (empty when they fit). */
 export const matchesKernels = (w: WasmModules, kernels: readonly Kernel[]): string[] => {
-  if (w.version !== 1) return [`stored wasm modules: version ${String(w.version)}, expected 1`];
+  if (w.version !== 2) return [`stored wasm modules: version ${String(w.version)}, expected 2 (compile the plan again)`];
   if (w.modules.length !== kernels.length) return [`stored wasm modules: ${w.modules.length} modules for ${kernels.length} kernels`];
   return kernels.flatMap((k, i) => {
     const m = w.modules[i];
     // a tiled module counts row tiles, not elements
     const sized = m.schedule !== 'elements' || m.size === k.size;
-    const same = m.name === k.name && sized && m.params.length === k.params.length && m.params.every((p, j) => p === k.params[j]);
+    const same = m.name === k.name && sized && m.stores.length === k.stores.length && m.stores.every((b, j) => b === k.stores[j].buffer) && m.params.length === k.params.length && m.params.every((p, j) => p === k.params[j]);
     return same ? [] : [`stored wasm module ${i} (${m.name}) does not match kernel ${k.name} (name, size or parameters differ)`];
   });
 };

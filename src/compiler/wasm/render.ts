@@ -7,6 +7,7 @@
 // register tiles instead (render-matmul.ts), over row tiles rather than elements.
 import type { Kernel, KNode, KType } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
+import { kernelWork } from '../kernel-ir/work.js';
 import type { ValType } from './encoder.js';
 import { Code, encodeModule } from './encoder.js';
 import type { HostMath, OpContext } from './ops-scalar.js';
@@ -33,6 +34,12 @@ export interface RenderedKernel {
   readonly imports: readonly HostMath[];
   /** How the kernel was rendered: per element, or as register tiles (rows x columns, with or without FMA). */
   readonly schedule: string;
+  /** Node evaluations over the whole index space (kernel-ir/work.ts): what a runtime weighs before splitting it across threads. */
+  readonly work: number;
+  /** Plan buffers the kernel writes, in store order. */
+  readonly stores: readonly number[];
+  /** Whether the module uses relaxed-simd (tiled matmuls rendered with FMA). */
+  readonly relaxedSimd: boolean;
 }
 
 export interface RenderOptions {
@@ -352,14 +359,14 @@ export const renderWasm = (k: Kernel, options: RenderOptions): RenderedKernel =>
       const e = new KernelEmitter(k);
       const tiled = new TiledEmitter(e, k, options.fma ?? false);
       tiled.render();
-      return { ...encoded(k, options, e), size: tiledUnits(k.tiling, tiled.shape), granule: 1, schedule: tiled.schedule };
+      return { ...encoded(k, options, e), size: tiledUnits(k.tiling, tiled.shape), granule: 1, schedule: tiled.schedule, relaxedSimd: options.fma ?? false };
     } catch (err) {
       if (!(err instanceof Untileable)) throw err;
     }
   }
   const e = new KernelEmitter(k);
   e.render();
-  return { ...encoded(k, options, e), size: k.size, granule: 4, schedule: 'elements' };
+  return { ...encoded(k, options, e), size: k.size, granule: 4, schedule: 'elements', relaxedSimd: false };
 };
 
 const encoded = (k: Kernel, options: RenderOptions, e: KernelEmitter) => {
@@ -377,5 +384,6 @@ const encoded = (k: Kernel, options: RenderOptions, e: KernelEmitter) => {
     }
     e.fail(`emitted an invalid module (${why})`);
   }
-  return { name: k.name, bytes, params: k.params, imports: e.imports };
+  // what a runtime needs besides the bytes: the work to split across threads, the buffers stored
+  return { name: k.name, bytes, params: k.params, imports: e.imports, work: kernelWork(k), stores: k.stores.map((st) => st.buffer) };
 };

@@ -21,10 +21,16 @@ export interface StoredModule {
   readonly schedule: string;
   /** Host functions imported from `math`, in import order. */
   readonly imports: readonly HostMath[];
+  /** Node evaluations over the whole index space: whether splitting it across threads pays. */
+  readonly work: number;
+  /** Plan buffers the kernel writes, in store order. */
+  readonly stores: readonly number[];
+  /** Whether the module uses relaxed-simd (FMA); a host must validate it before loading. */
+  readonly relaxedSimd: boolean;
 }
 
 export interface WasmModules {
-  readonly version: 1;
+  readonly version: 2;
   /** The memory maximum the modules import, in 64 KiB pages. */
   readonly maxPages: number;
   /** One module per kernel of `plan.kernelIR`, in the same order. */

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 // The ahead-of-time runtime for browsers: no Node built-ins. Kernels run on Web Workers too where
 // the page is cross-origin isolated (shared memory), else on the calling thread.
 import type { AotData } from './format.js';
@@ -11,6 +12,8 @@ export { AOT_FORMAT } from './format.js';
 export interface LoadOptions {
   /** Threads kernels run on, the page's included; default: the cores the browser reports (at most 8) when cross-origin isolated, else 1. */
   readonly threads?: number;
+  /** A WebGPU entry point (navigator.gpu): programs run on it where the module holds WGSL and an adapter answers; wasm otherwise. */
+  readonly gpu?: GPU;
 }
 
 const defaultThreads = (): number => {
@@ -22,5 +25,5 @@ export const loadBrowser = (data: AotData, options: LoadOptions = {}): Promise<A
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new RangeError(`threads option: '${threads}' is not a thread count (an integer from 1 to 256)`);
   const workers = typeof Worker === 'function' ? threads - 1 : 0;
-  return loadAot(data, { pool: async (memory) => (workers > 0 ? (await WebWorkerPool.start(memory, workers)).asWorkerPool() : undefined) });
+  return loadAot(data, { gpu: options.gpu, pool: async (memory) => (workers > 0 ? (await WebWorkerPool.start(memory, workers)).asWorkerPool() : undefined) });
 };

@@ -1,16 +1,20 @@
-// What an ahead-of-time module holds: plans as plain data with their kernels already rendered to
-// WebAssembly (base64), and the probes its loader validates. Written by `graft compile`, read by
+// What an ahead-of-time module holds: plans as plain data (wiring, no kernel IR) with their stored
+// WebAssembly modules (the plan's own `plan.wasm` format), and the probes its loader validates. Written by `graft compile`, read by
 // the small runtime bundled with it; the format version guards against a mismatch of the two.
 import type { Plan } from '../../compiler/plan.js';
-import type { RenderedKernel } from '../../compiler/wasm/render.js';
+import type { StoredModule } from '../../compiler/wasm/stored-module.js';
+import type { RenderedWgsl } from '../../compiler/wgsl/render.js';
 
-export const AOT_FORMAT = 1;
+export const AOT_FORMAT = 2;
 
-/** A rendered kernel as stored: every field the renderer gives (name, params, size, imports, …) with its bytes as base64. */
-export type AotWasmKernel = Omit<RenderedKernel, 'bytes'> & {
-  /** The module's bytes, base64. */
-  readonly wasm: string;
-};
+/** A kernel's WGSL as `renderWgsl` gives it (source, bindings, pack, writes, grid). */
+export type AotWgslKernel = RenderedWgsl;
+
+/** The limits the WGSL is rendered within: WebGPU's defaults, which every adapter supports. */
+export const AOT_WEBGPU_LIMITS = { maxStorageBuffersPerShaderStage: 8, maxComputeWorkgroupsPerDimension: 65535 } as const;
+
+/** A plan as an AOT module keeps it: wiring, buffers and specs; no kernel IR (the stored modules carry what the runtime reads). */
+export type AotPlan = Omit<Plan, 'kernelIR' | 'kernelIRError' | 'wasm' | 'wasmError'>;
 
 /** What an optimizer step (`buildStep`) adds: which inputs are parameters, state and per-step keys. */
 export interface AotStepInfo {
@@ -22,8 +26,11 @@ export interface AotStepInfo {
 
 export interface AotProgram {
   /** The plan; its gpu.js sources are kept only for the gpujs target. */
-  readonly plan: Plan;
-  readonly wasm: readonly AotWasmKernel[];
+  readonly plan: AotPlan;
+  /** The plan's stored modules (`plan.wasm.modules`), one per kernel in order. */
+  readonly wasm: readonly StoredModule[];
+  /** The kernels as WGSL (target webgpu), split where one binds more than the limits allow. */
+  readonly webgpu?: readonly AotWgslKernel[];
   /** Inputs whose values are known when compiling (an optimizer's fixed inputs): fed unless the caller feeds them. */
   readonly defaults: Readonly<Record<string, readonly number[]>>;
   readonly step?: AotStepInfo;
@@ -35,7 +42,7 @@ export interface AotData {
   readonly format: number;
   /** The graft version that wrote it. */
   readonly graft: string;
-  /** Targets rendered: wasm always; gpujs sources when asked. */
+  /** Targets rendered: wasm always; gpujs sources and webgpu WGSL when asked. */
   readonly targets: readonly string[];
   /** The shared memory's maximum in 64 KiB pages, as the kernels' memory imports declare it. */
   readonly maxPages: number;

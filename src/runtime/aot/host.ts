@@ -1,6 +1,7 @@
 // What a host must support to run an ahead-of-time module, checked before anything is instantiated:
 // WebAssembly with SIMD128, shared memory (cross-origin isolation in a browser), relaxed-simd when a
 // kernel uses it, and every kernel validating. All problems are reported at once.
+import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { AotData } from './format.js';
 import { AOT_FORMAT } from './format.js';
 
@@ -11,7 +12,7 @@ export class AotLoadError extends Error {
   }
 }
 
-export const fromBase64 = (s: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const fromBase64 = (s: string): Uint8Array<ArrayBuffer> => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
 const sharedMemoryWorks = (): boolean => {
   try {
@@ -37,7 +38,7 @@ export const hostProblems = (data: AotData): { readonly problems: string[]; read
   // a kernel that fails to validate for another reason is named, never run
   if (simd && (relaxedSimd || !data.usesRelaxedSimd)) {
     for (const [name, p] of Object.entries(data.programs)) {
-      for (const k of p.wasm) if (!WebAssembly.validate(fromBase64(k.wasm))) problems.push(`program '${name}': kernel ${k.name} does not validate on this engine`);
+      for (const k of p.wasm) if (!WebAssembly.validate(moduleBytes(k))) problems.push(`program '${name}': kernel ${k.name} does not validate on this engine`);
     }
   }
   return { problems, relaxedSimd };

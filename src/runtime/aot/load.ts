@@ -1,18 +1,21 @@
+/// <reference types="@webgpu/types" />
 // The runtime of an ahead-of-time module: checks the host, instantiates the stored kernels over one
 // shared memory and runs plans as the library's wasm backend does (the same kernels, dispatch and
-// order of steps), so results are bit-identical. Imports no compiler and no fp-ts: failures come back as a plain
+// order of steps), so results are bit-identical; or, given a GPU, the module's WGSL (webgpu.ts). Imports no compiler and no fp-ts: failures come back as a plain
 // `{ _tag: 'Left' | 'Right' }` value, the shape fp-ts's Either has.
 import { FeedError } from '../../dsl/feed-problems.js';
 import type { LoopFeeds, LoopSpec } from '../loop-feeds.js';
 import { checkLoop, splitFeedProblems } from '../loop-feeds.js';
 import { dispatcher } from '../wasm/dispatch.js';
 import { WasmHeap } from '../wasm/heap.js';
-import { instantiate } from '../wasm/instance.js';
+import { instantiateModule } from '../wasm/instance.js';
+import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { KernelInstance } from '../wasm/instance.js';
 import type { WorkerPool } from '../wasm/pool.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
 import type { AotData, AotProgram } from './format.js';
-import { AotLoadError, fromBase64, hostProblems } from './host.js';
+import { AotLoadError, hostProblems } from './host.js';
+import { gpuExecutable, openAotGpu } from './webgpu.js';
 
 export { FeedError } from '../../dsl/feed-problems.js';
 export { AotLoadError } from './host.js';
@@ -32,6 +35,11 @@ export interface AotRunner extends AotExecutable {
 }
 
 export interface AotHost {
+  /** Where the programs run: WebGPU when a GPU was given, the module holds WGSL and an adapter answers; else wasm. */
+  readonly backend: 'webgpu' | 'wasm';
+  /** The adapter (webgpu), or why WebGPU is not used (wasm, when a GPU was given). */
+  readonly adapter?: string;
+  readonly webgpuUnused?: string;
   readonly threads: number;
   readonly relaxedSimd: boolean;
 }
@@ -45,25 +53,25 @@ export interface AotInstance {
 export interface Platform {
   /** Worker threads besides the caller's (undefined: one thread). */
   readonly pool: (memory: WebAssembly.Memory) => WorkerPool | undefined | Promise<WorkerPool | undefined>;
+  /** A WebGPU entry point (navigator.gpu, or Dawn's in Node): programs run on it where the module holds WGSL and an adapter answers. */
+  readonly gpu?: GPU;
 }
 
 const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
-  const kernels: KernelInstance[] = p.wasm.map(({ wasm, ...meta }) => instantiate({ ...meta, bytes: fromBase64(wasm) }, heap.memory));
-  const ir = plan.kernelIR!;
-  const dispatch = dispatcher(kernels, ir, pool);
+  const kernels: KernelInstance[] = p.wasm.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory));
+  const dispatch = dispatcher(kernels, pool);
   const constants = placeConstants(heap, plan.buffers);
-  const stores = ir.map((k) => k.stores.map((st) => st.buffer));
-  const { runOnHost } = planSteps(heap, plan, kernels, stores, dispatch, loop);
+  const { runOnHost } = planSteps(heap, plan, kernels, dispatch, loop);
   const perStep = new Set(loop.perStep ?? []);
   const defaults = Object.fromEntries(Object.entries(p.defaults).filter(([n]) => !perStep.has(n)));
   return {
     run: async (feeds) => {
       const split = splitFeedProblems(plan, loop, { ...defaults, ...feeds });
       if (split.problems) return { _tag: 'Left', left: new FeedError(split.problems) };
-      return { _tag: 'Right', right: runOnHost(constants, split.once, split.each) };
+      return { _tag: 'Right', right: await runOnHost({ at: new Map(constants), owned: new Set() }, split.once, split.each) };
     },
     destroy: () => {
       for (const a of constants.values()) heap.release(a);
@@ -84,21 +92,26 @@ export const loadAot = async (data: AotData, platform: Platform): Promise<AotIns
     made.add(e);
     return { ...e, destroy: () => void (made.delete(e) && e.destroy()) };
   };
+  const wgsl = Object.values(data.programs).every((p) => p.webgpu);
+  const opened = platform.gpu ? (wgsl ? await openAotGpu(platform.gpu) : { reason: 'the module holds no WGSL (compile it with --target webgpu or all)' }) : undefined;
+  const gpu = opened && 'device' in opened ? opened : undefined;
+  const make = (p: AotProgram, spec: LoopSpec): AotExecutable => (gpu ? gpuExecutable(gpu, p, spec) : executable(heap, pool, p, spec));
   const programs = Object.fromEntries(Object.entries(data.programs).map(([name, p]): [string, AotRunner] => {
     let once: AotExecutable | undefined;
     return [name, {
-      run: (feeds) => (once ??= keep(executable(heap, pool, p, { steps: 1, carry: {} }))).run(feeds),
-      loop: (spec) => keep(executable(heap, pool, p, spec)),
+      run: (feeds) => (once ??= keep(make(p, { steps: 1, carry: {} }))).run(feeds),
+      loop: (spec) => keep(make(p, spec)),
       destroy: () => once?.destroy(),
     }];
   }));
   return {
-    host: { threads: (pool?.size ?? 0) + 1, relaxedSimd },
+    host: { backend: gpu ? 'webgpu' : 'wasm', ...(gpu ? { adapter: gpu.adapter } : opened && 'reason' in opened ? { webgpuUnused: opened.reason } : {}), threads: (pool?.size ?? 0) + 1, relaxedSimd },
     programs,
     destroy: () => {
       [...made].forEach((e) => e.destroy());
       made.clear();
       pool?.destroy();
+      gpu?.device.destroy();
     },
   };
 };

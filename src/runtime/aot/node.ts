@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 // The ahead-of-time runtime for Node: kernels on worker threads (GRAFT_THREADS, the `threads`
 // option, else every core), as the library's wasm backend runs them.
 import { WorkerPool } from '../wasm/pool.js';
@@ -12,9 +13,11 @@ export { AOT_FORMAT } from './format.js';
 export interface LoadOptions {
   /** Threads kernels run on, the caller's included; default $GRAFT_THREADS, else every core. */
   readonly threads?: number;
+  /** A WebGPU entry point (Dawn's `create([])` from the `webgpu` package): programs run on it where the module holds WGSL and an adapter answers; wasm otherwise. */
+  readonly gpu?: GPU;
 }
 
 export const loadNode = (data: AotData, options: LoadOptions = {}): Promise<AotInstance> => {
   const threads = threadCount(options.threads);
-  return loadAot(data, { pool: (memory) => (threads > 1 ? new WorkerPool(memory, threads - 1) : undefined) });
+  return loadAot(data, { gpu: options.gpu, pool: (memory) => (threads > 1 ? new WorkerPool(memory, threads - 1) : undefined) });
 };

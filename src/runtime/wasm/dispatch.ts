@@ -1,17 +1,13 @@
 // How a kernel's work units are shared out: static ranges in multiples of its granule (four elements, or whole matmul row tiles) over the
 // pool's workers and the calling thread (which takes the last range); small kernels stay on the
 // calling thread, since waking a worker costs microseconds.
-import type { Kernel, KNode } from '../../compiler/kernel-ir/types.js';
+import type { Kernel } from '../../compiler/kernel-ir/types.js';
 import type { KernelInstance } from './instance.js';
 import type { WorkerPool } from './pool.js';
 import type { KernelProfile } from './profile.js';
 
 /** Below this many node evaluations a kernel stays on the calling thread. */
 export const PARALLEL_WORK = 2 ** 18;
-
-/** Node evaluations per element, accumulation bodies counted once per iteration. */
-const workPerElement = (nodes: readonly KNode[]): number =>
-  nodes.reduce((w, n) => w + 1 + (n.op === 'accumulate' ? (n.count - n.start) * workPerElement(n.body) : 0), 0);
 
 /**
  * Runs kernel `i` over its whole index space with its parameters at `addrs`: done on return
@@ -23,10 +19,11 @@ export interface Dispatch {
   readonly release: () => void;
 }
 
-/** With a profile, each dispatch's wall time is recorded under its kernel. */
-export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined, profile?: KernelProfile): Dispatch => {
-  const d = untimed(kernels, ir, pool);
-  if (!profile) return d;
+/** With a profile (and the kernel IR it describes kernels by), each dispatch's time is recorded under its kernel. */
+export const dispatcher = (kernels: readonly KernelInstance[], pool: WorkerPool | undefined, timed?: { readonly profile: KernelProfile; readonly ir: readonly Kernel[] }): Dispatch => {
+  const d = untimed(kernels, pool);
+  if (!timed) return d;
+  const { profile, ir } = timed;
   return {
     run: (i, addrs) => {
       const t0 = performance.now();
@@ -44,11 +41,12 @@ export const dispatcher = (kernels: readonly KernelInstance[], ir: readonly Kern
   };
 };
 
-const untimed = (kernels: readonly KernelInstance[], ir: readonly Kernel[], pool: WorkerPool | undefined): Dispatch => {
+/** Kernels split across threads by the work their modules record (kernel-ir/work.ts), so no kernel IR is needed here. */
+const untimed = (kernels: readonly KernelInstance[], pool: WorkerPool | undefined): Dispatch => {
   if (!pool) return { run: (i, addrs) => void kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;
-  const parallel = ir.map((k, i) => kernels[i].kernel.size >= kernels[i].kernel.granule * threads && k.size * workPerElement(k.nodes) >= PARALLEL_WORK);
+  const parallel = kernels.map(({ kernel: k }) => k.size >= k.granule * threads && k.work >= PARALLEL_WORK);
   const run = (i: number, addrs: readonly number[]): Promise<void> | undefined => {
     const k = kernels[i];
     const n = k.kernel.size;

@@ -78,7 +78,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
-  const dispatch = dispatcher(kernels, plan.kernelIR, pool, features.profile);
+  const dispatch = dispatcher(kernels, pool, features.profile && { profile: features.profile, ir: plan.kernelIR });
   const constants = new Map<number, number>();
   for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
     const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);

@@ -4,7 +4,7 @@ import type { HostMath, RenderedKernel } from '../../compiler/wasm/render.js';
 const HOST: Record<HostMath, (...x: number[]) => number> = { pow: Math.pow };
 
 /** What a caller needs to know of a module (rendered now or stored with the plan). */
-export type KernelMeta = Pick<RenderedKernel, 'name' | 'params' | 'size' | 'granule' | 'schedule' | 'imports'>;
+export type KernelMeta = Pick<RenderedKernel, 'name' | 'params' | 'size' | 'granule' | 'schedule' | 'imports' | 'work' | 'stores'>;
 
 export interface KernelInstance {
   readonly kernel: KernelMeta;

@@ -1,6 +1,7 @@
-// The step loop of ahead-of-time modules over a plan's buffers in the runtime's memory: uploads,
-// kernels (fresh blocks for what they store), collected outputs, carries. It is executable.ts's
-// loop without resident handles or donation, kept free of fp-ts and the compiler for AOT modules.
+// The step loop over a plan's buffers in the runtime's memory: uploads, kernels (fresh blocks for
+// what they store, or an input's block taken over in place), collected outputs, carries. The one
+// loop both the wasm backend (executable.ts, which adds resident handles and donation through the
+// `inPlace` hook) and ahead-of-time modules run; free of fp-ts and the compiler for the latter.
 import type { Plan } from '../../compiler/plan.js';
 import type { LoopSpec } from '../loop-feeds.js';
 import type { Dispatch } from './dispatch.js';
@@ -25,22 +26,33 @@ export const placeConstants = (heap: WasmHeap, buffers: Plan['buffers']): Map<nu
   return constants;
 };
 
-export interface PlanSteps {
-  /** Copies host values into a fresh block for `buffer`, owned by the call. */
-  readonly upload: (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string) => void;
-  /** Frees blocks this call allocated that no buffer refers to any more. */
-  readonly collectGarbage: (f: Frame, keep?: ReadonlySet<number>) => void;
-  /** Runs every step; returns the collected outputs' values per step. */
-  readonly steps: (f: Frame, each: readonly Float32Array[][]) => Record<string, Float32Array[]>;
-  /** One call on host values: upload, every step, outputs (collected ones concatenated) copied out, the call's blocks freed. */
-  readonly runOnHost: (constants: ReadonlyMap<number, number>, once: Readonly<Record<string, Float32Array>>, each: readonly Float32Array[][]) => Record<string, Float32Array>;
+/** Where a kernel may write an output over an input's block (executable.ts): which kernels have candidates, and the taking. */
+export interface InPlace<F extends Frame> {
+  readonly kernels: readonly boolean[];
+  /** A block for output buffer `out` of kernel `ki` at step `s`, or undefined for a fresh one. */
+  readonly take: (f: F, ki: number, out: number, s: number, written: ReadonlySet<number>, taken: Set<number>) => number | undefined;
 }
 
-export const planSteps = (heap: WasmHeap, plan: Pick<Plan, 'inputs' | 'outputs' | 'buffers'>, kernels: readonly KernelInstance[], stores: readonly (readonly number[])[], dispatch: Dispatch, loop: LoopSpec): PlanSteps => {
-  const perStepNames = loop.perStep ?? [];
-  const sizeOfBuffer = (b: number) => plan.buffers[b].size;
+export interface PlanSteps<F extends Frame> {
+  /** Copies host values into a fresh block for `buffer`, owned by the call. */
+  readonly upload: (f: F, values: ArrayLike<number>, buffer: number, what: () => string) => void;
+  /** Runs every step; returns the collected outputs' values per step. Blocks left owned by `f` are the caller's to free. */
+  readonly steps: (f: F, each: readonly Float32Array[][]) => Promise<Record<string, Float32Array[]>>;
+  /** One call on host values into frame `f`: upload, every step, outputs (collected ones concatenated) copied out, the call's blocks freed. */
+  readonly runOnHost: (f: F, once: Readonly<Record<string, Float32Array>>, each: readonly Float32Array[][]) => Promise<Record<string, Float32Array>>;
+}
 
-  const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
+export const planSteps = <F extends Frame = Frame>(heap: WasmHeap, plan: Pick<Plan, 'inputs' | 'outputs' | 'buffers'>, kernels: readonly KernelInstance[], dispatch: Dispatch, loop: LoopSpec, inPlace?: InPlace<F>): PlanSteps<F> => {
+  const perStepNames = loop.perStep ?? [];
+  const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
+  const sizeOfBuffer = (b: number) => plan.buffers[b].size;
+  // per-call work kept small (a 256-element op costs a few microseconds): argument arrays reused, sets made only where needed
+  const args = kernels.map((k) => new Array<number>(k.kernel.params.length));
+  const noSet: Set<number> = new Set();
+  const carries = Object.entries(loop.carry).map(([input, output]) => [plan.inputs[input], plan.outputs[output]] as const);
+  const inPlaceAny = inPlace?.kernels.some((x) => x) ?? false;
+
+  const upload = (f: F, values: ArrayLike<number>, buffer: number, what: () => string): void => {
     const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
     heap.f32(addr, sizeOfBuffer(buffer)).set(values);
     f.owned.add(addr);
@@ -48,38 +60,44 @@ export const planSteps = (heap: WasmHeap, plan: Pick<Plan, 'inputs' | 'outputs' 
   };
 
   /** Frees blocks this call allocated that no buffer refers to any more. */
-  const collectGarbage = (f: Frame, keep: ReadonlySet<number> = new Set()): void => {
-    const live = new Set([...f.at.values(), ...keep]);
+  const collectGarbage = (f: F): void => {
+    const live = new Set(f.at.values());
     for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
   };
 
-  /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
-  const steps = (f: Frame, each: readonly Float32Array[][]): Record<string, Float32Array[]> => {
-    const collected: Record<string, Float32Array[]> = Object.fromEntries((loop.collect ?? []).map((n) => [n, []]));
+  const steps = async (f: F, each: readonly Float32Array[][]): Promise<Record<string, Float32Array[]>> => {
+    const collected: Record<string, Float32Array[]> = loop.collect ? Object.fromEntries(loop.collect.map((n) => [n, []])) : {};
     for (let s = 0; s < loop.steps; s++) {
       perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
-      for (const [ki, k] of kernels.entries()) {
-        for (const b of stores[ki]) {
-          const addr = heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
+      const written = inPlaceAny ? new Set<number>() : noSet;
+      for (let ki = 0; ki < kernels.length; ki++) {
+        const k = kernels[ki];
+        const taken = inPlace?.kernels[ki] ? new Set<number>() : noSet;
+        for (const b of k.kernel.stores) {
+          const addr = (taken !== noSet && inPlace!.take(f, ki, b, s, written, taken)) || heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
           f.owned.add(addr);
           f.at.set(b, addr);
+          if (written !== noSet) written.add(b);
         }
-        dispatch.run(ki, k.kernel.params.map((p) => f.at.get(p)!));
+        const a = args[ki];
+        for (let j = 0; j < a.length; j++) a[j] = f.at.get(k.kernel.params[j])!;
+        // a promise when the workers are awaited asynchronously: the next kernel reads what they write
+        const pending = dispatch.run(ki, a);
+        if (pending) await pending;
       }
       for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
-      const outs = Object.fromEntries(Object.entries(loop.carry).map(([input, output]) => [input, f.at.get(plan.outputs[output])!]));
-      for (const [input, addr] of Object.entries(outs)) f.at.set(plan.inputs[input], addr);
-      // intermediates of this step are dead; plan outputs stay referenced by the table
-      collectGarbage(f, new Set(Object.values(plan.outputs).map((b) => f.at.get(b)!)));
+      const outs = carries.map(([input, output]) => [input, f.at.get(output)!] as const);
+      for (const [input, addr] of outs) f.at.set(input, addr);
+      // intermediates of this step are dead (plan outputs stay in the table); after the last step the caller frees them
+      if (s < loop.steps - 1) collectGarbage(f);
     }
     return collected;
   };
 
-  const runOnHost = (constants: ReadonlyMap<number, number>, once: Readonly<Record<string, Float32Array>>, each: readonly Float32Array[][]): Record<string, Float32Array> => {
-    const f: Frame = { at: new Map(constants), owned: new Set() };
+  const runOnHost = async (f: F, once: Readonly<Record<string, Float32Array>>, each: readonly Float32Array[][]): Promise<Record<string, Float32Array>> => {
     try {
-      Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n)).forEach((name) => upload(f, once[name], plan.inputs[name], () => `input '${name}'`));
-      const collected = steps(f, each);
+      onceNames.forEach((name) => upload(f, once[name], plan.inputs[name], () => `input '${name}'`));
+      const collected = await steps(f, each);
       const out: Record<string, Float32Array> = {};
       for (const [name, b] of Object.entries(plan.outputs)) out[name] = heap.f32(f.at.get(b)!, sizeOfBuffer(b)).slice();
       for (const [name, parts] of Object.entries(collected)) out[name] = concatFloat32(parts);
@@ -89,5 +107,5 @@ export const planSteps = (heap: WasmHeap, plan: Pick<Plan, 'inputs' | 'outputs' 
     }
   };
 
-  return { upload, collectGarbage, steps, runOnHost };
+  return { upload, steps, runOnHost };
 };

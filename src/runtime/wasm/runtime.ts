@@ -33,7 +33,8 @@ export const FMA_ENV = 'GRAFT_FMA';
 /** Whether FMA was asked for: the option, else $GRAFT_FMA ('1' on, '0' or unset off). */
 export const fmaRequested = (option: boolean | undefined): boolean => {
   if (option !== undefined) return option;
-  const raw = process.env[FMA_ENV];
+  // a browser has no process: there only the option asks for FMA
+  const raw = typeof process === 'undefined' ? undefined : process.env[FMA_ENV];
   if (raw === undefined || raw === '' || raw === '0') return false;
   if (raw === '1') return true;
   throw new Error(`$${FMA_ENV}: '${raw}' is not 0 or 1`);

@@ -16,6 +16,7 @@ import { createRuntime } from '../../../src/runtime/index.js';
 import type { CompiledModule } from '../../../src/cli/aot/compile-module.js';
 import { compileModule } from '../../../src/cli/aot/compile-module.js';
 import { forbiddenInputs } from '../../../src/cli/aot/bundle.js';
+import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import * as entry from '../../../examples/aot/mnist-mlp.js';
 
 type Values = Record<string, Float32Array>;
@@ -136,5 +137,54 @@ describe('graft compile: what the module holds', () => {
     const imports = [...module.code.matchAll(/^\s*import\s[^;]*?from\s*"([^"]+)"/gm)].map((m) => m[1]);
     assert.ok(imports.length > 0);
     assert.deepEqual(imports.filter((s) => !s.startsWith('node:')), []);
+  });
+
+  test('it holds each plan\'s own stored wasm modules (no second format, no kernel IR), and needs no relaxed-simd', () => {
+    const programs = right(entry.train);
+    for (const [name, program] of [['train.init', programs.init!], ['train.step', programs.step]] as const) {
+      const plan = compile(program);
+      const held = module.data.programs[name];
+      assert.deepEqual(held.wasm, plan.wasm!.modules, `${name}: the modules are the plan's`);
+      assert.equal((held.plan as { kernelIR?: unknown }).kernelIR, undefined, `${name}: no kernel IR`);
+    }
+    assert.equal(module.data.usesRelaxedSimd, false);
+  });
+});
+
+describe('graft compile --fma', () => {
+  test('on an engine without relaxed-simd it is refused, saying why, before compiling anything', async (t) => {
+    if (WebAssembly.validate(relaxedSimdProbe())) return t.skip('this engine has relaxed-simd');
+    const compiled = await compileModule(entry, ['wasm'], 'node', 'test', true);
+    assert.deepEqual(compiled.problems, ['--fma: this WebAssembly engine has no relaxed-simd, so FMA kernels cannot be rendered and checked here (Node 22 or later, or node --experimental-wasm-relaxed-simd)']);
+  });
+
+  test('renders tiled matmuls with relaxed-simd FMA, says the module needs relaxed-simd, and matches the JIT path with fma bit for bit', async (t) => {
+    if (!WebAssembly.validate(relaxedSimdProbe())) return t.skip('this engine has no relaxed-simd (run node --experimental-wasm-relaxed-simd)');
+    const compiled = await compileModule(entry, ['wasm'], 'node', 'test', true);
+    if (compiled.problems) assert.fail(compiled.problems.join('\n'));
+    const tiled = compiled.module.data.programs['train.step'].wasm.filter((m) => m.schedule.startsWith('tiled'));
+    assert.ok(tiled.length > 0 && tiled.every((m) => m.relaxedSimd && m.schedule.endsWith(' fma')), tiled.map((m) => m.schedule).join(', '));
+    assert.equal(compiled.module.data.usesRelaxedSimd, true);
+    const fmaRt = await createRuntime({ backend: 'wasm', threads: 1, fma: true });
+    try {
+      writeFileSync(join(dir, 'fma.mjs'), compiled.module.code);
+      const fmaAot: Loaded = await (await import(pathToFileURL(join(dir, 'fma.mjs')).href)).load({ threads: 1 });
+      try {
+        const programs = right(entry.train);
+        const init = programs.init!;
+        const params: Values = Object.fromEntries(init.inputs.map((s, k) => [s.name, values(s.shape.reduce((a, b) => a * b, 1), k + 21, 0.1)]));
+        const state = { ...params, ...right(await fmaRt.load(compile(init)).run(params)) };
+        const feeds: Values = { ...state, 'x:x': values(entry.BATCH * entry.FEATURES, 500).map(Math.abs), 'x:y': Float32Array.from({ length: entry.BATCH }, (_, i) => i % 10) };
+        const stepFeeds = Object.fromEntries(programs.step.inputs.map((s) => [s.name, feeds[s.name] ?? programs.fixed[s.name]?.values]));
+        const jit = right(await fmaRt.load(compile(programs.step)).run(stepFeeds));
+        const ran = await fmaAot.programs['train.step'].run(stepFeeds);
+        assert.equal(ran._tag, 'Right', ran.left?.message);
+        for (const k of Object.keys(jit)) assert.deepEqual(bits(ran.right![k]), bits(jit[k]), `output '${k}' differs`);
+      } finally {
+        fmaAot.destroy();
+      }
+    } finally {
+      fmaRt.destroy();
+    }
   });
 });

@@ -29,4 +29,17 @@ describe('stored wasm modules', () => {
       assert.ok(WebAssembly.validate(moduleBytes(m)));
     });
   });
+
+  it('each module records its kernel\'s work (node evaluations, what the dispatcher weighs) and the buffers it writes, so a runtime needs no kernel IR', () => {
+    const prog = g.program({ x: [5000], m: [37, 11] }, ({ x, m }) => ({ y: g.mul(x, 2), r: g.sum(m, { axes: 1 }) }));
+    assert.ok(E.isRight(prog));
+    const plan = compile(prog.right);
+    const [scale, rowSum] = plan.wasm!.modules;
+    // x * 2: index, load, const, mul per element
+    assert.equal(scale.work, 4 * 5000);
+    // a row sum: index, const 0, const 11, row * 11, accumulate; each of 11 iterations: loop index, add, load
+    assert.equal(rowSum.work, (5 + 11 * 3) * 37);
+    assert.deepEqual(plan.wasm!.modules.map((m) => m.stores), [[plan.outputs.y], [plan.outputs.r]]);
+    assert.deepEqual(plan.wasm!.modules.map((m) => m.relaxedSimd), [false, false]);
+  });
 });
