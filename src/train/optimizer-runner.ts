@@ -4,7 +4,8 @@ import type { BuildError, FeedNaming, InputSpec, Shape } from '../dsl/index.js';
 import { FeedError, INPUT_NAMING, checkFeeds, randomKey } from '../dsl/index.js';
 import { compile } from '../compiler/index.js';
 import type { Executable, LoopFeeds, Runtime } from '../runtime/index.js';
-import { isWasmRuntime } from '../runtime/index.js';
+// from its own module: the runtime index would pull Dawn's adapter search into the browser bundle
+import { isWasmRuntime } from '../runtime/wasm/runtime.js';
 import type { ResidentSteps } from './resident-steps.js';
 import { residentSteps } from './resident-steps.js';
 import type { Transform } from '../optim/transform.js';
