@@ -6,6 +6,7 @@ import { runDemo } from './demo.js';
 import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
+import { runTextCommand } from './text.js';
 import { runFinetune } from './finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
 import { BackendOption, CountOption, ScheduleLrOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
@@ -68,6 +69,20 @@ cli
     const ignored = (['backend', 'out', 'seeds', 'epochs'] as const).filter((k) => o.resume !== undefined && o[k] !== undefined);
     if (ignored.length) return usageError([{ option: '--resume', message: `takes the settings from the run folder; leave out ${ignored.map((k) => `--${k}`).join(', ')}` }]);
     process.exitCode = await runMnistCommand(o);
+  });
+
+cli
+  .command('text')
+  .description('pre-train a small BERT on the Brown corpus (cached under runs/cache/), compare fine-tuning methods on SpamAssassin spam vs ham over seeds')
+  .option('--backend <name>', 'auto, webgpu, wasm, webasm or cpu')
+  .option('--out <dir>', 'where runs go (default runs/)')
+  .option('--seeds <n>', 'seeds per method (default 3)')
+  .option('--epochs <n>', 'fine-tuning epochs (default 4)')
+  .option('--settings <file>', 'a JSON object changing the job\'s settings (sizes, learning rates, methods)')
+  .action(async (raw: Record<string, unknown>) => {
+    const o = options({ backend: BackendOption, out: OutputDirOption, seeds: CountOption, epochs: CountOption }, raw, true);
+    if (!o) return;
+    process.exitCode = await runTextCommand({ ...o, ...(typeof raw.settings === 'string' ? { settings: raw.settings } : {}) });
   });
 
 cli

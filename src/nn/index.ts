@@ -23,3 +23,5 @@ export type { EncoderInput } from './bert-layer.js';
 export { bertLayer, bertLinear } from './bert-layer.js';
 export type { BertInputs } from './bert.js';
 export { bertModel, bertClassifier } from './bert.js';
+export { bertEncoderModel } from './bert.js';
+export { bertForMaskedLM, WORD_EMBEDDINGS } from './bert-mlm.js';

@@ -182,6 +182,8 @@ export interface EpochOptions {
   readonly overfitBatch?: FitConfig['overfitBatch'];
   /** Training steps per runtime call (one pipeline over that many batches); the numbers do not change. */
   readonly stepsPerCall?: number;
+  /** Each batch's `x` and `y` from its rows cut to `length` (default: the rows and their labels); MLM masks here. */
+  readonly batchFeeds?: (rows: Int32Array, length: number, epoch: number) => { readonly x: Float32Array; readonly y: Float32Array };
   /** After each step: the epoch's number (from 1) and the step's loss. */
   readonly onStep?: (epoch: number, loss: number) => void;
 }
@@ -208,8 +210,10 @@ export const trainEpoch = async (runner: OptimizerRunner | RunnerFor, s0: Optimi
     const step = typeof runner === 'function' ? runner(lengths ? croppedFeatures(o.features!, length) : o.features!) : runner;
     // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
     const inputs = chunk.map((b, i) => {
+      const key = Float32Array.of(randomKey(o.seed, (s.step + 1 + i) % 2 ** 24));
+      if (o.batchFeeds) return { ...o.batchFeeds(b, length, epoch), key };
       const { x, y } = rows(train, b, o.width);
-      return { x: lengths ? cropRows(x, b.length, o.features!, length) : x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (s.step + 1 + i) % 2 ** 24)) };
+      return { x: lengths ? cropRows(x, b.length, o.features!, length) : x, y: Float32Array.from(y), key };
     });
     s = orThrow(await (inputs.length === 1 ? step.step(s, inputs[0]) : step.steps(s, inputs, inputs.length)));
     // a backend that computes synchronously (wasm) never leaves the microtask queue: give signals (Ctrl-C) a turn
@@ -233,15 +237,19 @@ export const classifierRunner = (rt: Runtime, model: Layer<any>, transform: Tran
   return orThrow(createOptimizerRunner(rt, transform, Object.fromEntries(trainable.map((n) => [n, shapes[n]])), objective, Object.fromEntries(frozenNames.map((n) => [n, params[n]]))));
 };
 
-/** classifierRunner for each row shape, compiled when first asked for; `full` is the one for `features`. */
-export const classifierRunners = (rt: Runtime, model: Layer<any>, transform: Transform<any>, trainable: readonly string[], params: Values, batchSize: number, features: Shape, input: ModelInput = featureRows) => {
+/** A runner for each row shape, made when first asked for; `full` is the one for `features`. */
+export const runnerFamily = (make: RunnerFor, features: Shape) => {
   const made = new Map<string, OptimizerRunner>();
   const at: RunnerFor = (f) => {
     const id = f.join('x');
-    return made.get(id) ?? made.set(id, classifierRunner(rt, model, transform, trainable, params, batchSize, f, input)).get(id)!;
+    return made.get(id) ?? made.set(id, make(f)).get(id)!;
   };
   return { at, full: at(features), destroy: () => made.forEach((r) => r.destroy()) };
 };
+
+/** classifierRunner for each row shape (token rows cut per batch). */
+export const classifierRunners = (rt: Runtime, model: Layer<any>, transform: Transform<any>, trainable: readonly string[], params: Values, batchSize: number, features: Shape, input: ModelInput = featureRows) =>
+  runnerFamily((f) => classifierRunner(rt, model, transform, trainable, params, batchSize, f, input), features);
 
 /** Train `config.model` from `params`; returns the final parameters and one record per epoch. */
 export const fit = async (rt: Runtime, config: FitConfig, params: Values, train: Examples, evalSet: Examples): Promise<FitResult> => {
