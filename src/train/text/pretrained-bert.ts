@@ -40,9 +40,10 @@ export interface PretrainConfig {
 }
 
 /** The cache folder's name: everything the weights depend on, and the generator that draws them. */
+// a job's config holds fine-tuning settings too: only these fields (stepsPerCall changes no number) are keyed
 export const pretrainKey = (c: PretrainConfig): string => {
-  const { stepsPerCall, ...numbers } = c;
-  return createHash('sha256').update(JSON.stringify({ v: 1, generator: GENERATOR_VERSION, ...numbers })).digest('hex').slice(0, 12);
+  const fields: ReadonlyArray<keyof PretrainConfig> = ['vocabSize', 'hidden', 'layers', 'heads', 'intermediate', 'seqLength', 'pretrainSentences', 'pretrainEpochs', 'pretrainBatch', 'pretrainLr', 'padMultiple'];
+  return createHash('sha256').update(JSON.stringify({ v: 1, generator: GENERATOR_VERSION, ...Object.fromEntries(fields.map((k) => [k, c[k]])) })).digest('hex').slice(0, 12);
 };
 
 const orThrow = <L, A>(what: string, e: E.Either<L, A>): A => {

@@ -34,8 +34,9 @@ export const decodeTextSettings = (raw: unknown, base: TextJobConfig = DEFAULT_T
     if (!Array.isArray(ms) || ms.length === 0) problems.push({ path: 'methods', message: `expected a non-empty list of ${METHODS.join(', ')}, got ${show(ms)}` });
     else ms.forEach((m, i) => METHODS.includes(m as Method) || problems.push({ path: `methods.${i}`, message: `${show(m)} is not a method (${METHODS.join(', ')})` }));
   }
-  if (problems.length) return E.left(problems);
-  const c = { ...base, ...raw } as TextJobConfig;
+  // the checks across settings run on every setting that decoded, so they are reported with the rest
+  const bad = new Set(problems.map((p) => p.path.split('.')[0]));
+  const c = { ...base, ...Object.fromEntries(Object.entries(raw).filter(([k]) => !bad.has(k))) } as TextJobConfig;
   if (c.hidden % c.heads !== 0) problems.push({ path: 'heads', message: `${c.heads} heads do not divide hidden ${c.hidden}` });
   if (c.finetuneSeq > c.seqLength) problems.push({ path: 'finetuneSeq', message: `${c.finetuneSeq} tokens, more than the model's ${c.seqLength} positions (seqLength)` });
   if (c.labelled + c.validation + c.heldOut > SPAM_ASSASSIN_COUNT) problems.push({ path: 'labelled', message: `labelled ${c.labelled} + validation ${c.validation} + heldOut ${c.heldOut} is more than the corpus's ${SPAM_ASSASSIN_COUNT} mails` });
