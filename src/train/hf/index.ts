@@ -22,3 +22,4 @@ export type { HfGpt2Config } from './gpt2-hf-config.js';
 export { decodeHfGpt2Config, hfGpt2ConfigJson } from './gpt2-hf-config.js';
 export type { LoadedHfGpt2 } from './load-hf-gpt2.js';
 export { GPT2_NAMING, loadHfGpt2 } from './load-hf-gpt2.js';
+export { saveHfGpt2 } from './save-hf-gpt2.js';

@@ -50,3 +50,27 @@ describe('Hugging Face GPT-2 folders', () => {
     assert.deepEqual(r.left.map((p) => p.path).sort(), ['activation_function', 'n_head', 'resid_pdrop', 'scale_attn_by_inverse_layer_idx'].sort());
   });
 });
+
+describe('GPT-2 out', () => {
+  it('saveHfGpt2 writes a folder graft reads back to the same parameters (the tied lm_head left out)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { saveHfGpt2 } = await import('../../../src/train/hf/index.js');
+    const { readHfWeights } = await import('../../../src/train/hf/index.js');
+    const loaded = loadHfGpt2(fixture('hf-gpt2-bf16'), { task: 'classifier' });
+    if (E.isLeft(loaded)) assert.fail(JSON.stringify(loaded.left));
+    const dir = join(mkdtempSync(join(tmpdir(), 'gpt2-out-')), 'model');
+    const saved = saveHfGpt2(dir, 'classifier', loaded.right.config, loaded.right.labels, loaded.right.params);
+    assert.ok(E.isRight(saved), E.isLeft(saved) ? JSON.stringify(saved.left) : '');
+    const again = loadHfGpt2(dir, { task: 'classifier' });
+    if (E.isLeft(again)) assert.fail(JSON.stringify(again.left));
+    assert.deepEqual(again.right.params, loaded.right.params);
+    assert.deepEqual(again.right.labels, ['neg', 'neutral', 'pos']);
+    const names = [...E.getOrElseW(() => assert.fail('weights'))(readHfWeights(dir)).tensors.keys()];
+    assert.ok(!names.includes('lm_head.weight') && names.includes('score.weight') && names.includes('transformer.wte.weight'));
+    const bad = saveHfGpt2(join(dir, '..', 'other'), 'classifier', loaded.right.config, ['a'], { ...loaded.right.params, 'score.weight': new Float32Array(3) });
+    assert.ok(E.isLeft(bad));
+    assert.deepEqual(bad.left.map((p) => p.path), ['["score.weight"]', 'labels']);
+  });
+});
