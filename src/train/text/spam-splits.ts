@@ -13,13 +13,16 @@ export interface SpamSizes {
   readonly heldOut: number;
 }
 
-/** Token rows [3, seqLength] of these mails, their labels and lengths; `groups` keeps each mail's corpus group. */
-export const mailExamples = (tok: TextTokenizer, mails: readonly Mail[], seqLength: number): Examples & { groups: string[] } => {
-  const encodings = mails.map((m) => tok.encode(m.text, seqLength));
+/** Token rows [3, seqLength] of labelled texts, their labels and lengths. */
+export const textExamples = (tok: TextTokenizer, items: ReadonlyArray<{ readonly text: string; readonly label: number }>, seqLength: number): Examples => {
+  const encodings = items.map((m) => tok.encode(m.text, seqLength));
   const rows = packTokenRows(encodings, seqLength, tok.padId);
-  if (E.isLeft(rows)) throw new Error(rows.left.map((p) => `mail ${p.index}: ${p.message}`).join('; '));
-  return { inputs: rows.right, labels: Int32Array.from(mails, (m) => m.label), count: mails.length, lengths: Int32Array.from(encodings, (e) => e.inputIds.length), groups: mails.map((m) => m.group) };
+  if (E.isLeft(rows)) throw new Error(rows.left.map((p) => `example ${p.index}: ${p.message}`).join('; '));
+  return { inputs: rows.right, labels: Int32Array.from(items, (m) => m.label), count: items.length, lengths: Int32Array.from(encodings, (e) => e.inputIds.length) };
 };
+
+/** textExamples of mails; `groups` keeps each mail's corpus group. */
+export const mailExamples = (tok: TextTokenizer, mails: readonly Mail[], seqLength: number): Examples & { groups: string[] } => ({ ...textExamples(tok, mails, seqLength), groups: mails.map((m) => m.group) });
 
 /** Which mails each set takes: held-out first, then validation, from one fixed shuffle; labelled per seed from the rest. */
 export const spamSplits = (count: number, s: SpamSizes) => {

@@ -60,7 +60,7 @@ export interface TextRunResult {
 }
 
 /** The reference trainer's conventions (child-tuning.md): clip to global norm 1, 10% warmup, linear decay; HF AdamW. */
-const transformFor = (method: Method, cfg: TextJobConfig, seed: number, totalSteps: number, masks?: Readonly<Record<string, Uint8Array>>) => {
+export const textTransform = (method: Method, cfg: Pick<TextJobConfig, 'lr' | 'reserveP'>, seed: number, totalSteps: number, masks?: Readonly<Record<string, Uint8Array>>) => {
   const lr = o.linearWarmupDecay({ peak: cfg.lr, warmupRatio: 0.1, total: Math.max(1, totalSteps) });
   const inner =
     method === 'child-tuning-F' ? o.childTuningAdamW(lr, { mode: 'F', reserveP: cfg.reserveP, seed, weightDecay: 0.01 })
@@ -70,7 +70,7 @@ const transformFor = (method: Method, cfg: TextJobConfig, seed: number, totalSte
 };
 
 /** FTS's generated schedule for the model as phases of the phase machine: output layers first, two parameters a phase. */
-export const scheduledMachine = (cfg: TextJobConfig, schedule: Schedule): PhaseMachineConfig => ({
+export const scheduledMachine = (cfg: Pick<TextJobConfig, 'lr' | 'finetuneEpochs'>, schedule: Schedule): PhaseMachineConfig => ({
   phases: schedule.map((p) => ({ params: p.params, maxTransitionEpoch: p.max_transition_epoch ?? -1, ...(p.lr === undefined ? {} : { lr: p.lr }) })),
   maxDepth: -1, epochTransitionsOnly: false, restoreBest: true, baseMaxLr: cfg.lr,
   earlyStopping: { mode: 'min', patience: 1, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs,
@@ -107,7 +107,7 @@ const finetuneRun = async (rt: Runtime, cfg: TextJobConfig, model: nn.Layer<any>
       extra = { keptFraction: m.keptFraction };
     }
     const totalSteps = cfg.finetuneEpochs * Math.floor(data.train.count / cfg.batchSize);
-    const res = await fit(rt, { ...common, transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs, onEpoch }, base, data.train, data.validation);
+    const res = await fit(rt, { ...common, transform: textTransform(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs, onEpoch }, base, data.train, data.validation);
     params = res.params;
     records = res.records;
   }
