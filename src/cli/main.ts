@@ -88,7 +88,7 @@ cli
 cli
   .command('finetune')
   .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
-  .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
+  .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out; or, for your own text, model, train, eval, method, schedule, … (README: Fine-tuning on text)')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
   .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
   .action(async (raw: Record<string, unknown>) => {
