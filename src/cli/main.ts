@@ -6,6 +6,7 @@ import { runDemo } from './demo.js';
 import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
+import { runTextCommand } from './text.js';
 import { runFinetune } from './finetune.js';
 import { runMpiFinetune, runShardedFinetune } from './sharded-finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
@@ -73,9 +74,23 @@ cli
   });
 
 cli
+  .command('text')
+  .description('pre-train a small BERT on the Brown corpus (cached under runs/cache/), compare fine-tuning methods on SpamAssassin spam vs ham over seeds')
+  .option('--backend <name>', 'auto, webgpu, wasm, webasm or cpu')
+  .option('--out <dir>', 'where runs go (default runs/)')
+  .option('--seeds <n>', 'seeds per method (default 3)')
+  .option('--epochs <n>', 'fine-tuning epochs (default 4)')
+  .option('--settings <file>', 'a JSON object changing the job\'s settings (sizes, learning rates, methods)')
+  .action(async (raw: Record<string, unknown>) => {
+    const o = options({ backend: BackendOption, out: OutputDirOption, seeds: CountOption, epochs: CountOption }, raw, true);
+    if (!o) return;
+    process.exitCode = await runTextCommand({ ...o, ...(typeof raw.settings === 'string' ? { settings: raw.settings } : {}) });
+  });
+
+cli
   .command('finetune')
   .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
-  .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out')
+  .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out; or, for your own text, model, train, eval, method, schedule, … (README: Fine-tuning on text)')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
   .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
   .option('--shards <W>', 'shard parameters, gradients and optimizer state over W local workers (a power of two)')

@@ -4,7 +4,8 @@
 // and its ModelSpec equals the one schedules and shard layouts are written against.
 import * as g from '../dsl/index.js';
 import type { Tensor } from '../dsl/index.js';
-import type { Init, Layer } from './layer.js';
+import type { ParamTree } from '../optim/tree.js';
+import type { Ctx, Init, Layer } from './layer.js';
 import { join, layer, moduleList } from './layer.js';
 import { embedding } from './embedding.js';
 import { layerNorm } from './layer-norm.js';
@@ -64,15 +65,30 @@ const bertPooler = (c: ResolvedBertConfig, at: string): Layer => {
   });
 };
 
+/** Embeddings then encoder, with the attention mask as an additive bias: the sequence output [batch, seq, hidden]. */
+const embedAndEncode = (c: ResolvedBertConfig, at: string) => {
+  const emb = bertEmbeddings(c, join(at, 'embeddings'));
+  const enc = bertEncoder(c, join(at, 'encoder'));
+  const run = (p: ParamTree, inputs: BertInputs, ctx: Ctx): Tensor => {
+    const bias = inputs.attentionMask ? attentionBias(inputs.attentionMask) : undefined;
+    return enc.apply(p, { hidden: emb.apply(p, inputs, ctx), bias }, ctx);
+  };
+  return { children: [emb, enc], run };
+};
+
+/** `bert` without a pooler (BertModel with add_pooling_layer=False, as in BertForMaskedLM): the sequence output. */
+export const bertEncoderModel = (config: BertConfig, at = 'bert'): Layer<BertInputs> => {
+  const { children, run } = embedAndEncode(resolveBertConfig(config), at);
+  return layer(at, 'BertModel', { children }, run);
+};
+
 /** `bert`: embeddings, encoder, pooler; returns the sequence output and the pooled output. */
 export const bertModel = (config: BertConfig, at = 'bert'): Layer<BertInputs, { sequence: Tensor; pooled: Tensor }> => {
   const c = resolveBertConfig(config);
-  const emb = bertEmbeddings(c, join(at, 'embeddings'));
-  const enc = bertEncoder(c, join(at, 'encoder'));
+  const { children, run } = embedAndEncode(c, at);
   const pool = bertPooler(c, join(at, 'pooler'));
-  return layer(at, 'BertModel', { children: [emb, enc, pool] }, (p, inputs, ctx) => {
-    const bias = inputs.attentionMask ? attentionBias(inputs.attentionMask) : undefined;
-    const sequence = enc.apply(p, { hidden: emb.apply(p, inputs, ctx), bias }, ctx);
+  return layer(at, 'BertModel', { children: [...children, pool] }, (p, inputs, ctx) => {
+    const sequence = run(p, inputs, ctx);
     return { sequence, pooled: pool.apply(p, sequence, ctx) };
   });
 };

@@ -14,6 +14,7 @@ import type { ResidentSteps } from './resident-steps.js';
 import type { ModelInput } from './classifier-objective.js';
 import { classifierObjective, evaluationProgram, featureRows } from './classifier-objective.js';
 import { batches, permutation } from './data/shuffle.js';
+import { cropRows, croppedFeatures, lengthGroupedBatches, paddedLength } from './data/length-buckets.js';
 import { progressReporter } from './report/progress.js';
 import type { FitCheckpointing, FitProgress, FitResume } from './fit-checkpoint.js';
 import { earlyStoppingStart, earlyStoppingStep } from '../optim/phases/index.js';
@@ -25,6 +26,11 @@ export interface Examples {
   readonly inputs: Float32Array;
   readonly labels: Int32Array;
   readonly count: number;
+  /**
+   * Token rows ([3, seq]: ids, mask, types): each example's real length. Batches then group examples of similar
+   * length and are cut to their longest row (rounded up to `padMultiple`), so padding past it costs nothing.
+   */
+  readonly lengths?: Int32Array;
 }
 
 export interface EpochRecord {
@@ -46,6 +52,8 @@ export interface FitConfig {
   /** Trained parameters; the rest of the model's parameters stay frozen. Default: all. */
   readonly trainable?: readonly string[];
   readonly features: Shape;
+  /** Examples with `lengths`: batches are padded to a multiple of this; default 8. */
+  readonly padMultiple?: number;
   readonly epochs: number;
   readonly batchSize: number;
   readonly seed: number;
@@ -110,8 +118,12 @@ export const overfitBatchOf = (train: Examples, seed: number, batchSize: number,
   return { inputs: x, labels: y, count: y.length };
 };
 
+/** Evaluation chunks of token rows: this many examples, sorted by length, each chunk cut to its longest. */
+export const EVAL_CHUNK = 64;
+
 /** Loss and accuracy of full parameters on a fixed set, one compiled forward pass; with `predictions`, each example's predicted class too. */
-export const evaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: Examples, input: ModelInput = featureRows, predictions = false) => {
+export const evaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: Examples, input: ModelInput = featureRows, predictions = false, padMultiple = 8) => {
+  if (set.lengths) return lengthEvaluator(rt, model, features, { ...set, lengths: set.lengths }, input, predictions, padMultiple);
   const exe = rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), set.count, features, input, predictions))));
   return {
     run: async (params: Values): Promise<{ loss: number; accuracy: number; predictions?: Int32Array }> => {
@@ -122,43 +134,99 @@ export const evaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: 
   };
 };
 
+/**
+ * The evaluator of token rows with lengths: chunks of EVAL_CHUNK examples of similar length, each cut to its longest
+ * row; a short last chunk is filled with label -1 rows, which loss and accuracy do not count.
+ */
+const lengthEvaluator = (rt: Runtime, model: Layer<any>, features: Shape, set: Examples & { lengths: Int32Array }, input: ModelInput, predictions: boolean, padMultiple: number) => {
+  const width = features.reduce((a, b) => a * b, 1);
+  const full = features[features.length - 1];
+  const order = Array.from({ length: set.count }, (_, i) => i).sort((a, b) => set.lengths[a] - set.lengths[b] || a - b);
+  const chunk = Math.min(EVAL_CHUNK, set.count);
+  const exes = new Map<number, ReturnType<Runtime['load']>>();
+  const exeFor = (length: number) => exes.get(length) ?? exes.set(length, rt.load(compile(orThrow(evaluationProgram(model, paramShapes(model), chunk, croppedFeatures(features, length), input, predictions))))).get(length)!;
+  return {
+    run: async (params: Values): Promise<{ loss: number; accuracy: number; predictions?: Int32Array }> => {
+      const feeds = Object.fromEntries(Object.entries(params).map(([k, v]) => [`p:${k}`, v]));
+      let loss = 0;
+      let correct = 0;
+      const predicted = new Int32Array(set.count);
+      for (let at = 0; at < set.count; at += chunk) {
+        const idx = order.slice(at, at + chunk);
+        const length = paddedLength(set.lengths, idx, padMultiple, full);
+        const { x, y } = rows(set, idx, width);
+        const filled = new Float32Array(chunk * width);
+        filled.set(x);
+        // filler rows: padding ids of the first row's kind are never counted (label -1)
+        for (let k = idx.length; k < chunk; k++) filled.set(x.subarray(0, width), k * width);
+        const labels = Float32Array.from({ length: chunk }, (_, k) => (k < idx.length ? y[k] : -1));
+        const ev = orThrow(await exeFor(length).run({ ...feeds, x: cropRows(filled, chunk, features, length), y: labels }));
+        loss += ev.loss[0] * idx.length;
+        correct += ev.accuracy[0] * idx.length;
+        if (predictions) idx.forEach((ex, k) => (predicted[ex] = ev.predictions[k]));
+      }
+      return { loss: loss / set.count, accuracy: correct / set.count, ...(predictions ? { predictions: predicted } : {}) };
+    },
+    destroy: () => exes.forEach((e) => e.destroy()),
+  };
+};
+
+/** A runner for each row shape a batch is cut to (token rows with lengths), compiled when first needed. */
+export type RunnerFor = (features: Shape) => OptimizerRunner;
+
 export interface EpochOptions {
   readonly batchSize: number;
   readonly seed: number;
   readonly width: number;
+  /** Token rows with lengths: the rows' full shape, and the multiple batches are padded to (default 8). */
+  readonly features?: Shape;
+  readonly padMultiple?: number;
   readonly overfitBatch?: FitConfig['overfitBatch'];
   /** Training steps per runtime call (one pipeline over that many batches); the numbers do not change. */
   readonly stepsPerCall?: number;
+  /** Each batch's `x` and `y` from its rows cut to `length` (default: the rows and their labels); MLM masks here. */
+  readonly batchFeeds?: (rows: Int32Array, length: number, epoch: number) => { readonly x: Float32Array; readonly y: Float32Array };
   /** After each step: the epoch's number (from 1) and the step's loss. */
   readonly onStep?: (epoch: number, loss: number) => void;
 }
 
 /** One epoch of steps over seeded batches (`epoch`: epochs completed before it, which keys the shuffle); the mean training loss and accuracy of its steps. */
-export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, train: Examples, epoch: number, o: EpochOptions) => {
+export const trainEpoch = async (runner: OptimizerRunner | RunnerFor, s0: OptimizerState, train: Examples, epoch: number, o: EpochOptions) => {
+  const lengths = !o.overfitBatch && o.features ? train.lengths : undefined;
   const bs = o.overfitBatch
     ? Array.from({ length: o.overfitBatch.stepsPerEpoch }, () => overfitRows(train.count, o.seed, o.batchSize))
-    : batches(permutation(train.count, o.seed, epoch), o.batchSize, true);
+    : lengths ? lengthGroupedBatches(lengths, o.batchSize, o.seed, epoch) : batches(permutation(train.count, o.seed, epoch), o.batchSize, true);
+  const full = o.features?.[o.features.length - 1] ?? 0;
+  const lengthOf = (b: Int32Array) => (lengths ? paddedLength(lengths, b, o.padMultiple ?? 8, full) : full);
   const perCall = Math.max(1, Math.floor(o.stepsPerCall ?? 1));
-  // on wasm the state stays in the runtime's memory for the whole epoch; elsewhere each call carries it
-  const stepper = runner.resident ? residentStepper(runner.resident, s0) : hostStepper(runner, s0);
+  // on wasm one compiled step keeps the state in the runtime's memory for the whole epoch; per-length steps (and other backends) carry it through each call
+  const stepper = typeof runner !== 'function' && runner.resident ? residentStepper(runner.resident, s0) : hostStepper(s0);
   let loss = 0;
   let acc = 0;
-  for (let first = 0; first < bs.length; first += perCall) {
-      const chunk = bs.slice(first, first + perCall);
-      const done = stepper.step();
-      // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
-      const inputs = chunk.map((b, i) => {
-        const { x, y } = rows(train, b, o.width);
-        return { x, y: Float32Array.from(y), key: Float32Array.of(randomKey(o.seed, (done + 1 + i) % 2 ** 24)) };
-      });
-      const metrics = await stepper.run(inputs);
-      // a backend that computes synchronously (wasm) never leaves the microtask queue: give signals (Ctrl-C) a turn
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      for (let i = 0; i < inputs.length; i++) {
-        loss += metrics.loss[i];
-        acc += metrics.accuracy[i];
-        o.onStep?.(epoch + 1, metrics.loss[i]);
-      }
+  for (let first = 0; first < bs.length;) {
+    // one call runs consecutive batches of one padded length
+    const length = lengthOf(bs[first]);
+    let end = first + 1;
+    while (end < bs.length && end - first < perCall && lengthOf(bs[end]) === length) end++;
+    const chunk = bs.slice(first, end);
+    first = end;
+    const step = typeof runner === 'function' ? runner(lengths ? croppedFeatures(o.features!, length) : o.features!) : runner;
+    const done = stepper.step();
+    // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
+    const inputs = chunk.map((b, i) => {
+      const key = Float32Array.of(randomKey(o.seed, (done + 1 + i) % 2 ** 24));
+      if (o.batchFeeds) return { ...o.batchFeeds(b, length, epoch), key };
+      const { x, y } = rows(train, b, o.width);
+      return { x: lengths ? cropRows(x, b.length, o.features!, length) : x, y: Float32Array.from(y), key };
+    });
+    const metrics = await stepper.run(step, inputs);
+    // a backend that computes synchronously (wasm) never leaves the microtask queue: give signals (Ctrl-C) a turn
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let i = 0; i < inputs.length; i++) {
+      loss += metrics.loss[i];
+      acc += metrics.accuracy[i];
+      o.onStep?.(epoch + 1, metrics.loss[i]);
+    }
   }
   return { state: stepper.state(), loss: loss / bs.length, accuracy: acc / bs.length };
 };
@@ -167,18 +235,18 @@ export const trainEpoch = async (runner: OptimizerRunner, s0: OptimizerState, tr
 interface Stepper {
   /** Steps completed. */
   step(): number;
-  /** One call of `inputs.length` steps; every step's metrics. */
-  run(inputs: readonly Values[]): Promise<Readonly<Record<string, Float32Array>>>;
+  /** One call of `inputs.length` steps of `runner`; every step's metrics. */
+  run(runner: OptimizerRunner, inputs: readonly Values[]): Promise<Readonly<Record<string, Float32Array>>>;
   /** The state on the host. */
   state(): OptimizerState;
 }
 
 /** The state travels with each call (backends without resident tensors). */
-const hostStepper = (runner: OptimizerRunner, s0: OptimizerState): Stepper => {
+const hostStepper = (s0: OptimizerState): Stepper => {
   let s = s0;
   return {
     step: () => s.step,
-    run: async (inputs) => {
+    run: async (runner, inputs) => {
       s = orThrow(await (inputs.length === 1 ? runner.step(s, inputs[0]) : runner.steps(s, inputs, inputs.length)));
       return s.stepMetrics!;
     },
@@ -193,7 +261,8 @@ const residentStepper = (steps: ResidentSteps, s0: OptimizerState): Stepper => {
   let read: OptimizerState | undefined;
   return {
     step: () => held.step,
-    run: async (inputs) => {
+    // the runner that owns `steps`
+    run: async (_runner, inputs) => {
       const r = orThrow(await steps.steps(held, inputs));
       held = r.held;
       last = r.stepMetrics;
@@ -211,12 +280,27 @@ export const classifierRunner = (rt: Runtime, model: Layer<any>, transform: Tran
   return orThrow(createOptimizerRunner(rt, transform, Object.fromEntries(trainable.map((n) => [n, shapes[n]])), objective, Object.fromEntries(frozenNames.map((n) => [n, params[n]]))));
 };
 
+/** A runner for each row shape, made when first asked for; `full` is the one for `features`. */
+export const runnerFamily = (make: RunnerFor, features: Shape) => {
+  const made = new Map<string, OptimizerRunner>();
+  const at: RunnerFor = (f) => {
+    const id = f.join('x');
+    return made.get(id) ?? made.set(id, make(f)).get(id)!;
+  };
+  return { at, full: at(features), destroy: () => made.forEach((r) => r.destroy()) };
+};
+
+/** classifierRunner for each row shape (token rows cut per batch). */
+export const classifierRunners = (rt: Runtime, model: Layer<any>, transform: Transform<any>, trainable: readonly string[], params: Values, batchSize: number, features: Shape, input: ModelInput = featureRows) =>
+  runnerFamily((f) => classifierRunner(rt, model, transform, trainable, params, batchSize, f, input), features);
+
 /** Train `config.model` from `params`; returns the final parameters and one record per epoch. */
 export const fit = async (rt: Runtime, config: FitConfig, params: Values, train: Examples, evalSet: Examples): Promise<FitResult> => {
   const trainable = config.trainable ?? Object.keys(paramShapes(config.model));
   const width = config.features.reduce((a, b) => a * b, 1);
-  const runner = classifierRunner(rt, config.model, config.transform, trainable, params, config.batchSize, config.features, config.input);
-  const evaluate = evaluator(rt, config.model, config.features, evalSet, config.input);
+  const runners = classifierRunners(rt, config.model, config.transform, trainable, params, config.batchSize, config.features, config.input);
+  const runner = runners.full;
+  const evaluate = evaluator(rt, config.model, config.features, evalSet, config.input, false, config.padMultiple);
   let s = config.resume?.state ?? orThrow(await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]]))));
   const records: EpochRecord[] = [];
   const steps = config.overfitBatch?.stepsPerEpoch ?? Math.floor(train.count / config.batchSize);
@@ -236,7 +320,7 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
     }
     for (let epoch = firstEpoch; epoch < config.epochs && progress.stopped === undefined; epoch++) {
       const t0 = performance.now();
-      const ep = await trainEpoch(runner, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, overfitBatch: config.overfitBatch, stepsPerCall: config.stepsPerCall, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
+      const ep = await trainEpoch(runners.at, s, train, epoch, { batchSize: config.batchSize, seed: config.seed, width, features: config.features, padMultiple: config.padMultiple, overfitBatch: config.overfitBatch, stepsPerCall: config.stepsPerCall, onStep: (e, loss) => bar?.tick({ epoch: e, loss }) });
       s = ep.state;
       const all = { ...params, ...s.params };
       const ev = await evaluate.run(all);
@@ -257,7 +341,7 @@ export const fit = async (rt: Runtime, config: FitConfig, params: Values, train:
     return { params: { ...params, ...s.params }, records, state: s, ...(progress.stopped ? { stopReason: progress.stopped } : {}) };
   } finally {
     bar?.done();
-    runner.destroy();
+    runners.destroy();
     evaluate.destroy();
   }
 };

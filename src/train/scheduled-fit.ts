@@ -10,8 +10,8 @@ import type { ParamGroup, PhaseAction, PhaseMachineConfig, PhaseStep } from '../
 import { initial, step as phaseStep } from '../optim/phases/index.js';
 import type { EpochRecord, Examples } from './fit.js';
 import type { ModelInput } from './classifier-objective.js';
-import { classifierRunner, evaluator, trainEpoch } from './fit.js';
-import type { OptimizerRunner, OptimizerState, Values } from './optimizer-runner.js';
+import { classifierRunners, evaluator, trainEpoch } from './fit.js';
+import type { OptimizerState, Values } from './optimizer-runner.js';
 import type { ScheduledCheckpointing, ScheduledResume } from './scheduled-checkpoint.js';
 import { saveScheduledCheckpoints } from './scheduled-checkpoint.js';
 import { stateMismatches } from './fit-checkpoint.js';
@@ -24,6 +24,8 @@ export interface ScheduledFitConfig {
   /** How batch rows reach the model (see FitConfig). */
   readonly input?: ModelInput;
   readonly features: Shape;
+  /** Examples with `lengths`: batches are padded to a multiple of this (see FitConfig); default 8. */
+  readonly padMultiple?: number;
   readonly batchSize: number;
   readonly seed: number;
   readonly machine: PhaseMachineConfig;
@@ -61,10 +63,10 @@ interface Snapshot {
 
 export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0: Values, train: Examples, validation: Examples): Promise<ScheduledResult> => {
   const width = cfg.features.reduce((a, b) => a * b, 1);
-  const evaluate = evaluator(rt, cfg.model, cfg.features, validation, cfg.input);
+  const evaluate = evaluator(rt, cfg.model, cfg.features, validation, cfg.input, false, cfg.padMultiple);
   let params = { ...params0 };
   let groups: ParamGroup[] = [];
-  let runner: OptimizerRunner | undefined;
+  let runner: ReturnType<typeof classifierRunners> | undefined;
   let opt: OptimizerState | undefined;
   let dirty = false;
   let best: Snapshot | undefined;
@@ -80,8 +82,8 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     const trainable = groups.flatMap((g) => g.params);
     const transform = partition(Object.fromEntries(groups.map((g) => [label(g), cfg.groupTransform(g.lr, g.weightDecay === 'decay')])), (n) => label(groups.find((g) => g.params.includes(n))!));
     runner?.destroy();
-    runner = classifierRunner(rt, cfg.model, transform, trainable, params, cfg.batchSize, cfg.features, cfg.input);
-    const fresh = await runner.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
+    runner = classifierRunners(rt, cfg.model, transform, trainable, params, cfg.batchSize, cfg.features, cfg.input);
+    const fresh = await runner.full.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
     if (fresh._tag === 'Left') throw fresh.left;
     const kept = opt?.state ?? {};
     if (strict) {
@@ -140,7 +142,7 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
       if (stopReason !== undefined) break;
       if (dirty || !runner) await rebuild();
       const t0 = performance.now();
-      const ep = await trainEpoch(runner!, opt!, train, epoch, { batchSize: cfg.batchSize, seed: cfg.seed, width, stepsPerCall: cfg.stepsPerCall });
+      const ep = await trainEpoch(runner!.at, opt!, train, epoch, { batchSize: cfg.batchSize, seed: cfg.seed, width, features: cfg.features, padMultiple: cfg.padMultiple, stepsPerCall: cfg.stepsPerCall });
       opt = ep.state;
       params = { ...params, ...opt.params };
       const ev = await evaluate.run(params);

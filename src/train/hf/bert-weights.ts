@@ -12,15 +12,27 @@ export const BASE_PREFIX = 'bert.';
 
 /** Modules a task model adds on top of the encoder: transformers initialises them afresh when a checkpoint lacks them. */
 export const HEAD_PREFIXES = ['bert.pooler.', 'classifier.'] as const;
-const isHead = (name: string): boolean => HEAD_PREFIXES.some((p) => name.startsWith(p));
 
-/** Registered buffers saved by some transformers versions: derived from the config, never trained. */
-const isBuffer = (name: string): boolean => /(^|\.)embeddings\.(position_ids|token_type_ids)$/.test(name);
+/** How a model family's checkpoint names map onto graft's. */
+export interface HfNaming {
+  /** The base model's prefix inside task models (`bert.`, `transformer.`); a bare base model's names lack it. */
+  readonly basePrefix: string;
+  /** A name of a bare base model (no prefix). */
+  readonly bareName: RegExp;
+  /** Parameters transformers initialises afresh when a checkpoint lacks them. */
+  readonly heads: readonly string[];
+  /** Registered buffers some versions save: derived from the config, never trained. */
+  readonly buffer: RegExp;
+  /** Old spellings (TF-era LayerNorm gamma/beta). */
+  readonly rename?: (name: string) => string;
+}
 
-/** The graft name of a checkpoint name (TF-era `LayerNorm.gamma`/`beta`, a bare BertModel's missing prefix). */
-const graftName = (name: string, bare: boolean): string => {
-  const renamed = name.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
-  return bare ? BASE_PREFIX + renamed : renamed;
+export const BERT_NAMING: HfNaming = {
+  basePrefix: BASE_PREFIX,
+  bareName: /^(embeddings|encoder|pooler)\./,
+  heads: HEAD_PREFIXES,
+  buffer: /(^|\.)embeddings\.(position_ids|token_type_ids)$/,
+  rename: (name) => name.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias'),
 };
 
 export interface MatchedWeights {
@@ -38,9 +50,20 @@ const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
  * (a classifier for other labels). Missing encoder tensors, unexpected tensors inside the encoder, shape and dtype
  * mismatches are problems, all at once.
  */
-export const matchBertWeights = (model: Structure, weights: HfWeights, replace: ReadonlySet<string> = new Set()): E.Either<CheckpointProblem[], MatchedWeights> => {
+export const matchBertWeights = (model: Structure, weights: HfWeights, replace: ReadonlySet<string> = new Set()): E.Either<CheckpointProblem[], MatchedWeights> =>
+  matchHfWeights(model, weights, BERT_NAMING, replace);
+
+/** matchBertWeights for any family's naming. */
+export const matchHfWeights = (model: Structure, weights: HfWeights, naming: HfNaming, replace: ReadonlySet<string> = new Set()): E.Either<CheckpointProblem[], MatchedWeights> => {
+  const BASE_PREFIX = naming.basePrefix;
+  const isHead = (name: string): boolean => naming.heads.some((p) => name.startsWith(p));
+  const isBuffer = (name: string): boolean => naming.buffer.test(name);
+  const graftName = (name: string, bare: boolean): string => {
+    const renamed = naming.rename ? naming.rename(name) : name;
+    return bare ? BASE_PREFIX + renamed : renamed;
+  };
   const names = [...weights.tensors.keys()];
-  const bare = !names.some((n) => n.startsWith(BASE_PREFIX)) && names.some((n) => /^(embeddings|encoder|pooler)\./.test(n));
+  const bare = !names.some((n) => n.startsWith(BASE_PREFIX)) && names.some((n) => naming.bareName.test(n));
   const byGraftName = new Map<string, [string, HfTensor]>();
   const problems: CheckpointProblem[] = [];
   for (const [n, t] of weights.tensors) {

@@ -1,0 +1,134 @@
+// `graft finetune --config` for a user's own text: a config naming an HF BERT folder (with its tokenizer.json),
+// JSONL/CSV train and eval files, the method, an optional FTS schedule file, and the output. Decoded at the edge:
+// every problem (the config's keys, the model folder, the tokenizer against the model, every data line, the
+// schedule against the model) reported at once, before anything runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
+import * as nn from '../../nn/index.js';
+import type { ResolvedPhase } from '../../optim/phases/index.js';
+import { checkSchedule, formatProblem, parseSchedule } from '../../optim/phases/index.js';
+import type { LoadedHfBert } from '../hf/index.js';
+import { loadHfBert } from '../hf/index.js';
+import { formatCheckpointProblem } from '../checkpoint/index.js';
+import type { Method } from '../mnist-job.js';
+import { METHODS } from '../mnist-job.js';
+import type { LabelledText } from './labelled-texts.js';
+import { readLabelledTexts } from './labelled-texts.js';
+import type { TextTokenizer } from './tokenizer.js';
+import { textTokenizer } from './tokenizer.js';
+
+export interface TextFinetuneSettings {
+  readonly model: string;
+  readonly train: string;
+  readonly eval: string;
+  readonly textColumn: string;
+  readonly labelColumn: string;
+  /** The labels in id order; default the model's id2label. */
+  readonly labels?: readonly string[];
+  readonly method: Method;
+  readonly schedule?: string;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly lr: number;
+  readonly reserveP: number;
+  readonly seqLength: number;
+  readonly seed: number;
+  readonly out: string;
+}
+
+export interface TextFinetuneJob {
+  readonly settings: TextFinetuneSettings;
+  readonly model: LoadedHfBert;
+  readonly tokenizer: TextTokenizer;
+  readonly train: readonly LabelledText[];
+  readonly eval: readonly LabelledText[];
+  /** The schedule file's phases, resolved against the model (scheduled method only). */
+  readonly phases?: readonly ResolvedPhase[];
+}
+
+export interface ConfigProblem {
+  readonly file: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+const DEFAULTS = { textColumn: 'text', labelColumn: 'label', method: 'full', epochs: 3, batchSize: 16, lr: 5e-5, reserveP: 0.3, seqLength: 128, seed: 1, out: 'runs' } as const;
+const KEYS = ['model', 'train', 'eval', 'labels', 'schedule', ...Object.keys(DEFAULTS)];
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+const show = (u: unknown) => JSON.stringify(u) ?? String(u);
+
+/** A text config is one that names a model. */
+export const isTextConfig = (raw: unknown): raw is Record<string, unknown> => isRecord(raw) && 'model' in raw;
+
+/** Every problem of `raw` (the config `file` holds; paths inside it resolve from its folder), or the job. */
+export const resolveTextFinetune = (raw: Record<string, unknown>, file: string): E.Either<ConfigProblem[], TextFinetuneJob> => {
+  const problems: ConfigProblem[] = [];
+  const bad = (path: string, message: string) => problems.push({ file, path, message });
+  const here = dirname(file);
+  for (const k of Object.keys(raw)) if (!KEYS.includes(k)) bad(k, `unknown key (known: ${KEYS.join(', ')})`);
+  const path = (k: 'model' | 'train' | 'eval' | 'schedule', required: boolean): string | undefined => {
+    const v = raw[k];
+    if (v === undefined && !required) return undefined;
+    if (typeof v !== 'string' || v === '') return void bad(k, `expected a path, got ${show(v)}`);
+    const p = resolve(here, v);
+    if (!existsSync(p)) return void bad(k, `${p} does not exist`);
+    return p;
+  };
+  const model = path('model', true);
+  const train = path('train', true);
+  const evalFile = path('eval', true);
+  const schedule = path('schedule', false);
+  const int = (k: string, min: number) => (Number.isSafeInteger(raw[k] ?? (DEFAULTS as Record<string, unknown>)[k]) && ((raw[k] ?? (DEFAULTS as Record<string, unknown>)[k]) as number) >= min) || bad(k, `expected an integer >= ${min}, got ${show(raw[k])}`);
+  (['epochs', 'batchSize', 'seqLength'] as const).forEach((k) => int(k, k === 'seqLength' ? 3 : 1));
+  int('seed', 0);
+  if ('lr' in raw && !(typeof raw.lr === 'number' && raw.lr > 0)) bad('lr', `expected a number > 0, got ${show(raw.lr)}`);
+  if ('reserveP' in raw && !(typeof raw.reserveP === 'number' && raw.reserveP > 0 && raw.reserveP <= 1)) bad('reserveP', `expected a number in (0, 1], got ${show(raw.reserveP)}`);
+  if ('method' in raw && !METHODS.includes(raw.method as Method)) bad('method', `${show(raw.method)} is not a method (${METHODS.join(', ')})`);
+  for (const k of ['textColumn', 'labelColumn', 'out']) if (k in raw && (typeof raw[k] !== 'string' || raw[k] === '')) bad(k, `expected a non-empty string, got ${show(raw[k])}`);
+  if ('labels' in raw && !(Array.isArray(raw.labels) && raw.labels.length > 0 && raw.labels.every((l) => typeof l === 'string'))) bad('labels', `expected a non-empty list of label names, got ${show(raw.labels)}`);
+  const settings = { ...DEFAULTS, ...raw } as unknown as TextFinetuneSettings;
+  if (schedule && settings.method !== 'scheduled') bad('schedule', `a schedule is for the scheduled method; method is ${show(settings.method)}`);
+
+  // the model folder, its tokenizer checked against it (loadHfBert), and the tokenizer in use
+  let loaded: LoadedHfBert | undefined;
+  let tokenizer: TextTokenizer | undefined;
+  if (model) {
+    const labels = Array.isArray(raw.labels) && raw.labels.every((l) => typeof l === 'string') && raw.labels.length ? (raw.labels as string[]) : undefined;
+    const l = loadHfBert(model, { ...(labels ? { labels } : {}), seed: settings.seed });
+    if (E.isLeft(l)) l.left.forEach((p) => problems.push({ file: p.file, path: p.path, message: p.message }));
+    else loaded = l.right;
+    const tokFile = join(model, 'tokenizer.json');
+    if (!existsSync(tokFile)) bad('model', `${model} has no tokenizer.json: graft needs the model's own tokenizer to encode text`);
+    else {
+      const cfgFile = join(model, 'tokenizer_config.json');
+      const t = textTokenizer(JSON.parse(readFileSync(tokFile, 'utf8')), existsSync(cfgFile) ? JSON.parse(readFileSync(cfgFile, 'utf8')) : {});
+      if (E.isLeft(t)) t.left.forEach((m) => problems.push({ file: tokFile, path: '(file)', message: m }));
+      else tokenizer = t.right;
+    }
+    if (loaded && Number.isSafeInteger(settings.seqLength) && settings.seqLength > loaded.config.maxPositionEmbeddings) bad('seqLength', `${settings.seqLength} tokens, more than the model's ${loaded.config.maxPositionEmbeddings} positions`);
+  }
+  // every line of the data against the model's labels
+  const columns = loaded && { text: settings.textColumn, label: settings.labelColumn, labels: loaded.labels };
+  const read = (f: string | undefined) => {
+    if (!f || !columns) return undefined;
+    const r = readLabelledTexts(f, columns);
+    if (E.isLeft(r)) problems.push(...r.left);
+    return E.isRight(r) ? r.right : undefined;
+  };
+  const trainSet = read(train);
+  const evalSet = read(evalFile);
+  if (trainSet && Number.isSafeInteger(settings.batchSize) && trainSet.length < settings.batchSize) bad('batchSize', `${settings.batchSize} is more than the ${trainSet.length} training examples`);
+  // the schedule against the model's parameters
+  let phases: readonly ResolvedPhase[] | undefined;
+  if (schedule && loaded) {
+    const parsed = parseSchedule(readFileSync(schedule, 'utf8'));
+    const checked = E.chain((s: Parameters<typeof checkSchedule>[0]) => checkSchedule(s, nn.modelSpec(nn.bertClassifier(loaded!.config))))(parsed);
+    if (E.isLeft(checked)) checked.left.forEach((p) => problems.push({ file: schedule, path: p.path, message: formatProblem(p) }));
+    else phases = checked.right.phases;
+  }
+  if (problems.length || !loaded || !tokenizer || !trainSet || !evalSet) return E.left(problems.length ? problems : [{ file, path: '(file)', message: 'incomplete' }]);
+  return E.right({ settings, model: loaded, tokenizer, train: trainSet, eval: evalSet, ...(phases ? { phases } : {}) });
+};
+
+export const formatConfigProblem = (p: ConfigProblem): string => formatCheckpointProblem(p);

@@ -1,0 +1,58 @@
+// `graft finetune --config` with a model: a user's HF BERT folder fine-tuned on their JSONL/CSV text (a real
+// process), the fine-tuned model written as an HF folder graft reads back; a config with problems in every part
+// (keys, data lines, labels, schedule, sizes) gets them all at once and runs nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as E from 'fp-ts/lib/Either.js';
+import { runGraft } from './graft-process.js';
+import { loadHfBert } from '../../src/train/hf/index.js';
+
+const MODEL = fileURLToPath(new URL('../train/hf/fixtures/hf-bert-f32', import.meta.url));
+// the fixture's 20-word vocabulary: cats are pos, dogs neg, mats neutral
+const lines = (n: number) => Array.from({ length: n }, (_, i) => [{ text: 'the cat sat', label: 'pos' }, { text: 'a big dog ran', label: 'neg' }, { text: 'red mats', label: 'neutral' }][i % 3]);
+
+test('a text config: the folder fine-tuned on JSONL and CSV data, exported with its tokenizer', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-text-ft-'));
+  writeFileSync(join(dir, 'train.jsonl'), lines(24).map((l) => JSON.stringify(l)).join('\n'));
+  writeFileSync(join(dir, 'eval.csv'), ['text,label', ...lines(6).map((l) => `"${l.text}",${l.label}`)].join('\n'));
+  writeFileSync(join(dir, 'task.yaml'), `model: ${JSON.stringify(MODEL)}\ntrain: train.jsonl\neval: eval.csv\nmethod: full\nepochs: 3\nbatchSize: 8\nlr: 0.01\nseqLength: 7\nout: runs\n`);
+  const r = await runGraft(['finetune', '--config', join(dir, 'task.yaml')], { cwd: dir, env: { GRAFT_BACKEND: 'wasm' } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /full on 24 examples of .*hf-bert-f32 \(labels neg, neutral, pos\)/);
+  const runs = join(dir, 'runs');
+  const [run] = readdirSync(runs);
+  const metrics = readFileSync(join(runs, run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(metrics.map((m) => m.epoch), [1, 2, 3]);
+  const exported = join(runs, run, 'model');
+  assert.ok(existsSync(join(exported, 'tokenizer.json')));
+  const back = loadHfBert(exported);
+  assert.ok(E.isRight(back), E.isLeft(back) ? JSON.stringify(back.left) : '');
+  assert.deepEqual(back.right.labels, ['neg', 'neutral', 'pos']);
+  const original = loadHfBert(MODEL);
+  assert.ok(E.isRight(original));
+  assert.notDeepEqual(back.right.params['classifier.weight'], original.right.params['classifier.weight'], 'trained');
+});
+
+test('a text config with problems everywhere: all named at once, nothing run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-text-ft-bad-'));
+  writeFileSync(join(dir, 'train.jsonl'), '{"text": "the cat", "label": "pos"}\n{"text": "", "label": "neg"}\n{"text": "a dog", "label": "angry"}\n{"body": "x", "label": "pos"}\n');
+  writeFileSync(join(dir, 'eval.csv'), Buffer.from([0x74, 0x65, 0x78, 0x74, 0xff, 0x0a]));
+  writeFileSync(join(dir, 'schedule.yaml'), '0:\n  params:\n    - classifier.weight\n1:\n  params:\n    - no.such.param\n');
+  writeFileSync(join(dir, 'task.yaml'), `model: ${JSON.stringify(MODEL)}\ntrain: train.jsonl\neval: eval.csv\nmethod: scheduled\nschedule: schedule.yaml\nseqLength: 64\nbatchSize: 2\ncolour: red\nout: runs\n`);
+  const r = await runGraft(['finetune', '--config', join(dir, 'task.yaml')], { cwd: dir });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const errors = r.stdout.split('\n').filter((l) => l.startsWith('error: '));
+  const has = (re: RegExp) => assert.ok(errors.some((e) => re.test(e)), `${re}\n${errors.join('\n')}`);
+  has(/task\.yaml: colour: unknown key/);
+  has(/task\.yaml: seqLength: 64 tokens, more than the model's 7 positions/);
+  has(/train\.jsonl: line 2: column "text": expected a non-empty text/);
+  has(/train\.jsonl: line 3: column "label": "angry" is not one of the model's labels \(neg, neutral, pos\)/);
+  has(/train\.jsonl: line 4: column "text": missing/);
+  has(/eval\.csv: \(file\): not UTF-8 text/);
+  has(/schedule\.yaml: .*no\.such\.param/);
+  assert.ok(!existsSync(join(dir, 'runs')), 'no run folder');
+});
