@@ -199,8 +199,10 @@ export const trainEpoch = async (runner: OptimizerRunner | RunnerFor, s0: Optimi
   const full = o.features?.[o.features.length - 1] ?? 0;
   const lengthOf = (b: Int32Array) => (lengths ? paddedLength(lengths, b, o.padMultiple ?? 8, full) : full);
   const perCall = Math.max(1, Math.floor(o.stepsPerCall ?? 1));
-  // on wasm one compiled step keeps the state in the runtime's memory for the whole epoch; per-length steps (and other backends) carry it through each call
-  const stepper = typeof runner !== 'function' && runner.resident ? residentStepper(runner.resident, s0) : hostStepper(s0);
+  if (lengths && typeof runner !== 'function') throw new Error('trainEpoch: examples with lengths are cut per batch, so they need a runner per padded length (a RunnerFor), not one compiled step');
+  // without lengths every call runs one compiled step, resolved once: on wasm its state stays in the runtime's memory for the whole epoch; per-length steps (and other backends) carry it through each call
+  const single = lengths ? undefined : typeof runner === 'function' ? runner(o.features!) : runner;
+  const stepper = single?.resident ? residentStepper(single.resident, s0) : hostStepper(s0);
   let loss = 0;
   let acc = 0;
   for (let first = 0; first < bs.length;) {
@@ -210,7 +212,7 @@ export const trainEpoch = async (runner: OptimizerRunner | RunnerFor, s0: Optimi
     while (end < bs.length && end - first < perCall && lengthOf(bs[end]) === length) end++;
     const chunk = bs.slice(first, end);
     first = end;
-    const step = typeof runner === 'function' ? runner(lengths ? croppedFeatures(o.features!, length) : o.features!) : runner;
+    const step = single ?? (runner as RunnerFor)(croppedFeatures(o.features!, length));
     const done = stepper.step();
     // labels and keys are integers below 2^24: exact as the f32 values every buffer holds
     const inputs = chunk.map((b, i) => {

@@ -72,4 +72,19 @@ describe('resident training steps on wasm', () => {
     // out come a loss and an accuracy per step, and the whole state once at the epoch's end
     for (const e of perEpoch) assert.equal(e.secondRead, steps * 2 * 4 + e.stateBytes);
   });
+
+  test('fit itself keeps the state resident: its uploads grow with the model by a few copies of the state, not a copy per step', async () => {
+    const uploads = async (hidden: number) => {
+      const model = nn.mlpClassifier([4, hidden, 3]);
+      const p0 = nn.initParams(model, 5);
+      const t0 = rt.traffic();
+      await fit(rt, { model, transform: o.adamw(0.05), features: [4], epochs: 1, batchSize: 16, seed: 3 }, p0, blobs(96, 1), blobs(60, 2));
+      // p, m and v
+      return { bytes: rt.traffic().uploadedBytes - t0.uploadedBytes, state: 3 * bytesOf(p0) };
+    };
+    const small = await uploads(8);
+    const big = await uploads(256);
+    // 6 steps: carried through the host the state would go up 6 times; resident, once (plus the parameters for evaluation)
+    assert.ok(big.bytes - small.bytes < 2 * (big.state - small.state), `uploads grew by ${big.bytes - small.bytes} bytes for ${big.state - small.state} more bytes of state`);
+  });
 });

@@ -1,9 +1,9 @@
-// Reductions along a contiguous axis with the four f32x4 lanes over the reduced index j instead of
-// over four outputs: the outputs' rows are read with v128 loads, not gathered lane by lane.
-// Summation order (fixed, the same for every element and every split of the index space):
-//   lane l sums v(start+l), v(start+4+l), … over the whole groups of four, from 0;
-//   r = init + ((lane0 + lane1) + (lane2 + lane3)); then r += v(j) for each tail j in order.
-// Max takes the same path; its result does not depend on the order.
+// Max reductions along a contiguous axis with the four f32x4 lanes over the reduced index j instead
+// of over four outputs: the outputs' rows are read with v128 loads, not gathered lane by lane.
+// Order (fixed, the same for every element and every split of the index space): lane l takes
+// v(start+l), v(start+4+l), … over the whole groups of four; r = init ⊕ ((l0 ⊕ l1) ⊕ (l2 ⊕ l3));
+// then the tail in order. Only max uses it (its result does not depend on the order); sums keep the
+// index order every renderer and the f32 interpreter share, though the emitter could sum this way.
 import type { KNode } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { Code } from './encoder.js';
@@ -22,12 +22,14 @@ export interface ReducedLanes {
 const MIN_REDUCED = 8;
 
 /**
- * The lanes-over-j form of `n`, when it is an f32 sum or max whose body reads at least one buffer along j with
+ * The lanes-over-j form of `n`, when it is an f32 max whose body reads at least one buffer along j with
  * stride 1 that the outputs-in-lanes form would gather (`gathered`: a load index without an output lane shape),
  * every j-dependent integer is j plus or minus a j-independent value, and no accumulation nests inside.
  */
 export const reducedLanes = (n: Accumulate, gathered: (loadIndex: number) => boolean): ReducedLanes | undefined => {
-  if (n.type !== 'f32' || n.count - n.start < MIN_REDUCED) return undefined;
+  // only max: its result does not depend on the order, so every backend and the f32 interpreter agree;
+  // a sum in lanes would add in another order than the index order the IR (and WGSL, gpu.js) define
+  if (n.fn !== 'max' || n.type !== 'f32' || n.count - n.start < MIN_REDUCED) return undefined;
   const j = n.body.find((b) => b.op === 'loopIndex' && b.loop === n.id);
   if (!j || n.body.some((b) => b.op === 'accumulate')) return undefined;
   const dependent = new Set<number>([j.id]);

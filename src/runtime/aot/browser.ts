@@ -25,5 +25,5 @@ export const loadBrowser = (data: AotData, options: LoadOptions = {}): Promise<A
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new RangeError(`threads option: '${threads}' is not a thread count (an integer from 1 to 256)`);
   const workers = typeof Worker === 'function' ? threads - 1 : 0;
-  return loadAot(data, { gpu: options.gpu, pool: async (memory) => (workers > 0 ? (await WebWorkerPool.start(memory, workers)).asWorkerPool() : undefined) });
+  return loadAot(data, { gpu: options.gpu, pool: async (memory) => (workers > 0 ? await WebWorkerPool.start(memory, workers) : undefined) });
 };

@@ -11,7 +11,7 @@ import { WasmHeap } from '../wasm/heap.js';
 import { instantiateModule } from '../wasm/instance.js';
 import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { KernelInstance } from '../wasm/instance.js';
-import type { WorkerPool } from '../wasm/pool.js';
+import type { KernelPool } from '../wasm/dispatch.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
 import type { AotData, AotProgram } from './format.js';
 import { AotLoadError, hostProblems } from './host.js';
@@ -52,12 +52,12 @@ export interface AotInstance {
 
 export interface Platform {
   /** Worker threads besides the caller's (undefined: one thread). */
-  readonly pool: (memory: WebAssembly.Memory) => WorkerPool | undefined | Promise<WorkerPool | undefined>;
+  readonly pool: (memory: WebAssembly.Memory) => KernelPool | undefined | Promise<KernelPool | undefined>;
   /** A WebGPU entry point (navigator.gpu, or Dawn's in Node): programs run on it where the module holds WGSL and an adapter answers. */
   readonly gpu?: GPU;
 }
 
-const executable = (heap: WasmHeap, pool: WorkerPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
+const executable = (heap: WasmHeap, pool: KernelPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);

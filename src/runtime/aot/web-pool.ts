@@ -3,7 +3,7 @@
 // begin, end, argument count, arguments, failure flag, last sequence done). A page's main thread may
 // not block in Atomics.wait, so it spins on the answer; workers wait with Atomics.waitAsync, which
 // lets kernels posted to them arrive while they wait.
-import type { WorkerPool } from '../wasm/pool.js';
+import type { KernelPool } from '../wasm/dispatch.js';
 
 const SLOT = 64;
 const MAX_ARGS = 55;
@@ -14,7 +14,7 @@ const SPIN = 2000;
 const STALL_MS = 60_000;
 
 const WORKER_SOURCE = `
-const math = { exp: Math.exp, log: Math.log, tanh: Math.tanh, cos: Math.cos, pow: Math.pow };
+const math = { pow: Math.pow };
 const kernels = [];
 const arriving = new Map();
 let memory, ctl, slot;
@@ -62,7 +62,7 @@ onmessage = (e) => {
 };
 `;
 
-export class WebWorkerPool {
+export class WebWorkerPool implements KernelPool {
   private readonly seq: number[];
   private nextKernel = 0;
   private closed = false;
@@ -83,11 +83,6 @@ export class WebWorkerPool {
     })));
     URL.revokeObjectURL(url);
     return new WebWorkerPool(workers, ctl);
-  }
-
-  /** As WorkerPool, for the dispatcher (which uses only the members both have). */
-  asWorkerPool(): WorkerPool {
-    return this as unknown as WorkerPool;
   }
 
   get size(): number {
@@ -119,13 +114,17 @@ export class WebWorkerPool {
     Atomics.notify(this.ctl, base);
   }
 
-  join(w: number, what: string): void {
-    const done = w * SLOT + 63;
-    const since = performance.now();
-    for (let spins = 0; Atomics.load(this.ctl, done) !== this.seq[w]; spins++) {
-      if (spins % 100_000 === 0 && performance.now() - since > STALL_MS) throw new Error(`wasm worker ${w + 1} did not answer in ${STALL_MS / 1000} s while ${what}`);
+  /** Spins until every worker in `ws` answered (a page's main thread may not block). */
+  join(ws: readonly number[], what: string): undefined {
+    for (const w of ws) {
+      const done = w * SLOT + 63;
+      const since = performance.now();
+      for (let spins = 0; Atomics.load(this.ctl, done) !== this.seq[w]; spins++) {
+        if (spins % 100_000 === 0 && performance.now() - since > STALL_MS) throw new Error(`wasm worker ${w + 1} did not answer in ${STALL_MS / 1000} s while ${what}`);
+      }
+      if (this.ctl[w * SLOT + 62]) throw new Error(`wasm worker ${w + 1} failed while ${what}`);
     }
-    if (this.ctl[w * SLOT + 62]) throw new Error(`wasm worker ${w + 1} failed while ${what}`);
+    return undefined;
   }
 
   destroy(): void {

@@ -104,7 +104,7 @@ export const gpuExecutable = (gpu: AotGpu, p: AotProgram, loop: LoopSpec): GpuRu
           }
           pass.setPipeline(pipeline);
           pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: r.bindings.map((b, binding) => ({ binding, resource: { buffer: b === PACK ? packed! : at.get(b)! } })) }));
-          pass.dispatchWorkgroups(r.dispatch.x, r.dispatch.y);
+          pass.dispatchWorkgroups(r.dispatch.x, r.dispatch.y ?? 1, r.dispatch.z ?? 1);
         }
         pass.end();
         for (const name of loop.collect ?? []) {

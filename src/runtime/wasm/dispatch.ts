@@ -3,8 +3,21 @@
 // calling thread, since waking a worker costs microseconds.
 import type { Kernel } from '../../compiler/kernel-ir/types.js';
 import type { KernelInstance } from './instance.js';
-import type { WorkerPool } from './pool.js';
 import type { KernelProfile } from './profile.js';
+
+/** What the dispatcher needs of a pool of kernel threads: Node's worker_threads (pool.ts) or a page's Web Workers (aot/web-pool.ts). */
+export interface KernelPool {
+  readonly size: number;
+  /** Set while a kernel's workers are awaited asynchronously: later kernels queue behind it. */
+  readonly busy?: Promise<void> | undefined;
+  register(modules: readonly WebAssembly.Module[]): number[];
+  unregister(ids: readonly number[]): void;
+  start(w: number, id: number, addrs: readonly number[], begin: number, end: number, what: string): void;
+  /** Waits for workers `ws`: done on return, or a promise when they are awaited asynchronously. */
+  join(ws: readonly number[], what: string): Promise<void> | undefined;
+  /** Stops the workers. */
+  destroy(): void;
+}
 
 /** Below this many node evaluations a kernel stays on the calling thread. */
 export const PARALLEL_WORK = 2 ** 18;
@@ -20,7 +33,7 @@ export interface Dispatch {
 }
 
 /** With a profile (and the kernel IR it describes kernels by), each dispatch's time is recorded under its kernel. */
-export const dispatcher = (kernels: readonly KernelInstance[], pool: WorkerPool | undefined, timed?: { readonly profile: KernelProfile; readonly ir: readonly Kernel[] }): Dispatch => {
+export const dispatcher = (kernels: readonly KernelInstance[], pool: KernelPool | undefined, timed?: { readonly profile: KernelProfile; readonly ir: readonly Kernel[] }): Dispatch => {
   const d = untimed(kernels, pool);
   if (!timed) return d;
   const { profile, ir } = timed;
@@ -42,7 +55,7 @@ export const dispatcher = (kernels: readonly KernelInstance[], pool: WorkerPool 
 };
 
 /** Kernels split across threads by the work their modules record (kernel-ir/work.ts), so no kernel IR is needed here. */
-const untimed = (kernels: readonly KernelInstance[], pool: WorkerPool | undefined): Dispatch => {
+const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefined): Dispatch => {
   if (!pool) return { run: (i, addrs) => void kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
+import * as g from '../../../src/dsl/index.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
@@ -79,6 +80,29 @@ webgpuSuite('graft compile --target webgpu: the module on WebGPU against the JIT
     assert.equal(gotLoop._tag, 'Right', gotLoop.left?.message);
     assert.equal(wantLoop['m:loss'].length, 3);
     for (const k of Object.keys(wantLoop)) assert.deepEqual(bits(gotLoop.right![k]), bits(wantLoop[k]), `loop output '${k}'`);
+  });
+
+  it('batched matmuls (attention scores and context: a tiled shader over a 3-D grid) give the JIT backend\'s bits', async () => {
+    const shapes = { q: [2, 3, 37, 16], k: [2, 3, 29, 16], v: [2, 3, 29, 8] };
+    const attention = g.program(shapes, ({ q, k, v }) => {
+      const scores = g.matmul(q, g.transpose(k, [0, 1, 3, 2]));
+      return { scores, context: g.matmul(scores, v) };
+    });
+    const compiled = await compileModule({ attention }, ['wasm', 'webgpu'], 'node', 'test');
+    if (compiled.problems) assert.fail(compiled.problems.join('\n'));
+    writeFileSync(join(dir, 'b.mjs'), compiled.module.code);
+    const l: Loaded = await (await import(pathToFileURL(join(dir, 'b.mjs')).href)).load({ threads: 1, gpu });
+    try {
+      assert.equal(l.host.backend, 'webgpu', l.host.webgpuUnused);
+      const feeds: Values = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, values(s.reduce((a, b) => a * b, 1), i + 5)]));
+      const want = right(await jit.load(compile(right(attention))).run(feeds));
+      const got = await l.programs.attention.run(feeds);
+      assert.equal(got._tag, 'Right', got.left?.message);
+      // every batch entry, not only the first: a grid without its z dimension leaves the rest unwritten
+      for (const name of ['scores', 'context']) assert.deepEqual(bits(got.right![name]), bits(want[name]), name);
+    } finally {
+      l.destroy();
+    }
   });
 
   it('a module without WGSL loads on wasm and says why it does not use the GPU', async () => {
