@@ -16,8 +16,13 @@ import { bertLinear } from './bert-layer.js';
 /** The name the tied decoder reads its weight from. */
 export const WORD_EMBEDDINGS = 'bert.embeddings.word_embeddings.weight';
 
-/** inputs -> logits over the vocabulary [batch, seq, vocab]. */
-export const bertForMaskedLM = (config: BertConfig): Layer<BertInputs> => {
+export interface MaskedLmInputs extends BertInputs {
+  /** Flat positions (row * seq + token), i32 [k]: the logits only there, [k, vocab], the vocabulary projection's cost cut to k rows. */
+  readonly maskedPositions?: g.Tensor;
+}
+
+/** inputs -> logits over the vocabulary [batch, seq, vocab], or [k, vocab] at `maskedPositions`. */
+export const bertForMaskedLM = (config: BertConfig): Layer<MaskedLmInputs> => {
   const c = resolveBertConfig(config);
   const bert = bertEncoderModel(c, 'bert');
   const at = 'cls.predictions';
@@ -29,5 +34,10 @@ export const bertForMaskedLM = (config: BertConfig): Layer<BertInputs> => {
     linearForward(transform.apply(p, x, ctx), param(p, WORD_EMBEDDINGS, [c.vocabSize, c.hiddenSize]), param(p, join(at, 'bias'), [c.vocabSize])),
   );
   const cls = layer('cls', 'BertOnlyMLMHead', { children: [head] }, (p, x: g.Tensor, ctx) => head.apply(p, x, ctx));
-  return layer('', 'BertForMaskedLM', { children: [bert, cls] }, (p, inputs, ctx) => cls.apply(p, bert.apply(p, inputs, ctx), ctx));
+  return layer('', 'BertForMaskedLM', { children: [bert, cls] }, (p, inputs, ctx) => {
+    const sequence = bert.apply(p, inputs, ctx);
+    if (!inputs.maskedPositions) return cls.apply(p, sequence, ctx);
+    const [batch, seq, hidden] = sequence.shape;
+    return cls.apply(p, g.gather(g.reshape(sequence, [batch * seq, hidden]), inputs.maskedPositions, 0), ctx);
+  });
 };

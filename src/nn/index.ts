@@ -25,6 +25,7 @@ export type { BertInputs } from './bert.js';
 export { bertModel, bertClassifier } from './bert.js';
 export { bertEncoderModel } from './bert.js';
 export { bertForMaskedLM, WORD_EMBEDDINGS } from './bert-mlm.js';
+export type { MaskedLmInputs } from './bert-mlm.js';
 export type { Gpt2Config, ResolvedGpt2Config } from './gpt2-config.js';
 export { resolveGpt2Config, gpt2Sites } from './gpt2-config.js';
 export type { Gpt2Inputs } from './gpt2.js';

@@ -29,6 +29,6 @@ export { loadBrown } from './text/brown.js';
 export { packSentences } from './text/pack-sentences.js';
 export type { MlmConfig, MlmEpoch } from './text/pretrain-mlm.js';
 export { pretrainMlm } from './text/pretrain-mlm.js';
-export { maskBatch, mlmObjective } from './text/mlm.js';
+export { maskBatch, maskedTargets, mlmCapacity, mlmObjective } from './text/mlm.js';
 export type { LabelledText, TextColumns, TextFileProblem } from './text/labelled-texts.js';
 export { readLabelledTexts } from './text/labelled-texts.js';

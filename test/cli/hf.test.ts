@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadHfBert } from '../../src/train/hf/index.js';
+import { fileURLToPath } from 'node:url';
+import { loadHfBert, loadHfGpt2, saveHfGpt2 } from '../../src/train/hf/index.js';
 import { right } from '../nn/harness.js';
 import { tempDir, tinyFolder, tinyHfConfig, writeHfFolder } from '../train/hf/fixtures.js';
 
@@ -46,5 +47,26 @@ describe('graft import / export', () => {
     await assert.rejects(graft('import', dir, '--out', badCkpt, '--seed', '1.5', '--labels', 'a,,b'), (e: Failure) =>
       e.code === 2 && e.stderr!.includes('--seed: expected an integer in [0, 2^24), got "1.5"') && e.stderr!.includes('--labels: expected comma-separated names, got "a,,b"'));
     assert.ok(!existsSync(badCkpt));
+  });
+
+  it('GPT-2: a classifier folder and an LM folder imported, then exported without --config: the same model, read back alike', async () => {
+    const source = fileURLToPath(new URL('../train/hf/fixtures/hf-gpt2-sharded', import.meta.url));
+    const cls = right(loadHfGpt2(source, { task: 'classifier' }));
+    // an LM folder written by graft's own saver from the fixture's weights
+    const lmDir = join(tempDir('cli-gpt2-lm'), 'lm');
+    const lm = right(loadHfGpt2(source, { task: 'lm' }));
+    right(saveHfGpt2(lmDir, 'lm', lm.config, lm.labels, lm.params));
+    for (const [dir, task, model, arch] of [[source, 'classifier', cls, 'GPT2ForSequenceClassification'], [lmDir, 'lm', lm, 'GPT2LMHeadModel']] as const) {
+      const ckpt = join(tempDir('cli-gpt2-ckpt'), 'model.safetensors');
+      const imported = await graft('import', dir, '--out', ckpt);
+      const shape = `${arch}, ${model.config.numLayers} layers, hidden ${model.config.hiddenSize}`;
+      assert.match(imported.stdout, new RegExp(`wrote ${ckpt}: ${shape}${task === 'classifier' ? ', 3 labels \\(neg, neutral, pos\\)' : ''}, \\d+ bytes`));
+      const out = join(tempDir('cli-gpt2-out'), 'exported');
+      const exported = await graft('export', ckpt, '--hf', out);
+      assert.match(exported.stdout, new RegExp(`wrote ${out}: config.json and model.safetensors \\(${shape}${task === 'classifier' ? ', 3 labels' : ''}, F32\\)`));
+      const back = right(loadHfGpt2(out, { task }));
+      assert.deepEqual([back.config, back.labels, back.params], [model.config, model.labels, model.params]);
+      assert.deepEqual(readdirSync(out).sort(), ['config.json', 'model.safetensors']);
+    }
   });
 });

@@ -23,3 +23,5 @@ export { decodeHfGpt2Config, hfGpt2ConfigJson } from './gpt2-hf-config.js';
 export type { LoadedHfGpt2 } from './load-hf-gpt2.js';
 export { GPT2_NAMING, loadHfGpt2 } from './load-hf-gpt2.js';
 export { saveHfGpt2 } from './save-hf-gpt2.js';
+export type { ExportedHfGpt2, Gpt2Task, ImportedHfGpt2 } from './gpt2-checkpoint.js';
+export { exportHfGpt2, hfModelType, importHfGpt2, recordedHfConfig } from './gpt2-checkpoint.js';

@@ -11,7 +11,7 @@ import { runnerFamily, trainEpoch } from '../fit.js';
 import type { OptimizerRunner, Values } from '../optimizer-runner.js';
 import { createOptimizerRunner } from '../optimizer-runner.js';
 import type { MlmMasking } from './mlm.js';
-import { maskBatch, mlmObjective } from './mlm.js';
+import { maskBatch, maskedTargets, mlmCapacity, mlmObjective } from './mlm.js';
 import { progressReporter } from '../report/progress.js';
 
 export interface MlmConfig {
@@ -50,7 +50,7 @@ export const pretrainMlm = async (rt: Runtime, cfg: MlmConfig, params: Values, t
   const trainable = Object.fromEntries(Object.entries(shapes).filter(([n]) => !frozen.has(n)));
   const frozenShapes = Object.fromEntries(Object.entries(shapes).filter(([n]) => frozen.has(n)));
   const frozenValues = Object.fromEntries(Object.keys(frozenShapes).map((n) => [n, params[n]]));
-  const make = (f: Shape): OptimizerRunner => orThrow(createOptimizerRunner(rt, cfg.transform, trainable, mlmObjective(cfg.model, cfg.batchSize, f, frozenShapes), frozenValues));
+  const make = (f: Shape): OptimizerRunner => orThrow(createOptimizerRunner(rt, cfg.transform, trainable, mlmObjective(cfg.model, cfg.batchSize, f, frozenShapes, cfg.masking.probability), frozenValues));
   const runners = runnerFamily(make, cfg.features);
   const seq = cfg.features[cfg.features.length - 1];
   const steps = Math.floor(train.count / cfg.batchSize);
@@ -62,7 +62,11 @@ export const pretrainMlm = async (rt: Runtime, cfg: MlmConfig, params: Values, t
       const t0 = performance.now();
       const ep = await trainEpoch(runners.at, s, train, epoch, {
         batchSize: cfg.batchSize, seed: cfg.seed, width: 3 * seq, features: cfg.features, padMultiple: cfg.padMultiple, stepsPerCall: cfg.stepsPerCall,
-        batchFeeds: (rows, length, e) => maskBatch(train.inputs, seq, rows, length, cfg.masking, cfg.seed, e),
+        batchFeeds: (rows, length, e) => {
+          const capacity = mlmCapacity(cfg.batchSize, length, cfg.masking.probability);
+          const { x, y } = maskBatch(train.inputs, seq, rows, length, cfg.masking, cfg.seed, e, capacity);
+          return { x, y: maskedTargets(y, capacity) };
+        },
         onStep: (e, loss) => bar?.tick({ epoch: e, loss }),
       });
       s = ep.state;

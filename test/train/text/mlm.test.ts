@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../../src/dsl/index.js';
 import * as nn from '../../../src/nn/index.js';
 import { packTokenRows } from '../../../src/train/data/token-rows.js';
-import { maskBatch, mlmObjective } from '../../../src/train/text/mlm.js';
+import { maskBatch, maskedTargets, mlmCapacity, mlmObjective } from '../../../src/train/text/mlm.js';
 import { build, right } from '../../nn/harness.js';
 
 const SEQ = 40;
@@ -72,33 +72,81 @@ describe('MLM masking', () => {
 });
 
 describe('the MLM objective', () => {
-  it('is the mean cross-entropy of the model\'s logits at the labelled positions (dropout off)', () => {
-    const config: nn.BertConfig = { vocabSize: VOCAB, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 12, numLabels: 2, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 };
-    const model = nn.bertForMaskedLM(config);
-    const params = nn.initParams(model, 5);
-    const batch = maskBatch(rows, SEQ, [0, 1], 12, { ...masking, probability: 0.5 }, 1, 0);
-    const shapes = nn.paramShapes(model);
-    const obj = mlmObjective(model, 2, [3, 12]);
-    const prog = build({ ...shapes, x: { shape: [2, 3, 12], dtype: 'i32' }, y: { shape: [2, 12], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } }, (i) => {
+  const config: nn.BertConfig = { vocabSize: VOCAB, hiddenSize: 8, numHiddenLayers: 1, numAttentionHeads: 2, intermediateSize: 16, maxPositionEmbeddings: 12, numLabels: 2, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 };
+  const model = nn.bertForMaskedLM(config);
+  const params = nn.initParams(model, 5);
+  const shapes = nn.paramShapes(model);
+  const capacity = mlmCapacity(4, 12);
+  const batch = maskBatch(rows, SEQ, [0, 1, 2, 3], 12, masking, 1, 0, capacity);
+  const obj = mlmObjective(model, 4, [3, 12]);
+  const adapt = (x: g.Tensor) => ({ inputIds: g.reshape(g.slice(x, [0, 0, 0], [4, 1, 12]), [4, 12]), attentionMask: g.cast(g.reshape(g.slice(x, [0, 1, 0], [4, 2, 12]), [4, 12]), 'f32') });
+
+  it('takes the logits only at the chosen positions: the loss is the float64 mean cross-entropy of the full logits there (dropout off)', () => {
+    assert.ok(capacity < 48, `capacity ${capacity} is fewer rows than the batch's 48 positions`);
+    const prog = build({ ...shapes, x: { shape: [4, 3, 12], dtype: 'i32' }, y: { shape: [2, capacity], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } }, (i) => {
       const out = obj.build(i, i);
-      const logits = model.apply(i, { inputIds: g.reshape(g.slice(i.x, [0, 0, 0], [2, 1, 12]), [2, 12]), attentionMask: g.cast(g.reshape(g.slice(i.x, [0, 1, 0], [2, 2, 12]), [2, 12]), 'f32') }, nn.evalCtx);
-      return { loss: out.loss, logits };
+      return { loss: out.loss, accuracy: out.metrics!.accuracy, logits: model.apply(i, adapt(i.x), nn.evalCtx) };
     });
-    const res = right(g.interpret(prog, { ...params, x: batch.x, y: batch.y, key: 0 }));
-    // by hand: -log softmax(logits)[label] averaged over the labelled positions
+    const res = right(g.interpret(prog, { ...params, x: batch.x, y: maskedTargets(batch.y, capacity), key: 0 }));
+    // by hand from every position's logits: -log softmax(logits)[label] averaged over the labelled positions
     let sum = 0;
     let n = 0;
-    for (let p = 0; p < 24; p++) {
+    let hits = 0;
+    for (let p = 0; p < 48; p++) {
       const label = batch.y[p];
       if (label < 0) continue;
-      const row = res.logits.subarray(p * VOCAB, (p + 1) * VOCAB);
+      const row = Array.from(res.logits.subarray(p * VOCAB, (p + 1) * VOCAB));
       const max = Math.max(...row);
       const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
       sum += lse - row[label];
+      hits += row.indexOf(max) === label ? 1 : 0;
       n++;
     }
     assert.ok(n > 3, `${n} labelled positions`);
     assert.ok(Math.abs(res.loss[0] - sum / n) < 1e-9, `${res.loss[0]} vs ${sum / n}`);
+    assert.equal(res.accuracy[0], hits / n);
+  });
+
+  it('its gradient equals the full computation\'s (every position, -1 where not chosen) in float64', () => {
+    const names = Object.keys(shapes);
+    const prog = build({ ...shapes, x: { shape: [4, 3, 12], dtype: 'i32' }, y: { shape: [2, capacity], dtype: 'i32' }, full: { shape: [48], dtype: 'i32' }, key: { shape: [], dtype: 'i32' } }, (i) => {
+      const wrt = Object.fromEntries(names.map((k) => [k, (i as Record<string, g.Tensor>)[k]]));
+      const gathered = g.grad(obj.build(i, i).loss, wrt);
+      const logits = model.apply(i, adapt(i.x), nn.evalCtx);
+      const all = g.grad(nn.crossEntropy(g.reshape(logits, [48, VOCAB]), i.full), wrt);
+      return Object.fromEntries(names.flatMap((k) => [[`g:${k}`, gathered[k]], [`f:${k}`, all[k]]]));
+    });
+    const res = right(g.interpret(prog, { ...params, x: batch.x, y: maskedTargets(batch.y, capacity), full: batch.y, key: 0 }));
+    for (const k of names) {
+      const [a, b] = [res[`g:${k}`], res[`f:${k}`]];
+      assert.ok(a.every((v, j) => Math.abs(v - b[j]) < 1e-12), `${k}`);
+    }
+    assert.ok(res['g:bert.embeddings.word_embeddings.weight'].some((v) => v !== 0));
+  });
+
+  it('maskedTargets lists the chosen positions then their labels; maskBatch chooses at most `capacity` tokens, the first in row order', () => {
+    const y = Float32Array.of(-1, 7, -1, -1, 9, 3);
+    assert.deepEqual([...maskedTargets(y, 4)], [1, 4, 5, 0, 7, 9, 3, -1]);
+    assert.throws(() => maskedTargets(y, 2), /more than 2 chosen/);
+    const free = maskBatch(rows, SEQ, all, SEQ, masking, 1, 0);
+    const chosen = free.y.reduce((a, v) => a + (v >= 0 ? 1 : 0), 0);
+    const capped = maskBatch(rows, SEQ, all, SEQ, masking, 1, 0, 10);
+    const firstTen = free.y.findIndex((_, p) => free.y.subarray(0, p + 1).reduce((a, v) => a + (v >= 0 ? 1 : 0), 0) === 10);
+    assert.ok(chosen > 10);
+    assert.deepEqual([...capped.y.subarray(0, firstTen + 1)], [...free.y.subarray(0, firstTen + 1)]);
+    assert.ok(capped.y.subarray(firstTen + 1).every((v) => v === -1), 'nothing chosen past the capacity');
+    // a token left unchosen is left as it was
+    for (let p = firstTen + 1; p < capped.y.length; p++) {
+      const k = Math.floor(p / SEQ);
+      const t = p % SEQ;
+      assert.equal(capped.x[3 * k * SEQ + t], rows[3 * k * SEQ + t]);
+    }
+  });
+
+  it('mlmCapacity: mean plus six standard deviations, rounded up to 8, at most every position', () => {
+    // 32 x 128 at 0.15: 614.4 + 6 * sqrt(4096 * 0.15 * 0.85) = 751.7 -> 752
+    assert.equal(mlmCapacity(32, 128), 752);
+    assert.equal(mlmCapacity(2, 3, 0.5), 6);
   });
 
   it('the decoder is tied: BertForMaskedLM has no decoder weight, and its logits move with the word embeddings', () => {
