@@ -86,8 +86,8 @@ const broadcastParams = async (c: Collectives, names: readonly string[], shapes:
 };
 
 /** One process of an mpirun job; rank 0 prints. Every rank exits 1 on any problem, which every rank hears of. */
-export const runMpiFinetune = async (file: string, o: ShardOptions, log: (s: string) => void = console.log, timeoutMs = 600_000): Promise<number> => {
-  const mpi = openMpi({ timeoutMs });
+export const runMpiFinetune = async (file: string, o: ShardOptions, log: (s: string) => void = console.log, timeoutMs = 600_000, joinTimeoutMs = 60_000): Promise<number> => {
+  const mpi = openMpi({ timeoutMs, joinTimeoutMs });
   if (E.isLeft(mpi)) {
     log(`error: ${mpi.left}`);
     return 1;

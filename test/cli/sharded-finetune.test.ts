@@ -105,3 +105,14 @@ test('mpirun -np 2 graft finetune --mpi trains the local engine\'s numbers; rank
   assert.doesNotMatch(mixed.out, /pre-trained/);
   rmSync(dir, { recursive: true, force: true });
 });
+
+test('mpirun graft finetune --mpi --join-timeout: a rank that never starts makes the job end with a clear error instead of waiting', { skip, timeout: 120_000 }, async () => {
+  assert.equal(why, undefined, why);
+  const dir = mkdtempSync(join(tmpdir(), 'graft-sharded-'));
+  // rank 1 is not graft at all: it never calls MPI_Init, as a rank stuck before starting
+  const run = await mpirun(['-np', '1', process.execPath, GRAFT_BIN, 'finetune', '--config', tinyConfig(dir), '--mpi', '--join-timeout', '2', ':', '-np', '1', 'sleep', '600']);
+  assert.notEqual(run.code, 0, run.out);
+  assert.match(run.out, /error: rank 0 of 2: not every rank joined the MPI job within 2000 ms \(a rank did not start, or hangs before MPI_Init\); giving up/);
+  assert.ok(!existsSync(join(dir, 'runs')), 'nothing ran');
+  rmSync(dir, { recursive: true, force: true });
+});
