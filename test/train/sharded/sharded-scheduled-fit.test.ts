@@ -36,7 +36,7 @@ test('a scheduled run on one rank with one micro-batch gives the bits of the uns
   assert.deepEqual([r.transitions, r.stopReason], [ref.transitions, ref.stopReason]);
 });
 
-test('a scheduled run across thaws and a restore-best is bit-identical for W = 1, 2, 4 (FULL_SHARD, 4 micro-batches)', async () => {
+test('a scheduled run across thaws and a restore-best is bit-identical for W = 1, 2, 4 (FULL_SHARD, 4 micro-batches) and for SHARD_GRAD_OP and NO_SHARD at W = 2', async () => {
   const [one] = await shardedRun(1, { strategy: 'FULL_SHARD', microBatches: 4 });
   assert.equal(one.transitions.length, 2);
   assert.ok(one.log.some((l) => l.startsWith('before epoch 5: restored the best checkpoint')), one.log.join('\n'));
@@ -45,6 +45,11 @@ test('a scheduled run across thaws and a restore-best is bit-identical for W = 1
       assert.deepEqual(numbers(r), numbers(one), `W=${W}`);
       assert.deepEqual(bits(r.params), bits(one.params), `W=${W}`);
       assert.deepEqual([r.log, r.steps], [one.log, one.steps], `W=${W}`);
+    }
+  for (const strategy of ['SHARD_GRAD_OP', 'NO_SHARD'] as const)
+    for (const r of await shardedRun(2, { strategy, microBatches: 4 })) {
+      assert.deepEqual(numbers(r), numbers(one), strategy);
+      assert.deepEqual(bits(r.params), bits(one.params), strategy);
     }
 });
 
