@@ -97,8 +97,9 @@ cli
   .option('--mpi', 'one rank of an Open MPI job: mpirun -np W npx graft finetune --config <file> --mpi')
   .option('--strategy <name>', 'FULL_SHARD (default), SHARD_GRAD_OP or NO_SHARD, with --shards or --mpi')
   .option('--micro-batches <M>', 'micro-batches per step over all ranks (default W), with --shards or --mpi')
+  .option('--join-timeout <seconds>', 'with --mpi: how long every rank may take to start before the job gives up (default 60)')
   .action(async (raw: Record<string, unknown>) => {
-    const o = options({ resume: ExistingDirOption, shards: CountOption, strategy: StrategyOption, microBatches: CountOption }, raw, raw.resume === undefined);
+    const o = options({ resume: ExistingDirOption, shards: CountOption, strategy: StrategyOption, microBatches: CountOption, joinTimeout: CountOption }, raw, raw.resume === undefined);
     if (!o) return;
     const config = raw.config as string | undefined;
     const overfitBatch = raw.overfitBatch === true;
@@ -107,13 +108,14 @@ cli
       ...(o.shards !== undefined && raw.mpi === true ? [{ option: '--shards', message: 'leave it out with --mpi: mpirun -np W sets the ranks' }] : []),
       ...(!sharded && o.strategy !== undefined ? [{ option: '--strategy', message: 'needs --shards W or --mpi' }] : []),
       ...(!sharded && o.microBatches !== undefined ? [{ option: '--micro-batches', message: 'needs --shards W or --mpi' }] : []),
+      ...(raw.mpi !== true && o.joinTimeout !== undefined ? [{ option: '--join-timeout', message: 'needs --mpi' }] : []),
       ...(sharded && (o.resume !== undefined || overfitBatch) ? [{ option: o.resume !== undefined ? '--resume' : '--overfit-batch', message: 'does not run sharded yet: leave out --shards/--mpi' }] : []),
     ];
     if (shardUsage.length) usageError(shardUsage);
     else if (sharded && config === undefined) usageError([{ option: '--config', message: 'give --config <file>' }]);
     else if (sharded) {
       const so = { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}) } as const;
-      process.exitCode = o.shards !== undefined ? await runShardedFinetune(config!, o.shards, so) : await runMpiFinetune(config!, so);
+      process.exitCode = o.shards !== undefined ? await runShardedFinetune(config!, o.shards, so) : await runMpiFinetune(config!, so, console.log, undefined, o.joinTimeout === undefined ? undefined : o.joinTimeout * 1000);
     } else if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
     else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
     else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);

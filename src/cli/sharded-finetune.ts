@@ -8,7 +8,7 @@ import type { Collectives, ShardingStrategy } from '../shard/index.js';
 import { checkSameRun, failureMessage, openMpi, runLocal, sumIsShardInvariant } from '../shard/index.js';
 import type { ResolvedFinetune } from '../train/finetune-config.js';
 import { IMAGE_SIZE } from '../train/data/mnist.js';
-import { finetuneSplits, pretrainedMlp } from '../train/mnist-job.js';
+import { finetuneSplits, pretrainedMlp, runNote } from '../train/mnist-job.js';
 import type { MnistShardInput, MnistShardResult } from '../train/sharded/mnist-rank.js';
 import { SHARDED_METHODS, mnistShardRun } from '../train/sharded/mnist-rank.js';
 import { codeDigest, configDigest } from '../train/sharded/code-identity.js';
@@ -35,7 +35,7 @@ export const shardProblems = (c: ResolvedFinetune, W: number, o: ShardOptions): 
 };
 
 const describeRun = (method: string, seed: number, r: MnistShardResult, where: string, seconds: number) =>
-  `${method} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}%${r.keptFraction === undefined ? '' : ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)`}, validation loss ${r.records[r.records.length - 1]?.evalLoss} after ${r.steps} steps, ${where}, ${seconds.toFixed(1)} s`;
+  `${method} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}%${runNote(r)}, validation loss ${r.records[r.records.length - 1]?.evalLoss} after ${r.steps} steps, ${where}, ${seconds.toFixed(1)} s`;
 
 /** W local workers; exit 0 when every run trained, 1 on a problem (all printed, nothing run) or a failed run. */
 export const runShardedFinetune = async (file: string, W: number, o: ShardOptions, log: (s: string) => void = console.log): Promise<number> => {
@@ -86,8 +86,8 @@ const broadcastParams = async (c: Collectives, names: readonly string[], shapes:
 };
 
 /** One process of an mpirun job; rank 0 prints. Every rank exits 1 on any problem, which every rank hears of. */
-export const runMpiFinetune = async (file: string, o: ShardOptions, log: (s: string) => void = console.log, timeoutMs = 600_000): Promise<number> => {
-  const mpi = openMpi({ timeoutMs });
+export const runMpiFinetune = async (file: string, o: ShardOptions, log: (s: string) => void = console.log, timeoutMs = 600_000, joinTimeoutMs = 60_000): Promise<number> => {
+  const mpi = openMpi({ timeoutMs, joinTimeoutMs });
   if (E.isLeft(mpi)) {
     log(`error: ${mpi.left}`);
     return 1;

@@ -118,7 +118,7 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
 };
 
 /** The scheduled method's phases: the head alone until epoch `headEpochs` (or early stopping), then the rest. */
-const scheduledMachine = (cfg: JobConfig, model: nn.Layer): PhaseMachineConfig => {
+export const scheduledMachine = (cfg: JobConfig, model: nn.Layer): PhaseMachineConfig => {
   const names = Object.keys(nn.paramShapes(model));
   const head = names.filter((n) => n.startsWith('layers.1.'));
   return {
@@ -127,6 +127,9 @@ const scheduledMachine = (cfg: JobConfig, model: nn.Layer): PhaseMachineConfig =
     earlyStopping: { mode: 'min', patience: 2, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs,
   };
 };
+
+/** The scheduled method's optimizer of one parameter group (no clipping, as the scheduled job has always run). */
+export const scheduledGroupTransform = (cfg: JobConfig) => (lr: number | undefined, decay: boolean) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 });
 
 /**
  * The reference trainer's conventions (child-tuning.md): global-norm clipping to 1.0 before the
@@ -210,7 +213,7 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
     const res = await scheduledFit(rt, {
       ...common, ...resume, ...(dir ? { checkpoint: { dir, config: key } } : {}),
       machine: scheduledMachine(cfg, model),
-      groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }),
+      groupTransform: scheduledGroupTransform(cfg),
       onEpoch: (r) => void io.onEpoch?.(r),
     }, base, train, validation);
     params = res.params;

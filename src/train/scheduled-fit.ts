@@ -5,8 +5,8 @@ import type { Shape } from '../dsl/index.js';
 import type { Runtime } from '../runtime/index.js';
 import type { Layer } from '../nn/index.js';
 import type { Transform } from '../optim/index.js';
-import { partition } from '../optim/index.js';
-import type { ParamGroup, PhaseAction, PhaseMachineConfig, PhaseStep } from '../optim/phases/index.js';
+import type { ParamGroup, PhaseMachineConfig, PhaseStep } from '../optim/phases/index.js';
+import { groupParams, groupsTransform, performActions } from './phase-actions.js';
 import { initial, step as phaseStep } from '../optim/phases/index.js';
 import type { EpochRecord, Examples } from './fit.js';
 import type { ModelInput } from './classifier-objective.js';
@@ -54,8 +54,6 @@ export interface ScheduledResult {
   readonly stopReason?: string;
 }
 
-const label = (g: ParamGroup) => `phase${g.phase}_${g.weightDecay}`;
-
 interface Snapshot {
   readonly params: Values;
   readonly state: OptimizerState;
@@ -79,8 +77,8 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
    * `strict` (right after a resume) requires every leaf to be kept: a fresh one would change the numbers.
    */
   const rebuild = async (strict = false) => {
-    const trainable = groups.flatMap((g) => g.params);
-    const transform = partition(Object.fromEntries(groups.map((g) => [label(g), cfg.groupTransform(g.lr, g.weightDecay === 'decay')])), (n) => label(groups.find((g) => g.params.includes(n))!));
+    const trainable = groupParams(groups);
+    const transform = groupsTransform(groups, cfg.groupTransform);
     runner?.destroy();
     runner = classifierRunners(rt, cfg.model, transform, trainable, params, cfg.batchSize, cfg.features, cfg.input);
     const fresh = await runner.full.init(Object.fromEntries(trainable.map((n) => [n, params[n]])));
@@ -94,27 +92,16 @@ export const scheduledFit = async (rt: Runtime, cfg: ScheduledFitConfig, params0
     dirty = false;
   };
 
-  // the machine counts epochs from 0 (max_transition_epoch's convention); people read them from 1
   const perform = (s: PhaseStep, epoch: number, when: 'before' | 'after') => {
-    const at = `${when} epoch ${epoch + 1}`;
-    for (const a of s.actions as readonly PhaseAction[]) {
-      if (a.kind === 'restore-best' && best) {
-        params = { ...best.params };
-        opt = best.state;
-        groups = groups.filter((g) => g.phase <= a.depth);
-        dirty = true;
-        cfg.log?.(`${at}: restored the best checkpoint (epoch ${a.epoch + 1}, depth ${a.depth}, validation loss ${a.metric.toFixed(4)})`);
-      } else if (a.kind === 'add-groups') {
-        groups = [...groups.filter((g) => g.phase !== a.phase), ...a.groups];
-        dirty = true;
-      } else if (a.kind === 'thaw' && a.phase > 0) {
-        transitions.push({ epoch, depth: a.phase });
-      } else if (a.kind === 'log') {
-        cfg.log?.(`${at}: ${a.message}`);
-      } else if (a.kind === 'stop') {
-        stopReason = a.reason;
-      }
+    const done = performActions({ groups, transitions: [], ...(stopReason === undefined ? {} : { stopReason }) }, s, epoch, when, best !== undefined, cfg.log);
+    if (done.restoreBest && best) {
+      params = { ...best.params };
+      opt = best.state;
     }
+    groups = [...done.book.groups];
+    transitions.push(...done.book.transitions);
+    stopReason = done.book.stopReason;
+    dirty ||= done.dirty;
   };
 
   let machine: PhaseStep;

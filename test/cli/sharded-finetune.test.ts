@@ -42,9 +42,8 @@ test('graft finetune --shards: what cannot run sharded is refused before anythin
   writeFileSync(file, `batchSize: 50\nmethods: [full, scheduled]\nout: ${JSON.stringify(join(dir, 'runs'))}\n`);
   const lines: string[] = [];
   assert.equal(await runShardedFinetune(file, 4, { strategy: 'FULL_SHARD' }, (l) => lines.push(l)), 1);
-  assert.match(lines.join('\n'), /bad\.yaml: methods: 'scheduled' does not run sharded yet/);
   assert.match(lines.join('\n'), /bad\.yaml: batchSize 50 is not a multiple of the 4 micro-batches/);
-  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.equal(lines.length, 1, lines.join('\n'));
   lines.length = 0;
   assert.equal(await runShardedFinetune(tinyConfig(dir), 3, { strategy: 'FULL_SHARD' }, (l) => lines.push(l)), 1);
   assert.match(lines.join('\n'), /3 micro-batches over 3 ranks: W must be a power of two/);
@@ -70,6 +69,22 @@ test('graft finetune --shards 2 trains the numbers of --shards 1 with the same 2
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('graft finetune --shards 2 with the scheduled method trains the numbers of --shards 1, across the thaw', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-sharded-'));
+  const file = join(dir, 'scheduled.yaml');
+  writeFileSync(file, `hidden: 16\npretrainEpochs: 1\nfinetuneEpochs: 3\nheadEpochs: 1\nlabelled: 64\nvalidation: 50\nheldOut: 100\nbatchSize: 16\nlr: 0.01\nseeds: [1]\nmethods: [scheduled]\nbackend: webasm\nout: ${JSON.stringify(join(dir, 'runs'))}\n`);
+  const run = async (W: number) => {
+    const lines: string[] = [];
+    assert.equal(await runShardedFinetune(file, W, { strategy: 'FULL_SHARD', microBatches: 2 }, (l) => lines.push(l)), 0, lines.join('\n'));
+    return lines.filter((l) => l.startsWith('scheduled seed 1: ')).map(numbers);
+  };
+  const two = await run(2);
+  assert.equal(two.length, 1);
+  assert.match(two[0], /^scheduled seed 1: test accuracy \d+\.\d% \(thawed the rest after epoch 1[^)]*\), validation loss \d\.\d+ after 12 steps$/);
+  assert.deepEqual(await run(1), two);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('mpirun -np 2 graft finetune --mpi trains the local engine\'s numbers; ranks started with different configs refuse together', { skip, timeout: 600_000 }, async () => {
   assert.equal(why, undefined, why);
   const dir = mkdtempSync(join(tmpdir(), 'graft-sharded-'));
@@ -88,5 +103,16 @@ test('mpirun -np 2 graft finetune --mpi trains the local engine\'s numbers; rank
   assert.notEqual(mixed.code, 0);
   for (const r of [0, 1]) assert.match(mixed.out, new RegExp(`error: rank ${r}: rank 1 was started with a different config than rank 0`));
   assert.doesNotMatch(mixed.out, /pre-trained/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('mpirun graft finetune --mpi --join-timeout: a rank that never starts makes the job end with a clear error instead of waiting', { skip, timeout: 120_000 }, async () => {
+  assert.equal(why, undefined, why);
+  const dir = mkdtempSync(join(tmpdir(), 'graft-sharded-'));
+  // rank 1 is not graft at all: it never calls MPI_Init, as a rank stuck before starting
+  const run = await mpirun(['-np', '1', process.execPath, GRAFT_BIN, 'finetune', '--config', tinyConfig(dir), '--mpi', '--join-timeout', '2', ':', '-np', '1', 'sleep', '600']);
+  assert.notEqual(run.code, 0, run.out);
+  assert.match(run.out, /error: rank 0 of 2: not every rank joined the MPI job within 2000 ms \(a rank did not start, or hangs before MPI_Init\); giving up/);
+  assert.ok(!existsSync(join(dir, 'runs')), 'nothing ran');
   rmSync(dir, { recursive: true, force: true });
 });

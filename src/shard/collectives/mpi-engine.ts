@@ -10,6 +10,8 @@ import { completeRequest } from './mpi/poll.js';
 export interface MpiOptions {
   /** How long one collective may make no progress before this rank gives up (default 60 s). */
   readonly timeoutMs?: number;
+  /** How long to wait for every rank to start (MPI_Init and a first barrier) before this rank exits with an error (default 60 s). */
+  readonly joinTimeoutMs?: number;
 }
 
 const blocks = (x: Float32Array, size: number): Float32Array[] => {
@@ -89,7 +91,7 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
 export const openMpi = (options: MpiOptions = {}): E.Either<string, Collectives> =>
   E.chain((addon: MpiAddon) => {
     try {
-      const { rank, size } = addon.init();
+      const { rank, size } = addon.init(options.joinTimeoutMs ?? 60_000);
       return E.right(mpiCollectives(addon, rank, size, options.timeoutMs ?? 60_000));
     } catch (e) {
       return E.left(`Open MPI failed to start: ${e instanceof Error ? e.message : e}`);

@@ -11,12 +11,13 @@ import { evaluator } from '../fit.js';
 import { fisherScores } from '../fisher-pass.js';
 import { IMAGE_SIZE } from '../data/mnist.js';
 import type { JobConfig, Method } from '../mnist-job.js';
-import { elementwiseTransformFor } from '../mnist-job.js';
+import { elementwiseTransformFor, scheduledGroupTransform, scheduledMachine } from '../mnist-job.js';
 import type { Values } from '../optimizer-runner.js';
 import { shardedFit } from './sharded-fit.js';
+import { shardedScheduledFit } from './sharded-scheduled-fit.js';
 
-/** The methods a sharded job runs; the scheduled one waits for phases under shards. */
-export const SHARDED_METHODS: readonly Method[] = ['full', 'child-tuning-F', 'child-tuning-D'];
+/** The methods a sharded job runs: all of them. */
+export const SHARDED_METHODS: readonly Method[] = ['full', 'scheduled', 'child-tuning-F', 'child-tuning-D'];
 
 /** Each Linear layer is a unit of its own (FSDP's auto-wrap by class). */
 export const MLP_WRAP: WrapPolicy = { classes: ['Linear'] };
@@ -40,6 +41,9 @@ export interface MnistShardResult {
   readonly records: EpochRecord[];
   readonly steps: number;
   readonly keptFraction?: number;
+  /** Scheduled: each later phase's thaw with the epochs completed before it, and why training stopped early. */
+  readonly transitions?: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
+  readonly stopReason?: string;
 }
 
 export const mnistShardRun = async (c: Collectives, input: MnistShardInput): Promise<E.Either<string, MnistShardResult>> => {
@@ -49,6 +53,18 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput): Pro
     const model = nn.mlpClassifier([IMAGE_SIZE, cfg.hidden, 10]);
     const shapes = nn.paramShapes(model);
     const totalSteps = cfg.finetuneEpochs * Math.floor(input.train.count / cfg.batchSize);
+    const microBatches = input.microBatches ? { microBatches: input.microBatches } : {};
+    const test = async (params: Values) => {
+      const tester = evaluator(rt, model, [IMAGE_SIZE], input.test);
+      const { accuracy } = await tester.run(params);
+      tester.destroy();
+      return accuracy;
+    };
+    if (method === 'scheduled') {
+      const out = await shardedScheduledFit(rt, c, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...microBatches, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg) }, input.base, input.train, input.validation);
+      if (E.isLeft(out)) return out;
+      return E.right({ testAccuracy: await test(out.right.params), records: [...out.right.records], steps: out.right.records.length * Math.floor(input.train.count / cfg.batchSize), transitions: out.right.transitions, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
+    }
     let masks: Record<string, Uint8Array> | undefined;
     let keptFraction: number | undefined;
     if (method === 'child-tuning-D') {
@@ -61,14 +77,11 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput): Pro
     }
     const out = await shardedFit(rt, c, {
       model, features: [IMAGE_SIZE], epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, maxGradNorm: 1,
-      ...(input.microBatches ? { microBatches: input.microBatches } : {}),
+      ...microBatches,
       transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.sliceMasks(masks)),
     }, input.base, input.train, input.validation);
     if (E.isLeft(out)) return out;
-    const tester = evaluator(rt, model, [IMAGE_SIZE], input.test);
-    const { accuracy } = await tester.run(out.right.params);
-    tester.destroy();
-    return E.right({ testAccuracy: accuracy, records: out.right.records, steps: out.right.state.step, ...(keptFraction === undefined ? {} : { keptFraction }) });
+    return E.right({ testAccuracy: await test(out.right.params), records: out.right.records, steps: out.right.state.step, ...(keptFraction === undefined ? {} : { keptFraction }) });
   } finally {
     rt.destroy();
   }

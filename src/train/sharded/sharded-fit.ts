@@ -2,7 +2,6 @@
 // this rank computes M / W; every rank evaluates the gathered parameters, so each returns the same records.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/index.js';
-import { randomKey } from '../../dsl/index.js';
 import type { Runtime } from '../../runtime/index.js';
 import type { Layer } from '../../nn/index.js';
 import { modelSpec, paramShapes } from '../../nn/index.js';
@@ -11,9 +10,9 @@ import { createShardedStepper, failureMessage, flatUnits } from '../../shard/ind
 import type { Transform } from '../../optim/index.js';
 import type { ModelInput } from '../classifier-objective.js';
 import { classifierObjective, featureRows } from '../classifier-objective.js';
-import { batches, permutation } from '../data/shuffle.js';
+import { shardedEpoch } from './sharded-epoch.js';
 import type { EpochRecord, Examples } from '../fit.js';
-import { evaluator, rows } from '../fit.js';
+import { evaluator } from '../fit.js';
 import { saveCheckpoint, formatCheckpointProblem } from '../checkpoint/index.js';
 import { loadSharded, saveSharded } from './sharded-checkpoint.js';
 import { mkdirSync } from 'node:fs';
@@ -55,8 +54,7 @@ export interface ShardedFitResult {
   readonly losses: number[];
 }
 
-/** The key a micro-batch's dropout draws from: step-major, so M = 1 uses fit's per-step key. */
-export const microBatchKey = (seed: number, completedSteps: number, microBatches: number, m: number): number => randomKey(seed, (completedSteps * microBatches + m + 1) % 2 ** 24);
+export { microBatchKey } from './sharded-epoch.js';
 
 export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFitConfig, params: Values, train: Examples, evalSet: Examples): Promise<E.Either<string, ShardedFitResult>> => {
   const M = config.microBatches ?? c.size;
@@ -87,29 +85,16 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
     }
     const records: EpochRecord[] = [];
     const losses: number[] = [];
-    const mine = Array.from({ length: M / c.size }, (_, i) => c.rank * (M / c.size) + i);
     for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
       const t0 = performance.now();
-      const bs = batches(permutation(train.count, config.seed, epoch), B, true);
-      let loss = 0;
-      let acc = 0;
-      for (const b of bs) {
-        const micro = mine.map((m) => {
-          const { x, y } = rows(train, b.subarray((m * B) / M, ((m + 1) * B) / M), width);
-          return { x, y: Float32Array.from(y), key: Float32Array.of(microBatchKey(config.seed, s.step, M, m)) };
-        });
-        const out = await stepper.right.step(s, micro);
-        if (E.isLeft(out)) return out;
-        s = out.right.state;
-        loss += out.right.metrics.loss;
-        acc += out.right.metrics.accuracy ?? 0;
-        losses.push(out.right.metrics.loss);
-        config.onStep?.(s.step, out.right.metrics.loss);
-      }
+      const ep = await shardedEpoch(c, stepper.right, s, train, epoch, { batchSize: B, microBatches: M, seed: config.seed, width, ...(config.onStep ? { onStep: config.onStep } : {}) });
+      if (E.isLeft(ep)) return ep;
+      s = ep.right.state;
+      losses.push(...ep.right.losses);
       const full = await stepper.right.gather(s);
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params, ...full.right });
-      records.push({ epoch: epoch + 1, trainLoss: loss / bs.length, trainAccuracy: acc / bs.length, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      records.push({ epoch: epoch + 1, trainLoss: ep.right.loss, trainAccuracy: ep.right.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
       if (config.checkpoint) {
         const saved = await saveCheckpoints(c, stepper.right, config.checkpoint, s, { epoch: epoch + 1, seed: config.seed, config: config.checkpoint.config }, { ...params }, shapes);
         if (E.isLeft(saved)) return saved;

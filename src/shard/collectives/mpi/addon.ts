@@ -5,7 +5,8 @@ import * as E from 'fp-ts/lib/Either.js';
 
 /** The C++ side (mpi_addon.cc): request ids for non-blocking collectives, polled with testFor. */
 export interface MpiAddon {
-  init(): { rank: number; size: number };
+  /** MPI_Init and a barrier; ends the process with a message when not every rank joined within joinTimeoutMs (default 60 s). */
+  init(joinTimeoutMs?: number): { rank: number; size: number };
   iallgather(send: Float32Array, recv: Float32Array): number;
   ialltoall(send: Float32Array, recv: Float32Array, block: number): number;
   /** MPI_SUM in MPI's own order: for benchmarking raw MPI only; graft's sums use the fixed tree order. */

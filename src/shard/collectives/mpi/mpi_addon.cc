@@ -4,7 +4,12 @@
 #include <mpi.h>
 #include <napi.h>
 #include <sched.h>
+#include <unistd.h>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
 #include <string>
 #include <unordered_map>
 
@@ -35,17 +40,58 @@ Napi::Value track(Napi::Env env, MPI_Request request) {
 
 Napi::Float32Array floats(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Float32Array>(); }
 
+const char* envOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+// Ends the process with a message unless disarmed within `ms`: MPI_Init and the join barrier block the only JS thread,
+// so no timer there could fire while a rank that never starts keeps the others waiting.
+class JoinWatchdog {
+ public:
+  explicit JoinWatchdog(double ms) : thread_([this, ms] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (cv_.wait_for(lock, std::chrono::duration<double, std::milli>(ms), [this] { return done_; })) return;
+    std::string line = std::string("error: rank ") + envOr("OMPI_COMM_WORLD_RANK", "?") + " of " + envOr("OMPI_COMM_WORLD_SIZE", "?") +
+                       ": not every rank joined the MPI job within " + std::to_string(static_cast<long long>(ms)) +
+                       " ms (a rank did not start, or hangs before MPI_Init); giving up\n";
+    ssize_t ignored = write(2, line.data(), line.size());
+    (void)ignored;
+    _exit(1);
+  }) {}
+  ~JoinWatchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// init(joinTimeoutMs): MPI_Init, then a barrier, so every rank of the job has started before anything else happens
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int initialized = 0;
-  MPI_Initialized(&initialized);
-  if (!initialized) {
-    int provided = 0;
-    if (!check(env, MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread")) return env.Null();
-  }
-  // errors come back as codes (thrown to JS) instead of aborting the process without a word
-  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  double joinMs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 60000;
   int rank = 0, size = 0;
+  {
+    JoinWatchdog watchdog(joinMs);
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+      int provided = 0;
+      if (!check(env, MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided), "MPI_Init_thread")) return env.Null();
+    }
+    // errors come back as codes (thrown to JS) instead of aborting the process without a word
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    if (!check(env, MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier (join)")) return env.Null();
+  }
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   Napi::Object out = Napi::Object::New(env);

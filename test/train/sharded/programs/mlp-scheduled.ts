@@ -1,0 +1,30 @@
+// A rank program: shardedScheduledFit of the small MLP on the blobs (head first, then the rest); tests run it at W = 1, 2, 4.
+import * as E from 'fp-ts/lib/Either.js';
+import * as nn from '../../../../src/nn/index.js';
+import { createRuntime } from '../../../../src/runtime/index.js';
+import type { Collectives, CollectiveFailure, ShardingStrategy } from '../../../../src/shard/index.js';
+import { shardedScheduledFit } from '../../../../src/train/sharded/sharded-scheduled-fit.js';
+import type { ScheduledRecord } from '../../../../src/train/scheduled-fit.js';
+import { blobs, noisyBlobs } from '../../blobs.js';
+import { MLP_POLICY, MLP_SIZES, mlpMachine, mlpGroupTransform } from '../mlp-setup.js';
+
+export interface MlpScheduledInput {
+  readonly strategy: ShardingStrategy;
+  readonly microBatches: number;
+  /** Phase parameter lists (default: mlpMachine's head-then-rest). */
+  readonly phases?: readonly (readonly string[])[];
+}
+
+export type MlpScheduledResult = { readonly params: Record<string, Float32Array>; readonly records: readonly ScheduledRecord[]; readonly transitions: ReadonlyArray<{ epoch: number; depth: number }>; readonly log: string[]; readonly steps: number; readonly stopReason?: string };
+
+const mlpScheduled = async (c: Collectives, input: MlpScheduledInput): Promise<E.Either<CollectiveFailure, MlpScheduledResult>> => {
+  const rt = await createRuntime({ backend: 'webasm' });
+  const model = nn.mlpClassifier(MLP_SIZES);
+  const log: string[] = [];
+  const out = await shardedScheduledFit(rt, c, { model, features: [4], batchSize: 16, seed: 3, machine: mlpMachine(input.phases), groupTransform: mlpGroupTransform, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, log: (l) => log.push(l) }, nn.initParams(model, 5), blobs(64, 1), noisyBlobs(30, 2));
+  rt.destroy();
+  if (E.isLeft(out)) throw new Error(out.left);
+  return E.right({ params: { ...out.right.params }, records: out.right.records, transitions: out.right.transitions, log, steps: out.right.steps, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
+};
+
+export default mlpScheduled;
