@@ -1,10 +1,11 @@
-// A kernel whose one top-level accumulation is a long sum or max over a contiguous run of a buffer
-// (a row sum, softmax's max and denominator, layer norm's moments) as a workgroup tree reduction:
-// one workgroup per output element; invocation t folds the terms t, t + W, t + 2W, … in order, then
-// the W partials combine pairwise in a fixed tree in workgroup memory, and invocation 0 runs the
-// rest of the kernel (the epilogue and stores). The order depends only on the row length, never on
-// the device, so results are deterministic; a sum's order differs from the per-element loop's
-// (wasm's), a max's value does not (max is exact).
+// A kernel whose top-level accumulations include long sums or maxima over a contiguous run of a
+// buffer (a row sum, softmax's max and denominator, layer norm's moments) as workgroup tree
+// reductions: one workgroup per output element; for each such accumulation invocation t folds the
+// terms t, t + W, t + 2W, … in order, then the W partials combine pairwise in a fixed tree in
+// workgroup memory and every invocation reads the root. The rest of the kernel runs in every
+// invocation (short accumulations as loops), and invocation 0 stores. The order depends only on the
+// row length, never on the device, so results are deterministic; a sum's order differs from the
+// per-element loop's (wasm's), a max's value does not (max is exact).
 import type { Kernel, KNode } from '../kernel-ir/types.js';
 import type { Dispatch } from './grid.js';
 import { MAX_WORKGROUPS_PER_DIMENSION, gridFor } from './grid.js';
@@ -15,11 +16,13 @@ type Accumulate = Extract<KNode, { op: 'accumulate' }>;
 
 /** Reductions shorter than this stay one invocation per output (a workgroup would idle). */
 export const MIN_TREE_LENGTH = 64;
+/** At most this many trees per kernel (each takes W floats of workgroup memory; WebGPU promises 16 KiB). */
+const MAX_TREES = 8;
 
-/** Invocations per workgroup for a reduction of `length` terms: a power of two in [32, 256], about length / 4. */
+/** Invocations per workgroup for a reduction of `length` terms: a power of two in [32, 256], about length / 8. */
 export const reductionWorkgroup = (length: number): number => {
   let w = 32;
-  while (w < 256 && w * 8 <= length) w *= 2;
+  while (w < 256 && w * 16 <= length) w *= 2;
   return w;
 };
 
@@ -38,59 +41,59 @@ const readsContiguously = (a: Accumulate): boolean => {
   });
 };
 
-/** The kernel's accumulation to render as a tree, or undefined when it should run per element. */
-export const treeReduction = (k: Kernel): Accumulate | undefined => {
-  const accs = k.nodes.filter((n): n is Accumulate => n.op === 'accumulate');
-  if (accs.length !== 1 || k.tiling || k.size === 0) return undefined;
-  const a = accs[0];
-  if (a.type !== 'f32' || a.count - a.start < MIN_TREE_LENGTH) return undefined;
-  return readsContiguously(a) ? a : undefined;
+/** The kernel's top-level accumulations to render as trees (none: render it per element). */
+export const treeReductions = (k: Kernel): Accumulate[] => {
+  if (k.tiling || k.size === 0) return [];
+  const trees = k.nodes.filter((n): n is Accumulate => n.op === 'accumulate' && n.type === 'f32' && n.count - n.start >= MIN_TREE_LENGTH && readsContiguously(n));
+  return trees.length <= MAX_TREES ? trees : [];
 };
 
 /** The shader's entry point, or undefined when its grid would exceed the device's. */
-export const renderTreeWgsl = (w: ShaderWriter, k: Kernel, a: Accumulate, maxPerDimension = MAX_WORKGROUPS_PER_DIMENSION): { code: string[]; dispatch: Dispatch; workgroup: number } | undefined => {
+export const renderTreeWgsl = (w: ShaderWriter, k: Kernel, trees: readonly Accumulate[], maxPerDimension = MAX_WORKGROUPS_PER_DIMENSION): { code: string[]; dispatch: Dispatch; workgroup: number } | undefined => {
   const dispatch = gridFor(k.size, maxPerDimension);
   if (!dispatch) return undefined;
-  const wg = reductionWorkgroup(a.count - a.start);
-  const at = k.nodes.indexOf(a);
-  const acc = w.v(a.id);
-  const j = `j${a.id}`;
-  const combine = (x: string, y: string) => (a.fn === 'sum' ? `${x} + ${y}` : `max(${x}, ${y})`);
+  // one workgroup size for the kernel, from its longest tree
+  const wg = reductionWorkgroup(Math.max(...trees.map((a) => a.count - a.start)));
+  const treeIds = new Set(trees.map((a) => a.id));
+  const decls: string[] = [];
   w.lines = [];
   w.replaced.clear();
-  // the nodes before the accumulation: every invocation needs them (the body reads them)
-  w.body(k.nodes.slice(0, at), 0);
-  const prologue = w.lines;
-  w.lines = [];
-  w.body(a.body, 1);
-  const body = w.lines;
-  // invocation 0 alone: the accumulation's value is the init combined with the tree's root
-  w.lines = [];
-  w.replaced.set(a.id, combine(w.v(a.init), 'partial[0]'));
-  w.body(k.nodes.slice(at), 1);
-  const epilogue = w.lines;
+  let rendered = 0;
+  // top-level nodes in order: a tree's init and everything its body reads come before it
+  for (const [at, n] of k.nodes.entries()) {
+    if (!treeIds.has(n.id)) continue;
+    const a = n as Accumulate;
+    w.body(k.nodes.slice(rendered, at), 0);
+    rendered = at + 1;
+    const [acc, j, partial] = [w.v(a.id), `j${a.id}`, `partial${a.id}`];
+    const combine = (x: string, y: string) => (a.fn === 'sum' ? `${x} + ${y}` : `max(${x}, ${y})`);
+    decls.push(`var<workgroup> ${partial}: array<${wgslType(a.type)}, ${wg}>;`);
+    // a sum's slice starts at +0; a max's at the init, which max may take any number of times
+    w.lines.push(`  var ${acc}_slice: ${wgslType(a.type)} = ${a.fn === 'sum' ? '0.0' : w.v(a.init)};`);
+    w.lines.push(`  for (var ${j}: i32 = ${a.start} + i32(lid); ${j} < ${a.count}; ${j} += ${wg}) {`);
+    w.body(a.body, 1);
+    w.lines.push(`    ${acc}_slice = ${combine(`${acc}_slice`, w.v(a.value))};`);
+    w.lines.push(
+      `  }`,
+      `  ${partial}[lid] = ${acc}_slice;`,
+      `  workgroupBarrier();`,
+      `  for (var half = ${wg / 2}u; half > 0u; half = half >> 1u) {`,
+      `    if (lid < half) { ${partial}[lid] = ${combine(`${partial}[lid]`, `${partial}[lid + half]`)}; }`,
+      `    workgroupBarrier();`,
+      `  }`,
+      `  let ${acc}: ${wgslType(a.type)} = ${combine(w.v(a.init), `${partial}[0]`)};`,
+    );
+  }
+  w.body(k.nodes.slice(rendered), 0);
   const code = [
-    `var<workgroup> partial: array<${wgslType(a.type)}, ${wg}>;`,
+    ...decls,
     `@compute @workgroup_size(${wg})`,
     `fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {`,
     // workgroup_id is uniform in a workgroup: the whole group returns together, before any barrier
     `  let index = wg.y * ${dispatch.x}u + wg.x;`,
     `  if (index >= ${k.size}u) { return; }`,
-    ...prologue,
-    // a sum's slice starts at +0; a max's at the init, which max may take any number of times
-    `  var ${acc}: ${wgslType(a.type)} = ${a.fn === 'sum' ? '0.0' : w.v(a.init)};`,
-    `  for (var ${j}: i32 = ${a.start} + i32(lid); ${j} < ${a.count}; ${j} += ${wg}) {`,
-    ...body,
-    `    ${acc} = ${combine(acc, w.v(a.value))};`,
-    `  }`,
-    `  partial[lid] = ${acc};`,
-    `  workgroupBarrier();`,
-    `  for (var half = ${wg / 2}u; half > 0u; half = half >> 1u) {`,
-    `    if (lid < half) { partial[lid] = ${combine('partial[lid]', 'partial[lid + half]')}; }`,
-    `    workgroupBarrier();`,
-    `  }`,
+    ...w.lines,
     `  if (lid == 0u) {`,
-    ...epilogue,
     ...k.stores.map((s) => `    ${w.buffer(s.buffer)}[index] = ${w.v(s.value)};`),
     `  }`,
     `}`,

@@ -11,7 +11,7 @@ import type { Packing } from './pack.js';
 import { packingFor } from './pack.js';
 import { ShaderWriter } from './writer.js';
 import { renderTiledWgsl } from './render-matmul.js';
-import { renderTreeWgsl, treeReduction } from './render-reduce.js';
+import { renderTreeWgsl, treeReductions } from './render-reduce.js';
 
 /** The binding of a kernel's pack (pack.ts) in `bindings`. */
 export const PACK = -1;
@@ -54,8 +54,8 @@ export const renderWgsl = (k: Kernel, options: RenderOptions = {}): RenderedWgsl
   const w = new ShaderWriter(k, pack);
   for (const s of k.stores) if (w.type(s.value) !== 'f32') w.fail(`store of a ${w.type(s.value)} value`);
   const tiled = k.tiling && options.tiledMatmul !== false && k.size > 0 ? renderTiledWgsl(w, k, k.tiling, options.maxWorkgroupsPerDimension) : undefined;
-  const reduction = tiled || options.treeReduce === false ? undefined : treeReduction(k);
-  const tree = reduction ? renderTreeWgsl(w, k, reduction, options.maxWorkgroupsPerDimension) : undefined;
+  const trees = tiled || options.treeReduce === false ? [] : treeReductions(k);
+  const tree = trees.length ? renderTreeWgsl(w, k, trees, options.maxWorkgroupsPerDimension) : undefined;
   const { code, dispatch } = tiled ?? tree ?? perElement(w, k, options);
   const writes = [...new Set(k.stores.map((s) => s.buffer))];
   const bindings = [...k.params.filter((b) => !pack?.buffers.includes(b)), ...(pack ? [PACK] : [])];
