@@ -19,7 +19,7 @@ export const MIN_TREE_LENGTH = 64;
 /** At most this many trees per kernel (each takes W floats of workgroup memory; WebGPU promises 16 KiB). */
 const MAX_TREES = 8;
 
-/** Invocations per workgroup for a reduction of `length` terms: a power of two in [32, 256], about length / 8. */
+/** Invocations per workgroup for a reduction of `length` terms: a power of two in [32, 256], at least 16 terms each where it can. */
 export const reductionWorkgroup = (length: number): number => {
   let w = 32;
   while (w < 256 && w * 16 <= length) w *= 2;
