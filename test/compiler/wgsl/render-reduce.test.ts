@@ -10,7 +10,7 @@ import type { Kernel } from '../../../src/compiler/kernel-ir/types.js';
 import { reductionWorkgroup, renderWgsl } from '../../../src/compiler/wgsl/index.js';
 import { right } from '../../nn/harness.js';
 
-const kernels = (decl: Record<string, g.InputDecl>, f: (i: Record<string, g.Tensor>) => Record<string, g.Tensor>): Kernel[] => compile(right(g.program(decl, f))).kernelIR!;
+const kernels = (decl: Record<string, g.InputDecl>, f: (i: Record<string, g.Tensor>) => Record<string, g.Tensor>): readonly Kernel[] => compile(right(g.program(decl, f))).kernelIR!;
 
 describe('WGSL tree reductions', () => {
   it('workgroup sizes: the largest power of two in [32, 256] that leaves every invocation 16 terms or more', () => {
