@@ -13,8 +13,8 @@ import { right } from '../../nn/harness.js';
 const kernels = (decl: Record<string, g.InputDecl>, f: (i: Record<string, g.Tensor>) => Record<string, g.Tensor>): readonly Kernel[] => compile(right(g.program(decl, f))).kernelIR!;
 
 describe('WGSL tree reductions', () => {
-  it('workgroup sizes: the largest power of two in [32, 256] that leaves every invocation 16 terms or more', () => {
-    const hand: [number, number][] = [[64, 32], [511, 32], [512, 64], [1023, 64], [1024, 128], [2047, 128], [2048, 256], [1e6, 256]];
+  it('workgroup sizes: the largest power of two in [32, 256] that leaves every invocation 128 terms or more', () => {
+    const hand: [number, number][] = [[64, 32], [1024, 32], [8191, 32], [8192, 64], [16383, 64], [16384, 128], [32767, 128], [32768, 256], [1e6, 256]];
     for (const [length, w] of hand) assert.equal(reductionWorkgroup(length), w, `rows of ${length}`);
   });
 
