@@ -1,6 +1,6 @@
 // A row sum on webgpu, tree reductions (render-reduce.ts) beside one invocation per row, the input
 // resident: milliseconds per call (best of --reps), each result checked against float64.
-//   tsx bench/gpu/row-sum.ts [--rows 4096] [--cols 1024] [--reps 5]
+//   npx tsx bench/gpu/row-sum.ts [--rows 4096] [--cols 1024] [--reps 5]
 // stdout: one JSON line per form.
 import { parseArgs } from 'node:util';
 import * as E from 'fp-ts/lib/Either.js';
