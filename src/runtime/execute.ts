@@ -32,6 +32,8 @@ export interface ExecutionInfo {
   readonly fma?: boolean;
   /** How many kernels ran as register-tiled matmuls (wasm). */
   readonly tiledKernels?: number;
+  /** How many kernels ran as workgroup tree reductions (webgpu). */
+  readonly treeKernels?: number;
   /** The adapter the kernels ran on (webgpu). */
   readonly adapter?: string;
 }

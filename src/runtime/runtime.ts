@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   readonly profile?: boolean;
   /** webgpu only: matmuls as workgroup-tiled shaders (default true; false: one invocation per element, same bits). */
   readonly tiledMatmul?: boolean;
+  /** webgpu only: long contiguous sums and maxima as workgroup tree reductions (default true; false: wasm's order, same bits). */
+  readonly treeReduce?: boolean;
 }
 
 export const createRuntime = async (options: RuntimeOptions = {}): Promise<Runtime> => {

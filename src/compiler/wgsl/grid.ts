@@ -13,14 +13,20 @@ export interface Dispatch {
   readonly z?: number;
 }
 
-/** The workgroup grid covering `size` elements (0 × 0 when there is nothing to run). */
-export const dispatchFor = (size: number, maxPerDimension = MAX_WORKGROUPS_PER_DIMENSION): Dispatch => {
-  const groups = Math.ceil(size / WORKGROUP_SIZE);
+/** A 2-D grid of `groups` workgroups (x × y ≥ groups), or undefined when it exceeds the device's. */
+export const gridFor = (groups: number, maxPerDimension = MAX_WORKGROUPS_PER_DIMENSION): Dispatch | undefined => {
   if (groups === 0) return { x: 0, y: 0 };
   const x = Math.min(groups, maxPerDimension);
   const y = Math.ceil(groups / x);
-  if (y > maxPerDimension) throw new RangeError(`an index space of ${size} elements needs ${groups} workgroups, over ${maxPerDimension}² (WebGPU's 2-D grid)`);
-  return { x, y };
+  return y > maxPerDimension ? undefined : { x, y };
+};
+
+/** The workgroup grid covering `size` elements (0 × 0 when there is nothing to run). */
+export const dispatchFor = (size: number, maxPerDimension = MAX_WORKGROUPS_PER_DIMENSION): Dispatch => {
+  const groups = Math.ceil(size / WORKGROUP_SIZE);
+  const grid = gridFor(groups, maxPerDimension);
+  if (!grid) throw new RangeError(`an index space of ${size} elements needs ${groups} workgroups, over ${maxPerDimension}² (WebGPU's 2-D grid)`);
+  return grid;
 };
 
 /** WGSL statements that set `index` (u32) for this thread of a dispatch over `x` columns, returning past `size`. */

@@ -7,3 +7,4 @@ export { packingFor } from './pack.js';
 export { splitByBindings } from './split.js';
 export { NOT_BIT_IDENTICAL } from './ops.js';
 export { WORKGROUP_SIZE, dispatchFor } from './grid.js';
+export { MIN_TREE_LENGTH, reductionWorkgroup } from './render-reduce.js';

@@ -1,6 +1,8 @@
 // Kernel IR -> one WGSL compute shader: one invocation per element of the index space, each
 // computing every store of the kernel in the IR's order; accumulations loop per element in index
-// order, so a sum adds the same f32 values in the same order as the wasm renderer.
+// order, so a sum adds the same f32 values in the same order as the wasm renderer. Matmuls render
+// workgroup-tiled (render-matmul.ts, same bits) and long row sums/maxima as tree reductions
+// (render-reduce.ts, another fixed order) unless turned off.
 import type { Kernel } from '../kernel-ir/types.js';
 import type { Dispatch } from './grid.js';
 import { WORKGROUP_SIZE, dispatchFor, flatIndex } from './grid.js';
@@ -9,6 +11,7 @@ import type { Packing } from './pack.js';
 import { packingFor } from './pack.js';
 import { ShaderWriter } from './writer.js';
 import { renderTiledWgsl } from './render-matmul.js';
+import { renderTreeWgsl, treeReductions } from './render-reduce.js';
 
 /** The binding of a kernel's pack (pack.ts) in `bindings`. */
 export const PACK = -1;
@@ -22,6 +25,8 @@ export interface RenderOptions {
   readonly sizeOf?: (buffer: number) => number;
   /** Kernels with a matmul tiling as workgroup-tiled shaders (default true; false: one invocation per element). */
   readonly tiledMatmul?: boolean;
+  /** Long contiguous sums and maxima as workgroup tree reductions (default true; false: one invocation per element, wasm's order and bits). */
+  readonly treeReduce?: boolean;
 }
 
 export interface RenderedWgsl {
@@ -37,6 +42,8 @@ export interface RenderedWgsl {
   readonly dispatch: Dispatch;
   /** Rendered from the kernel's matmul tiling (render-matmul.ts). */
   readonly tiled?: boolean;
+  /** Rendered as a tree reduction (render-reduce.ts): invocations per workgroup, one workgroup per element. */
+  readonly treeWorkgroup?: number;
 }
 
 export { WgslRenderError } from './writer.js';
@@ -47,13 +54,15 @@ export const renderWgsl = (k: Kernel, options: RenderOptions = {}): RenderedWgsl
   const w = new ShaderWriter(k, pack);
   for (const s of k.stores) if (w.type(s.value) !== 'f32') w.fail(`store of a ${w.type(s.value)} value`);
   const tiled = k.tiling && options.tiledMatmul !== false && k.size > 0 ? renderTiledWgsl(w, k, k.tiling, options.maxWorkgroupsPerDimension) : undefined;
-  const { code, dispatch } = tiled ?? perElement(w, k, options);
+  const trees = tiled || options.treeReduce === false ? [] : treeReductions(k);
+  const tree = trees.length ? renderTreeWgsl(w, k, trees, options.maxWorkgroupsPerDimension) : undefined;
+  const { code, dispatch } = tiled ?? tree ?? perElement(w, k, options);
   const writes = [...new Set(k.stores.map((s) => s.buffer))];
   const bindings = [...k.params.filter((b) => !pack?.buffers.includes(b)), ...(pack ? [PACK] : [])];
   const decls = bindings.map((b, i) =>
     `@group(0) @binding(${i}) var<storage, ${writes.includes(b) ? 'read_write' : 'read'}> ${b === PACK ? 'pack' : w.buffer(b)}: array<f32>;`);
-  const source = [`// graft kernel ${k.name}: ${k.fused.join(' ')}${tiled ? ' (tiled)' : ''}`, ...decls, ...[...w.helpers].map((h) => HELPERS[h].source), ...code, ''].join('\n');
-  return { name: k.name, source, bindings, writes, size: k.size, dispatch, ...(tiled ? { tiled: true } : {}), ...(pack ? { pack } : {}) };
+  const source = [`// graft kernel ${k.name}: ${k.fused.join(' ')}${tiled ? ' (tiled)' : tree ? ' (tree reduction)' : ''}`, ...decls, ...[...w.helpers].map((h) => HELPERS[h].source), ...code, ''].join('\n');
+  return { name: k.name, source, bindings, writes, size: k.size, dispatch, ...(tiled ? { tiled: true } : {}), ...(tree ? { treeWorkgroup: tree.workgroup } : {}), ...(pack ? { pack } : {}) };
 };
 
 /** One invocation per element of the index space. */

@@ -1,4 +1,4 @@
-// Kernel IR nodes as WGSL statements (`let v<id> = …;`), shared by the per-element and the tiled
+// Kernel IR nodes as WGSL statements (`let v<id> = …;`), shared by the per-element, tiled and tree
 // renderers; a node may be given a replacement expression (a tiled factor's load, the tile's sum).
 import type { Kernel, KNode, KType } from '../kernel-ir/types.js';
 import { allNodes } from '../kernel-ir/types.js';

@@ -6,7 +6,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../../compiler/plan.js';
 import { PACK, renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
-import type { RenderedWgsl } from '../../compiler/wgsl/index.js';
+import type { RenderOptions, RenderedWgsl } from '../../compiler/wgsl/index.js';
 import type { FeedError } from '../../dsl/feeds.js';
 import type { BackendReport } from '../backend.js';
 import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.js';
@@ -50,7 +50,10 @@ const bufferNames = (plan: Plan): Map<number, string> => {
   return names;
 };
 
-export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTensorStore, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a webgpu step', tiledMatmul = true): WebGPUExecutable => {
+/** Which workgroup-level shaders to render (renderWgsl's options; both default true). */
+export type ShaderChoices = Pick<RenderOptions, 'tiledMatmul' | 'treeReduce'>;
+
+export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTensorStore, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a webgpu step', shaders: ShaderChoices = {}): WebGPUExecutable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`webgpu: this plan has no kernel IR, so the webgpu backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
@@ -65,7 +68,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
   const kernels: Compiled[] = [];
   const compileErrors: Promise<string | undefined>[] = [];
   for (const k of plan.kernelIR.flatMap((k) => splitByBindings(k, limits.maxStorageBuffersPerShaderStage))) {
-    const r = renderWgsl(k, { maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxBindings: limits.maxStorageBuffersPerShaderStage, sizeOf: (b) => plan.buffers[b].size, tiledMatmul });
+    const r = renderWgsl(k, { maxWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension, maxBindings: limits.maxStorageBuffersPerShaderStage, sizeOf: (b) => plan.buffers[b].size, ...shaders });
     device.pushErrorScope('validation');
     const module = device.createShaderModule({ code: r.source, label: k.name });
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.name });
@@ -181,7 +184,7 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
     return result;
   };
 
-  const record = (): ExecutionInfo => (info ??= { backend: 'webgpu', executor: 'webgpu', kernels: kernels.length, gridKernels: 0, steps: loop.steps, adapter: ctx.adapter, tiledKernels: kernels.filter((k) => k.r.tiled).length });
+  const record = (): ExecutionInfo => (info ??= { backend: 'webgpu', executor: 'webgpu', kernels: kernels.length, gridKernels: 0, steps: loop.steps, adapter: ctx.adapter, tiledKernels: kernels.filter((k) => k.r.tiled).length, treeKernels: kernels.filter((k) => k.r.treeWorkgroup).length });
 
   const releaseAll = (f: Frame) => {
     for (const b of f.owned) pool.release(b);

@@ -36,6 +36,8 @@ export interface WebGPUOptions {
   readonly maxStorageBuffers?: number;
   /** Matmuls as workgroup-tiled shaders (default true). */
   readonly tiledMatmul?: boolean;
+  /** Long contiguous sums and maxima as workgroup tree reductions (default true; false: wasm's order and bits). */
+  readonly treeReduce?: boolean;
 }
 
 export const createWebGPURuntime = async (report: BackendReport, options: WebGPUOptions = {}): Promise<WebGPURuntime> => {
@@ -43,6 +45,7 @@ export const createWebGPURuntime = async (report: BackendReport, options: WebGPU
   const pool = new BufferPool(ctx);
   const tensors = new GpuTensorStore(pool);
   const full: BackendReport = { ...report, adapter: ctx.adapter };
+  const shaders = { tiledMatmul: options.tiledMatmul, treeReduce: options.treeReduce };
   const loaded = new Set<WebGPUExecutable>();
   const keep = (e: WebGPUExecutable): WebGPUExecutable => {
     const tracked: WebGPUExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
@@ -52,8 +55,8 @@ export const createWebGPURuntime = async (report: BackendReport, options: WebGPU
   return {
     report: full,
     context: ctx,
-    load: (plan, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, undefined, name, options.tiledMatmul)),
-    loop: (plan, spec, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, spec, name, options.tiledMatmul)),
+    load: (plan, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, undefined, name, shaders)),
+    loop: (plan, spec, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, spec, name, shaders)),
     upload: (values, shape) => (ctx.check('upload'), tensors.upload(values, shape)),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),
