@@ -32,3 +32,7 @@ export { pretrainMlm } from './text/pretrain-mlm.js';
 export { maskBatch, maskedTargets, mlmCapacity, mlmObjective } from './text/mlm.js';
 export type { LabelledText, TextColumns, TextFileProblem } from './text/labelled-texts.js';
 export { readLabelledTexts } from './text/labelled-texts.js';
+export type { ShardedFitConfig, ShardedFitResult } from './sharded/sharded-fit.js';
+export { shardedFit } from './sharded/sharded-fit.js';
+export type { ShardedScheduledFitConfig, ShardedScheduledResult } from './sharded/sharded-scheduled-fit.js';
+export { shardedScheduledFit } from './sharded/sharded-scheduled-fit.js';
