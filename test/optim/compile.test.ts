@@ -33,6 +33,12 @@ describe('compiled optimizer steps', () => {
     assert.ok(!p.fused.includes('exp'), `${p.fused}`);
     for (const b of scalars) assert.ok(plan.kernels.find((k) => k.output === b)!.fused.includes('exp'));
   });
+
+  it('plain AdamW: the update divides once per element (m / denom), the bias corrections become per-step reciprocals', () => {
+    const plan = stepPlan(o.adamw(1e-3), { w: [64] });
+    const p = plan.kernels.find((k) => k.output === plan.outputs['p:w'])!;
+    assert.equal(p.fused.filter((f) => f === 'div').length, 1, `${p.fused}`);
+  });
 });
 
 describe('weight-decay groups', () => {

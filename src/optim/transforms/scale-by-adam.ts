@@ -12,7 +12,9 @@ export interface AdamOptions {
   readonly eps?: number;
   readonly biasCorrection?: boolean;
   /**
-   * 'corrected' (PyTorch): m̂ / (√v̂ + eps). 'uncorrected' (Hugging Face, Child-Tuning reference):
+   * 'corrected' (PyTorch): m̂ / (√v̂ + eps), in torch's form m / (√v / √(1 − b2^t) + eps) / (1 − b1^t) (lr joins
+   * 1 / (1 − b1^t) later in the chain), each division by a per-step scalar a multiply by its reciprocal.
+   * 'uncorrected' (Hugging Face, Child-Tuning reference):
    * m / (√v + eps) · √(1 − b2^t) / (1 − b1^t), eps added to the uncorrected root.
    */
   readonly epsPlacement?: 'corrected' | 'uncorrected';
@@ -21,6 +23,13 @@ export interface AdamOptions {
 export type AdamState = { readonly count: Tensor; readonly mu: ParamTree; readonly nu: ParamTree };
 
 const zerosLike = (p: ParamTree): ParamTree => mapTree(p, (t) => g.zeros(t.shape));
+
+/** PyTorch: m / (√v · (1/√bc2) + eps) · (1/bc1). */
+const torchNormalize = (invBc1: Tensor, invRootBc2: Tensor, eps: number) => (m: Tensor, v: Tensor) =>
+  g.mul(g.div(m, g.add(g.mul(g.sqrt(v), invRootBc2), eps)), invBc1);
+
+/** Hugging Face: m / (√v + eps) · (√bc2 / bc1). */
+const hfNormalize = (stepScale: Tensor, eps: number) => (m: Tensor, v: Tensor) => g.mul(g.div(m, g.add(g.sqrt(v), eps)), stepScale);
 
 /** Adam's moment estimates and normalisation (optax's scale_by_adam); the sign and lr come later. */
 export const scaleByAdam = (o: AdamOptions = {}): Transform<AdamState> => {
@@ -35,12 +44,13 @@ export const scaleByAdam = (o: AdamOptions = {}): Transform<AdamState> => {
       const bc2 = biasCorrectionAt(w2, t);
       const mu = mapTree(updates, (u, k) => ema(state.mu[k], u, w1));
       const nu = mapTree(updates, (u, k) => ema(state.nu[k], g.mul(u, u), w2));
-      const out = mapTree(mu, (m, k) => {
-        const v = nu[k];
-        if (!biasCorrection) return g.div(m, g.add(g.sqrt(v), eps));
-        if (epsPlacement === 'corrected') return g.div(g.div(m, g.add(g.div(g.sqrt(v), g.sqrt(bc2)), eps)), bc1);
-        return g.mul(g.div(m, g.add(g.sqrt(v), eps)), g.div(g.sqrt(bc2), bc1));
-      });
+      // scalars taken once per step (kernels hoist them), so every element divides once, as gcc's loop does
+      const normalize = !biasCorrection
+        ? (m: Tensor, v: Tensor) => g.div(m, g.add(g.sqrt(v), eps))
+        : epsPlacement === 'corrected'
+          ? torchNormalize(g.div(1, bc1), g.div(1, g.sqrt(bc2)), eps)
+          : hfNormalize(g.div(g.sqrt(bc2), bc1), eps);
+      const out = mapTree(mu, (m, k) => normalize(m, nu[k]));
       return [out, { count: t, mu, nu }];
     },
   };
