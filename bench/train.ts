@@ -8,7 +8,7 @@
 //   graft-step-1t, graft-steps-1t  the same on one thread (wasm)
 //   tfjs-wasm   @tensorflow/tfjs on wasm: tf.variableGrads in tf.tidy, AdamW composed from ops (tfjs has no AdamW)
 //   jax-js      @jax-js/jax on wasm: jit(valueAndGrad + AdamW update), each step awaited
-// BERT row: graft's nn.bertClassifier (bench/train-peers/bert.ts: 4 layers, hidden 128, 4 heads, sequence 128,
+// BERT row (TRAIN_MODELS=bert-4x128 runs it alone): graft's nn.bertClassifier (bench/train-peers/bert.ts: 4 layers, hidden 128, 4 heads, sequence 128,
 // vocabulary 1000, dropout off) at batch 32 on deterministic random token ids, graft-step and graft-step-1t only, the
 // peers rebuilt from graft's weights (tfjs-wasm-bert.ts, jax-js-bert.ts); one step per sample, one round. It learns
 // by fitting the check batch: its first two losses are the one-step check, the third below BERT_LEARN_FRACTION of
@@ -237,7 +237,9 @@ export const train: Suite = {
     const busy = loadavg()[0] > 0.5 * availableParallelism();
     console.error(`  load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} cores${busy ? ': the machine is busy, timings will be distorted' : ''}`);
     const digits = loadDigits([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const models = ctx.quick ? MODELS.slice(0, 1) : MODELS;
+    // TRAIN_MODELS=bert-4x128 (comma-separated names) runs only those rows
+    const only = process.env.TRAIN_MODELS?.split(',');
+    const models = (ctx.quick ? MODELS.slice(0, 1) : MODELS).filter((m) => !only || only.includes(m.name));
     const table: TrainRow[] = [];
     const batchesFor = (model: Model) => (model.bert ? [model.bert.batch] : ctx.sizes);
     for (const model of models) for (const batch of batchesFor(model)) await runConfig(model, batch, digits, ctx, table);
