@@ -1,6 +1,7 @@
 // graft's training step for the train suite: createOptimizerRunner over classifierObjective (the MLP's forward,
-// softmax cross-entropy, backward and o.adamw in one compiled plan), as src/train/fit.ts trains. On wasm the
-// parameters and optimizer state stay resident between calls (runner.resident, as fit does): a batch goes in, the
+// softmax cross-entropy, backward and o.adamw in one compiled plan; or nn.bertClassifier over token ids), as
+// src/train/fit.ts trains. On wasm the parameters and optimizer state stay resident between calls (runner.resident,
+// as fit does): a batch goes in, the
 // loss comes out; elsewhere they go in and come back as values every call.
 //   graft-step      one call per training step (fit's stepsPerCall 1), every core
 //   graft-steps     8 steps (one per batch) in one call: one pipeline (fit's stepsPerCall 8), every core
@@ -13,7 +14,7 @@ import * as o from '../src/optim/index.js';
 import { stepNames } from '../src/optim/index.js';
 import type { Runtime } from '../src/runtime/index.js';
 import { createRuntime } from '../src/runtime/index.js';
-import { classifierObjective } from '../src/train/classifier-objective.js';
+import { classifierObjective, tokenRows } from '../src/train/classifier-objective.js';
 import { IMAGE_SIZE } from '../src/train/data/mnist.js';
 import type { OptimizerState } from '../src/train/optimizer-runner.js';
 import { createOptimizerRunner } from '../src/train/optimizer-runner.js';
@@ -32,16 +33,18 @@ const SEED = 1;
 const PER_CALL = 8;
 
 const graftTrain = (name: string, perCall: number, threads?: number): TrainFactory => async (spec, env) => {
-  if (spec.sizes[0] !== IMAGE_SIZE) throw new Error(`graft-step: the model must take ${IMAGE_SIZE} inputs`);
+  if (!spec.bert && spec.sizes[0] !== IMAGE_SIZE) throw new Error(`graft-step: the model must take ${IMAGE_SIZE} inputs`);
   const rt: Runtime = await createRuntime({ backend: env.backend, ...(threads ? { threads } : {}) });
   if (threads && rt.report.backend !== 'wasm') {
     rt.destroy();
     return { skip: name, reason: `a thread count applies to the wasm backend only (this run: ${rt.report.backend})` };
   }
-  const model = nn.mlpClassifier(spec.sizes);
+  // BERT: token ids [batch, seq] in, as fit feeds nn.bertClassifier
+  const model = spec.bert ? nn.bertClassifier(spec.bert) : nn.mlpClassifier(spec.sizes);
+  const objective = spec.bert ? classifierObjective(model, spec.batch, [spec.sizes[0]], {}, tokenRows) : classifierObjective(model, spec.batch, [IMAGE_SIZE]);
   const shapes = nn.paramShapes(model);
   const transform = o.adamw(spec.lr, { b1: spec.b1, b2: spec.b2, eps: spec.eps, weightDecay: spec.wd });
-  const runner = orThrow(createOptimizerRunner(rt, transform, shapes, classifierObjective(model, spec.batch, [IMAGE_SIZE])));
+  const runner = orThrow(createOptimizerRunner(rt, transform, shapes, objective));
   let data: Array<{ x: Float32Array; y: Float32Array }> = [];
   let cursor = 0;
   let s: OptimizerState | undefined;

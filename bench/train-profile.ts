@@ -1,6 +1,6 @@
 // Where a training step's time goes on wasm: every kernel of one compiled step (forward, backward, AdamW) timed
 // per dispatch, state resident as fit trains. Not a suite (timing each dispatch perturbs the totals a little):
-//   npx tsx bench/train-profile.ts [mlp-784-128-10|mlp-784-512-256-10|bert-4x128] [batch] [steps]
+//   [PROFILE_TOP=n] npx tsx bench/train-profile.ts [mlp-784-128-10|mlp-784-512-256-10|bert-4x128] [batch] [steps]
 // stderr: per model, the step's total, the CPU share of each kind (matmul, reduction, elementwise) and the top
 // kernels by CPU time (robust to a busy machine; run with GRAFT_THREADS=1 to read it as one core's time).
 import * as E from 'fp-ts/lib/Either.js';
@@ -10,6 +10,7 @@ import type { KernelTime } from '../src/runtime/index.js';
 import { createRuntime, isWasmRuntime } from '../src/runtime/index.js';
 import { tokenRows } from '../src/train/classifier-objective.js';
 import { classifierRunner } from '../src/train/fit.js';
+import { BERT_BENCH, BERT_SEQ, bertBatch } from './train-peers/bert.js';
 
 interface ProfiledModel {
   readonly name: string;
@@ -40,8 +41,7 @@ const mlp = (sizes: number[], batch: number): ProfiledModel => ({
 });
 
 /** The issue's BERT classifier: 4 layers, hidden 128, 4 heads, sequence 128; dropout off so every peer computes the same step. */
-export const BERT_BENCH = { vocabSize: 1000, hiddenSize: 128, numHiddenLayers: 4, numAttentionHeads: 4, intermediateSize: 512, maxPositionEmbeddings: 128, numLabels: 2, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 } as const;
-const SEQ = 128;
+const SEQ = BERT_SEQ;
 
 const bert = (batch: number): ProfiledModel => ({
   name: 'bert-4x128',
@@ -51,8 +51,8 @@ const bert = (batch: number): ProfiledModel => ({
   input: tokenRows,
   classes: 2,
   batchOf: (b, k) => {
-    const r = lcg(k + 1);
-    return { x: Float32Array.from({ length: b * SEQ }, () => 1 + Math.floor(r() * (BERT_BENCH.vocabSize - 1))), y: Float32Array.from({ length: b }, () => Math.floor(r() * 2)) };
+    const { x, y } = bertBatch(b, k, SEQ);
+    return { x, y: Float32Array.from(y) };
   },
 });
 
@@ -90,7 +90,7 @@ const profile = async (m: ProfiledModel, steps: number) => {
   for (const k of kernels) byKind.set(kind(k), (byKind.get(kind(k)) ?? 0) + k.cpuMs / steps);
   console.error(`\n${m.name} batch ${m.batch}: ${total.toFixed(2)} ms/step wall (${((m.batch * 1000) / total).toFixed(0)} examples/s), ${inKernels.toFixed(2)} ms wall and ${cpu.toFixed(2)} ms CPU in ${kernels.length} kernels`);
   console.error(`  CPU by kind: ${[...byKind].sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms (${((100 * ms) / cpu).toFixed(0)}%)`).join(', ')}`);
-  for (const k of [...kernels].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, 12)) {
+  for (const k of [...kernels].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, TOP)) {
     console.error(`  ${(k.cpuMs / steps).toFixed(3).padStart(8)} ms CPU  ${kind(k).padEnd(11)} size ${String(k.size).padStart(8)} x ${String(k.reduced).padStart(5)}  ${k.fused.slice(0, 8).join(' ')}${k.fused.length > 8 ? ' …' : ''}`);
   }
   console.log(JSON.stringify({ profile: m.name, batch: m.batch, ms_per_step: total, kernel_ms: inKernels, kernel_cpu_ms: cpu, cpu_by_kind: Object.fromEntries(byKind) }));
@@ -99,6 +99,8 @@ const profile = async (m: ProfiledModel, steps: number) => {
 };
 
 const [which, batchArg, stepsArg] = process.argv.slice(2);
+/** Kernels listed per model (PROFILE_TOP=n lists more). */
+const TOP = Number(process.env.PROFILE_TOP ?? 12);
 const steps = Number(stepsArg ?? 5);
 const all: ProfiledModel[] = [
   mlp([784, 128, 10], 64), mlp([784, 128, 10], 256), mlp([784, 512, 256, 10], 64), mlp([784, 512, 256, 10], 256), bert(32),

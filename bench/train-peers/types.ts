@@ -1,13 +1,16 @@
 // Shared shapes for the training suite: the model and optimizer being trained, the batches, and what an
 // implementation (graft's, through bench/train-graft.ts, or a peer here) must provide.
 import type { BackendChoice } from '../../src/runtime/index.js';
+import type { BertBench } from './bert.js';
 
-/** One training configuration: an MLP classifier, softmax cross-entropy, torch.optim.AdamW, one batch size. */
+/** One training configuration: an MLP (or, with `bert`, a BERT) classifier, softmax cross-entropy, torch.optim.AdamW, one batch size. */
 export interface TrainSpec {
   /** The row name in the table: `mlp-784-128-10`. */
   readonly name: string;
   /** Layer widths, inputs first, classes last (graft's mlpClassifier sizes; ReLU between layers). */
   readonly sizes: readonly number[];
+  /** A BERT classifier instead (graft's nn.bertClassifier at this config): `sizes` is then [sequence, labels] and a batch's x holds token ids. */
+  readonly bert?: BertBench;
   readonly batch: number;
   readonly lr: number;
   readonly b1: number;
@@ -16,7 +19,7 @@ export interface TrainSpec {
   readonly wd: number;
 }
 
-/** A batch of digits: `batch` rows of 784 floats in [0, 1], and their labels 0..9. */
+/** A batch of digits: `batch` rows of 784 floats in [0, 1], and their labels 0..9 (BERT: token ids as floats, labels). */
 export interface Batch {
   readonly x: Float32Array;
   readonly y: Int32Array;
