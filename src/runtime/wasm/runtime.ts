@@ -66,10 +66,13 @@ export const createWasmRuntime = (report: BackendReport, options: WasmOptions = 
   const heap = new WasmHeap(maxPages, Math.min(16, maxPages));
   const tensors = new TensorStore(heap);
   const threads = threadCount(options.threads);
-  const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
   const relaxedSimd = WebAssembly.validate(relaxedSimdProbe());
+  // asked for and missing is an error, not silently off: the user chose other bits than the default's
+  const fma = fmaRequested(options.fma);
+  if (fma && !relaxedSimd) throw new Error(`wasm: FMA was asked for (${options.fma ? 'the fma option' : `$${FMA_ENV}=1`}) but this engine has no relaxed-simd (Node 20: run node with --experimental-wasm-relaxed-simd; Node 22 and later have it)`);
+  const pool = threads > 1 ? new WorkerPool(heap.memory, threads - 1) : undefined;
   const timing = options.profile ? new KernelProfile() : undefined;
-  const features = { relaxedSimd, fma: relaxedSimd && fmaRequested(options.fma), pool, modules: new ModuleCache(), profile: timing };
+  const features = { relaxedSimd, fma, pool, modules: new ModuleCache(), profile: timing };
   const loaded = new Set<WasmExecutable>();
   const keep = (e: WasmExecutable): WasmExecutable => {
     const tracked: WasmExecutable = { ...e, destroy: () => loaded.delete(tracked) && e.destroy() };
