@@ -6,6 +6,8 @@ import { resolveBertConfig } from '../../nn/index.js';
 import type { Problem } from '../checkpoint/problem.js';
 import { problemAt } from '../checkpoint/problem.js';
 import { show } from '../checkpoint/decode-errors.js';
+import type { FixedFields } from './config-fields.js';
+import { checkFixed, int, isRecord, nonNegative, orNull, positive, prob, readNumeric } from './config-fields.js';
 
 export interface HfBertConfig {
   readonly config: ResolvedBertConfig;
@@ -15,12 +17,6 @@ export interface HfBertConfig {
   readonly ignored: readonly string[];
 }
 
-type Check = (v: unknown) => boolean;
-const int = (min: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= min;
-const prob: Check = (v) => typeof v === 'number' && v >= 0 && v < 1;
-const positive: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
-const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const orNull = (c: Check): Check => (v) => v === null || c(v);
 
 /** HF name -> graft name, the check and what it expects, and BertConfig's default (transformers' BertConfig.__init__). */
 const NUMERIC = {
@@ -44,7 +40,7 @@ const ACTIVATIONS: Readonly<Record<string, NonNullable<BertConfig['hiddenAct']>>
 const ACTIVATION_NAMES: Readonly<Record<NonNullable<BertConfig['hiddenAct']>, string>> = { gelu: 'gelu', gelu_tanh: 'gelu_new', relu: 'relu' };
 
 /** Fields whose only values graft computes are these (a different value changes the model). */
-const FIXED: Readonly<Record<string, { readonly ok: Check; readonly want: string }>> = {
+const FIXED: FixedFields = {
   model_type: { ok: (v) => v === 'bert', want: "'bert' (graft reads BERT checkpoints)" },
   position_embedding_type: { ok: (v) => v === 'absolute', want: "'absolute' (graft has no relative position embeddings)" },
   is_decoder: { ok: (v) => v === false, want: 'false (graft\'s BERT is an encoder: no causal mask)' },
@@ -62,8 +58,6 @@ const INERT = new Set([
   'finetuning_task', 'prefix', 'task_specific_params', 'tf_legacy_loss', 'cross_attention_hidden_size', 'tie_encoder_decoder',
   'label2id', 'id2label', 'num_labels', 'hidden_act', '_attn_implementation', '_attn_implementation_autoset',
 ]);
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /** id2label (keys 0…n-1) and num_labels, checked against each other; HF's default is two labels. */
 const labelsOf = (raw: Record<string, unknown>): E.Either<Problem[], string[]> => {
@@ -85,18 +79,11 @@ const labelsOf = (raw: Record<string, unknown>): E.Either<Problem[], string[]> =
 export const decodeHfBertConfig = (raw: unknown): E.Either<Problem[], HfBertConfig> => {
   if (!isRecord(raw)) return E.left([problemAt([], `expected a JSON object (a transformers BertConfig), got ${show(raw)}`)]);
   const problems: Problem[] = [];
-  const values: Record<string, unknown> = {};
-  for (const [hf, [key, ok, want, dflt]] of Object.entries(NUMERIC)) {
-    const v = hf in raw ? raw[hf] : dflt;
-    if (ok(v)) values[key] = v;
-    else problems.push(problemAt([hf], `expected ${want}, got ${show(v)}`));
-  }
+  const values = readNumeric(raw, NUMERIC, problems);
   const act = raw.hidden_act ?? 'gelu';
   if (typeof act === 'string' && act in ACTIVATIONS) values.hiddenAct = ACTIVATIONS[act];
   else problems.push(problemAt(['hidden_act'], `${show(act)} is not an activation graft computes (${Object.keys(ACTIVATIONS).join(', ')})`));
-  for (const [hf, { ok, want }] of Object.entries(FIXED)) {
-    if (hf in raw && !ok(raw[hf])) problems.push(problemAt([hf], `${show(raw[hf])} is not supported: expected ${want}`));
-  }
+  checkFixed(raw, FIXED, problems);
   const labels = labelsOf(raw);
   if (E.isLeft(labels)) problems.push(...labels.left);
   if (values.hiddenSize !== undefined && values.numAttentionHeads !== undefined && (values.hiddenSize as number) % (values.numAttentionHeads as number) !== 0) {

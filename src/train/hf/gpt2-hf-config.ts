@@ -6,6 +6,8 @@ import { resolveGpt2Config } from '../../nn/index.js';
 import type { Problem } from '../checkpoint/problem.js';
 import { problemAt } from '../checkpoint/problem.js';
 import { show } from '../checkpoint/decode-errors.js';
+import type { FixedFields } from './config-fields.js';
+import { checkFixed, int, isRecord, orNull, positive, prob, readNumeric } from './config-fields.js';
 
 export interface HfGpt2Config {
   readonly config: ResolvedGpt2Config;
@@ -13,11 +15,6 @@ export interface HfGpt2Config {
   readonly ignored: readonly string[];
 }
 
-type Check = (v: unknown) => boolean;
-const int = (min: number): Check => (v) => Number.isSafeInteger(v) && (v as number) >= min;
-const prob: Check = (v) => typeof v === 'number' && v >= 0 && v < 1;
-const positive: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v > 0;
-const orNull = (c: Check): Check => (v) => v === null || c(v);
 
 /** HF name -> graft name, check, what it expects, GPT2Config's default. */
 const NUMERIC = {
@@ -37,7 +34,7 @@ const NUMERIC = {
 
 const ACTIVATIONS: Readonly<Record<string, NonNullable<Gpt2Config['activation']>>> = { gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh', gelu: 'gelu', relu: 'relu' };
 
-const FIXED: Readonly<Record<string, { readonly ok: Check; readonly want: string }>> = {
+const FIXED: FixedFields = {
   model_type: { ok: (v) => v === 'gpt2', want: "'gpt2'" },
   scale_attn_weights: { ok: (v) => v === true, want: 'true (graft scales scores by 1/sqrt(head size))' },
   scale_attn_by_inverse_layer_idx: { ok: (v) => v === false, want: 'false' },
@@ -48,8 +45,6 @@ const FIXED: Readonly<Record<string, { readonly ok: Check; readonly want: string
 
 /** Read elsewhere, or with no effect on the weights or the forward pass. */
 const INERT = new Set(['architectures', 'transformers_version', 'torch_dtype', 'dtype', 'bos_token_id', 'eos_token_id', 'use_cache', 'reorder_and_upcast_attn', 'summary_type', 'summary_use_proj', 'summary_activation', 'summary_proj_to_labels', 'summary_first_dropout', 'task_specific_params', 'n_ctx', 'label2id', 'id2label', 'num_labels', 'activation_function', 'output_attentions', 'output_hidden_states', 'return_dict', '_name_or_path']);
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 const labelsOf = (raw: Record<string, unknown>, problems: Problem[]): string[] => {
   const id2label = raw.id2label;
@@ -66,16 +61,11 @@ const labelsOf = (raw: Record<string, unknown>, problems: Problem[]): string[] =
 export const decodeHfGpt2Config = (raw: unknown): E.Either<Problem[], HfGpt2Config> => {
   if (!isRecord(raw)) return E.left([problemAt([], `expected a JSON object (a transformers GPT2Config), got ${show(raw)}`)]);
   const problems: Problem[] = [];
-  const values: Record<string, unknown> = {};
-  for (const [hf, [key, ok, want, dflt]] of Object.entries(NUMERIC)) {
-    const v = hf in raw ? raw[hf] : dflt;
-    if (ok(v)) values[key] = v;
-    else problems.push(problemAt([hf], `expected ${want}, got ${show(v)}`));
-  }
+  const values = readNumeric(raw, NUMERIC, problems);
   const act = raw.activation_function ?? 'gelu_new';
   if (typeof act === 'string' && act in ACTIVATIONS) values.activation = ACTIVATIONS[act];
   else problems.push(problemAt(['activation_function'], `${show(act)} is not an activation graft computes (${Object.keys(ACTIVATIONS).join(', ')})`));
-  for (const [hf, { ok, want }] of Object.entries(FIXED)) if (hf in raw && !ok(raw[hf])) problems.push(problemAt([hf], `${show(raw[hf])} is not supported: expected ${want}`));
+  checkFixed(raw, FIXED, problems);
   const labels = labelsOf(raw, problems);
   if (typeof values.hiddenSize === 'number' && typeof values.numHeads === 'number' && values.hiddenSize % values.numHeads !== 0) problems.push(problemAt(['n_head'], `${values.numHeads} heads do not divide n_embd ${values.hiddenSize}`));
   if (problems.length) return E.left(problems);
