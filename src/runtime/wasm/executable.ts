@@ -1,4 +1,4 @@
-// A plan on the wasm backend: its kernel IR rendered to modules once, buffers in the runtime's
+// A plan on the wasm backend: its stored modules (rendered here only when missing or for FMA) compiled once, buffers in the runtime's
 // memory. `run` takes and returns host arrays; `call` takes and returns resident tensors and may
 // consume (donate) state inputs (a collected output comes back as one tensor of every step's values). Both repeat the plan `loop.steps` times, carrying outputs into
 // inputs without leaving memory.
@@ -22,6 +22,8 @@ import { checkResidentCall } from '../resident-call.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
 import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
+import type { Frame as StepFrame } from './plan-steps.js';
+import { placeConstants, planSteps } from './plan-steps.js';
 import type { KernelProfile } from './profile.js';
 
 export interface CallOptions {
@@ -59,9 +61,7 @@ const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }, fma
 };
 
 /** Buffer id -> byte offset, the blocks this call allocated, and the donated ones (by address) it has not taken yet. */
-interface Frame {
-  readonly at: Map<number, number>;
-  readonly owned: Set<number>;
+interface Frame extends StepFrame {
   readonly donated: Map<number, ResidentTensor>;
   /** The step that consumes donated handles. */
   readonly step: string;
@@ -79,15 +79,8 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
   const dispatch = dispatcher(kernels, pool, features.profile && { profile: features.profile, ir: plan.kernelIR });
-  const constants = new Map<number, number>();
-  for (const b of plan.buffers.filter((x) => x.kind === 'constant')) {
-    const addr = heap.alloc(b.size * 4, `constant buffer ${b.id}`);
-    heap.f32(addr, b.size).set(b.values!);
-    constants.set(b.id, addr);
-  }
-  const stores = plan.kernelIR.map((k) => k.stores.map((st) => st.buffer));
+  const constants = placeConstants(heap, plan.buffers);
   const inPlace = inPlaceCandidates(plan, plan.kernelIR, loop);
-  const inPlaceAny = inPlace.some((m) => m.size > 0);
   // an input neither carried nor fed per step is read again by every step: its block stays until the last
   const rereadNextStep = new Set(onceInputBuffers(plan, loop));
   const perStepNames = loop.perStep ?? [];
@@ -97,24 +90,6 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const noNames: ReadonlySet<string> = new Set();
   let calls = 0;
   let info: ExecutionInfo | undefined;
-
-  const upload = (f: Frame, values: ArrayLike<number>, buffer: number, what: () => string): void => {
-    const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
-    heap.f32(addr, sizeOfBuffer(buffer)).set(values);
-    tensors.count('up', sizeOfBuffer(buffer));
-    f.owned.add(addr);
-    f.at.set(buffer, addr);
-  };
-
-  /** Frees blocks this call allocated that no buffer refers to any more. */
-  const collectGarbage = (f: Frame): void => {
-    const live = new Set(f.at.values());
-    for (const a of f.owned) if (!live.has(a)) heap.release(a), f.owned.delete(a);
-  };
-  // per-call work kept small (a 256-element op costs a few microseconds): argument arrays reused, sets made only where needed
-  const args = kernels.map((k) => new Array<number>(k.kernel.params.length));
-  const noSet: Set<number> = new Set();
-  const carries = Object.entries(loop.carry).map(([input, output]) => [plan.inputs[input], plan.outputs[output]] as const);
 
   /**
    * A block `out` may be written over: an input's that this call owns or was donated, that the
@@ -136,34 +111,8 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     return undefined;
   };
 
-  /** Every step: per-step inputs, kernels (fresh blocks for what they store), collected outputs, carries. */
-  const steps = async (f: Frame, each: readonly Float32Array[][]): Promise<Record<string, Float32Array[]>> => {
-    const collected: Record<string, Float32Array[]> = loop.collect ? Object.fromEntries(loop.collect.map((n) => [n, []])) : {};
-    for (let s = 0; s < loop.steps; s++) {
-      perStepNames.forEach((name, j) => upload(f, each[s][j], plan.inputs[name], () => `input '${name}' of step ${s}`));
-      const written = inPlaceAny ? new Set<number>() : noSet;
-      for (let ki = 0; ki < kernels.length; ki++) {
-        const k = kernels[ki];
-        const taken = inPlace[ki].size ? new Set<number>() : noSet;
-        for (const b of stores[ki]) {
-          const addr = (taken !== noSet && takeInPlace(f, ki, b, s, written, taken)) || heap.alloc(sizeOfBuffer(b) * 4, () => `buffer ${b} (${plan.buffers[b].kind}, shape [${plan.buffers[b].shape.join(', ')}]) of kernel ${k.kernel.name}`);
-          f.owned.add(addr);
-          f.at.set(b, addr);
-          if (written !== noSet) written.add(b);
-        }
-        const a = args[ki];
-        for (let j = 0; j < a.length; j++) a[j] = f.at.get(k.kernel.params[j])!;
-        const pending = dispatch.run(ki, a);
-        if (pending) await pending;
-      }
-      for (const name of loop.collect ?? []) collected[name].push(heap.f32(f.at.get(plan.outputs[name])!, sizeOfBuffer(plan.outputs[name])).slice());
-      const outs = carries.map(([input, output]) => [input, f.at.get(output)!] as const);
-      for (const [input, addr] of outs) f.at.set(input, addr);
-      // intermediates of this step are dead (plan outputs stay in the table); after the last step the caller frees them
-      if (s < loop.steps - 1) collectGarbage(f);
-    }
-    return collected;
-  };
+  // the one step loop (plan-steps.ts, which ahead-of-time modules run too), with this backend's in-place taking and traffic count
+  const { upload, steps } = planSteps<Frame>(heap, plan, kernels, dispatch, loop, { kernels: inPlace.map((m) => m.size > 0), take: takeInPlace }, (n) => tensors.count('up', n));
 
   const record = (): ExecutionInfo => (info ??= { backend: 'wasm', executor: 'wasm', kernels: kernels.length, gridKernels: 0, steps: loop.steps, threads: (pool?.size ?? 0) + 1, relaxedSimd: features.relaxedSimd, fma: features.fma, tiledKernels: kernels.filter((k) => k.kernel.schedule !== 'elements').length });
 

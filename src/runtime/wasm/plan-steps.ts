@@ -42,7 +42,8 @@ export interface PlanSteps<F extends Frame> {
   readonly runOnHost: (f: F, once: Readonly<Record<string, Float32Array>>, each: readonly Float32Array[][]) => Promise<Record<string, Float32Array>>;
 }
 
-export const planSteps = <F extends Frame = Frame>(heap: WasmHeap, plan: Pick<Plan, 'inputs' | 'outputs' | 'buffers'>, kernels: readonly KernelInstance[], dispatch: Dispatch, loop: LoopSpec, inPlace?: InPlace<F>): PlanSteps<F> => {
+/** `uploaded`: told the elements of every upload (the wasm backend's traffic counter). */
+export const planSteps = <F extends Frame = Frame>(heap: WasmHeap, plan: Pick<Plan, 'inputs' | 'outputs' | 'buffers'>, kernels: readonly KernelInstance[], dispatch: Dispatch, loop: LoopSpec, inPlace?: InPlace<F>, uploaded?: (elements: number) => void): PlanSteps<F> => {
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));
   const sizeOfBuffer = (b: number) => plan.buffers[b].size;
@@ -55,6 +56,7 @@ export const planSteps = <F extends Frame = Frame>(heap: WasmHeap, plan: Pick<Pl
   const upload = (f: F, values: ArrayLike<number>, buffer: number, what: () => string): void => {
     const addr = heap.alloc(sizeOfBuffer(buffer) * 4, what);
     heap.f32(addr, sizeOfBuffer(buffer)).set(values);
+    uploaded?.(sizeOfBuffer(buffer));
     f.owned.add(addr);
     f.at.set(buffer, addr);
   };
