@@ -4,12 +4,8 @@
 // not block in Atomics.wait, so it spins on the answer; workers wait with Atomics.waitAsync, which
 // lets kernels posted to them arrive while they wait.
 import type { KernelPool } from '../wasm/dispatch.js';
+import { EXIT, MAX_ARGS, RUN, SLOT, SPIN } from '../wasm/control-block.js';
 
-const SLOT = 64;
-const MAX_ARGS = 55;
-const RUN = 1;
-const EXIT = 3;
-const SPIN = 2000;
 /** A worker that has not answered for this long is reported instead of waited on forever. */
 const STALL_MS = 60_000;
 

@@ -8,15 +8,8 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { WORKER_SOURCE } from './worker-source.js';
+import { EXIT, MAX_ARGS, RUN, SLOT, SPIN, SYNC } from './control-block.js';
 
-const SLOT = 64;
-/** Arguments that fit a slot (kernel IR keeps kernels within MAX_KERNEL_BUFFERS, 48). */
-const MAX_ARGS = 55;
-const RUN = 1;
-const SYNC = 2;
-const EXIT = 3;
-/** Spin iterations before sleeping in Atomics.wait (on either side). */
-const SPIN = 2000;
 /** How long a caller blocks for its workers before it waits asynchronously (and can notice one died). */
 const SYNC_WAIT_MS = 100;
 /** While waiting asynchronously, how often the answer is checked even without a notification. */
