@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import * as g from '../../src/dsl/index.js';
 import * as nn from '../../src/nn/index.js';
 import * as o from '../../src/optim/index.js';
-import { names } from '../../src/optim/step.js';
 import type { Runtime } from '../../src/runtime/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { OptimizerState } from '../../src/train/optimizer-runner.js';
@@ -15,6 +14,7 @@ import { scheduledFit } from '../../src/train/scheduled-fit.js';
 import { tokenRows } from '../../src/train/classifier-objective.js';
 import { mulberry32 } from '../../props/mulberry32.js';
 import { right } from '../nn/harness.js';
+import { assertStepMatchesFloat64 } from './step-vs-float64.js';
 
 const SEQ = 6;
 const BATCH = 16;
@@ -68,19 +68,7 @@ describe('a small transformer encoder classifier, trained by the compiled step (
     const s0 = right(await runner.init(nn.initParams(model, 1)));
     const feeds = batchAt(sequences(BATCH, 3), 0, 1);
     const s1 = right(await runner.step(s0, feeds));
-    const ref = right(g.interpret(runner.programs.step, {
-      ...Object.fromEntries(Object.entries(s0.params).map(([k, v]) => [names.param(k), v])),
-      ...Object.fromEntries(Object.entries(s0.state).map(([k, v]) => [names.state(k), v])),
-      ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [names.input(k), v])),
-    }));
-    assert.ok(Math.abs(s1.metrics!.loss - ref[names.metric('loss')][0]) < 1e-5, `loss ${s1.metrics!.loss} vs ${ref[names.metric('loss')][0]}`);
-    for (const n of Object.keys(shapes)) {
-      const want = ref[names.param(n)];
-      // Adam's first step moves each element by about lr, whatever the gradient's size: compare against that
-      for (let i = 0; i < want.length; i++) {
-        if (!(Math.abs(s1.params[n][i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]))) assert.fail(`${n}[${i}] = ${s1.params[n][i]}, float64 ${want[i]}`);
-      }
-    }
+    assertStepMatchesFloat64(runner.programs.step, s0, feeds, s1, Object.keys(shapes));
     runner.destroy();
   });
 

@@ -12,11 +12,11 @@ import { compile } from '../../../src/compiler/index.js';
 import { reductionWorkgroup, renderWgsl } from '../../../src/compiler/wgsl/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
-import { names } from '../../../src/optim/step.js';
 import { createOptimizerRunner } from '../../../src/train/optimizer-runner.js';
 import { firstBitDifference } from '../../../props/index.js';
 import { mulberry32 } from '../../../props/mulberry32.js';
 import { webgpuSuite } from './adapter.js';
+import { assertStepMatchesFloat64 } from '../../train/step-vs-float64.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -118,18 +118,7 @@ webgpuSuite('webgpu tree reductions', () => {
       const rand = mulberry32(7);
       const feeds = { x: Float32Array.from({ length: BATCH * 96 }, () => rand() * 2 - 1), y: Float32Array.from({ length: BATCH }, (_, i) => (i * 37) % 80) };
       const s1 = right(await runner.step(s0, feeds));
-      const ref = right(g.interpret(runner.programs.step, {
-        ...Object.fromEntries(Object.entries(s0.params).map(([k, v]) => [names.param(k), v])),
-        ...Object.fromEntries(Object.entries(s0.state).map(([k, v]) => [names.state(k), v])),
-        ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [names.input(k), v])),
-      }));
-      assert.ok(Math.abs(s1.metrics!.loss - ref[names.metric('loss')][0]) < 1e-5, `loss ${s1.metrics!.loss} vs ${ref[names.metric('loss')][0]}`);
-      for (const n of Object.keys(shapes)) {
-        const want = ref[names.param(n)];
-        for (let i = 0; i < want.length; i++) {
-          if (!(Math.abs(s1.params[n][i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]))) assert.fail(`${n}[${i}] = ${s1.params[n][i]}, float64 ${want[i]}`);
-        }
-      }
+      assertStepMatchesFloat64(runner.programs.step, s0, feeds, s1, Object.keys(shapes));
     } finally {
       runner.destroy();
     }

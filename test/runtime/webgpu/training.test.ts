@@ -9,12 +9,12 @@ import * as o from '../../../src/optim/index.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
-import { names } from '../../../src/optim/step.js';
 import { createOptimizerRunner } from '../../../src/train/optimizer-runner.js';
 import { fit } from '../../../src/train/fit.js';
 import { scheduledFit } from '../../../src/train/scheduled-fit.js';
 import { blobs } from '../../train/blobs.js';
 import { webgpuSuite } from './adapter.js';
+import { assertStepMatchesFloat64 } from '../../train/step-vs-float64.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -133,18 +133,7 @@ webgpuSuite('webgpu backend: optimizers and training', () => {
       const s0 = right(await runner.init(nn.initParams(model, 1)));
       const feeds = { ids: fill(BATCH * SEQ, (i) => (i * 5) % 8), y: fill(BATCH, (i) => i % 2), key: Float32Array.of(g.randomKey(5, 1)) };
       const s1 = right(await runner.step(s0, feeds));
-      const ref = right(g.interpret(runner.programs.step, {
-        ...Object.fromEntries(Object.entries(s0.params).map(([k, v]) => [names.param(k), v])),
-        ...Object.fromEntries(Object.entries(s0.state).map(([k, v]) => [names.state(k), v])),
-        ...Object.fromEntries(Object.entries(feeds).map(([k, v]) => [names.input(k), v])),
-      }));
-      assert.ok(Math.abs(s1.metrics!.loss - ref[names.metric('loss')][0]) < 1e-5, `loss ${s1.metrics!.loss} vs ${ref[names.metric('loss')][0]}`);
-      for (const n of Object.keys(shapes)) {
-        const want = ref[names.param(n)];
-        for (let i = 0; i < want.length; i++) {
-          if (!(Math.abs(s1.params[n][i] - want[i]) <= 1e-5 + 1e-4 * Math.abs(want[i]))) assert.fail(`${n}[${i}] = ${s1.params[n][i]}, float64 ${want[i]}`);
-        }
-      }
+      assertStepMatchesFloat64(runner.programs.step, s0, feeds, s1, Object.keys(shapes));
     } finally {
       runner.destroy();
     }
