@@ -10,9 +10,11 @@ import { splitFeeds } from './execute.js';
 import { unusable } from './wasm/tensors.js';
 
 export interface ResidentHandle {
-  readonly consumedBy: string | undefined;
+  consumedBy: string | undefined;
   readonly disposed: boolean;
   readonly size: number;
+  /** Calls in flight that read this handle (a call may await its workers or the GPU). */
+  readers: number;
 }
 
 export interface CheckedCall<T> {
@@ -56,7 +58,11 @@ export const checkResidentCall = <T extends ResidentHandle>(
     else if (!known || perStepNames.includes(name)) problems.push(`input '${name}': not a resident input of this program (resident inputs: ${onceNames().join(', ') || 'none'})`);
     else if (v.size !== known.size) problems.push(`input '${name}': a resident tensor of ${v.size} elements, expected ${known.spec.dtype}[${known.spec.shape.join(', ')}]`);
   }
-  for (const name of donate) if (!resident.has(name)) problems.push(`donate: '${name}' is not a resident input of this call`);
+  for (const name of donate) {
+    const h = resident.get(name);
+    if (!h) problems.push(`donate: '${name}' is not a resident input of this call`);
+    else if (h.readers > 0) problems.push(`donate: '${name}' is still read by a call in flight (await that call before donating it)`);
+  }
   const missing = () => plan.inputSpecs.filter((x) => !resident.has(x.name) && !(x.name in hostFeeds));
   // the common case, kept cheap: every input resident, nothing per step
   const split = resident.size === Object.keys(inputs).length && perStepNames.length === 0
@@ -67,4 +73,18 @@ export const checkResidentCall = <T extends ResidentHandle>(
   if (E.isLeft(split)) problems.push(...split.left.problems);
   if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
   return E.right({ resident, ...split.right });
+};
+
+/**
+ * Claims a checked call's handles before its first await: donated ones are consumed by `step` at
+ * once (a concurrent call naming them is refused, not handed memory being overwritten), the others
+ * count a reader until the returned function runs. The donated memory is the caller's to free.
+ */
+export const claimResident = <T extends ResidentHandle>(resident: ReadonlyMap<string, T>, donate: ReadonlySet<string>, step: string): (() => void) => {
+  const read = [...resident].filter(([name]) => !donate.has(name)).map(([, h]) => h);
+  for (const name of donate) resident.get(name)!.consumedBy = step;
+  for (const h of read) h.readers++;
+  return () => {
+    for (const h of read) h.readers--;
+  };
 };

@@ -18,7 +18,7 @@ import { instantiateModule } from './instance.js';
 import type { ModuleCache } from './module-cache.js';
 import type { TensorStore } from './tensors.js';
 import { ResidentTensor } from './tensors.js';
-import { checkResidentCall } from '../resident-call.js';
+import { checkResidentCall, claimResident } from '../resident-call.js';
 import type { WorkerPool } from './pool.js';
 import { dispatcher } from './dispatch.js';
 import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
@@ -94,7 +94,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   /**
    * A block `out` may be written over: an input's that this call owns or was donated, that the
    * next steps do not read again, and that no live buffer shares (stale entries of the previous
-   * step do not count). A donated handle is consumed as its block is taken.
+   * step do not count). A donated block taken here is the call's own from then on.
    */
   const takeInPlace = (f: Frame, ki: number, out: number, s: number, written: ReadonlySet<number>, taken: Set<number>): number | undefined => {
     for (const from of inPlace[ki].get(out) ?? []) {
@@ -104,7 +104,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
       for (const [b, a] of f.at) if (a === addr && b !== from && (written.has(b) || plan.buffers[b].kind === 'input' || plan.buffers[b].kind === 'constant')) shared = true;
       if (shared) continue;
       const t = f.donated.get(addr);
-      if (t) tensors.consume(t, f.step, false), f.donated.delete(addr), f.owned.add(addr);
+      if (t) f.donated.delete(addr), f.owned.add(addr);
       taken.add(addr);
       return addr;
     }
@@ -141,6 +141,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
     const { resident, once, each } = checked.right;
     const step = `${label} (call ${++calls})`;
     const f = frame(constants, step, donate.size ? new Map([...donate].map((name) => [resident.get(name)!.addr, resident.get(name)!])) : undefined);
+    const unclaim = claimResident(resident, donate, step);
     try {
       for (const name of onceNames) {
         const r = resident.get(name);
@@ -171,10 +172,12 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
         heap.f32(addr, all.length).set(all);
         out[name] = new ResidentTensor([all.length], all.length, addr);
       }
-      for (const name of donate) tensors.consume(resident.get(name)!, step);
       return E.right(out);
     } finally {
+      unclaim();
       for (const a of f.owned) heap.release(a);
+      // donated blocks this call did not write over
+      for (const a of f.donated.keys()) heap.release(a);
     }
   };
 

@@ -13,6 +13,8 @@ export class ResidentTensor {
   /** The step that consumed this handle, once donated. */
   consumedBy: string | undefined;
   disposed = false;
+  /** Calls in flight that read this handle. */
+  readers = 0;
   constructor(
     readonly shape: Shape,
     readonly size: number,
@@ -76,10 +78,4 @@ export class TensorStore {
     this.heap.release(t.addr);
   }
 
-  /** Marks a handle consumed by `step` and frees its memory (unless the step took the block over: `release` false). */
-  consume(t: ResidentTensor, step: string, release = true): void {
-    if (t.disposed || t.consumedBy !== undefined) return;
-    t.consumedBy = step;
-    if (release) this.heap.release(t.addr);
-  }
 }

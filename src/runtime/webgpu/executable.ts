@@ -13,12 +13,11 @@ import type { Executable, ExecutionInfo, LoopFeeds, LoopSpec } from '../execute.
 import { checkLoop, splitFeeds } from '../execute.js';
 import type { Outputs } from '../tensor-value.js';
 import { concatFloat32 } from '../tensor-value.js';
-import { checkResidentCall } from '../resident-call.js';
+import { checkResidentCall, claimResident } from '../resident-call.js';
 import type { CallOptions } from '../wasm/executable.js';
 import type { GpuContext } from './device.js';
 import type { BufferPool } from './buffers.js';
 import { BufferTooLargeError, tooLarge } from './buffers.js';
-import type { GpuTensorStore } from './tensors.js';
 import { GpuTensor } from './tensors.js';
 
 export type GpuInputs = Readonly<Record<string, GpuTensor | LoopFeeds[string]>>;
@@ -53,7 +52,7 @@ const bufferNames = (plan: Plan): Map<number, string> => {
 /** Which workgroup-level shaders to render (renderWgsl's options; both default true). */
 export type ShaderChoices = Pick<RenderOptions, 'tiledMatmul' | 'treeReduce'>;
 
-export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTensorStore, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a webgpu step', shaders: ShaderChoices = {}): WebGPUExecutable => {
+export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }, label = 'a webgpu step', shaders: ShaderChoices = {}): WebGPUExecutable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`webgpu: this plan has no kernel IR, so the webgpu backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
@@ -229,48 +228,54 @@ export const prepareWebGPU = (ctx: GpuContext, pool: BufferPool, tensors: GpuTen
     const { resident, once, each } = checked.right;
     const f: Frame = { at: new Map(constants), owned: new Set() };
     const step = `${label} (call ${++calls})`;
-    return guarded(step, async () => {
-      try {
-        for (const name of onceNames) {
-          const r = resident.get(name);
-          if (r) f.at.set(plan.inputs[name], r.buffer);
-          else {
-            const b = pool.upload(once[name], sizeOfBuffer(plan.inputs[name]), `input '${name}'`);
-            f.owned.add(b);
-            f.at.set(plan.inputs[name], b);
+    const unclaim = claimResident(resident, donate, step);
+    try {
+      return await guarded(step, async () => {
+        try {
+          for (const name of onceNames) {
+            const r = resident.get(name);
+            if (r) f.at.set(plan.inputs[name], r.buffer);
+            else {
+              const b = pool.upload(once[name], sizeOfBuffer(plan.inputs[name]), `input '${name}'`);
+              f.owned.add(b);
+              f.at.set(plan.inputs[name], b);
+            }
           }
+          const collected = steps(f, each);
+          record();
+          // every output handle owns its buffer: one that is an input's, a constant's or another output's is a copy
+          const given = new Set<GPUBuffer>([...resident.values()].map((r) => r.buffer));
+          const out: Record<string, GpuTensor> = {};
+          const enc = device.createCommandEncoder();
+          for (const [name, b] of Object.entries(plan.outputs)) {
+            let buffer = f.at.get(b)!;
+            if (given.has(buffer) || !f.owned.has(buffer)) {
+              const copy = pool.acquire(sizeOfBuffer(b), `output '${name}'`, true);
+              enc.copyBufferToBuffer(buffer, 0, copy, 0, sizeOfBuffer(b) * 4);
+              buffer = copy;
+            } else f.owned.delete(buffer);
+            given.add(buffer);
+            out[name] = new GpuTensor(plan.buffers[b].shape, sizeOfBuffer(b), buffer);
+          }
+          // a collected output holds every step's value in step order, as run() returns it
+          for (const [name, parts] of Object.entries(collected)) {
+            const n = sizeOfBuffer(plan.outputs[name]);
+            pool.release(out[name].buffer);
+            const all = pool.acquire(n * parts.length, `collected output '${name}'`, true);
+            parts.forEach((p, i) => enc.copyBufferToBuffer(p, 0, all, i * n * 4, n * 4));
+            out[name] = new GpuTensor([n * parts.length], n * parts.length, all);
+          }
+          device.queue.submit([enc.finish()]);
+          return E.right(out);
+        } finally {
+          releaseAll(f);
         }
-        const collected = steps(f, each);
-        record();
-        // every output handle owns its buffer: one that is an input's, a constant's or another output's is a copy
-        const given = new Set<GPUBuffer>([...resident.values()].map((r) => r.buffer));
-        const out: Record<string, GpuTensor> = {};
-        const enc = device.createCommandEncoder();
-        for (const [name, b] of Object.entries(plan.outputs)) {
-          let buffer = f.at.get(b)!;
-          if (given.has(buffer) || !f.owned.has(buffer)) {
-            const copy = pool.acquire(sizeOfBuffer(b), `output '${name}'`, true);
-            enc.copyBufferToBuffer(buffer, 0, copy, 0, sizeOfBuffer(b) * 4);
-            buffer = copy;
-          } else f.owned.delete(buffer);
-          given.add(buffer);
-          out[name] = new GpuTensor(plan.buffers[b].shape, sizeOfBuffer(b), buffer);
-        }
-        // a collected output holds every step's value in step order, as run() returns it
-        for (const [name, parts] of Object.entries(collected)) {
-          const n = sizeOfBuffer(plan.outputs[name]);
-          pool.release(out[name].buffer);
-          const all = pool.acquire(n * parts.length, `collected output '${name}'`, true);
-          parts.forEach((p, i) => enc.copyBufferToBuffer(p, 0, all, i * n * 4, n * 4));
-          out[name] = new GpuTensor([n * parts.length], n * parts.length, all);
-        }
-        device.queue.submit([enc.finish()]);
-        for (const name of donate) tensors.consume(resident.get(name)!, step);
-        return E.right(out);
-      } finally {
-        releaseAll(f);
-      }
-    });
+      });
+    } finally {
+      unclaim();
+      // the GPU runs queued work in order, so a later call may reuse these buffers
+      for (const name of donate) pool.release(resident.get(name)!.buffer);
+    }
   };
 
   return {

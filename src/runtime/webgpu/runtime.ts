@@ -55,8 +55,8 @@ export const createWebGPURuntime = async (report: BackendReport, options: WebGPU
   return {
     report: full,
     context: ctx,
-    load: (plan, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, undefined, name, shaders)),
-    loop: (plan, spec, name) => keep(prepareWebGPU(ctx, pool, tensors, full, plan, spec, name, shaders)),
+    load: (plan, name) => keep(prepareWebGPU(ctx, pool, full, plan, undefined, name, shaders)),
+    loop: (plan, spec, name) => keep(prepareWebGPU(ctx, pool, full, plan, spec, name, shaders)),
     upload: (values, shape) => (ctx.check('upload'), tensors.upload(values, shape)),
     read: (t) => tensors.read(t),
     dispose: (t) => tensors.dispose(t),

@@ -12,6 +12,8 @@ export class GpuTensor {
   /** The step that consumed this handle, once donated. */
   consumedBy: string | undefined;
   disposed = false;
+  /** Calls in flight that read this handle. */
+  readers = 0;
   constructor(
     readonly shape: Shape,
     readonly size: number,
@@ -40,13 +42,6 @@ export class GpuTensorStore {
   dispose(t: GpuTensor): void {
     if (t.disposed || t.consumedBy !== undefined) return;
     t.disposed = true;
-    this.pool.release(t.buffer);
-  }
-
-  /** Marks a handle consumed by `step` and returns its buffer to the pool. */
-  consume(t: GpuTensor, step: string): void {
-    if (t.disposed || t.consumedBy !== undefined) return;
-    t.consumedBy = step;
     this.pool.release(t.buffer);
   }
 }
