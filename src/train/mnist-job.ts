@@ -1,6 +1,9 @@
 // The main job: pre-train an MLP on digits 0–4 (cached as a checkpoint), then fine-tune on a small
 // labelled set of 5–9 with four methods over several seeds, evaluated on held-out 5–9 images.
 import { GENERATOR_VERSION } from '../dsl/counter-hash.js';
+import { toIR } from '../compiler/ir.js';
+import { buildStep } from '../optim/step.js';
+import { classifierObjective } from './classifier-objective.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -89,12 +92,23 @@ export const mnistDataSizes = (): DataSizes => ({ pretrain: countDigits(PRETRAIN
 
 const examples = (d: { images: Float32Array; labels: Int32Array; count: number }): Examples => ({ inputs: d.images, labels: d.labels, count: d.count });
 
+const pretrainTransform = (cfg: JobConfig) => o.adamw(cfg.lr, { weightDecay: 0.01 });
+
+/** The pre-trained cache's key: the settings, the generator and the training step's graph (a change to the model's or the optimizer's formula is a change of weights). */
+export const pretrainKey = (cfg: Pick<JobConfig, 'hidden' | 'pretrainEpochs' | 'batchSize' | 'lr'>, model: nn.Layer, transform: o.Transform<any>): string => {
+  const step = buildStep(transform, nn.paramShapes(model), classifierObjective(model, cfg.batchSize, [IMAGE_SIZE]));
+  if (E.isLeft(step)) throw new Error(`pre-training step: ${step.left.message}`);
+  const formula = createHash('sha256').update(JSON.stringify(toIR(step.right.step))).digest('hex');
+  return createHash('sha256').update(JSON.stringify({ v: 2, generator: GENERATOR_VERSION, formula, hidden: cfg.hidden, epochs: cfg.pretrainEpochs, batch: cfg.batchSize, lr: cfg.lr })).digest('hex').slice(0, 12);
+};
+
 /** Pre-trained weights: loaded from the cache when its checkpoint matches this config, else trained and saved. */
 // the generator draws the initial weights and the shuffles: weights cached under another version are other numbers
 const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir: string, log: (s: string) => void): Promise<Values> => {
-  const key = createHash('sha256').update(JSON.stringify({ v: 1, generator: GENERATOR_VERSION, hidden: cfg.hidden, epochs: cfg.pretrainEpochs, batch: cfg.batchSize, lr: cfg.lr })).digest('hex').slice(0, 12);
-  const file = join(cacheDir, `pretrained-mlp-${key}.safetensors`);
   const shapes = nn.paramShapes(model);
+  const transform = pretrainTransform(cfg);
+  const key = pretrainKey(cfg, model, transform);
+  const file = join(cacheDir, `pretrained-mlp-${key}.safetensors`);
   if (existsSync(file)) {
     const loaded = loadCheckpoint(file, { params: shapes, optState: {} });
     if (E.isRight(loaded)) {
@@ -108,7 +122,7 @@ const pretrained = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, cacheDir
   const train = examples(take(digits, order.slice(PRETRAIN_EVAL)));
   const evalSet = examples(take(digits, order.slice(0, PRETRAIN_EVAL)));
   const t0 = performance.now();
-  const res = await fit(rt, { model, transform: o.adamw(cfg.lr, { weightDecay: 0.01 }), features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
+  const res = await fit(rt, { model, transform, features: [IMAGE_SIZE], epochs: cfg.pretrainEpochs, batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed: 0, progress: 'pre-train' }, nn.initParams(model, 0), train, evalSet);
   const last = res.records[res.records.length - 1];
   log(`pre-trained on digits 0-4 (${train.count} images): eval accuracy ${(last.evalAccuracy * 100).toFixed(1)}% in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   mkdirSync(cacheDir, { recursive: true });

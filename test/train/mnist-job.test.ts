@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { Method } from '../../src/train/mnist-job.js';
-import { DEFAULT_JOB, METHODS, runKey, runMnistJob, runNote, staleRunNotes } from '../../src/train/mnist-job.js';
+import { DEFAULT_JOB, METHODS, pretrainKey, runKey, runMnistJob, runNote, staleRunNotes } from '../../src/train/mnist-job.js';
+import * as o from '../../src/optim/index.js';
+import { IMAGE_SIZE } from '../../src/train/data/mnist.js';
 import { resultsTable } from '../../src/train/report/index.js';
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../src/nn/index.js';
@@ -66,4 +68,15 @@ test('a run\'s checkpoint key depends on the settings that change its numbers, a
   }
   assert.notEqual(key({}, 'scheduled'), base);
   assert.notEqual(key({}, 'full', 2), base);
+});
+
+test('the pre-trained cache key changes with the training step\'s formula, not only with the settings', () => {
+  const model = nn.mlpClassifier([IMAGE_SIZE, DEFAULT_JOB.hidden, 10]);
+  const base = pretrainKey(DEFAULT_JOB, model, o.adamw(DEFAULT_JOB.lr, { weightDecay: 0.01 }));
+  assert.equal(pretrainKey(DEFAULT_JOB, model, o.adamw(DEFAULT_JOB.lr, { weightDecay: 0.01 })), base);
+  // same settings, another formula: the weights it trains are other numbers
+  assert.notEqual(pretrainKey(DEFAULT_JOB, model, o.adamw(DEFAULT_JOB.lr, { weightDecay: 0.01, eps: 1e-6 })), base);
+  assert.notEqual(pretrainKey(DEFAULT_JOB, model, o.adam(DEFAULT_JOB.lr)), base);
+  assert.notEqual(pretrainKey(DEFAULT_JOB, nn.mlpClassifier([IMAGE_SIZE, DEFAULT_JOB.hidden, 10], { activation: 'gelu' }), o.adamw(DEFAULT_JOB.lr, { weightDecay: 0.01 })), base);
+  assert.notEqual(pretrainKey({ ...DEFAULT_JOB, lr: 2e-3 }, model, o.adamw(DEFAULT_JOB.lr, { weightDecay: 0.01 })), base);
 });
