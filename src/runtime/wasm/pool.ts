@@ -38,7 +38,8 @@ export class WorkerPool {
   busy: Promise<void> | undefined;
 
   /** `count` threads besides the caller's. */
-  constructor(memory: WebAssembly.Memory, count: number) {
+  /** `syncWaitMs`: how long a caller blocks before it waits asynchronously (0 in a test that needs the asynchronous path). */
+  constructor(memory: WebAssembly.Memory, count: number, private readonly syncWaitMs = SYNC_WAIT_MS) {
     this.ctl = new Int32Array(new SharedArrayBuffer(Math.max(1, count) * SLOT * 4));
     for (let w = 0; w < count; w++) {
       const { port1, port2 } = new MessageChannel();
@@ -85,12 +86,12 @@ export class WorkerPool {
   }
 
   /**
-   * Waits for workers `ws`: undefined when all answered within SYNC_WAIT_MS, else a promise (the
+   * Waits for workers `ws`: undefined when all answered within the blocking wait (syncWaitMs), else a promise (the
    * pool stays `busy` until it settles). Throws, or rejects, with a WorkerError naming the worker
    * and `what` when one failed or stopped; every other worker is waited for first.
    */
   join(ws: readonly number[], what: string): Promise<void> | undefined {
-    const deadline = performance.now() + SYNC_WAIT_MS;
+    const deadline = performance.now() + this.syncWaitMs;
     const left = ws.filter((w) => !this.waitSync(w, deadline));
     if (!left.length) return void this.failures(ws, what);
     const done = (async () => {
