@@ -34,9 +34,11 @@ export const wgslKernels = (plan: Plan): AotWgslKernel[] => {
 
 export const aotProgram = (e: ExportedProgram, plan: Plan, options: ModuleOptions): AotProgram => {
   const { kernelIR: _ir, wasm: _wasm, kernelIRError: _e, wasmError: _w, ...wiring } = plan;
+  // gpujs runs each kernel's flat source (the grid form is for gpu.js's webasm mode only)
+  const gpujs = wiring.kernels.map(({ grid: _grid, ...k }) => k);
   return {
-    plan: options.targets.includes('gpujs') ? wiring : { ...wiring, kernels: [] },
-    wasm: storedModules(plan, options.fma).modules,
+    plan: { ...wiring, kernels: options.targets.includes('gpujs') ? gpujs : [] },
+    ...(options.targets.includes('wasm') ? { wasm: storedModules(plan, options.fma).modules } : {}),
     ...(options.targets.includes('webgpu') ? { webgpu: wgslKernels(plan) } : {}),
     defaults: Object.fromEntries(Object.entries(e.step?.fixed ?? {}).map(([name, f]) => [name, Array.from(f.values)])),
     ...(e.step ? { step: { params: e.step.params, state: e.step.state, keySeeds: e.step.keySeeds, metrics: e.step.metrics } } : {}),
@@ -47,10 +49,11 @@ export const aotProgram = (e: ExportedProgram, plan: Plan, options: ModuleOption
 export const aotData = (programs: Readonly<Record<string, AotProgram>>, targets: readonly Target[], maxPages: number, graft: string): AotData => ({
   format: AOT_FORMAT,
   graft,
-  targets,
+  // in the order a loader prefers them
+  targets: (['webgpu', 'wasm', 'gpujs'] as const).filter((t) => targets.includes(t)),
   maxPages,
   probes: { simd: toBase64(simdProbe()), relaxedSimd: toBase64(relaxedSimdProbe()) },
   // the host must validate relaxed-simd only where a module uses it (FMA-rendered matmuls)
-  usesRelaxedSimd: Object.values(programs).some((p) => p.wasm.some((m) => m.relaxedSimd)),
+  usesRelaxedSimd: Object.values(programs).some((p) => p.wasm?.some((m) => m.relaxedSimd)),
   programs,
 });

@@ -35,16 +35,16 @@ test('the module as written loads and runs here', async () => {
 });
 
 test('a module of another format is refused, saying which and what to do', async () => {
-  assert.deepEqual((await loadError({ ...data, format: 99 })).problems, ['module format 99, but this runtime reads format 2: compile it again with this graft']);
+  assert.deepEqual((await loadError({ ...data, format: 99 })).problems, ['module format 99, but this runtime reads format 3: compile it again with this graft']);
 });
 
 test('an engine without SIMD128 and a kernel that does not validate are both named', async () => {
   // a module header with a bad version: no engine validates it
   const invalid = btoa(String.fromCharCode(0, 0x61, 0x73, 0x6d, 9, 0, 0, 0));
   const double = data.programs.double;
-  const e = await loadError({ ...data, probes: { ...data.probes, simd: invalid }, programs: { double: { ...double, wasm: [{ ...double.wasm[0], bytes: invalid }] } } });
+  const e = await loadError({ ...data, probes: { ...data.probes, simd: invalid }, programs: { double: { ...double, wasm: [{ ...double.wasm![0], bytes: invalid }] } } });
   assert.deepEqual(e.problems, ['this WebAssembly engine does not support SIMD128']);
-  const k = await loadError({ ...data, programs: { double: { ...double, wasm: [{ ...double.wasm[0], bytes: invalid }] } } });
-  assert.deepEqual(k.problems, [`program 'double': kernel ${double.wasm[0].name} does not validate on this engine`]);
+  const k = await loadError({ ...data, programs: { double: { ...double, wasm: [{ ...double.wasm![0], bytes: invalid }] } } });
+  assert.deepEqual(k.problems, [`program 'double': kernel ${double.wasm![0].name} does not validate on this engine`]);
   assert.match(k.message, /^graft module cannot load here:\n {2}program 'double'/);
 });
