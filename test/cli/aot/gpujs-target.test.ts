@@ -1,5 +1,5 @@
 // `graft compile --target gpujs`: the module runs each kernel's gpu.js source as plain JavaScript and
-// gives the JIT gpu.js path's bits (cpu mode) for the same programs and data; `--target all` picks
+// gives the JIT gpu.js path's bits (cpu mode, and webasm) for the same programs and data; `--target all` picks
 // per host: wasm where the host runs it, gpujs where it cannot (no shared memory, as in a page that
 // is not cross-origin isolated), and a host that can run none of a module's targets is refused.
 import { after, before, describe, test } from 'node:test';
@@ -93,6 +93,16 @@ describe('graft compile --target gpujs: the module against the JIT gpu.js path (
     assert.equal(ran._tag, 'Right', ran.left?.message);
     assert.equal(jit['m:loss'].length, 3);
     for (const k of Object.keys(jit)) assert.deepEqual(bits(ran.right![k]), bits(jit[k]), `output '${k}' differs`);
+  });
+
+  test('gpu.js\'s webasm mode gives the same bits: an AdamW step and a training step', async () => {
+    const webasm = await createRuntime({ backend: 'webasm' });
+    try {
+      await stepBothWays(aot, webasm, 'adamw', right(entry.adamw), (s) => ({ 'g:w': values(1000, 10 + s), 'g:b': values(37, 20 + s) }), 1);
+      await stepBothWays(aot, webasm, 'train', right(entry.train), mnistBatch(800), 1);
+    } finally {
+      webasm.destroy();
+    }
   });
 
   test('feeds are checked as on the other targets: every problem at once, before any compute', async () => {
