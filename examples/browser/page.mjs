@@ -57,7 +57,8 @@ try {
   run.threads = host.threads;
   const noGpu = host.webgpuUnused ?? ('gpu' in navigator ? 'asked to' : 'no WebGPU in this browser');
   const where = host.backend === 'webgpu' ? `running WebGPU on ${host.adapter}` : host.backend === 'wasm' ? `running wasm (${noGpu})` : `running gpu.js kernels as JavaScript (${host.wasmUnused ?? 'asked to'})`;
-  $('backend').textContent = `${where}; ${host.threads} wasm thread${host.threads === 1 ? '' : 's'}; cross-origin isolated: ${run.crossOriginIsolated}`;
+  const threads = host.backend === 'wasm' ? `; ${host.threads} wasm thread${host.threads === 1 ? '' : 's'}` : '';
+  $('backend').textContent = `${where}${threads}; cross-origin isolated: ${run.crossOriginIsolated}`;
   const meta = await (await fetch('./build/meta.json')).json();
   const data = { images: new Float32Array(await fetchBytes('images.bin')), labels: new Float32Array(await fetchBytes('labels.bin')), params: new Float32Array(await fetchBytes('params.bin')) };
   const started = performance.now();

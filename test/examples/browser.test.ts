@@ -76,8 +76,8 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
   assert.equal(run.error, undefined);
   assert.deepEqual(errors, []);
   assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
-  // isolated, the module runs kernels on Web Workers too: one thread per core the browser reports (at most 8)
-  assert.equal(run.threads, Math.min(8, run.cores));
+  // isolated, the module runs wasm kernels on Web Workers too: one thread per core the browser reports (at most 8); on WebGPU it starts none
+  assert.equal(run.threads, run.backend === 'wasm' ? Math.min(8, run.cores) : 1);
   assert.equal(run.record.length, STEPS);
   const evaluated = run.record.filter((r) => r.accuracy !== undefined).map((r) => r.accuracy!);
   assert.ok(evaluated.length >= 5, `${evaluated.length} evaluations`);
