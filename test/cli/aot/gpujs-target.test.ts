@@ -151,6 +151,21 @@ describe('graft compile --target all: the loader picks per host', () => {
     });
   });
 
+  test('a host that does not compile JavaScript at run time (a Content-Security-Policy without unsafe-eval) is refused for gpujs, saying why', async () => {
+    const module = await importModule(dir, 'gpujs-csp.mjs', gpujs.code);
+    const saved = globalThis.Function;
+    // what a page's CSP does to the Function constructor
+    globalThis.Function = function () {
+      throw new EvalError("Refused to evaluate a string as JavaScript because 'unsafe-eval' is not allowed");
+    } as unknown as FunctionConstructor;
+    try {
+      await assert.rejects(module.load(), (e: Error & { problems?: string[] }) =>
+        e.name === 'AotLoadError' && e.problems?.length === 1 && /^this host does not compile JavaScript at run time \(Refused .*'unsafe-eval' in its Content-Security-Policy/.test(e.problems[0]));
+    } finally {
+      globalThis.Function = saved;
+    }
+  });
+
   test('a target the module does not hold is refused, naming what it holds', async () => {
     const module = await importModule(dir, 'gpujs-2.mjs', gpujs.code);
     await assert.rejects(module.load({ backend: 'wasm' }), (e: Error & { problems?: string[] }) =>
