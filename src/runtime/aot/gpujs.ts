@@ -34,7 +34,7 @@ const jsKernel = (source: string, size: number): JsKernel => {
   };
 };
 
-/** Each program's kernels built, or why this host cannot build them (a page whose Content-Security-Policy forbids eval). */
+/** A program's kernels as functions (new Function: gpujsProblem says first whether this host allows it). */
 export const gpujsKernels = (program: AotProgram): JsKernel[] => program.plan.kernels.map((k) => jsKernel(k.source, program.plan.buffers[k.output].size));
 
 /** Why this host cannot run the module's gpujs kernels, or undefined. */

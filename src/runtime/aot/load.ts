@@ -16,13 +16,14 @@ import type { KernelInstance } from '../wasm/instance.js';
 import type { KernelPool } from '../wasm/dispatch.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
 import type { AotBackend, AotData, AotProgram } from './format.js';
-import { gpujsExecutable, gpujsProblem } from './gpujs.js';
-import { AotLoadError, formatProblem, wasmProblems } from './host.js';
-import type { AotGpu } from './webgpu.js';
-import { gpuExecutable, openAotGpu } from './webgpu.js';
+import { gpujsExecutable } from './gpujs.js';
+import type { Platform } from './pick-backend.js';
+import { pickBackend } from './pick-backend.js';
+import { gpuExecutable } from './webgpu.js';
 
 export { FeedError } from '../../dsl/feed-problems.js';
 export { AotLoadError } from './host.js';
+export type { Platform } from './pick-backend.js';
 
 export type Either<L, R> = { readonly _tag: 'Left'; readonly left: L } | { readonly _tag: 'Right'; readonly right: R };
 export type Outputs = Readonly<Record<string, Float32Array>>;
@@ -58,53 +59,6 @@ export interface AotInstance {
   destroy(): void;
 }
 
-export interface Platform {
-  /** Worker threads besides the caller's (undefined: one thread). */
-  readonly pool: (memory: WebAssembly.Memory) => KernelPool | undefined | Promise<KernelPool | undefined>;
-  /** A WebGPU entry point (navigator.gpu, or Dawn's in Node): programs run on it where the module holds WGSL and an adapter answers. */
-  readonly gpu?: GPU;
-  /** Run on this target only; refused (AotLoadError) where the module lacks it or the host cannot run it. Default: the first that runs. */
-  readonly backend?: AotBackend;
-}
-
-const BACKENDS: readonly AotBackend[] = ['webgpu', 'wasm', 'gpujs'];
-
-type Picked = { readonly backend: 'webgpu'; readonly gpu: AotGpu } | { readonly backend: 'wasm'; readonly relaxedSimd: boolean } | { readonly backend: 'gpujs' };
-
-/** The first of the module's targets this host runs, and why each one before it does not; throws AotLoadError with every problem when none does. */
-const pickBackend = async (data: AotData, platform: Platform): Promise<{ picked: Picked; unused: { webgpu?: string; wasm?: string } }> => {
-  const format = formatProblem(data);
-  if (format) throw new AotLoadError([format]);
-  const held = BACKENDS.filter((b) => data.targets.includes(b));
-  const asked = platform.backend;
-  if (asked !== undefined && !BACKENDS.includes(asked)) throw new AotLoadError([`backend option: '${asked}' is not one of ${BACKENDS.join(', ')}`]);
-  if (asked && !held.includes(asked)) throw new AotLoadError([`backend '${asked}': the module holds ${held.join(', ')} only (compile it with --target ${asked} or all)`]);
-  const unused: { webgpu?: string; wasm?: string } = {};
-  if (platform.gpu && !held.includes('webgpu')) unused.webgpu = 'the module holds no WGSL (compile it with --target webgpu or all)';
-  const problems: string[] = [];
-  for (const b of held.filter((x) => !asked || x === asked)) {
-    if (b === 'webgpu') {
-      if (!platform.gpu) {
-        if (asked) problems.push("backend 'webgpu': no WebGPU entry point was given (option gpu)");
-        continue;
-      }
-      const opened = await openAotGpu(platform.gpu);
-      if ('device' in opened) return { picked: { backend: 'webgpu', gpu: opened }, unused };
-      unused.webgpu = opened.reason;
-      problems.push(`WebGPU: ${opened.reason}`);
-    } else if (b === 'wasm') {
-      const wasm = wasmProblems(data);
-      if (!wasm.problems.length) return { picked: { backend: 'wasm', relaxedSimd: wasm.relaxedSimd }, unused };
-      unused.wasm = wasm.problems.join('; ');
-      problems.push(...wasm.problems);
-    } else {
-      const why = gpujsProblem();
-      if (why === undefined) return { picked: { backend: 'gpujs' }, unused };
-      problems.push(why);
-    }
-  }
-  throw new AotLoadError(problems);
-};
 
 const executable = (heap: WasmHeap, pool: KernelPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
   const plan = p.plan;
