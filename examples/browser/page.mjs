@@ -6,7 +6,7 @@ const STEPS = Number(new URLSearchParams(location.search).get('steps') ?? 189);
 const EVAL_EVERY = 9;
 /** `?threads=n` overrides the module's default (every core when cross-origin isolated). */
 const THREADS = new URLSearchParams(location.search).get('threads');
-/** `?backend=wasm` keeps to wasm where WebGPU is present. */
+/** `?backend=wasm` (or `gpujs`: the gpu.js sources as plain JavaScript) keeps to that target where WebGPU is present. */
 const BACKEND = new URLSearchParams(location.search).get('backend');
 const $ = (id) => document.getElementById(id);
 const run = (window.graftRun = { done: false, record: [], crossOriginIsolated: globalThis.crossOriginIsolated === true, cores: navigator.hardwareConcurrency });
@@ -48,9 +48,9 @@ const draw = (record) => {
 
 try {
   const mod = await import('./build/mnist-mlp.mjs');
-  // WebGPU where the browser has it and an adapter answers (`?backend=wasm` keeps to wasm), wasm otherwise
-  const gpu = BACKEND !== 'wasm' && 'gpu' in navigator ? { gpu: navigator.gpu } : {};
-  const loaded = await mod.load({ ...(THREADS ? { threads: Number(THREADS) } : {}), ...gpu });
+  // WebGPU where the browser has it and an adapter answers, wasm where the page may share memory, gpujs otherwise
+  const gpu = 'gpu' in navigator ? { gpu: navigator.gpu } : {};
+  const loaded = await mod.load({ ...(THREADS ? { threads: Number(THREADS) } : {}), ...gpu, ...(BACKEND ? { backend: BACKEND } : {}) });
   const { host } = loaded;
   run.backend = host.backend;
   run.adapter = host.adapter;
