@@ -1,11 +1,12 @@
 // Ahead-of-time modules, measured side by side: compiling the BERT training step (plans, wasm
-// rendering, bundling), the module's size and what it holds, and start-up in a fresh process:
-// import the AOT module and load it, against importing graft and compiling at start.
+// rendering, bundling), the module's size per target and what it holds, and start-up in a fresh
+// process: import the AOT module and load it, against importing graft and compiling at start.
 //   npx tsx bench/aot.ts
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as E from 'fp-ts/lib/Either.js';
 import { compile } from '../src/compiler/index.js';
 import type { Plan } from '../src/compiler/index.js';
@@ -20,7 +21,7 @@ let t = performance.now();
 const plans: Plan[] = [programs.init!, programs.step].map(compile);
 const planMs = ms(t);
 t = performance.now();
-// compile already stored the modules; this re-renders them to time the renderer alone
+// compile leaves the modules to their first read; this renders them to time the renderer alone
 const bytes = plans.flatMap((p) => renderModules(p.kernelIR!).modules).reduce((n, m) => n + atob(m.bytes).length, 0);
 const renderMs = ms(t);
 t = performance.now();
@@ -28,6 +29,13 @@ const compiled = await compileModule(bert, ['wasm'], 'node', 'bench');
 const moduleMs = ms(t);
 if (compiled.problems) throw new Error(compiled.problems.join('\n'));
 const { module } = compiled;
+// the same programs per target: --target wasm (above), webgpu (wasm + WGSL), gpujs, all
+const sizes: Record<string, { bytes: number; gzipBytes: number; kernels: unknown }> = {};
+for (const [name, targets] of [['wasm', ['wasm']], ['webgpu', ['wasm', 'webgpu']], ['gpujs', ['gpujs']], ['all', ['wasm', 'gpujs', 'webgpu']]] as const) {
+  const m = name === 'wasm' ? compiled : await compileModule(bert, [...targets], 'node', 'bench');
+  if (m.problems) throw new Error(m.problems.join('\n'));
+  sizes[name] = { bytes: m.module.code.length, gzipBytes: gzipSync(m.module.code).length, kernels: m.module.kernels };
+}
 const json = (v: unknown) => JSON.stringify(v).length;
 // the kernel IR an AOT module no longer holds (its modules carry the dispatcher's facts)
 const ir = plans.reduce((n, p) => n + json(p.kernelIR), 0);
@@ -62,6 +70,7 @@ console.log(JSON.stringify({
   kernels: module.kernels,
   compileMs: { plans: planMs, renderWasm: renderMs, graftCompileTotal: moduleMs },
   moduleBytes: module.code.length,
+  perTarget: sizes,
   holds: { wasmBytes: bytes, wasmBase64Json: wasmB64, kernelIRJsonLeftOut: ir, runtimeJs: module.code.length - json(module.data) },
   startupMsSinceProcessStart: { aotImportAndLoad: median(aotStart), jitImportCompileAndLoad: median(jitStart), runs: { aot: aotStart, jit: jitStart } },
 }, null, 1));

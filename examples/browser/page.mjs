@@ -6,7 +6,7 @@ const STEPS = Number(new URLSearchParams(location.search).get('steps') ?? 189);
 const EVAL_EVERY = 9;
 /** `?threads=n` overrides the module's default (every core when cross-origin isolated). */
 const THREADS = new URLSearchParams(location.search).get('threads');
-/** `?backend=wasm` keeps to wasm where WebGPU is present. */
+/** `?backend=wasm` (or `gpujs`: the gpu.js sources as plain JavaScript) keeps to that target where WebGPU is present. */
 const BACKEND = new URLSearchParams(location.search).get('backend');
 const $ = (id) => document.getElementById(id);
 const run = (window.graftRun = { done: false, record: [], crossOriginIsolated: globalThis.crossOriginIsolated === true, cores: navigator.hardwareConcurrency });
@@ -48,15 +48,17 @@ const draw = (record) => {
 
 try {
   const mod = await import('./build/mnist-mlp.mjs');
-  // WebGPU where the browser has it and an adapter answers (`?backend=wasm` keeps to wasm), wasm otherwise
-  const gpu = BACKEND !== 'wasm' && 'gpu' in navigator ? { gpu: navigator.gpu } : {};
-  const loaded = await mod.load({ ...(THREADS ? { threads: Number(THREADS) } : {}), ...gpu });
+  // WebGPU where the browser has it and an adapter answers, wasm where the page may share memory, gpujs otherwise
+  const gpu = 'gpu' in navigator ? { gpu: navigator.gpu } : {};
+  const loaded = await mod.load({ ...(THREADS ? { threads: Number(THREADS) } : {}), ...gpu, ...(BACKEND ? { backend: BACKEND } : {}) });
   const { host } = loaded;
   run.backend = host.backend;
   run.adapter = host.adapter;
   run.threads = host.threads;
-  const where = host.backend === 'webgpu' ? `running WebGPU on ${host.adapter}` : `running wasm (${host.webgpuUnused ?? ('gpu' in navigator ? 'asked to' : 'no WebGPU in this browser')})`;
-  $('backend').textContent = `${where}; ${host.threads} wasm thread${host.threads === 1 ? '' : 's'}; cross-origin isolated: ${run.crossOriginIsolated}`;
+  const noGpu = host.webgpuUnused ?? ('gpu' in navigator ? 'asked to' : 'no WebGPU in this browser');
+  const where = host.backend === 'webgpu' ? `running WebGPU on ${host.adapter}` : host.backend === 'wasm' ? `running wasm (${noGpu})` : `running gpu.js kernels as JavaScript (${host.wasmUnused ?? 'asked to'})`;
+  const threads = host.backend === 'wasm' ? `; ${host.threads} wasm thread${host.threads === 1 ? '' : 's'}` : '';
+  $('backend').textContent = `${where}${threads}; cross-origin isolated: ${run.crossOriginIsolated}`;
   const meta = await (await fetch('./build/meta.json')).json();
   const data = { images: new Float32Array(await fetchBytes('images.bin')), labels: new Float32Array(await fetchBytes('labels.bin')), params: new Float32Array(await fetchBytes('params.bin')) };
   const started = performance.now();

@@ -1,5 +1,5 @@
 // Builds what the browser page loads into examples/browser/build/: the MNIST MLP's programs compiled
-// ahead of time for browsers (examples/aot/mnist-mlp.ts: wasm and WGSL), a shuffled sample of real MNIST digits,
+// ahead of time for browsers (examples/aot/mnist-mlp.ts: wasm, WGSL and gpu.js sources), a shuffled sample of real MNIST digits,
 // the model's initial parameters, and graft's browser bundle (npm run build) for jit.html.
 //   npx tsx examples/browser/prepare.ts
 import { execFileSync } from 'node:child_process';
@@ -22,7 +22,7 @@ const write = (name: string, bytes: Uint8Array | string) => {
 const asBytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 export const prepare = async (): Promise<void> => {
-  const compiled = await compileModule(entry, ['wasm', 'webgpu'], 'browser', 'example');
+  const compiled = await compileModule(entry, ['wasm', 'webgpu', 'gpujs'], 'browser', 'example');
   if (compiled.problems) throw new Error(compiled.problems.join('\n'));
   mkdirSync(BUILD, { recursive: true });
   write('mnist-mlp.mjs', compiled.module.code);

@@ -42,8 +42,8 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
     usage.forEach((u) => warn(`error: ${u}`));
     return 2;
   }
-  // wasm always: it is what runs where WebGPU has no adapter
-  const targets: Target[] = target === 'all' ? ['wasm', 'gpujs', 'webgpu'] : target === 'wasm' ? ['wasm'] : ['wasm', target as Target];
+  // webgpu brings wasm for hosts without an adapter; gpujs runs anywhere on its own
+  const targets: Target[] = target === 'all' ? ['wasm', 'gpujs', 'webgpu'] : target === 'webgpu' ? ['wasm', 'webgpu'] : [target as Target];
   const started = performance.now();
   let exports: Record<string, unknown>;
   try {
@@ -62,7 +62,8 @@ export const runCompile = async (entry: string, o: CompileOptions, log: (s: stri
   writeFileAtomically(files.js, new TextEncoder().encode(module.code));
   writeFileAtomically(files.types, new TextEncoder().encode(module.types));
   const names = Object.keys(module.data.programs);
-  log(`compiled ${names.length} program${names.length === 1 ? '' : 's'} (${names.join(', ')}; ${module.kernels} wasm kernels${module.data.usesRelaxedSimd ? ', relaxed-simd FMA' : ''}) for ${platform} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  const kernels = Object.entries(module.kernels).map(([t, n]) => `${n} ${t === 'webgpu' ? 'WGSL' : t} kernels`).join(', ');
+  log(`compiled ${names.length} program${names.length === 1 ? '' : 's'} (${names.join(', ')}; ${kernels}${module.data.usesRelaxedSimd ? ', relaxed-simd FMA' : ''}) for ${platform} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   log(`wrote ${files.js} (${(Buffer.byteLength(module.code) / 1024).toFixed(1)} KiB) and ${basename(files.types)}`);
   return 0;
 };

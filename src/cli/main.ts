@@ -146,7 +146,7 @@ cli
   .command('compile <entry>')
   .description('compile the programs an entry file exports into a self-contained ES module (wasm kernels and a small runtime) with its .d.mts')
   .requiredOption('--out <dir|file.mjs>', 'the module to write (a folder gets <entry>.mjs)')
-  .option('--target <name>', 'wasm (default), gpujs (also keeps gpu.js sources), webgpu (also WGSL, run with load({ gpu })) or all')
+  .option('--target <name>', 'wasm (default), gpujs (gpu.js sources run as plain JavaScript: any host), webgpu (also WGSL, run with load({ gpu })) or all (load picks per host)')
   .option('--platform <name>', 'node (default: threads on worker_threads) or browser (no Node built-ins)')
   .option('--fma', 'tiled matmuls accumulate with relaxed-simd FMA (other bits than the JIT default; hosts must support relaxed-simd)')
   .action(async (entry: string, opts: { out: string; target?: string; platform?: string; fma?: boolean }) => {

@@ -7,15 +7,30 @@ import { renderModules } from './wasm/modules.js';
 import type { Kernel } from './kernel-ir/types.js';
 
 /** The kernel IR's wasm modules, or why they could not be rendered. */
-const withWasm = (plan: Plan, kernels: readonly Kernel[]): Plan => {
+const renderedWasm = (kernels: readonly Kernel[]): Pick<Plan, 'wasm' | 'wasmError'> => {
   try {
-    return { ...plan, kernelIR: kernels, wasm: renderModules(kernels) };
+    return { wasm: renderModules(kernels) };
   } catch (e) {
-    return { ...plan, kernelIR: kernels, wasmError: (e as Error).message };
+    return { wasmError: (e as Error).message };
   }
 };
 
-/** Compile a program to a plan: CSE, dead-code removal, fusion, gpu.js source, kernel IR and its wasm modules. Pure. */
+/**
+ * The plan with its kernel IR; its wasm modules are rendered on the first read of `wasm` or
+ * `wasmError` (then kept), so a plan that only gpu.js or WebGPU runs never pays for them.
+ * `wasm` is enumerable (JSON and spreads carry the modules); `wasmError` is not, so a rendered plan
+ * has the keys it always had (a copy of a failed plan lacks it: the wasm runtime renders again and reports the error).
+ */
+const withWasm = (plan: Plan, kernels: readonly Kernel[]): Plan => {
+  let rendered: Pick<Plan, 'wasm' | 'wasmError'> | undefined;
+  const render = () => (rendered ??= renderedWasm(kernels));
+  return Object.defineProperties({ ...plan, kernelIR: kernels }, {
+    wasm: { get: () => render().wasm, enumerable: true },
+    wasmError: { get: () => render().wasmError, enumerable: false },
+  });
+};
+
+/** Compile a program to a plan: CSE, dead-code removal, fusion, gpu.js source, kernel IR and (on first read) its wasm modules. Pure. */
 export const compile = (prog: Program): Plan => {
   const ir = toIR(prog);
   const { plan, traces, bufferOfNode } = lowerTraced(ir, prog.inputs);

@@ -1,4 +1,4 @@
-// Runs plans: one kernel directly, several (or several steps) as one gpu.js pipeline.
+// Runs plans on gpu.js: one kernel directly, several (or several steps) as one gpu.js pipeline.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Plan } from '../compiler/plan.js';
 import type { Feeds } from '../dsl/feeds.js';
@@ -7,9 +7,9 @@ import type { BackendName, BackendReport } from './backend.js';
 import type { GpuInstance, GpuKernel, GpuPipeline } from './gpu.js';
 import { kernelMode, newKernel } from './gpu.js';
 import type { Outputs } from './tensor-value.js';
-import { concatFloat32, toFloat32 } from './tensor-value.js';
 import { checkLoop } from './loop-feeds.js';
 import { splitFeeds } from './split-feeds.js';
+import { finishOutputs, walkPlan } from './plan-walk.js';
 
 export { checkLoop } from './loop-feeds.js';
 export { splitFeeds } from './split-feeds.js';
@@ -74,26 +74,6 @@ const withArity = (n: number, impl: (handles: unknown[]) => unknown): ((...h: un
   return new Function('impl', `return function (${params}) { return impl([${params}]); };`)(impl);
 };
 
-type Call = (kernel: GpuKernel, args: unknown[]) => unknown;
-
-/** The name under which a collected output of step `s` travels until the run concatenates them. */
-const stepKey = (name: string, s: number) => `${name}@${s}`;
-
-/** Walk the plan's kernels `steps` times; `call` either records (pipeline) or executes (direct). */
-const orchestrate = (plan: Plan, kernels: GpuKernel[], loop: LoopSpec, initial: Map<number, unknown>, perStep: (s: number, name: string) => unknown, call: Call) => {
-  const bufs = new Map(initial);
-  let outs: Record<string, unknown> = {};
-  const collected: Record<string, unknown> = {};
-  for (let s = 0; s < loop.steps; s++) {
-    for (const name of loop.perStep ?? []) bufs.set(plan.inputs[name], perStep(s, name));
-    plan.kernels.forEach((k, i) => bufs.set(k.output, call(kernels[i], k.args.map((b) => bufs.get(b)))));
-    outs = Object.fromEntries(Object.entries(plan.outputs).map(([name, b]) => [name, bufs.get(b)]));
-    for (const name of loop.collect ?? []) collected[stepKey(name, s)] = outs[name];
-    for (const [input, output] of Object.entries(loop.carry)) bufs.set(plan.inputs[input], outs[output]);
-  }
-  return { ...outs, ...collected };
-};
-
 /**
  * Backends that run a kernel's 2-D grid form: webasm keeps every output flat in one memory, so a
  * later kernel reads a grid result with a flat index (tested). cpu hands back rows and webgpu is
@@ -138,32 +118,19 @@ export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loo
     let outs: Record<string, unknown>;
     if (direct) {
       const initial = new Map<number, unknown>([...constants, ...onceNames.map((n) => [plan.inputs[n], once[n]] as const)]);
-      outs = orchestrate(plan, kernels, loop, initial, (s, n) => each[s][perStepNames.indexOf(n)], (k, args) => k(...args));
+      outs = walkPlan(plan, kernels, loop, initial, (s, n) => each[s][perStepNames.indexOf(n)], (k, args) => k(...args));
       for (const [name, v] of Object.entries(outs)) outs[name] = await v;
     } else {
       pipeline ??= gpu.createPipeline(withArity(constants.size + onceNames.length + each.flat().length, (handles) => {
         const initial = new Map<number, unknown>([...constants.keys(), ...onceNames.map((n) => plan.inputs[n])].map((b, i) => [b, handles[i]]));
         const base = initial.size;
-        return orchestrate(plan, kernels, loop, initial, (s, n) => handles[base + s * perStepNames.length + perStepNames.indexOf(n)], (k, args) => k(...args));
+        return walkPlan(plan, kernels, loop, initial, (s, n) => handles[base + s * perStepNames.length + perStepNames.indexOf(n)], (k, args) => k(...args));
       }));
       const args = [...constants.values(), ...onceNames.map((n) => once[n]), ...each.flat()];
       outs = (await pipeline(...args)) as Record<string, unknown>;
     }
-    // collected outputs: the steps' values, concatenated in step order, under the output's name
-    for (const name of loop.collect ?? []) {
-      const parts = Array.from({ length: loop.steps }, (_, s) => toFloat32(outs[stepKey(name, s)] as ArrayLike<number>));
-      for (let s = 0; s < loop.steps; s++) delete outs[stepKey(name, s)];
-      outs[name] = concatFloat32(parts);
-    }
     info ??= record();
-    // an output that is an input or constant never went through a kernel: hand back a copy
-    // ...and outputs merged by CSE share one array: each name gets its own
-    const taken = new Set<unknown>([...Object.values(once), ...each.flat(), ...constants.values()]);
-    return E.right(Object.fromEntries(Object.entries(outs).map(([k, v]) => {
-      const arr = taken.has(v) ? (v as Float32Array).slice() : toFloat32(v as ArrayLike<number>);
-      taken.add(arr);
-      return [k, arr];
-    })));
+    return E.right(finishOutputs(outs, loop, [...Object.values(once), ...each.flat(), ...constants.values()]));
   };
 
   return {

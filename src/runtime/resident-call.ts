@@ -69,7 +69,7 @@ export const checkResidentCall = <T extends ResidentHandle>(
     ? resident.size < plan.inputSpecs.length || missing().length
       ? E.left(new FeedError(missing().map((x) => `input '${x.name}': missing (expected ${x.dtype}[${x.shape.join(', ')}])`)))
       : E.right({ once: {}, each: Array.from({ length: loop.steps }, () => []) })
-    : splitFeeds({ ...plan, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
+    : splitFeeds({ inputs: plan.inputs, inputSpecs: plan.inputSpecs.filter((x) => !resident.has(x.name)) }, loop, hostFeeds);
   if (E.isLeft(split)) problems.push(...split.left.problems);
   if (problems.length || E.isLeft(split)) return E.left(new FeedError(problems));
   return E.right({ resident, ...split.right });

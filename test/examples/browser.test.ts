@@ -49,7 +49,7 @@ let dawn: unknown;
 
 /** The same loop in Node on the page's backend (webgpu through Dawn on the adapter Node finds, else wasm). */
 const nodeRun = async (steps: number, backend: string): Promise<Step[]> => {
-  const compiled = await compileModule(entry, backend === 'webgpu' ? ['wasm', 'webgpu'] : ['wasm'], 'node', 'test');
+  const compiled = await compileModule(entry, backend === 'webgpu' ? ['wasm', 'webgpu'] : backend === 'gpujs' ? ['gpujs'] : ['wasm'], 'node', 'test');
   if (compiled.problems) assert.fail(compiled.problems.join('\n'));
   writeFileSync(join(dir, `node-${backend}.mjs`), compiled.module.code);
   if (backend === 'webgpu') {
@@ -76,8 +76,8 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
   assert.equal(run.error, undefined);
   assert.deepEqual(errors, []);
   assert.equal(run.crossOriginIsolated, true, 'the server makes the page cross-origin isolated');
-  // isolated, the module runs kernels on Web Workers too: one thread per core the browser reports (at most 8)
-  assert.equal(run.threads, Math.min(8, run.cores));
+  // isolated, the module runs wasm kernels on Web Workers too: one thread per core the browser reports (at most 8); on WebGPU it starts none
+  assert.equal(run.threads, run.backend === 'wasm' ? Math.min(8, run.cores) : 1);
   assert.equal(run.record.length, STEPS);
   const evaluated = run.record.filter((r) => r.accuracy !== undefined).map((r) => r.accuracy!);
   assert.ok(evaluated.length >= 5, `${evaluated.length} evaluations`);
@@ -96,6 +96,12 @@ test('the page trains the MNIST MLP in headless Chromium: accuracy rises, first 
     assert.equal(onWasm.threads, Math.min(8, onWasm.cores));
     assert.deepEqual(onWasm.record.map((r) => r.loss), (await nodeRun(COMPARED, 'wasm')).map((r) => r.loss));
   }
+  // the page's gpujs path (`?backend=gpujs`: gpu.js sources as plain JavaScript, what a page without shared memory runs) against Node's
+  const { run: onGpujs } = (await drivePage({ url: started.url, steps: COMPARED, query: '&backend=gpujs', chromium: CHROMIUM })) as { run: PageRun };
+  assert.equal(onGpujs.error, undefined);
+  assert.equal(onGpujs.backend, 'gpujs');
+  assert.equal(onGpujs.threads, 1);
+  assert.deepEqual(onGpujs.record.map((r) => r.loss), (await nodeRun(COMPARED, 'gpujs')).map((r) => r.loss));
 
   // jit.html: graft's browser bundle compiles and runs a program in the page, with the sources' bits in Node
   assert.equal(jit.error, undefined);

@@ -18,7 +18,8 @@ export interface CompiledModule {
   readonly types: string;
   /** Source files bundled into the module's runtime. */
   readonly inputs: readonly string[];
-  readonly kernels: number;
+  /** Kernels per target: wasm modules, WGSL shaders (split where they bind too many buffers), gpu.js sources. */
+  readonly kernels: Readonly<Partial<Record<Target, number>>>;
 }
 
 export const compileModule = async (exports: Readonly<Record<string, unknown>>, targets: readonly Target[], platform: Platform, graftVersion: string, fma = false): Promise<{ problems: string[] } | { problems?: undefined; module: CompiledModule }> => {
@@ -33,12 +34,20 @@ export const compileModule = async (exports: Readonly<Record<string, unknown>>, 
   const programs: Record<string, AotProgram> = {};
   for (const e of found.programs) {
     const plan = compile(e.program);
-    if (!plan.kernelIR) problems.push(`program '${e.name}': the wasm backend cannot run it (${plan.kernelIRError ?? 'no kernel IR'})`);
-    else if (!plan.wasm) problems.push(`program '${e.name}': its kernels could not be rendered to wasm (${plan.wasmError ?? 'no stored modules'})`);
+    // wasm and webgpu render the kernel IR; gpujs runs the plan's gpu.js sources, which every plan has
+    const needsIR = targets.some((t) => t !== 'gpujs');
+    if (needsIR && !plan.kernelIR) problems.push(`program '${e.name}': the wasm backend cannot run it (${plan.kernelIRError ?? 'no kernel IR'})`);
+    else if (targets.includes('wasm') && !plan.wasm) problems.push(`program '${e.name}': its kernels could not be rendered to wasm (${plan.wasmError ?? 'no stored modules'})`);
     else programs[e.name] = aotProgram(e, plan, { targets, fma });
   }
   if (problems.length) return { problems };
   const data = aotData(programs, targets, maxPages, graftVersion);
   const { code, inputs } = await bundleModule(data, platform);
-  return { module: { data, code, types: moduleTypes(data), inputs, kernels: Object.values(programs).reduce((n, p) => n + p.wasm.length, 0) } };
+  const count = (f: (p: AotProgram) => number) => Object.values(programs).reduce((n, p) => n + f(p), 0);
+  const kernels = {
+    ...(targets.includes('wasm') ? { wasm: count((p) => p.wasm?.length ?? 0) } : {}),
+    ...(targets.includes('webgpu') ? { webgpu: count((p) => p.webgpu?.length ?? 0) } : {}),
+    ...(targets.includes('gpujs') ? { gpujs: count((p) => p.plan.kernels.length) } : {}),
+  };
+  return { module: { data, code, types: moduleTypes(data), inputs, kernels } };
 };

@@ -6,6 +6,8 @@ const key = (name: string): string => JSON.stringify(name);
 
 const API = `/** A value or the reason it failed: the shape fp-ts's Either has (no fp-ts needed). */
 export type Either<L, R> = { readonly _tag: 'Left'; readonly left: L } | { readonly _tag: 'Right'; readonly right: R };
+/** Where a module's programs run: WGSL on WebGPU, wasm kernels, or the gpu.js sources as plain JavaScript. */
+export type Backend = 'webgpu' | 'wasm' | 'gpujs';
 /** One flat row-major array per input (a number for a scalar). */
 export type Feed = ArrayLike<number> | number;
 export declare class FeedError extends Error {
@@ -34,7 +36,8 @@ export interface Runner<F, O> extends Executable<F, O> {
   loop(spec: LoopSpec<F, O>): Executable<LoopFeeds<F>, O>;
 }
 export interface Loaded {
-  readonly host: { readonly threads: number; readonly relaxedSimd: boolean };
+  /** Where the programs run and why the targets before it do not (webgpuUnused, wasmUnused). */
+  readonly host: { readonly backend: Backend; readonly adapter?: string; readonly webgpuUnused?: string; readonly wasmUnused?: string; readonly threads: number; readonly relaxedSimd: boolean };
   readonly programs: { readonly [K in keyof Programs]: Runner<Programs[K]['feeds'], Programs[K]['outputs']> };
   destroy(): void;
 }
@@ -42,8 +45,8 @@ export interface Loaded {
 export declare const format: number;
 /** Each program's inputs and outputs, as data. */
 export declare const programs: { readonly [K in keyof Programs]: { readonly inputs: readonly { name: string; shape: readonly number[]; dtype: string }[]; readonly outputs: readonly string[] } };
-/** Checks the host and instantiates every kernel; throws AotLoadError naming every missing feature. */
-export declare function load(options?: { readonly threads?: number }): Promise<Loaded>;
+/** Picks the first of the module's targets this host runs (webgpu given \`gpu\`, then wasm, then gpujs), checks the host and makes every kernel; throws AotLoadError naming every missing feature. */
+export declare function load(options?: { readonly threads?: number; readonly gpu?: unknown; readonly backend?: Backend }): Promise<Loaded>;
 `;
 
 export const moduleTypes = (data: AotData): string => {

@@ -7,7 +7,7 @@ import type { WasmModules } from '../../compiler/wasm/modules.js';
 import { relaxedSimdProbe, simdProbe } from '../../compiler/wasm/probe.js';
 import { toBase64 } from '../../compiler/wasm/stored-module.js';
 import { renderWgsl, splitByBindings } from '../../compiler/wgsl/index.js';
-import type { AotData, AotProgram, AotWgslKernel } from '../../runtime/aot/format.js';
+import type { AotData, AotPlan, AotProgram, AotWgslKernel } from '../../runtime/aot/format.js';
 import { AOT_FORMAT, AOT_WEBGPU_LIMITS } from '../../runtime/aot/format.js';
 import type { ExportedProgram } from './entry-exports.js';
 
@@ -32,11 +32,16 @@ export const wgslKernels = (plan: Plan): AotWgslKernel[] => {
   return plan.kernelIR!.flatMap((k) => splitByBindings(k, maxBindings)).map((k) => renderWgsl(k, { maxBindings, maxWorkgroupsPerDimension, sizeOf: (b) => plan.buffers[b].size }));
 };
 
+const NOT_WIRING: ReadonlySet<string> = new Set(['kernelIR', 'kernelIRError', 'wasm', 'wasmError']);
+
 export const aotProgram = (e: ExportedProgram, plan: Plan, options: ModuleOptions): AotProgram => {
-  const { kernelIR: _ir, wasm: _wasm, kernelIRError: _e, wasmError: _w, ...wiring } = plan;
+  // the wiring only: reading `wasm` would render the modules, which a gpujs module does not hold
+  const wiring = Object.fromEntries(Object.keys(plan).filter((k) => !NOT_WIRING.has(k)).map((k) => [k, plan[k as keyof Plan]])) as AotPlan;
+  // gpujs runs each kernel's flat source (the grid form is for gpu.js's webasm mode only)
+  const gpujs = wiring.kernels.map(({ grid: _grid, ...k }) => k);
   return {
-    plan: options.targets.includes('gpujs') ? wiring : { ...wiring, kernels: [] },
-    wasm: storedModules(plan, options.fma).modules,
+    plan: { ...wiring, kernels: options.targets.includes('gpujs') ? gpujs : [] },
+    ...(options.targets.includes('wasm') ? { wasm: storedModules(plan, options.fma).modules } : {}),
     ...(options.targets.includes('webgpu') ? { webgpu: wgslKernels(plan) } : {}),
     defaults: Object.fromEntries(Object.entries(e.step?.fixed ?? {}).map(([name, f]) => [name, Array.from(f.values)])),
     ...(e.step ? { step: { params: e.step.params, state: e.step.state, keySeeds: e.step.keySeeds, metrics: e.step.metrics } } : {}),
@@ -47,10 +52,11 @@ export const aotProgram = (e: ExportedProgram, plan: Plan, options: ModuleOption
 export const aotData = (programs: Readonly<Record<string, AotProgram>>, targets: readonly Target[], maxPages: number, graft: string): AotData => ({
   format: AOT_FORMAT,
   graft,
-  targets,
+  // in the order a loader prefers them
+  targets: (['webgpu', 'wasm', 'gpujs'] as const).filter((t) => targets.includes(t)),
   maxPages,
   probes: { simd: toBase64(simdProbe()), relaxedSimd: toBase64(relaxedSimdProbe()) },
   // the host must validate relaxed-simd only where a module uses it (FMA-rendered matmuls)
-  usesRelaxedSimd: Object.values(programs).some((p) => p.wasm.some((m) => m.relaxedSimd)),
+  usesRelaxedSimd: Object.values(programs).some((p) => p.wasm?.some((m) => m.relaxedSimd)),
   programs,
 });

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 // The ahead-of-time runtime for browsers: no Node built-ins. Kernels run on Web Workers too where
 // the page is cross-origin isolated (shared memory), else on the calling thread.
-import type { AotData } from './format.js';
+import type { AotBackend, AotData } from './format.js';
 import type { AotInstance } from './load.js';
 import { loadAot } from './load.js';
 import { WebWorkerPool } from './web-pool.js';
@@ -14,6 +14,8 @@ export interface LoadOptions {
   readonly threads?: number;
   /** A WebGPU entry point (navigator.gpu): programs run on it where the module holds WGSL and an adapter answers; wasm otherwise. */
   readonly gpu?: GPU;
+  /** Run on this target only ('webgpu', 'wasm' or 'gpujs'); default: the first of the module's this host runs. */
+  readonly backend?: AotBackend;
 }
 
 const defaultThreads = (): number => {
@@ -25,5 +27,5 @@ export const loadBrowser = (data: AotData, options: LoadOptions = {}): Promise<A
   const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new RangeError(`threads option: '${threads}' is not a thread count (an integer from 1 to 256)`);
   const workers = typeof Worker === 'function' ? threads - 1 : 0;
-  return loadAot(data, { gpu: options.gpu, pool: async (memory) => (workers > 0 ? await WebWorkerPool.start(memory, workers) : undefined) });
+  return loadAot(data, { gpu: options.gpu, backend: options.backend, pool: async (memory) => (workers > 0 ? await WebWorkerPool.start(memory, workers) : undefined) });
 };

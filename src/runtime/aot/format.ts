@@ -5,7 +5,10 @@ import type { Plan } from '../../compiler/plan.js';
 import type { StoredModule } from '../../compiler/wasm/stored-module.js';
 import type { RenderedWgsl } from '../../compiler/wgsl/render.js';
 
-export const AOT_FORMAT = 2;
+export const AOT_FORMAT = 3;
+
+/** Where a module's programs run: WGSL on WebGPU, stored wasm modules, or gpu.js sources as plain JavaScript. */
+export type AotBackend = 'webgpu' | 'wasm' | 'gpujs';
 
 /** A kernel's WGSL as `renderWgsl` gives it (source, bindings, pack, writes, grid). */
 export type AotWgslKernel = RenderedWgsl;
@@ -25,10 +28,10 @@ export interface AotStepInfo {
 }
 
 export interface AotProgram {
-  /** The plan; its gpu.js sources are kept only for the gpujs target. */
+  /** The plan; its kernels' gpu.js sources (flat form) are kept only for the gpujs target. */
   readonly plan: AotPlan;
-  /** The plan's stored modules (`plan.wasm.modules`), one per kernel in order. */
-  readonly wasm: readonly StoredModule[];
+  /** The plan's stored modules (`plan.wasm.modules`), one per kernel in order (targets wasm, webgpu). */
+  readonly wasm?: readonly StoredModule[];
   /** The kernels as WGSL (target webgpu), split where one binds more than the limits allow. */
   readonly webgpu?: readonly AotWgslKernel[];
   /** Inputs whose values are known when compiling (an optimizer's fixed inputs): fed unless the caller feeds them. */
@@ -42,8 +45,8 @@ export interface AotData {
   readonly format: number;
   /** The graft version that wrote it. */
   readonly graft: string;
-  /** Targets rendered: wasm always; gpujs sources and webgpu WGSL when asked. */
-  readonly targets: readonly string[];
+  /** Targets the module holds, in the order a loader prefers them: webgpu (given a GPU), wasm, gpujs (any host). */
+  readonly targets: readonly AotBackend[];
   /** The shared memory's maximum in 64 KiB pages, as the kernels' memory imports declare it. */
   readonly maxPages: number;
   /** Probe modules (base64): one SIMD128 instruction; one relaxed-simd instruction. */

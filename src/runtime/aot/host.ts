@@ -1,6 +1,6 @@
-// What a host must support to run an ahead-of-time module, checked before anything is instantiated:
-// WebAssembly with SIMD128, shared memory (cross-origin isolation in a browser), relaxed-simd when a
-// kernel uses it, and every kernel validating. All problems are reported at once.
+// What a host must support to run an ahead-of-time module's wasm kernels, checked before anything is
+// instantiated: WebAssembly with SIMD128, shared memory (cross-origin isolation in a browser),
+// relaxed-simd when a kernel uses it, and every kernel validating. All problems are reported at once.
 import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { AotData } from './format.js';
 import { AOT_FORMAT } from './format.js';
@@ -22,9 +22,12 @@ const sharedMemoryWorks = (): boolean => {
   }
 };
 
-/** Every reason this host cannot run the module (empty when it can), and whether relaxed-simd validates. */
-export const hostProblems = (data: AotData): { readonly problems: string[]; readonly relaxedSimd: boolean } => {
-  if (data.format !== AOT_FORMAT) return { problems: [`module format ${data.format}, but this runtime reads format ${AOT_FORMAT}: compile it again with this graft`], relaxedSimd: false };
+/** Why this runtime cannot read the module's data at all, or undefined. */
+export const formatProblem = (data: AotData): string | undefined =>
+  data.format === AOT_FORMAT ? undefined : `module format ${data.format}, but this runtime reads format ${AOT_FORMAT}: compile it again with this graft`;
+
+/** Every reason this host cannot run the module's wasm kernels (empty when it can), and whether relaxed-simd validates. */
+export const wasmProblems = (data: AotData): { readonly problems: string[]; readonly relaxedSimd: boolean } => {
   if (typeof WebAssembly !== 'object') return { problems: ['WebAssembly is not available'], relaxedSimd: false };
   const problems: string[] = [];
   if (typeof SharedArrayBuffer !== 'function' || !sharedMemoryWorks()) {
@@ -38,7 +41,7 @@ export const hostProblems = (data: AotData): { readonly problems: string[]; read
   // a kernel that fails to validate for another reason is named, never run
   if (simd && (relaxedSimd || !data.usesRelaxedSimd)) {
     for (const [name, p] of Object.entries(data.programs)) {
-      for (const k of p.wasm) if (!WebAssembly.validate(moduleBytes(k))) problems.push(`program '${name}': kernel ${k.name} does not validate on this engine`);
+      for (const k of p.wasm ?? []) if (!WebAssembly.validate(moduleBytes(k))) problems.push(`program '${name}': kernel ${k.name} does not validate on this engine`);
     }
   }
   return { problems, relaxedSimd };

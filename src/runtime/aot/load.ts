@@ -1,8 +1,10 @@
 /// <reference types="@webgpu/types" />
-// The runtime of an ahead-of-time module: checks the host, instantiates the stored kernels over one
-// shared memory and runs plans as the library's wasm backend does (the same kernels, dispatch and
-// order of steps), so results are bit-identical; or, given a GPU, the module's WGSL (webgpu.ts). Imports no compiler and no fp-ts: failures come back as a plain
-// `{ _tag: 'Left' | 'Right' }` value, the shape fp-ts's Either has.
+// The runtime of an ahead-of-time module: picks the first of the module's targets this host runs
+// (WebGPU given a GPU, then wasm, then gpujs), checking the host for it. wasm instantiates the stored
+// kernels over one shared memory and runs plans as the library's wasm backend does (the same
+// kernels, dispatch and order of steps), so results are bit-identical; webgpu.ts runs the WGSL and
+// gpujs.ts the gpu.js sources as plain JavaScript. Imports no compiler, gpu.js or fp-ts: failures
+// come back as a plain `{ _tag: 'Left' | 'Right' }` value, the shape fp-ts's Either has.
 import { FeedError } from '../../dsl/feed-problems.js';
 import type { LoopFeeds, LoopSpec } from '../loop-feeds.js';
 import { checkLoop, splitFeedProblems } from '../loop-feeds.js';
@@ -13,12 +15,15 @@ import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { KernelInstance } from '../wasm/instance.js';
 import type { KernelPool } from '../wasm/dispatch.js';
 import { placeConstants, planSteps } from '../wasm/plan-steps.js';
-import type { AotData, AotProgram } from './format.js';
-import { AotLoadError, hostProblems } from './host.js';
-import { gpuExecutable, openAotGpu } from './webgpu.js';
+import type { AotBackend, AotData, AotProgram } from './format.js';
+import { gpujsExecutable } from './gpujs.js';
+import type { Platform } from './pick-backend.js';
+import { pickBackend } from './pick-backend.js';
+import { gpuExecutable } from './webgpu.js';
 
 export { FeedError } from '../../dsl/feed-problems.js';
 export { AotLoadError } from './host.js';
+export type { Platform } from './pick-backend.js';
 
 export type Either<L, R> = { readonly _tag: 'Left'; readonly left: L } | { readonly _tag: 'Right'; readonly right: R };
 export type Outputs = Readonly<Record<string, Float32Array>>;
@@ -35,12 +40,16 @@ export interface AotRunner extends AotExecutable {
 }
 
 export interface AotHost {
-  /** Where the programs run: WebGPU when a GPU was given, the module holds WGSL and an adapter answers; else wasm. */
-  readonly backend: 'webgpu' | 'wasm';
-  /** The adapter (webgpu), or why WebGPU is not used (wasm, when a GPU was given). */
+  /** Where the programs run: WebGPU when a GPU was given, the module holds WGSL and an adapter answers; else wasm where the host runs it; else gpujs. */
+  readonly backend: AotBackend;
+  /** The adapter (webgpu), or why WebGPU is not used (when a GPU was given). */
   readonly adapter?: string;
   readonly webgpuUnused?: string;
+  /** Why the module's wasm kernels do not run here (when it fell back to gpujs). */
+  readonly wasmUnused?: string;
+  /** Threads the kernels run on (more than 1 only on wasm). */
   readonly threads: number;
+  /** Whether the wasm kernels may use relaxed-simd (false off wasm). */
   readonly relaxedSimd: boolean;
 }
 
@@ -50,18 +59,12 @@ export interface AotInstance {
   destroy(): void;
 }
 
-export interface Platform {
-  /** Worker threads besides the caller's (undefined: one thread). */
-  readonly pool: (memory: WebAssembly.Memory) => KernelPool | undefined | Promise<KernelPool | undefined>;
-  /** A WebGPU entry point (navigator.gpu, or Dawn's in Node): programs run on it where the module holds WGSL and an adapter answers. */
-  readonly gpu?: GPU;
-}
 
 const executable = (heap: WasmHeap, pool: KernelPool | undefined, p: AotProgram, loop: LoopSpec): AotExecutable => {
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
-  const kernels: KernelInstance[] = p.wasm.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory));
+  const kernels: KernelInstance[] = p.wasm!.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory));
   const dispatch = dispatcher(kernels, pool);
   const constants = placeConstants(heap, plan.buffers);
   const { runOnHost } = planSteps(heap, plan, kernels, dispatch, loop);
@@ -81,21 +84,18 @@ const executable = (heap: WasmHeap, pool: KernelPool | undefined, p: AotProgram,
   };
 };
 
-/** Checks the host (throwing AotLoadError with every problem), then makes each program runnable. */
+/** Picks where the programs run, checking the host (throwing AotLoadError with every problem), then makes each program runnable. */
 export const loadAot = async (data: AotData, platform: Platform): Promise<AotInstance> => {
-  const { problems, relaxedSimd } = hostProblems(data);
-  if (problems.length) throw new AotLoadError(problems);
-  const heap = new WasmHeap(data.maxPages, Math.min(16, data.maxPages));
-  const pool = await platform.pool(heap.memory);
+  const { picked, unused } = await pickBackend(data, platform);
+  const heap = picked.backend === 'wasm' ? new WasmHeap(data.maxPages, Math.min(16, data.maxPages)) : undefined;
+  const pool = heap ? await platform.pool(heap.memory) : undefined;
   const made = new Set<AotExecutable>();
   const keep = (e: AotExecutable): AotExecutable => {
     made.add(e);
     return { ...e, destroy: () => void (made.delete(e) && e.destroy()) };
   };
-  const wgsl = Object.values(data.programs).every((p) => p.webgpu);
-  const opened = platform.gpu ? (wgsl ? await openAotGpu(platform.gpu) : { reason: 'the module holds no WGSL (compile it with --target webgpu or all)' }) : undefined;
-  const gpu = opened && 'device' in opened ? opened : undefined;
-  const make = (p: AotProgram, spec: LoopSpec): AotExecutable => (gpu ? gpuExecutable(gpu, p, spec) : executable(heap, pool, p, spec));
+  const make = (p: AotProgram, spec: LoopSpec): AotExecutable =>
+    picked.backend === 'webgpu' ? gpuExecutable(picked.gpu, p, spec) : heap ? executable(heap, pool, p, spec) : gpujsExecutable(p, spec);
   const programs = Object.fromEntries(Object.entries(data.programs).map(([name, p]): [string, AotRunner] => {
     let once: AotExecutable | undefined;
     return [name, {
@@ -104,14 +104,22 @@ export const loadAot = async (data: AotData, platform: Platform): Promise<AotIns
       destroy: () => once?.destroy(),
     }];
   }));
+  const host: AotHost = {
+    backend: picked.backend,
+    ...(picked.backend === 'webgpu' ? { adapter: picked.gpu.adapter } : {}),
+    ...(unused.webgpu !== undefined ? { webgpuUnused: unused.webgpu } : {}),
+    ...(unused.wasm !== undefined ? { wasmUnused: unused.wasm } : {}),
+    threads: (pool?.size ?? 0) + 1,
+    relaxedSimd: picked.backend === 'wasm' && picked.relaxedSimd,
+  };
   return {
-    host: { backend: gpu ? 'webgpu' : 'wasm', ...(gpu ? { adapter: gpu.adapter } : opened && 'reason' in opened ? { webgpuUnused: opened.reason } : {}), threads: (pool?.size ?? 0) + 1, relaxedSimd },
+    host,
     programs,
     destroy: () => {
       [...made].forEach((e) => e.destroy());
       made.clear();
       pool?.destroy();
-      gpu?.device.destroy();
+      if (picked.backend === 'webgpu') picked.gpu.device.destroy();
     },
   };
 };

@@ -3,7 +3,7 @@
 // option, else every core), as the library's wasm backend runs them.
 import { WorkerPool } from '../wasm/pool.js';
 import { threadCount } from '../wasm/threads.js';
-import type { AotData } from './format.js';
+import type { AotBackend, AotData } from './format.js';
 import type { AotInstance } from './load.js';
 import { loadAot } from './load.js';
 
@@ -15,9 +15,11 @@ export interface LoadOptions {
   readonly threads?: number;
   /** A WebGPU entry point (Dawn's `create([])` from the `webgpu` package): programs run on it where the module holds WGSL and an adapter answers; wasm otherwise. */
   readonly gpu?: GPU;
+  /** Run on this target only ('webgpu', 'wasm' or 'gpujs'); default: the first of the module's this host runs. */
+  readonly backend?: AotBackend;
 }
 
 export const loadNode = (data: AotData, options: LoadOptions = {}): Promise<AotInstance> => {
   const threads = threadCount(options.threads);
-  return loadAot(data, { gpu: options.gpu, pool: (memory) => (threads > 1 ? new WorkerPool(memory, threads - 1) : undefined) });
+  return loadAot(data, { gpu: options.gpu, backend: options.backend, pool: (memory) => (threads > 1 ? new WorkerPool(memory, threads - 1) : undefined) });
 };

@@ -52,10 +52,10 @@ export interface WasmFeatures {
 }
 
 /** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored) or FMA was asked for (stored modules sum without it). */
-const modulesOf = (plan: Plan & { kernelIR: NonNullable<Plan['kernelIR']> }, fma: boolean): { wasm: WasmModules; rendered: number } => {
+const modulesOf = (plan: Plan, kernelIR: NonNullable<Plan['kernelIR']>, fma: boolean): { wasm: WasmModules; rendered: number } => {
   if (plan.wasmError) throw new Error(`wasm: this plan's kernels could not be rendered: ${plan.wasmError}`);
-  if (!plan.wasm || fma) return { wasm: renderModules(plan.kernelIR, { fma }), rendered: plan.kernelIR.length };
-  const bad = matchesKernels(plan.wasm, plan.kernelIR);
+  if (!plan.wasm || fma) return { wasm: renderModules(kernelIR, { fma }), rendered: kernelIR.length };
+  const bad = matchesKernels(plan.wasm, kernelIR);
   if (bad.length) throw new Error(`wasm: ${bad.join('; ')}`);
   return { wasm: plan.wasm, rendered: 0 };
 };
@@ -73,7 +73,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
-  const { wasm, rendered } = modulesOf({ ...plan, kernelIR: plan.kernelIR }, features.fma);
+  const { wasm, rendered } = modulesOf(plan, plan.kernelIR, features.fma);
   const [compiled0, reused0] = [features.modules.compiled, features.modules.reused];
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };

@@ -10,7 +10,6 @@ import { pathToFileURL } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Program } from '../../../src/dsl/index.js';
-import type { StepPrograms } from '../../../src/optim/index.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
 import type { CompiledModule } from '../../../src/cli/aot/compile-module.js';
@@ -18,21 +17,14 @@ import { compileModule } from '../../../src/cli/aot/compile-module.js';
 import { forbiddenInputs } from '../../../src/cli/aot/bundle.js';
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import * as entry from '../../../examples/aot/mnist-mlp.js';
+import type { LoadedModule, Values } from './both-ways.js';
+import { bits, right, stepBothWays, values } from './both-ways.js';
 
-type Values = Record<string, Float32Array>;
-interface Loaded {
-  programs: Record<string, { run(f: Record<string, unknown>): Promise<{ _tag: string; left?: Error; right?: Values }> }>;
-  destroy(): void;
-}
-
-const values = (n: number, seed: number, scale = 1): Float32Array => Float32Array.from({ length: n }, (_, i) => scale * Math.sin(seed * 7919 + i * 12.9898));
-const right = <T>(e: E.Either<Error, T>): T => (E.isRight(e) ? e.right : assert.fail(e.left.message));
-const bits = (v: Float32Array) => [...new Uint32Array(v.buffer, v.byteOffset, v.length)];
 const specsOf = (p: Program) => Object.fromEntries(p.inputs.map((s) => [s.name, s]));
 
 let dir: string;
 let module: CompiledModule;
-let aot: Loaded;
+let aot: LoadedModule;
 let rt: Runtime;
 
 before(async () => {
@@ -50,37 +42,12 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `steps` steps of a buildStep program both ways, feeding each one's params and state into the next; compares every output's bits. */
-const stepBothWays = async (name: string, programs: StepPrograms, fresh: (s: number) => Values, steps: number) => {
-  const init = programs.init!;
-  const params: Values = Object.fromEntries(init.inputs.map((s, k) => [s.name, values(s.shape.reduce((a, b) => a * b, 1), k + 1, 0.1)]));
-  const jitInit = rt.load(compile(init));
-  const jitStep = rt.load(compile(programs.step));
-  const fixed = Object.fromEntries(Object.entries(programs.fixed).map(([k, f]) => [k, f.values]));
-  const aotInit = await aot.programs[`${name}.init`].run(params);
-  let jitState: Values = { ...params, ...right(await jitInit.run(params)) };
-  assert.equal(aotInit._tag, 'Right');
-  let aotState: Values = { ...params, ...aotInit.right! };
-  const carried = programs.step.inputs.map((s) => s.name).filter((n) => n.startsWith('p:') || n.startsWith('s:'));
-  for (let s = 0; s < steps; s++) {
-    const batch = fresh(s);
-    const jit = right(await jitStep.run({ ...fixed, ...batch, ...Object.fromEntries(carried.map((n) => [n, jitState[n]])) }));
-    const ran = await aot.programs[`${name}.step`].run({ ...batch, ...Object.fromEntries(carried.map((n) => [n, aotState[n]])) });
-    assert.equal(ran._tag, 'Right', ran.left?.message);
-    assert.deepEqual(Object.keys(ran.right!).sort(), Object.keys(jit).sort());
-    for (const k of Object.keys(jit)) assert.deepEqual(bits(ran.right![k]), bits(jit[k]), `step ${s}: output '${k}' differs`);
-    jitState = { ...jitState, ...jit };
-    aotState = { ...aotState, ...ran.right! };
-  }
-  return jitState;
-};
-
 describe('graft compile: the module against the JIT path', () => {
   test('an AdamW step over gradients gives bit-identical parameters and state for 3 steps', async () => {
     const programs = right(entry.adamw);
     const specs = specsOf(programs.step);
     const grads = (s: number): Values => ({ 'g:w': values(specs['g:w'].shape[0], 100 + s), 'g:b': values(specs['g:b'].shape[0], 200 + s) });
-    const end = await stepBothWays('adamw', programs, grads, 3);
+    const end = await stepBothWays(aot, rt, 'adamw', programs, grads, 3);
     assert.notDeepEqual(bits(end['p:w']), bits(values(1000, 1, 0.1)), 'the parameters moved');
   });
 
@@ -90,7 +57,7 @@ describe('graft compile: the module against the JIT path', () => {
       'x:x': values(entry.BATCH * entry.FEATURES, 300 + s).map((v) => Math.abs(v)),
       'x:y': Float32Array.from({ length: entry.BATCH }, (_, i) => (i * 7 + s) % 10),
     });
-    const end = await stepBothWays('train', programs, batch, 3);
+    const end = await stepBothWays(aot, rt, 'train', programs, batch, 3);
     assert.ok(Number.isFinite(end['m:loss'][0]) && end['m:loss'][0] > 0, 'a real loss came out');
   });
 
@@ -107,7 +74,7 @@ describe('graft compile: the module against the JIT path', () => {
       'x:y': [0, 1, 2].map((s) => Float32Array.from({ length: entry.BATCH }, (_, i) => (i * 3 + s) % 10)),
     };
     const jit = right(await rt.loop(compile(programs.step), spec).run(feeds));
-    const ran = await (aot.programs['train.step'] as unknown as { loop(s: typeof spec): Loaded['programs'][string] }).loop(spec).run(feeds);
+    const ran = await (aot.programs['train.step'] as unknown as { loop(s: typeof spec): LoadedModule['programs'][string] }).loop(spec).run(feeds);
     assert.equal(ran._tag, 'Right', ran.left?.message);
     assert.equal(jit['m:loss'].length, 3);
     for (const k of Object.keys(jit)) assert.deepEqual(bits(ran.right![k]), bits(jit[k]), `output '${k}' differs`);
@@ -162,13 +129,13 @@ describe('graft compile --fma', () => {
     if (!WebAssembly.validate(relaxedSimdProbe())) return t.skip('this engine has no relaxed-simd (run node --experimental-wasm-relaxed-simd)');
     const compiled = await compileModule(entry, ['wasm'], 'node', 'test', true);
     if (compiled.problems) assert.fail(compiled.problems.join('\n'));
-    const tiled = compiled.module.data.programs['train.step'].wasm.filter((m) => m.schedule.startsWith('tiled'));
+    const tiled = compiled.module.data.programs['train.step'].wasm!.filter((m) => m.schedule.startsWith('tiled'));
     assert.ok(tiled.length > 0 && tiled.every((m) => m.relaxedSimd && m.schedule.endsWith(' fma')), tiled.map((m) => m.schedule).join(', '));
     assert.equal(compiled.module.data.usesRelaxedSimd, true);
     const fmaRt = await createRuntime({ backend: 'wasm', threads: 1, fma: true });
     try {
       writeFileSync(join(dir, 'fma.mjs'), compiled.module.code);
-      const fmaAot: Loaded = await (await import(pathToFileURL(join(dir, 'fma.mjs')).href)).load({ threads: 1 });
+      const fmaAot: LoadedModule = await (await import(pathToFileURL(join(dir, 'fma.mjs')).href)).load({ threads: 1 });
       try {
         const programs = right(entry.train);
         const init = programs.init!;

@@ -1,6 +1,6 @@
 // Loading an ahead-of-time module checks the host first and names every problem at once: a format
 // from another graft, an engine without SIMD128 (a probe that does not validate), a kernel that
-// does not validate.
+// does not validate, WebGPU without an adapter (wasm runs, saying why; asked for, it is refused).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileModule } from '../../../src/cli/aot/compile-module.js';
@@ -35,16 +35,39 @@ test('the module as written loads and runs here', async () => {
 });
 
 test('a module of another format is refused, saying which and what to do', async () => {
-  assert.deepEqual((await loadError({ ...data, format: 99 })).problems, ['module format 99, but this runtime reads format 2: compile it again with this graft']);
+  assert.deepEqual((await loadError({ ...data, format: 99 })).problems, ['module format 99, but this runtime reads format 3: compile it again with this graft']);
 });
 
 test('an engine without SIMD128 and a kernel that does not validate are both named', async () => {
   // a module header with a bad version: no engine validates it
   const invalid = btoa(String.fromCharCode(0, 0x61, 0x73, 0x6d, 9, 0, 0, 0));
   const double = data.programs.double;
-  const e = await loadError({ ...data, probes: { ...data.probes, simd: invalid }, programs: { double: { ...double, wasm: [{ ...double.wasm[0], bytes: invalid }] } } });
+  const e = await loadError({ ...data, probes: { ...data.probes, simd: invalid }, programs: { double: { ...double, wasm: [{ ...double.wasm![0], bytes: invalid }] } } });
   assert.deepEqual(e.problems, ['this WebAssembly engine does not support SIMD128']);
-  const k = await loadError({ ...data, programs: { double: { ...double, wasm: [{ ...double.wasm[0], bytes: invalid }] } } });
-  assert.deepEqual(k.problems, [`program 'double': kernel ${double.wasm[0].name} does not validate on this engine`]);
+  const k = await loadError({ ...data, programs: { double: { ...double, wasm: [{ ...double.wasm![0], bytes: invalid }] } } });
+  assert.deepEqual(k.problems, [`program 'double': kernel ${double.wasm![0].name} does not validate on this engine`]);
   assert.match(k.message, /^graft module cannot load here:\n {2}program 'double'/);
+});
+
+test('WebGPU without an adapter: a module with WGSL runs wasm and says why; asked for webgpu, it is refused naming it', async () => {
+  const double = g.program({ x: [1000] }, ({ x }) => ({ y: g.add(x, x) }));
+  const compiled = await compileModule({ double }, ['wasm', 'webgpu'], 'node', 'test');
+  if (compiled.problems) assert.fail(compiled.problems.join('\n'));
+  // what navigator.gpu does on a machine whose browser has WebGPU but no adapter
+  const gpu = { requestAdapter: async () => null } as unknown as GPU;
+  const l = await loadAot(compiled.module.data, { pool: () => undefined, gpu });
+  try {
+    assert.equal(l.host.backend, 'wasm');
+    assert.equal(l.host.webgpuUnused, 'no WebGPU adapter');
+  } finally {
+    l.destroy();
+  }
+  try {
+    await loadAot(compiled.module.data, { pool: () => undefined, gpu, backend: 'webgpu' });
+    assert.fail('it loaded');
+  } catch (e) {
+    assert.ok(e instanceof AotLoadError, String(e));
+    assert.deepEqual(e.problems, ['WebGPU: no WebGPU adapter']);
+  }
+  await assert.rejects(loadAot(compiled.module.data, { pool: () => undefined, backend: 'webgpu' }), (e: AotLoadError) => e.problems[0] === "backend 'webgpu': no WebGPU entry point was given (option gpu)");
 });

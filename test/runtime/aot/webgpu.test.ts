@@ -105,6 +105,26 @@ webgpuSuite('graft compile --target webgpu: the module on WebGPU against the JIT
     }
   });
 
+  it('a --target all module given a GPU runs on it; told to, on wasm or gpujs', async () => {
+    const compiled = await compileModule({ adamw: entry.adamw }, ['wasm', 'gpujs', 'webgpu'], 'node', 'test');
+    if (compiled.problems) assert.fail(compiled.problems.join('\n'));
+    writeFileSync(join(dir, 'all.mjs'), compiled.module.code);
+    const module = await import(pathToFileURL(join(dir, 'all.mjs')).href);
+    for (const [options, backend] of [[{ gpu }, 'webgpu'], [{ gpu, backend: 'wasm' }, 'wasm'], [{ gpu, backend: 'gpujs' }, 'gpujs']] as const) {
+      const l: Loaded = await module.load({ threads: 1, ...options });
+      try {
+        assert.equal(l.host.backend, backend, l.host.webgpuUnused);
+        const grads = { 'g:w': values(1000, 3), 'g:b': values(37, 4) };
+        const params = { 'p:w': values(1000, 5, 0.1), 'p:b': values(37, 6, 0.1) };
+        const state = (await l.programs['adamw.init'].run(params)).right!;
+        const ran = await l.programs['adamw.step'].run({ ...params, ...state, ...grads });
+        assert.equal(ran._tag, 'Right', ran.left?.message);
+      } finally {
+        l.destroy();
+      }
+    }
+  });
+
   it('a module without WGSL loads on wasm and says why it does not use the GPU', async () => {
     const compiled = await compileModule({ adamw: entry.adamw }, ['wasm'], 'node', 'test');
     if (compiled.problems) assert.fail(compiled.problems.join('\n'));
