@@ -32,7 +32,66 @@ const PANEL_BYTES = 256 * 1024;
 
 const columnRead = (l: TiledLoad): ColumnRead => (l.outer === 1 ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
 
-export const tileShape = (t: MatmulTiling): TileShape => {
+/**
+ * A column-factor load read along k (a transposed or gathered operand), copied once per call into a contiguous scratch
+ * panel [entries][k][n4] (as BLAS packs panels), so the tiles read it as stored rows; k stays in order, so the bits stay.
+ */
+export interface PackedLoad {
+  /** Index of the load in the tiling's column factor. */
+  readonly x: number;
+  /** Byte offset of its panel in the scratch block. */
+  readonly at: number;
+  /** Distinct batch entries it reads (axes it is broadcast over get one panel). */
+  readonly entries: number;
+  /** Element stride of each batch axis in the panel (0 where the load is broadcast). */
+  readonly strides: readonly number[];
+}
+
+export interface Packing {
+  readonly loads: readonly PackedLoad[];
+  /** Scratch bytes the panels take. */
+  readonly bytes: number;
+  /** Work units of the packing phase: one per panel row (entry, k step), before any tile. */
+  readonly units: number;
+}
+
+/** Fewer rows than this per product do not amortise a copy of the column factor: those keep the in-register transpose. */
+export const PACK_MIN_ROWS = 8;
+
+/** Which column-factor loads are packed, or undefined when none is worth it. */
+export const packing = (t: MatmulTiling): Packing | undefined => {
+  const n4 = t.n - (t.n % 4);
+  if (n4 === 0 || t.m < PACK_MIN_ROWS) return undefined;
+  const loads: PackedLoad[] = [];
+  let at = 0;
+  t.b.loads.forEach((l, x) => {
+    if (l.outer <= 1 || l.inner === 0) return;
+    const strides = t.batch.map(() => 0);
+    let size = t.k * n4;
+    for (let a = t.batch.length - 1; a >= 0; a--) {
+      if (l.batch[a] === 0) continue;
+      strides[a] = size;
+      size *= t.batch[a];
+    }
+    loads.push({ x, at, entries: size / (t.k * n4), strides });
+    at += Math.ceil((4 * size) / 64) * 64;
+  });
+  return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * t.k, 0) } : undefined;
+};
+
+/** The tiling the tiles read: packed loads become stored rows of their panels. */
+const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
+  if (!p) return t;
+  const n4 = t.n - (t.n % 4);
+  const loads = t.b.loads.map((l, x) => {
+    const q = p.loads.find((pl) => pl.x === x);
+    return q ? { load: l.load, offset: 0, batch: q.strides, outer: 1, inner: n4 } : l;
+  });
+  return { ...t, b: { ...t.b, loads } };
+};
+
+/** The tile and panel shape for a tiling as its tiles read it (packed loads already rewritten). */
+const shapeOf = (t: MatmulTiling): TileShape => {
   const transposed = t.b.loads.some((l) => columnRead(l) === 'transposed') && t.k >= 4;
   // 4 rows x 2 vectors: 8 accumulators. A transposed column factor keeps 4 more registers per vector, and V8
   // issues a block's loads before its arithmetic, so 6 rows x 1 vector spilled least and measured fastest
@@ -42,6 +101,8 @@ export const tileShape = (t: MatmulTiling): TileShape => {
   const fit = Math.max(width, Math.floor(PANEL_BYTES / (4 * t.k) / width) * width);
   return { rows, vectors, panel: Math.max(width, Math.min(fit, Math.ceil(n4 / width) * width)), step: transposed ? 4 : 1 };
 };
+
+export const tileShape = (t: MatmulTiling): TileShape => shapeOf(packedTiling(t, packing(t)));
 
 /** Thrown when a prologue op has no four-lane form: the kernel renders untiled instead. */
 export class Untileable extends Error {}
@@ -67,9 +128,9 @@ export class TiledEmitter {
   /** Op context for prologue nodes: the emitter's, with factor values read from the tile's registers. */
   private readonly ctx: OpContext;
 
-  constructor(private readonly e: KernelEmitter, private readonly k: Kernel, private readonly fma: boolean) {
-    this.t = k.tiling!;
-    this.shape = tileShape(this.t);
+  constructor(private readonly e: KernelEmitter, private readonly k: Kernel, private readonly fma: boolean, private readonly pack: Packing | undefined) {
+    this.t = packedTiling(k.tiling!, pack);
+    this.shape = shapeOf(this.t);
     this.c = e.c;
     const acc = this.t.accumulate;
     const topLevel = new Set(k.nodes.map((n) => n.id));
@@ -109,7 +170,7 @@ export class TiledEmitter {
   /** How the kernel was rendered, for reports. */
   get schedule(): string {
     const s = this.shape;
-    return `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${this.fma ? ' fma' : ''}`;
+    return `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${this.pack ? ' packed' : ''}${this.fma ? ' fma' : ''}`;
   }
 
   /** The nodes between a factor's loads and its value, in definition order: hoisted top-level ones, then the body's. */
@@ -149,9 +210,15 @@ export class TiledEmitter {
     const s = this.shape;
     const e = this.e;
     e.prelude();
-    const [begin, end] = [this.k.params.length, this.k.params.length + 1];
     const i32 = () => c.local('i32');
     const [u, bb, i0, j0, jEnd, panel] = [i32(), i32(), i32(), i32(), i32(), i32()];
+    // units [0, P) pack panels, [P, size) are tiles: the tile loop runs over [begin − P, end − P), signed
+    const [begin, end] = this.pack ? [i32(), i32()] : [e.begin, e.end];
+    if (this.pack) {
+      this.packPhase(this.pack, u);
+      c.get(e.begin).i32(this.pack.units).op('i32.sub').set(begin);
+      c.get(e.end).i32(this.pack.units).op('i32.sub').set(end);
+    }
     const n4 = t.n - (t.n % 4);
     const panels = Math.max(1, Math.ceil(n4 / s.panel));
     const rowTiles = Math.ceil(t.m / s.rows);
@@ -159,9 +226,9 @@ export class TiledEmitter {
     const baseA = t.a.loads.map(i32);
     const baseB = t.b.loads.map(i32);
     const batchIdx = t.batch.map(i32);
-    c.get(begin).set(u);
+    c.get(begin).i32(0).get(begin).i32(0).op('i32.gt_s').op('select').set(u);
     c.open('block').open('loop');
-    c.get(u).get(end).op('i32.ge_u').op('br_if', 1);
+    c.get(u).get(end).op('i32.ge_s').op('br_if', 1);
     // unit -> panel, batch entry, row tile
     c.get(u).i32(perPanel).op('i32.div_u').set(panel);
     c.get(u).i32(perPanel).op('i32.rem_u').i32(rowTiles).op('i32.div_u').set(bb);
@@ -172,7 +239,9 @@ export class TiledEmitter {
       below *= t.batch[a];
     }
     const base = (l: TiledLoad, local: number, outer: number | undefined) => {
-      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
+      const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l);
+      if (packed) c.get(this.k.params.length).i32(packed.at).op('i32.add');
+      else c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
       l.batch.forEach((stride, a) => stride && c.get(batchIdx[a]).i32(4 * stride).op('i32.mul').op('i32.add'));
       if (outer !== undefined && l.outer) c.get(outer).i32(4 * l.outer).op('i32.mul').op('i32.add');
@@ -190,6 +259,46 @@ export class TiledEmitter {
       c.op('else');
       this.rowsOf(t.m % s.rows, { u, bb, i0, j0, jEnd, panel, baseA, baseB }, panels);
       c.op('end');
+    }
+    c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
+  }
+
+  /** Units [begin, min(end, P)): unit u copies row q of one packed load's panel for one batch entry, columns 0..n4−1 in order. */
+  private packPhase(p: Packing, u: number): void {
+    const c = this.c;
+    const e = this.e;
+    const t = this.k.tiling!;
+    const n4 = t.n - (t.n % 4);
+    const [stop, entry, q, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    c.get(e.end).i32(p.units).get(e.end).i32(p.units).op('i32.lt_s').op('select').set(stop);
+    c.get(e.begin).set(u);
+    c.open('block').open('loop');
+    c.get(u).get(stop).op('i32.ge_s').op('br_if', 1);
+    let first = 0;
+    for (const pl of p.loads) {
+      const l = t.b.loads[pl.x];
+      const last = first + pl.entries * t.k;
+      c.get(u).i32(first).op('i32.ge_s').get(u).i32(last).op('i32.lt_s').op('i32.and').op('if', 0x40);
+      c.get(u).i32(first).op('i32.sub').op('local.tee', q).i32(t.k).op('i32.div_u').set(entry);
+      c.get(q).i32(t.k).op('i32.rem_u').set(q);
+      // source: the load's address at this entry's batch indices, row q, column 0
+      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
+      let below = 1;
+      for (let a = t.batch.length - 1; a >= 0; a--) {
+        if (pl.strides[a] === 0) continue;
+        c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
+        below *= t.batch[a];
+      }
+      c.get(q).i32(4 * l.inner).op('i32.mul').op('i32.add').set(src);
+      c.get(this.k.params.length).i32(pl.at).op('i32.add').get(entry).i32(t.k).op('i32.mul').get(q).op('i32.add').i32(4 * n4).op('i32.mul').op('i32.add').op('local.tee', dst);
+      c.i32(4 * n4).op('i32.add').set(dEnd);
+      c.open('loop');
+      c.get(dst).get(src).mem('f32.load', 2).mem('f32.store', 2);
+      c.get(src).i32(4 * l.outer).op('i32.add').set(src);
+      c.get(dst).i32(4).op('i32.add').op('local.tee', dst).get(dEnd).op('i32.lt_u').op('br_if', 0);
+      c.op('end');
+      c.op('end');
+      first = last;
     }
     c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
   }
