@@ -30,11 +30,19 @@ export interface TileShape {
 /** Bytes of the column factor one panel may span (half of a typical 512 KiB L2). */
 const PANEL_BYTES = 256 * 1024;
 
-const columnRead = (l: TiledLoad): ColumnRead => (l.outer === 1 ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
+/** A load as the tiles read it: `panel` marks a packed one, eight columns per block, read as stored vectors. */
+type TileLoad = TiledLoad & { readonly panel?: true };
+
+const columnRead = (l: TileLoad): ColumnRead => (l.outer === 1 || l.panel ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
+
+/** Columns per block of a packed panel: the width of a 4x8 tile. */
+const BLOCK = 8;
 
 /**
- * A column-factor load read along k (a transposed or gathered operand), copied once per call into a contiguous scratch
- * panel [entries][k][n4] (as BLAS packs panels), so the tiles read it as stored rows; k stays in order, so the bits stay.
+ * A column-factor load copied once per call into a scratch panel (as BLAS packs panels): per batch entry, blocks of
+ * eight columns, each block k rows of eight contiguous floats, so a tile reads 32 consecutive bytes per k step whatever
+ * the operand's layout (a transposed x·Wᵀ, or a row stride that maps every row onto the same cache sets). k stays in
+ * order, so the bits stay.
  */
 export interface PackedLoad {
   /** Index of the load in the tiling's column factor. */
@@ -51,41 +59,45 @@ export interface Packing {
   readonly loads: readonly PackedLoad[];
   /** Scratch bytes the panels take. */
   readonly bytes: number;
-  /** Work units of the packing phase: one per panel row (entry, k step), before any tile. */
+  /** Work units of the packing phase: one per block of eight columns of one entry, before any tile. */
   readonly units: number;
 }
 
-/** Fewer rows than this per product do not amortise a copy of the column factor: those keep the in-register transpose. */
+/** Fewer rows than this do not amortise a copy of a column factor read along k: those keep the in-register transpose. */
 export const PACK_MIN_ROWS = 8;
+/** A stored (row-major) column factor is copied for this many rows or more: the copy costs about what 1/16 of them compute. */
+export const PACK_STORED_ROWS = 16;
+
+const blocks = (t: MatmulTiling) => Math.ceil((t.n - (t.n % 4)) / BLOCK);
 
 /** Which column-factor loads are packed, or undefined when none is worth it. */
 export const packing = (t: MatmulTiling): Packing | undefined => {
-  const n4 = t.n - (t.n % 4);
-  if (n4 === 0 || t.m < PACK_MIN_ROWS) return undefined;
+  if (t.n < 4) return undefined;
   const loads: PackedLoad[] = [];
   let at = 0;
+  const entrySize = blocks(t) * BLOCK * t.k;
   t.b.loads.forEach((l, x) => {
-    if (l.outer <= 1 || l.inner === 0) return;
+    const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS));
+    if (!worth) return;
     const strides = t.batch.map(() => 0);
-    let size = t.k * n4;
+    let size = entrySize;
     for (let a = t.batch.length - 1; a >= 0; a--) {
       if (l.batch[a] === 0) continue;
       strides[a] = size;
       size *= t.batch[a];
     }
-    loads.push({ x, at, entries: size / (t.k * n4), strides });
+    loads.push({ x, at, entries: size / entrySize, strides });
     at += Math.ceil((4 * size) / 64) * 64;
   });
-  return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * t.k, 0) } : undefined;
+  return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
 };
 
-/** The tiling the tiles read: packed loads become stored rows of their panels. */
+/** The tiling the tiles read: packed loads read their panels, column j0's block at j0·k, then eight floats per k step. */
 const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
   if (!p) return t;
-  const n4 = t.n - (t.n % 4);
-  const loads = t.b.loads.map((l, x) => {
+  const loads = t.b.loads.map((l, x): TileLoad => {
     const q = p.loads.find((pl) => pl.x === x);
-    return q ? { load: l.load, offset: 0, batch: q.strides, outer: 1, inner: n4 } : l;
+    return q ? { load: l.load, offset: 0, batch: q.strides, outer: t.k, inner: BLOCK, panel: true } : l;
   });
   return { ...t, b: { ...t.b, loads } };
 };
@@ -263,13 +275,14 @@ export class TiledEmitter {
     c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
   }
 
-  /** Units [begin, min(end, P)): unit u copies row q of one packed load's panel for one batch entry, columns 0..n4−1 in order. */
+  /** Units [begin, min(end, P)): unit u fills one block of eight columns (four in a last, narrower block) of one packed load and entry, k in order. */
   private packPhase(p: Packing, u: number): void {
     const c = this.c;
     const e = this.e;
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
-    const [stop, entry, q, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    const nb = blocks(t);
+    const [stop, entry, jb, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
     c.get(e.end).i32(p.units).get(e.end).i32(p.units).op('i32.lt_s').op('select').set(stop);
     c.get(e.begin).set(u);
     c.open('block').open('loop');
@@ -277,11 +290,11 @@ export class TiledEmitter {
     let first = 0;
     for (const pl of p.loads) {
       const l = t.b.loads[pl.x];
-      const last = first + pl.entries * t.k;
+      const last = first + pl.entries * nb;
       c.get(u).i32(first).op('i32.ge_s').get(u).i32(last).op('i32.lt_s').op('i32.and').op('if', 0x40);
-      c.get(u).i32(first).op('i32.sub').op('local.tee', q).i32(t.k).op('i32.div_u').set(entry);
-      c.get(q).i32(t.k).op('i32.rem_u').set(q);
-      // source: the load's address at this entry's batch indices, row q, column 0
+      c.get(u).i32(first).op('i32.sub').op('local.tee', jb).i32(nb).op('i32.div_u').set(entry);
+      c.get(jb).i32(nb).op('i32.rem_u').set(jb);
+      // source: the load's address at this entry's batch indices, column jb·8, k step 0
       c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
       let below = 1;
       for (let a = t.batch.length - 1; a >= 0; a--) {
@@ -289,14 +302,28 @@ export class TiledEmitter {
         c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
         below *= t.batch[a];
       }
-      c.get(q).i32(4 * l.inner).op('i32.mul').op('i32.add').set(src);
-      c.get(this.k.params.length).i32(pl.at).op('i32.add').get(entry).i32(t.k).op('i32.mul').get(q).op('i32.add').i32(4 * n4).op('i32.mul').op('i32.add').op('local.tee', dst);
-      c.i32(4 * n4).op('i32.add').set(dEnd);
-      c.open('loop');
-      c.get(dst).get(src).mem('f32.load', 2).mem('f32.store', 2);
-      c.get(src).i32(4 * l.outer).op('i32.add').set(src);
-      c.get(dst).i32(4).op('i32.add').op('local.tee', dst).get(dEnd).op('i32.lt_u').op('br_if', 0);
-      c.op('end');
+      c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src);
+      // destination: the entry's panel, block jb (k·8 floats each)
+      c.get(this.k.params.length).i32(pl.at).op('i32.add').get(entry).i32(4 * nb * BLOCK * t.k).op('i32.mul').op('i32.add');
+      c.get(jb).i32(4 * BLOCK * t.k).op('i32.mul').op('i32.add').op('local.tee', dst);
+      c.i32(4 * BLOCK * t.k).op('i32.add').set(dEnd);
+      // bit copies (i32, v128), one k step per iteration
+      const copyRows = (width: number) => {
+        c.open('loop');
+        if (l.outer === 1) for (let v = 0; v < width / 4; v++) c.get(dst).get(src).mem('v128.load', 2, 16 * v).mem('v128.store', 2, 16 * v);
+        else for (let jj = 0; jj < width; jj++) c.get(dst).get(src).mem('i32.load', 2, 4 * l.outer * jj).mem('i32.store', 2, 4 * jj);
+        c.get(src).i32(4 * l.inner).op('i32.add').set(src);
+        c.get(dst).i32(4 * BLOCK).op('i32.add').op('local.tee', dst).get(dEnd).op('i32.lt_u').op('br_if', 0);
+        c.op('end');
+      };
+      if (n4 % BLOCK === 0) copyRows(BLOCK);
+      else {
+        c.get(jb).i32(nb - 1).op('i32.eq').op('if', 0x40);
+        copyRows(n4 % BLOCK);
+        c.op('else');
+        copyRows(BLOCK);
+        c.op('end');
+      }
       c.op('end');
       first = last;
     }
