@@ -394,12 +394,26 @@ export class TiledEmitter {
       advance(4);
       c.op('br', 0).op('end').op('end');
     }
-    c.open('block').open('loop');
-    c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
-    const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
-    this.multiplyAdd(rows, acc, pA, 0, b);
-    advance(1);
-    c.op('br', 0).op('end').op('end');
+    const driver = t.b.loads.findIndex((l) => l.inner > 0);
+    if (this.shape.step === 1 && driver >= 0) {
+      // k ≥ 1 steps, tested at the bottom against the end of one column pointer: no counter to keep
+      const stop = c.local('i32');
+      c.get(pB[driver]).i32(4 * t.b.loads[driver].inner * t.k).op('i32.add').set(stop);
+      c.open('loop');
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      this.multiplyAdd(rows, acc, pA, 0, b);
+      t.a.loads.forEach((l, x) => l.inner && c.get(pA[x]).i32(4 * l.inner).op('i32.add').set(pA[x]));
+      t.b.loads.forEach((l, x) => l.inner && c.get(pB[x]).i32(4 * l.inner).op('i32.add').set(pB[x]));
+      c.get(pB[driver]).get(stop).op('i32.lt_u').op('br_if', 0);
+      c.op('end');
+    } else {
+      c.open('block').open('loop');
+      c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      this.multiplyAdd(rows, acc, pA, 0, b);
+      advance(1);
+      c.op('br', 0).op('end').op('end');
+    }
     this.epilogueOf(rows, vectors, acc, at);
   }
 
