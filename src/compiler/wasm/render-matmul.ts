@@ -74,7 +74,7 @@ const blocks = (t: MatmulTiling) => Math.ceil((t.n - (t.n % 4)) / BLOCK);
 export const packing = (t: MatmulTiling): Packing | undefined => {
   if (t.n < 4) return undefined;
   const loads: PackedLoad[] = [];
-  let at = 0;
+  let at = SCRATCH_HEAD;
   const entrySize = blocks(t) * BLOCK * t.k;
   t.b.loads.forEach((l, x) => {
     const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS));
@@ -91,6 +91,14 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   });
   return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
 };
+
+/** Byte offset in the scratch block of the i32 unit counter threads claim units from (the caller zeroes it before each range). */
+export const COUNTER = 0;
+/** Scratch bytes before the first panel: the counter, on a cache line of its own. */
+export const SCRATCH_HEAD = 64;
+
+/** Scratch bytes a tiled kernel takes: the counter, then its packed panels. */
+export const scratchBytes = (p: Packing | undefined): number => p?.bytes ?? SCRATCH_HEAD;
 
 /** The tiling the tiles read: packed loads read their panels, column j0's block at j0·k, then eight floats per k step. */
 const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
@@ -224,13 +232,6 @@ export class TiledEmitter {
     e.prelude();
     const i32 = () => c.local('i32');
     const [u, bb, i0, j0, jEnd, panel] = [i32(), i32(), i32(), i32(), i32(), i32()];
-    // units [0, P) pack panels, [P, size) are tiles: the tile loop runs over [begin − P, end − P), signed
-    const [begin, end] = this.pack ? [i32(), i32()] : [e.begin, e.end];
-    if (this.pack) {
-      this.packPhase(this.pack, u);
-      c.get(e.begin).i32(this.pack.units).op('i32.sub').set(begin);
-      c.get(e.end).i32(this.pack.units).op('i32.sub').set(end);
-    }
     const n4 = t.n - (t.n % 4);
     const panels = Math.max(1, Math.ceil(n4 / s.panel));
     const rowTiles = Math.ceil(t.m / s.rows);
@@ -238,9 +239,18 @@ export class TiledEmitter {
     const baseA = t.a.loads.map(i32);
     const baseB = t.b.loads.map(i32);
     const batchIdx = t.batch.map(i32);
-    c.get(begin).i32(0).get(begin).i32(0).op('i32.gt_s').op('select').set(u);
+    const scratch = this.k.params.length;
     c.open('block').open('loop');
-    c.get(u).get(end).op('i32.ge_s').op('br_if', 1);
+    // claim the next unit of [begin, end): every thread given the range takes units until none is left (a thread that is
+    // descheduled holds back only the unit it has); a unit's values do not depend on the thread that computes it
+    c.get(e.begin).get(scratch).i32(1).atomicAdd(COUNTER).op('i32.add').op('local.tee', u).get(e.end).op('i32.ge_s').op('br_if', 1);
+    if (this.pack) {
+      // units [0, P) pack panels, [P, size) are tiles
+      c.get(u).i32(this.pack.units).op('i32.lt_s').op('if', 0x40);
+      this.packUnit(this.pack, u);
+      c.op('br', 1).op('end');
+      c.get(u).i32(this.pack.units).op('i32.sub').set(u);
+    }
     // unit -> panel, batch entry, row tile
     c.get(u).i32(perPanel).op('i32.div_u').set(panel);
     c.get(u).i32(perPanel).op('i32.rem_u').i32(rowTiles).op('i32.div_u').set(bb);
@@ -252,7 +262,7 @@ export class TiledEmitter {
     }
     const base = (l: TiledLoad, local: number, outer: number | undefined) => {
       const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l);
-      if (packed) c.get(this.k.params.length).i32(packed.at).op('i32.add');
+      if (packed) c.get(scratch).i32(packed.at).op('i32.add');
       else c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
       l.batch.forEach((stride, a) => stride && c.get(batchIdx[a]).i32(4 * stride).op('i32.mul').op('i32.add'));
@@ -272,21 +282,17 @@ export class TiledEmitter {
       this.rowsOf(t.m % s.rows, { u, bb, i0, j0, jEnd, panel, baseA, baseB }, panels);
       c.op('end');
     }
-    c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
+    c.op('br', 0).op('end').op('end');
   }
 
-  /** Units [begin, min(end, P)): unit u fills one block of eight columns (four in a last, narrower block) of one packed load and entry, k in order. */
-  private packPhase(p: Packing, u: number): void {
+  /** Pack unit u (< P): one block of eight columns (four in a last, narrower block) of one packed load and entry, k in order. */
+  private packUnit(p: Packing, u: number): void {
     const c = this.c;
     const e = this.e;
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
     const nb = blocks(t);
-    const [stop, entry, jb, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
-    c.get(e.end).i32(p.units).get(e.end).i32(p.units).op('i32.lt_s').op('select').set(stop);
-    c.get(e.begin).set(u);
-    c.open('block').open('loop');
-    c.get(u).get(stop).op('i32.ge_s').op('br_if', 1);
+    const [entry, jb, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
     let first = 0;
     for (const pl of p.loads) {
       const l = t.b.loads[pl.x];
@@ -327,7 +333,6 @@ export class TiledEmitter {
       c.op('end');
       first = last;
     }
-    c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
   }
 
   /** One unit's columns with `rows` rows: full tiles, a one-vector tile, then the scalar columns. */

@@ -15,7 +15,7 @@ import { isInt, scalarOp } from './ops-scalar.js';
 import { vectorOp } from './ops-vector.js';
 import type { LaneShape } from './lanes.js';
 import { laneShapes } from './lanes.js';
-import { packing, TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
+import { packing, scratchBytes, TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
 import type { LaneHost, ReducedLanes } from './reduce-lanes.js';
 import { emitReducedLanes, reducedLanes } from './reduce-lanes.js';
 
@@ -40,7 +40,11 @@ export interface RenderedKernel {
   readonly stores: readonly number[];
   /** Whether the module uses relaxed-simd (tiled matmuls rendered with FMA). */
   readonly relaxedSimd: boolean;
-  /** Bytes of scratch memory `run` takes as one more address after the buffers (0: none): a tiled matmul's packed panels. */
+  /**
+   * Bytes of scratch memory `run` takes as one more address after the buffers (0: none): a tiled matmul's unit counter
+   * (an i32 at its start, zeroed by the caller before each range; every thread given the same range claims units from
+   * it) and its packed panels.
+   */
   readonly scratch: number;
   /** Unit indices where a new phase starts: every unit before one must be done before any unit after it runs (packing, then tiles). */
   readonly phases: readonly number[];
@@ -362,11 +366,11 @@ export const renderWasm = (k: Kernel, options: RenderOptions): RenderedKernel =>
   if (k.tiling) {
     try {
       const pack = packing(k.tiling);
-      const e = new KernelEmitter(k, pack ? 1 : 0);
+      const e = new KernelEmitter(k, 1);
       const tiled = new TiledEmitter(e, k, options.fma ?? false, pack);
       tiled.render();
       const units = (pack?.units ?? 0) + tiledUnits(k.tiling, tiled.shape);
-      return { ...encoded(k, options, e), size: units, granule: 1, schedule: tiled.schedule, relaxedSimd: options.fma ?? false, scratch: pack?.bytes ?? 0, phases: pack ? [pack.units] : [] };
+      return { ...encoded(k, options, e), size: units, granule: 1, schedule: tiled.schedule, relaxedSimd: options.fma ?? false, scratch: scratchBytes(pack), phases: pack ? [pack.units] : [] };
     } catch (err) {
       if (!(err instanceof Untileable)) throw err;
     }

@@ -1,6 +1,7 @@
-// How a kernel's work units are shared out: static ranges in multiples of its granule (four elements, or whole matmul row tiles) over the
-// pool's workers and the calling thread (which takes the last range); small kernels stay on the
-// calling thread, since waking a worker costs microseconds.
+// How a kernel's work units are shared out: static ranges in multiples of its granule (four elements) over the
+// pool's workers and the calling thread (which takes the last range), or, for a tiled matmul, its whole range to every
+// thread, which claim units one by one from a counter (a descheduled thread holds back one unit, not half the kernel),
+// phase after phase (packing, then tiles); small kernels stay on the calling thread, since waking a worker costs microseconds.
 import type { Kernel } from '../../compiler/kernel-ir/types.js';
 import type { KernelInstance } from './instance.js';
 import type { KernelProfile } from './profile.js';
@@ -69,25 +70,33 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
     return a;
   };
   const freeScratch = () => void (bytes > 0 && heap.release(scratch));
-  if (!pool) return { run: (i, addrs) => void kernels[i].run(argsOf(i, addrs), 0, kernels[i].kernel.size), release: freeScratch };
+  // a kernel with scratch claims its units from the counter at the block's start (render.ts): zeroed before each range
+  const resetCounter = () => Atomics.store(new Int32Array(heap.memory.buffer, scratch, 1), 0, 0);
+  const whole = (i: number, addrs: readonly number[]): void => {
+    if (withScratch[i]) resetCounter();
+    kernels[i].run(argsOf(i, addrs), 0, kernels[i].kernel.size);
+  };
+  if (!pool) return { run: (i, addrs) => void whole(i, addrs), release: freeScratch };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;
   const parallel = kernels.map(({ kernel: k }) => k.size >= k.granule * threads && k.work >= PARALLEL_WORK);
 
-  /** Units [lo, hi) of kernel i split over the workers and this thread. */
+  /** Units [lo, hi) of kernel i over the workers and this thread: static ranges, or for a kernel with a counter the whole range to every thread. */
   const split = (i: number, a: readonly number[], lo: number, hi: number): Promise<void> | undefined => {
     const k = kernels[i];
     const what = `running kernel ${k.kernel.name}`;
+    const claims = withScratch[i] !== undefined;
     const g = k.kernel.granule;
     const chunk = Math.ceil((hi - lo) / threads / g) * g;
     const started: number[] = [];
     try {
+      if (claims) resetCounter();
       for (let w = 0; w < pool.size; w++) {
-        const begin = lo + w * chunk;
-        const end = Math.min(hi, begin + chunk);
+        const begin = claims ? lo : lo + w * chunk;
+        const end = claims ? hi : Math.min(hi, begin + chunk);
         if (begin < end) pool.start(w, ids[i], a, begin, end, what), started.push(w);
       }
-      const own = Math.min(hi, lo + pool.size * chunk);
+      const own = claims ? lo : Math.min(hi, lo + pool.size * chunk);
       if (own < hi) k.run(a, own, hi);
     } catch (e) {
       // the workers started must finish before the caller frees their memory
@@ -106,8 +115,8 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
       const copy = addrs.slice();
       return pool.busy.then(() => run(i, copy));
     }
+    if (!parallel[i]) return void whole(i, addrs);
     const a = argsOf(i, addrs);
-    if (!parallel[i]) return void k.run(a, 0, n);
     // phases one after another (packing, then tiles), each split over every thread
     const bounds = [0, ...(k.kernel.phases ?? []), n];
     const from = (p: number): Promise<void> | undefined => {
