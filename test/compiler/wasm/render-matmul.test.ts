@@ -13,7 +13,7 @@ import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
 import { PACK_MIN_ROWS, PACK_STORED_ROWS, packing, tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
-import { createRuntime } from '../../../src/runtime/index.js';
+import { createRuntime, createWasmRuntime } from '../../../src/runtime/index.js';
 import { cases, feedsFor } from '../matmul-cases.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
@@ -92,6 +92,30 @@ describe('tiled matmul on wasm: bit for bit', () => {
       assert.ok((exe.info()?.tiledKernels ?? 0) >= 1, cs.label);
       assert.equal(exe.info()?.fma, false);
       assert.equal(firstDiff(a, b), -1, cs.label);
+    }
+  });
+});
+
+describe('tiled matmul: scratch memory', () => {
+  it("packed panels take one block of the runtime's heap while the executable lives, given back on destroy", async () => {
+    const rt = createWasmRuntime({ requested: 'wasm', backend: 'wasm' }, { threads: 2, fma: false });
+    try {
+      const cs = cases(40, 30, 50).find((x) => x.label.startsWith('x·Wᵀ'))!;
+      const plan = compile(right(cs.program));
+      const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+      const rendered = renderWasm(product, { maxPages: 256 });
+      // the counter's line, then W packed: 48 columns as 6 blocks of 8, 30 k steps
+      assert.equal(rendered.scratch, 64 + 4 * 6 * 8 * 30);
+      assert.deepEqual(rendered.phases, [6]);
+      const before = rt.heap.inUse;
+      const exe = rt.load(plan);
+      assert.ok(rt.heap.inUse - before >= rendered.scratch, 'the scratch block is allocated with the executable');
+      const feeds = feedsFor(cs.shapes, 13);
+      assert.equal(firstDiff(right(await exe.run(feeds)).y, right(interpret(right(cs.program), feeds, 'f32')).y), -1);
+      exe.destroy();
+      assert.equal(rt.heap.inUse, before, 'destroy frees it');
+    } finally {
+      rt.destroy();
     }
   });
 });
