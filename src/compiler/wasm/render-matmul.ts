@@ -68,6 +68,15 @@ export const PACK_MIN_ROWS = 8;
 /** A stored (row-major) column factor is copied for this many rows or more: the copy costs about what 1/16 of them compute. */
 export const PACK_STORED_ROWS = 16;
 
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+/** L1 sets (64 of 64-byte lines, 32 KiB 8-way on x64) that rows `stride` bytes apart fall into. */
+const l1Sets = (stride: number): number => (stride % 64 ? 64 : 64 / gcd(stride / 64, 64));
+/**
+ * A stored column factor is packed only when its rows crowd into a quarter of L1's sets or fewer (n a multiple of 64:
+ * a tile's k rows then evict each other); other strides read as well in place (measured: n = 784 lost the copy's ~5%).
+ */
+export const crowdsL1 = (n: number): boolean => l1Sets(4 * n) <= 16;
+
 const blocks = (t: MatmulTiling) => Math.ceil((t.n - (t.n % 4)) / BLOCK);
 
 /** Which column-factor loads are packed, or undefined when none is worth it. */
@@ -77,7 +86,7 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   let at = SCRATCH_HEAD;
   const entrySize = blocks(t) * BLOCK * t.k;
   t.b.loads.forEach((l, x) => {
-    const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS));
+    const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
     if (!worth) return;
     const strides = t.batch.map(() => 0);
     let size = entrySize;
