@@ -2,7 +2,9 @@
 // column panel of one batch entry; a tile keeps R×V f32x4 accumulators (8 on x64 V8: more spill,
 // reference/kernels.md) over R rows and 4V consecutive columns, runs k in order (acc = acc + a·b,
 // rounded like the per-element accumulation, so the bits are the same), then runs the kernel's
-// epilogue on the tile. Columns past the last multiple of four take the per-element code.
+// epilogue on the tile. Columns past the last multiple of four take the per-element code. A column
+// factor read along k (or stored with a stride that crowds L1) is first copied into packed panels by
+// units of its own, a phase before the tiles; threads claim units from a counter in the scratch block.
 import type { Kernel, KNode } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { MatmulTiling, TiledFactor, TiledLoad } from '../kernel-ir/tiling.js';
