@@ -35,5 +35,7 @@ if (!process.env.GRAFT_DISASM_CHILD) {
   const addrs = kernel.params.map((b) => heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`));
   const rendered = renderWasm(kernel, { maxPages: 4096, fma });
   console.error(`${kernel.name}: ${rendered.schedule}`);
-  instantiate(rendered, heap.memory).run(addrs, 0, rendered.size);
+  // a tiled kernel takes its scratch block last (a zeroed unit counter, then packed panels)
+  const scratch = rendered.scratch ? [heap.alloc(rendered.scratch, 'scratch')] : [];
+  instantiate(rendered, heap.memory).run([...addrs, ...scratch], 0, rendered.size);
 }

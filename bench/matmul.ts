@@ -1,6 +1,6 @@
 // Matmul suite: the products of an MLP step (784→128 and 512→256 layers at batch `size`: forward x·Wᵀ, weight
 // gradient gᵀ·x, input gradient g·W) and of a BERT layer (hidden 128, 4 heads, sequence 128, batch 32: QKV, attention
-// scores q·kᵀ, context p·v, FFN 128→512→128), each in the layout training uses (transposed operands read in place):
+// scores q·kᵀ, context p·v, FFN 128→512→128), each in the layout training uses (the kernel packs what it reads along k):
 //   graft-1t / graft-Nt          graft's wasm backend, tiled kernels, on 1 thread / every core, resident operands
 //   graft-1t-fma / graft-Nt-fma  the same with relaxed-simd FMA (enabled here by a V8 flag on Node 20; other bits)
 //   jax-js                       @jax-js/jax jit(np.matmul) on its wasm backend (single-threaded in Node)

@@ -97,6 +97,15 @@ export class Code {
     return this;
   }
 
+  /** i32.atomic.rmw.add (address and addend on the stack; leaves the old value): threads claiming units of work. */
+  atomicAdd(offset = 0): this {
+    this.bytes.push(0xfe);
+    uleb(this.bytes, 0x1e);
+    uleb(this.bytes, 2);
+    uleb(this.bytes, offset);
+    return this;
+  }
+
   fc(name: keyof typeof OP_FC): this {
     this.bytes.push(0xfc);
     uleb(this.bytes, OP_FC[name]);

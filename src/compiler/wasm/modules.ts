@@ -22,7 +22,7 @@ export const renderModules = (kernels: readonly Kernel[], options: { readonly fm
   maxPages: WASM_MAX_PAGES,
   modules: kernels.map((k) => {
     const r = renderWasm(k, { maxPages: WASM_MAX_PAGES, fma: options.fma });
-    return { name: r.name, bytes: toBase64(r.bytes), hash: contentHash(r.bytes), params: r.params, size: r.size, granule: r.granule, schedule: r.schedule, imports: r.imports, work: r.work, stores: r.stores, relaxedSimd: r.relaxedSimd };
+    return { name: r.name, bytes: toBase64(r.bytes), hash: contentHash(r.bytes), params: r.params, size: r.size, granule: r.granule, schedule: r.schedule, imports: r.imports, work: r.work, stores: r.stores, relaxedSimd: r.relaxedSimd, ...(r.scratch ? { scratch: r.scratch, phases: r.phases } : {}) };
   }),
 });
 

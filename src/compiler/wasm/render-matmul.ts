@@ -2,7 +2,9 @@
 // column panel of one batch entry; a tile keeps R×V f32x4 accumulators (8 on x64 V8: more spill,
 // reference/kernels.md) over R rows and 4V consecutive columns, runs k in order (acc = acc + a·b,
 // rounded like the per-element accumulation, so the bits are the same), then runs the kernel's
-// epilogue on the tile. Columns past the last multiple of four take the per-element code.
+// epilogue on the tile. Columns past the last multiple of four take the per-element code. A column
+// factor read along k (or stored with a stride that crowds L1) is first copied into packed panels by
+// units of its own, a phase before the tiles; threads claim units from a counter in the scratch block.
 import type { Kernel, KNode } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { MatmulTiling, TiledFactor, TiledLoad } from '../kernel-ir/tiling.js';
@@ -30,9 +32,97 @@ export interface TileShape {
 /** Bytes of the column factor one panel may span (half of a typical 512 KiB L2). */
 const PANEL_BYTES = 256 * 1024;
 
-const columnRead = (l: TiledLoad): ColumnRead => (l.outer === 1 ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
+/** A load as the tiles read it: `panel` marks a packed one, eight columns per block, read as stored vectors. */
+type TileLoad = TiledLoad & { readonly panel?: true };
 
-export const tileShape = (t: MatmulTiling): TileShape => {
+const columnRead = (l: TileLoad): ColumnRead => (l.outer === 1 || l.panel ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
+
+/** Columns per block of a packed panel: the width of a 4x8 tile. */
+const BLOCK = 8;
+
+/**
+ * A column-factor load copied once per call into a scratch panel (as BLAS packs panels): per batch entry, blocks of
+ * eight columns, each block k rows of eight contiguous floats, so a tile reads 32 consecutive bytes per k step whatever
+ * the operand's layout (a transposed x·Wᵀ, or a row stride that maps every row onto the same cache sets). k stays in
+ * order, so the bits stay.
+ */
+export interface PackedLoad {
+  /** Index of the load in the tiling's column factor. */
+  readonly x: number;
+  /** Byte offset of its panel in the scratch block. */
+  readonly at: number;
+  /** Distinct batch entries it reads (axes it is broadcast over get one panel). */
+  readonly entries: number;
+  /** Element stride of each batch axis in the panel (0 where the load is broadcast). */
+  readonly strides: readonly number[];
+}
+
+export interface Packing {
+  readonly loads: readonly PackedLoad[];
+  /** Scratch bytes the panels take. */
+  readonly bytes: number;
+  /** Work units of the packing phase: one per block of eight columns of one entry, before any tile. */
+  readonly units: number;
+}
+
+/** Fewer rows than this do not amortise a copy of a column factor read along k: those keep the in-register transpose. */
+export const PACK_MIN_ROWS = 8;
+/** A stored (row-major) column factor is copied for this many rows or more: the copy costs about what 1/16 of them compute. */
+export const PACK_STORED_ROWS = 16;
+
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+/** L1 sets (64 of 64-byte lines, 32 KiB 8-way on x64) that rows `stride` bytes apart fall into. */
+const l1Sets = (stride: number): number => (stride % 64 ? 64 : 64 / gcd(stride / 64, 64));
+/**
+ * A stored column factor is packed only when its rows crowd into a quarter of L1's sets or fewer (n a multiple of 64:
+ * a tile's k rows then evict each other); other strides read as well in place (measured: n = 784 lost the copy's ~5%).
+ */
+export const crowdsL1 = (n: number): boolean => l1Sets(4 * n) <= 16;
+
+const blocks = (t: MatmulTiling) => Math.ceil((t.n - (t.n % 4)) / BLOCK);
+
+/** Which column-factor loads are packed, or undefined when none is worth it. */
+export const packing = (t: MatmulTiling): Packing | undefined => {
+  if (t.n < 4) return undefined;
+  const loads: PackedLoad[] = [];
+  let at = SCRATCH_HEAD;
+  const entrySize = blocks(t) * BLOCK * t.k;
+  t.b.loads.forEach((l, x) => {
+    const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
+    if (!worth) return;
+    const strides = t.batch.map(() => 0);
+    let size = entrySize;
+    for (let a = t.batch.length - 1; a >= 0; a--) {
+      if (l.batch[a] === 0) continue;
+      strides[a] = size;
+      size *= t.batch[a];
+    }
+    loads.push({ x, at, entries: size / entrySize, strides });
+    at += Math.ceil((4 * size) / 64) * 64;
+  });
+  return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
+};
+
+/** Byte offset in the scratch block of the i32 unit counter threads claim units from (the caller zeroes it before each range). */
+export const COUNTER = 0;
+/** Scratch bytes before the first panel: the counter, on a cache line of its own. */
+export const SCRATCH_HEAD = 64;
+
+/** Scratch bytes a tiled kernel takes: the counter, then its packed panels. */
+export const scratchBytes = (p: Packing | undefined): number => p?.bytes ?? SCRATCH_HEAD;
+
+/** The tiling the tiles read: packed loads read their panels, column j0's block at j0·k, then eight floats per k step. */
+const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
+  if (!p) return t;
+  const loads = t.b.loads.map((l, x): TileLoad => {
+    const q = p.loads.find((pl) => pl.x === x);
+    return q ? { load: l.load, offset: 0, batch: q.strides, outer: t.k, inner: BLOCK, panel: true } : l;
+  });
+  return { ...t, b: { ...t.b, loads } };
+};
+
+/** The tile and panel shape for a tiling as its tiles read it (packed loads already rewritten). */
+const shapeOf = (t: MatmulTiling): TileShape => {
   const transposed = t.b.loads.some((l) => columnRead(l) === 'transposed') && t.k >= 4;
   // 4 rows x 2 vectors: 8 accumulators. A transposed column factor keeps 4 more registers per vector, and V8
   // issues a block's loads before its arithmetic, so 6 rows x 1 vector spilled least and measured fastest
@@ -42,6 +132,8 @@ export const tileShape = (t: MatmulTiling): TileShape => {
   const fit = Math.max(width, Math.floor(PANEL_BYTES / (4 * t.k) / width) * width);
   return { rows, vectors, panel: Math.max(width, Math.min(fit, Math.ceil(n4 / width) * width)), step: transposed ? 4 : 1 };
 };
+
+export const tileShape = (t: MatmulTiling): TileShape => shapeOf(packedTiling(t, packing(t)));
 
 /** Thrown when a prologue op has no four-lane form: the kernel renders untiled instead. */
 export class Untileable extends Error {}
@@ -67,9 +159,9 @@ export class TiledEmitter {
   /** Op context for prologue nodes: the emitter's, with factor values read from the tile's registers. */
   private readonly ctx: OpContext;
 
-  constructor(private readonly e: KernelEmitter, private readonly k: Kernel, private readonly fma: boolean) {
-    this.t = k.tiling!;
-    this.shape = tileShape(this.t);
+  constructor(private readonly e: KernelEmitter, private readonly k: Kernel, private readonly fma: boolean, private readonly pack: Packing | undefined) {
+    this.t = packedTiling(k.tiling!, pack);
+    this.shape = shapeOf(this.t);
     this.c = e.c;
     const acc = this.t.accumulate;
     const topLevel = new Set(k.nodes.map((n) => n.id));
@@ -109,7 +201,7 @@ export class TiledEmitter {
   /** How the kernel was rendered, for reports. */
   get schedule(): string {
     const s = this.shape;
-    return `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${this.fma ? ' fma' : ''}`;
+    return `tiled ${s.rows}x${4 * s.vectors}${s.step === 4 ? ' transposed' : ''}${this.pack ? ' packed' : ''}${this.fma ? ' fma' : ''}`;
   }
 
   /** The nodes between a factor's loads and its value, in definition order: hoisted top-level ones, then the body's. */
@@ -149,7 +241,6 @@ export class TiledEmitter {
     const s = this.shape;
     const e = this.e;
     e.prelude();
-    const [begin, end] = [this.k.params.length, this.k.params.length + 1];
     const i32 = () => c.local('i32');
     const [u, bb, i0, j0, jEnd, panel] = [i32(), i32(), i32(), i32(), i32(), i32()];
     const n4 = t.n - (t.n % 4);
@@ -159,9 +250,18 @@ export class TiledEmitter {
     const baseA = t.a.loads.map(i32);
     const baseB = t.b.loads.map(i32);
     const batchIdx = t.batch.map(i32);
-    c.get(begin).set(u);
+    const scratch = this.k.params.length;
     c.open('block').open('loop');
-    c.get(u).get(end).op('i32.ge_u').op('br_if', 1);
+    // claim the next unit of [begin, end): every thread given the range takes units until none is left (a thread that is
+    // descheduled holds back only the unit it has); a unit's values do not depend on the thread that computes it
+    c.get(e.begin).get(scratch).i32(1).atomicAdd(COUNTER).op('i32.add').op('local.tee', u).get(e.end).op('i32.ge_s').op('br_if', 1);
+    if (this.pack) {
+      // units [0, P) pack panels, [P, size) are tiles
+      c.get(u).i32(this.pack.units).op('i32.lt_s').op('if', 0x40);
+      this.packUnit(this.pack, u);
+      c.op('br', 1).op('end');
+      c.get(u).i32(this.pack.units).op('i32.sub').set(u);
+    }
     // unit -> panel, batch entry, row tile
     c.get(u).i32(perPanel).op('i32.div_u').set(panel);
     c.get(u).i32(perPanel).op('i32.rem_u').i32(rowTiles).op('i32.div_u').set(bb);
@@ -172,7 +272,9 @@ export class TiledEmitter {
       below *= t.batch[a];
     }
     const base = (l: TiledLoad, local: number, outer: number | undefined) => {
-      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
+      const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l);
+      if (packed) c.get(scratch).i32(packed.at).op('i32.add');
+      else c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
       l.batch.forEach((stride, a) => stride && c.get(batchIdx[a]).i32(4 * stride).op('i32.mul').op('i32.add'));
       if (outer !== undefined && l.outer) c.get(outer).i32(4 * l.outer).op('i32.mul').op('i32.add');
@@ -191,7 +293,57 @@ export class TiledEmitter {
       this.rowsOf(t.m % s.rows, { u, bb, i0, j0, jEnd, panel, baseA, baseB }, panels);
       c.op('end');
     }
-    c.get(u).i32(1).op('i32.add').set(u).op('br', 0).op('end').op('end');
+    c.op('br', 0).op('end').op('end');
+  }
+
+  /** Pack unit u (< P): one block of eight columns (four in a last, narrower block) of one packed load and entry, k in order. */
+  private packUnit(p: Packing, u: number): void {
+    const c = this.c;
+    const e = this.e;
+    const t = this.k.tiling!;
+    const n4 = t.n - (t.n % 4);
+    const nb = blocks(t);
+    const [entry, jb, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    let first = 0;
+    for (const pl of p.loads) {
+      const l = t.b.loads[pl.x];
+      const last = first + pl.entries * nb;
+      c.get(u).i32(first).op('i32.ge_s').get(u).i32(last).op('i32.lt_s').op('i32.and').op('if', 0x40);
+      c.get(u).i32(first).op('i32.sub').op('local.tee', jb).i32(nb).op('i32.div_u').set(entry);
+      c.get(jb).i32(nb).op('i32.rem_u').set(jb);
+      // source: the load's address at this entry's batch indices, column jb·8, k step 0
+      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
+      let below = 1;
+      for (let a = t.batch.length - 1; a >= 0; a--) {
+        if (pl.strides[a] === 0) continue;
+        c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
+        below *= t.batch[a];
+      }
+      c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src);
+      // destination: the entry's panel, block jb (k·8 floats each)
+      c.get(this.k.params.length).i32(pl.at).op('i32.add').get(entry).i32(4 * nb * BLOCK * t.k).op('i32.mul').op('i32.add');
+      c.get(jb).i32(4 * BLOCK * t.k).op('i32.mul').op('i32.add').op('local.tee', dst);
+      c.i32(4 * BLOCK * t.k).op('i32.add').set(dEnd);
+      // bit copies (i32, v128), one k step per iteration
+      const copyRows = (width: number) => {
+        c.open('loop');
+        if (l.outer === 1) for (let v = 0; v < width / 4; v++) c.get(dst).get(src).mem('v128.load', 2, 16 * v).mem('v128.store', 2, 16 * v);
+        else for (let jj = 0; jj < width; jj++) c.get(dst).get(src).mem('i32.load', 2, 4 * l.outer * jj).mem('i32.store', 2, 4 * jj);
+        c.get(src).i32(4 * l.inner).op('i32.add').set(src);
+        c.get(dst).i32(4 * BLOCK).op('i32.add').op('local.tee', dst).get(dEnd).op('i32.lt_u').op('br_if', 0);
+        c.op('end');
+      };
+      if (n4 % BLOCK === 0) copyRows(BLOCK);
+      else {
+        c.get(jb).i32(nb - 1).op('i32.eq').op('if', 0x40);
+        copyRows(n4 % BLOCK);
+        c.op('else');
+        copyRows(BLOCK);
+        c.op('end');
+      }
+      c.op('end');
+      first = last;
+    }
   }
 
   /** One unit's columns with `rows` rows: full tiles, a one-vector tile, then the scalar columns. */
@@ -258,12 +410,26 @@ export class TiledEmitter {
       advance(4);
       c.op('br', 0).op('end').op('end');
     }
-    c.open('block').open('loop');
-    c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
-    const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
-    this.multiplyAdd(rows, acc, pA, 0, b);
-    advance(1);
-    c.op('br', 0).op('end').op('end');
+    const driver = t.b.loads.findIndex((l) => l.inner > 0);
+    if (this.shape.step === 1 && driver >= 0) {
+      // k ≥ 1 steps, tested at the bottom against the end of one column pointer: no counter to keep
+      const stop = c.local('i32');
+      c.get(pB[driver]).i32(4 * t.b.loads[driver].inner * t.k).op('i32.add').set(stop);
+      c.open('loop');
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      this.multiplyAdd(rows, acc, pA, 0, b);
+      t.a.loads.forEach((l, x) => l.inner && c.get(pA[x]).i32(4 * l.inner).op('i32.add').set(pA[x]));
+      t.b.loads.forEach((l, x) => l.inner && c.get(pB[x]).i32(4 * l.inner).op('i32.add').set(pB[x]));
+      c.get(pB[driver]).get(stop).op('i32.lt_u').op('br_if', 0);
+      c.op('end');
+    } else {
+      c.open('block').open('loop');
+      c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      this.multiplyAdd(rows, acc, pA, 0, b);
+      advance(1);
+      c.op('br', 0).op('end').op('end');
+    }
     this.epilogueOf(rows, vectors, acc, at);
   }
 

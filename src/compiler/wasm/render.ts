@@ -15,7 +15,7 @@ import { isInt, scalarOp } from './ops-scalar.js';
 import { vectorOp } from './ops-vector.js';
 import type { LaneShape } from './lanes.js';
 import { laneShapes } from './lanes.js';
-import { TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
+import { packing, scratchBytes, TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
 import type { LaneHost, ReducedLanes } from './reduce-lanes.js';
 import { emitReducedLanes, reducedLanes } from './reduce-lanes.js';
 
@@ -40,6 +40,14 @@ export interface RenderedKernel {
   readonly stores: readonly number[];
   /** Whether the module uses relaxed-simd (tiled matmuls rendered with FMA). */
   readonly relaxedSimd: boolean;
+  /**
+   * Bytes of scratch memory `run` takes as one more address after the buffers (0: none): a tiled matmul's unit counter
+   * (an i32 at its start, zeroed by the caller before each range; every thread given the same range claims units from
+   * it) and its packed panels.
+   */
+  readonly scratch: number;
+  /** Unit indices where a new phase starts: every unit before one must be done before any unit after it runs (packing, then tiles). */
+  readonly phases: readonly number[];
 }
 
 export interface RenderOptions {
@@ -74,13 +82,14 @@ export class KernelEmitter implements OpContext, LaneHost {
   readonly i: number;
   /** Element offset of the unrolled copy being emitted, from the counter `i`. */
   lane = 0;
-  private readonly begin: number;
-  private readonly end: number;
+  /** Parameters holding the unit range [begin, end), after the buffers and `extra` more addresses (a tiled matmul's scratch). */
+  readonly begin: number;
+  readonly end: number;
 
-  constructor(private readonly k: Kernel) {
-    this.c = new Code([...k.params.map(() => 'i32' as const), 'i32', 'i32']);
-    this.begin = k.params.length;
-    this.end = k.params.length + 1;
+  constructor(private readonly k: Kernel, extra = 0) {
+    this.c = new Code([...k.params.map(() => 'i32' as const), ...Array.from({ length: extra }, () => 'i32' as const), 'i32', 'i32']);
+    this.begin = k.params.length + extra;
+    this.end = this.begin + 1;
     const all = allNodes(k.nodes);
     this.byId = new Map(all.map((n) => [n.id, n]));
     this.topLevel = new Set(k.nodes.map((n) => n.id));
@@ -356,17 +365,19 @@ export class KernelEmitter implements OpContext, LaneHost {
 export const renderWasm = (k: Kernel, options: RenderOptions): RenderedKernel => {
   if (k.tiling) {
     try {
-      const e = new KernelEmitter(k);
-      const tiled = new TiledEmitter(e, k, options.fma ?? false);
+      const pack = packing(k.tiling);
+      const e = new KernelEmitter(k, 1);
+      const tiled = new TiledEmitter(e, k, options.fma ?? false, pack);
       tiled.render();
-      return { ...encoded(k, options, e), size: tiledUnits(k.tiling, tiled.shape), granule: 1, schedule: tiled.schedule, relaxedSimd: options.fma ?? false };
+      const units = (pack?.units ?? 0) + tiledUnits(k.tiling, tiled.shape);
+      return { ...encoded(k, options, e), size: units, granule: 1, schedule: tiled.schedule, relaxedSimd: options.fma ?? false, scratch: scratchBytes(pack), phases: pack ? [pack.units] : [] };
     } catch (err) {
       if (!(err instanceof Untileable)) throw err;
     }
   }
   const e = new KernelEmitter(k);
   e.render();
-  return { ...encoded(k, options, e), size: k.size, granule: 4, schedule: 'elements', relaxedSimd: false };
+  return { ...encoded(k, options, e), size: k.size, granule: 4, schedule: 'elements', relaxedSimd: false, scratch: 0, phases: [] };
 };
 
 const encoded = (k: Kernel, options: RenderOptions, e: KernelEmitter) => {

@@ -27,6 +27,10 @@ export interface StoredModule {
   readonly stores: readonly number[];
   /** Whether the module uses relaxed-simd (FMA); a host must validate it before loading. */
   readonly relaxedSimd: boolean;
+  /** Bytes of scratch memory `run` takes as one more address after the buffers (absent or 0: none). */
+  readonly scratch?: number;
+  /** Unit indices where a phase starts: units before one finish before any after it runs (absent: one phase). */
+  readonly phases?: readonly number[];
 }
 
 export interface WasmModules {

@@ -65,7 +65,7 @@ const executable = (heap: WasmHeap, pool: KernelPool | undefined, p: AotProgram,
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   const kernels: KernelInstance[] = p.wasm!.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory));
-  const dispatch = dispatcher(kernels, pool);
+  const dispatch = dispatcher(kernels, pool, heap);
   const constants = placeConstants(heap, plan.buffers);
   const { runOnHost } = planSteps(heap, plan, kernels, dispatch, loop);
   const perStep = new Set(loop.perStep ?? []);

@@ -1,9 +1,11 @@
-// How a kernel's work units are shared out: static ranges in multiples of its granule (four elements, or whole matmul row tiles) over the
-// pool's workers and the calling thread (which takes the last range); small kernels stay on the
-// calling thread, since waking a worker costs microseconds.
+// How a kernel's work units are shared out: static ranges in multiples of its granule (four elements) over the
+// pool's workers and the calling thread (which takes the last range), or, for a tiled matmul, its whole range to every
+// thread, which claim units one by one from a counter (a descheduled thread holds back one unit, not half the kernel),
+// phase after phase (packing, then tiles); small kernels stay on the calling thread, since waking a worker costs microseconds.
 import type { Kernel } from '../../compiler/kernel-ir/types.js';
 import type { KernelInstance } from './instance.js';
 import type { KernelProfile } from './profile.js';
+import type { WasmHeap } from './heap.js';
 
 /** What the dispatcher needs of a pool of kernel threads: Node's worker_threads (pool.ts) or a page's Web Workers (aot/web-pool.ts). */
 export interface KernelPool {
@@ -32,9 +34,9 @@ export interface Dispatch {
   readonly release: () => void;
 }
 
-/** With a profile (and the kernel IR it describes kernels by), each dispatch's time is recorded under its kernel. */
-export const dispatcher = (kernels: readonly KernelInstance[], pool: KernelPool | undefined, timed?: { readonly profile: KernelProfile; readonly ir: readonly Kernel[] }): Dispatch => {
-  const d = untimed(kernels, pool);
+/** With a profile (and the kernel IR it describes kernels by), each dispatch's time is recorded under its kernel. Scratch blocks come from `heap`. */
+export const dispatcher = (kernels: readonly KernelInstance[], pool: KernelPool | undefined, heap: WasmHeap, timed?: { readonly profile: KernelProfile; readonly ir: readonly Kernel[] }): Dispatch => {
+  const d = untimed(kernels, pool, heap);
   if (!timed) return d;
   const { profile, ir } = timed;
   return {
@@ -55,32 +57,47 @@ export const dispatcher = (kernels: readonly KernelInstance[], pool: KernelPool 
 };
 
 /** Kernels split across threads by the work their modules record (kernel-ir/work.ts), so no kernel IR is needed here. */
-const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefined): Dispatch => {
-  if (!pool) return { run: (i, addrs) => void kernels[i].run(addrs, 0, kernels[i].kernel.size), release: () => undefined };
+const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefined, heap: WasmHeap): Dispatch => {
+  // one scratch block (a tiled matmul's packed panels) for every kernel: they run one at a time, and the threads of one share it
+  const bytes = Math.max(0, ...kernels.map((k) => k.kernel.scratch ?? 0));
+  const scratch = bytes > 0 ? heap.alloc(bytes, 'the packed panels of tiled matmuls (scratch)') : 0;
+  const withScratch = kernels.map((k) => (k.kernel.scratch ? new Array<number>(k.kernel.params.length + 1) : undefined));
+  const argsOf = (i: number, addrs: readonly number[]): readonly number[] => {
+    const a = withScratch[i];
+    if (!a) return addrs;
+    for (let j = 0; j < addrs.length; j++) a[j] = addrs[j];
+    a[addrs.length] = scratch;
+    return a;
+  };
+  const freeScratch = () => void (bytes > 0 && heap.release(scratch));
+  // a kernel with scratch claims its units from the counter at the block's start (render.ts): zeroed before each range
+  const resetCounter = () => Atomics.store(new Int32Array(heap.memory.buffer, scratch, 1), 0, 0);
+  const whole = (i: number, addrs: readonly number[]): void => {
+    if (withScratch[i]) resetCounter();
+    kernels[i].run(argsOf(i, addrs), 0, kernels[i].kernel.size);
+  };
+  if (!pool) return { run: (i, addrs) => void whole(i, addrs), release: freeScratch };
   const ids = pool.register(kernels.map((k) => k.module));
   const threads = pool.size + 1;
   const parallel = kernels.map(({ kernel: k }) => k.size >= k.granule * threads && k.work >= PARALLEL_WORK);
-  const run = (i: number, addrs: readonly number[]): Promise<void> | undefined => {
+
+  /** Units [lo, hi) of kernel i over the workers and this thread: static ranges, or for a kernel with a counter the whole range to every thread. */
+  const split = (i: number, a: readonly number[], lo: number, hi: number): Promise<void> | undefined => {
     const k = kernels[i];
-    const n = k.kernel.size;
-    // another call's kernel still holds the workers (awaited asynchronously): this one queues behind it
-    if (pool.busy) {
-      const copy = addrs.slice();
-      return pool.busy.then(() => run(i, copy));
-    }
-    if (!parallel[i]) return void k.run(addrs, 0, n);
     const what = `running kernel ${k.kernel.name}`;
+    const claims = withScratch[i] !== undefined;
     const g = k.kernel.granule;
-    const chunk = Math.ceil(n / threads / g) * g;
+    const chunk = Math.ceil((hi - lo) / threads / g) * g;
     const started: number[] = [];
     try {
+      if (claims) resetCounter();
       for (let w = 0; w < pool.size; w++) {
-        const begin = w * chunk;
-        const end = Math.min(n, begin + chunk);
-        if (begin < end) pool.start(w, ids[i], addrs, begin, end, what), started.push(w);
+        const begin = claims ? lo : lo + w * chunk;
+        const end = claims ? hi : Math.min(hi, begin + chunk);
+        if (begin < end) pool.start(w, ids[i], a, begin, end, what), started.push(w);
       }
-      const own = Math.min(n, pool.size * chunk);
-      if (own < n) k.run(addrs, own, n);
+      const own = claims ? lo : Math.min(hi, lo + pool.size * chunk);
+      if (own < hi) k.run(a, own, hi);
     } catch (e) {
       // the workers started must finish before the caller frees their memory
       const pending = pool.join(started, what);
@@ -89,5 +106,37 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
     }
     return pool.join(started, what);
   };
-  return { run, release: () => pool.unregister(ids) };
+
+  const run = (i: number, addrs: readonly number[]): Promise<void> | undefined => {
+    const k = kernels[i];
+    const n = k.kernel.size;
+    // another call's kernel still holds the workers (awaited asynchronously): this one queues behind it
+    if (pool.busy) {
+      const copy = addrs.slice();
+      return pool.busy.then(() => run(i, copy));
+    }
+    if (!parallel[i]) return void whole(i, addrs);
+    const a = argsOf(i, addrs);
+    // phases one after another (packing, then tiles), each split over every thread
+    const bounds = [0, ...(k.kernel.phases ?? []), n];
+    const from = (p: number): Promise<void> | undefined => {
+      for (; p < bounds.length - 1; p++) {
+        const pending = split(i, a, bounds[p], bounds[p + 1]);
+        if (pending) {
+          const next = p + 1;
+          const resume = (): Promise<void> | undefined => (pool.busy ? pool.busy.then(resume) : from(next));
+          return pending.then(resume);
+        }
+      }
+      return undefined;
+    };
+    return from(0);
+  };
+  return {
+    run,
+    release: () => {
+      pool.unregister(ids);
+      freeScratch();
+    },
+  };
 };

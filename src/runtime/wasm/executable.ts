@@ -78,7 +78,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));
   const loaded = { rendered, compiled: features.modules.compiled - compiled0, reused: features.modules.reused - reused0 };
   const pool = features.pool;
-  const dispatch = dispatcher(kernels, pool, features.profile && { profile: features.profile, ir: plan.kernelIR });
+  const dispatch = dispatcher(kernels, pool, heap, features.profile && { profile: features.profile, ir: plan.kernelIR });
   const constants = placeConstants(heap, plan.buffers);
   const inPlace = inPlaceCandidates(plan, plan.kernelIR, loop);
   // an input neither carried nor fed per step is read again by every step: its block stays until the last

@@ -4,12 +4,12 @@ import type { HostMath, RenderedKernel } from '../../compiler/wasm/render.js';
 const HOST: Record<HostMath, (...x: number[]) => number> = { pow: Math.pow };
 
 /** What a caller needs to know of a module (rendered now or stored with the plan). */
-export type KernelMeta = Pick<RenderedKernel, 'name' | 'params' | 'size' | 'granule' | 'schedule' | 'imports' | 'work' | 'stores'>;
+export type KernelMeta = Pick<RenderedKernel, 'name' | 'params' | 'size' | 'granule' | 'schedule' | 'imports' | 'work' | 'stores'> & Partial<Pick<RenderedKernel, 'scratch' | 'phases'>>;
 
 export interface KernelInstance {
   readonly kernel: KernelMeta;
   readonly module: WebAssembly.Module;
-  /** Runs elements [begin, end) with the kernel's parameters at these byte offsets. */
+  /** Runs elements [begin, end) with the kernel's parameters at these byte offsets (then its scratch block's, if it takes one). */
   readonly run: (addrs: readonly number[], begin: number, end: number) => void;
 }
 
@@ -30,7 +30,7 @@ const callerOf = (arity: number): ((f: (...args: number[]) => void) => Run) => {
 export const instantiateModule = (kernel: KernelMeta, module: WebAssembly.Module, memory: WebAssembly.Memory): KernelInstance => {
   const math = Object.fromEntries(kernel.imports.map((n) => [n, HOST[n]]));
   const f = new WebAssembly.Instance(module, { env: { memory }, math }).exports.run as (...args: number[]) => void;
-  return { kernel, module, run: callerOf(kernel.params.length)(f) };
+  return { kernel, module, run: callerOf(kernel.params.length + (kernel.scratch ? 1 : 0))(f) };
 };
 
 export const instantiate = (kernel: RenderedKernel, memory: WebAssembly.Memory): KernelInstance =>

@@ -10,10 +10,10 @@ import { interpret } from '../../../src/dsl/interpret.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Plan } from '../../../src/compiler/plan.js';
 import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
-import { tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
+import { PACK_MIN_ROWS, PACK_STORED_ROWS, packing, tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
-import { createRuntime } from '../../../src/runtime/index.js';
+import { createRuntime, createWasmRuntime } from '../../../src/runtime/index.js';
 import { cases, feedsFor } from '../matmul-cases.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
@@ -46,7 +46,9 @@ describe('tiled matmul on wasm: bit for bit', () => {
 
   // tails in every dimension: rows not a multiple of 4 or 6, columns not of 8 or 4 (or fewer than 4), k not of 4, 1s; the last
   // has k·n·4 bytes past a panel (256 KiB), so its columns split into two panels
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [5, 7, 3], [7, 700, 101]];
+  // from 8 rows a column factor read along k is packed, from 16 a stored one whose rows crowd L1 (n a multiple of 64):
+  // ragged rows and k, a last block of four columns (n − n % 4 not a multiple of 8), or none (n < 4)
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [5, 7, 3], [7, 700, 101], [17, 13, 21], [19, 6, 30], [16, 33, 40], [21, 5, 3], [23, 2, 12], [17, 13, 128], [19, 7, 64]];
   for (const [m, k, n] of shapes) {
     it(`equals the untiled path and the f32 interpreter, ${m}x${k}x${n}`, async () => {
       for (const [ci, cs] of cases(m, k, n).entries()) {
@@ -57,10 +59,14 @@ describe('tiled matmul on wasm: bit for bit', () => {
         assert.ok(WebAssembly.validate(rendered.bytes), cs.label);
         // k = 1 folds the inner index away: nothing to tile
         if (k > 1) assert.match(rendered.schedule, /^tiled/, `${cs.label}: ${rendered.schedule}`);
+        // a column factor read along k (x·Wᵀ, aᵀ·bᵀ, q·kᵀ) runs packed from 8 rows; one read as stored rows from 16, if n % 64 = 0
+        const alongK = /x·Wᵀ|aᵀ·bᵀ|q·kᵀ/.test(cs.label);
+        const packs = k > 1 && n >= 4 && (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && n % 64 === 0);
+        assert.equal(/packed/.test(rendered.schedule), packs, `${cs.label}: ${rendered.schedule}`);
         if (k === 700 && product.tiling) {
           const s = tileShape(product.tiling);
           assert.ok(s.panel < n - (n % 4), `${cs.label}: one panel of ${s.panel} columns`);
-          assert.equal(rendered.size, tiledUnits(product.tiling, s));
+          assert.equal(rendered.size, (packing(product.tiling)?.units ?? 0) + tiledUnits(product.tiling, s));
         }
         const feeds = feedsFor(cs.shapes, 100 * ci + m);
         const tiled = right(await one.load(plan).run(feeds)).y;
@@ -76,8 +82,8 @@ describe('tiled matmul on wasm: bit for bit', () => {
     });
   }
 
-  it('splitting row tiles across two threads changes no bit (shapes big enough to split)', async () => {
-    for (const cs of cases(37, 70, 90)) {
+  it('splitting packing and row tiles across two threads changes no bit (shapes big enough to split)', async () => {
+    for (const cs of [...cases(37, 70, 90), ...cases(64, 97, 76), ...cases(40, 50, 128)]) {
       const plan = compile(right(cs.program));
       const feeds = feedsFor(cs.shapes, 7);
       const a = right(await one.load(plan).run(feeds)).y;
@@ -87,6 +93,30 @@ describe('tiled matmul on wasm: bit for bit', () => {
       assert.ok((exe.info()?.tiledKernels ?? 0) >= 1, cs.label);
       assert.equal(exe.info()?.fma, false);
       assert.equal(firstDiff(a, b), -1, cs.label);
+    }
+  });
+});
+
+describe('tiled matmul: scratch memory', () => {
+  it("packed panels take one block of the runtime's heap while the executable lives, given back on destroy", async () => {
+    const rt = createWasmRuntime({ requested: 'wasm', backend: 'wasm' }, { threads: 2, fma: false });
+    try {
+      const cs = cases(40, 30, 50).find((x) => x.label.startsWith('x·Wᵀ'))!;
+      const plan = compile(right(cs.program));
+      const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+      const rendered = renderWasm(product, { maxPages: 256 });
+      // the counter's line, then W packed: 48 columns as 6 blocks of 8, 30 k steps
+      assert.equal(rendered.scratch, 64 + 4 * 6 * 8 * 30);
+      assert.deepEqual(rendered.phases, [6]);
+      const before = rt.heap.inUse;
+      const exe = rt.load(plan);
+      assert.ok(rt.heap.inUse - before >= rendered.scratch, 'the scratch block is allocated with the executable');
+      const feeds = feedsFor(cs.shapes, 13);
+      assert.equal(firstDiff(right(await exe.run(feeds)).y, right(interpret(right(cs.program), feeds, 'f32')).y), -1);
+      exe.destroy();
+      assert.equal(rt.heap.inUse, before, 'destroy frees it');
+    } finally {
+      rt.destroy();
     }
   });
 });

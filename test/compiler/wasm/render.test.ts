@@ -113,9 +113,15 @@ describe('wasm renderer: lane shapes (rows, columns, matmul operands) over any s
         const addr = (b: number) => at.get(b) ?? (at.set(b, heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`)), at.get(b)!);
         for (const [name, b] of Object.entries(plan.inputs)) heap.f32(addr(b), plan.buffers[b].size).set(feeds[name as keyof typeof feeds]);
         for (const k of plan.kernelIR!) {
-          const run = instantiate(renderWasm(k, OPTIONS), heap.memory).run;
+          const rendered = renderWasm(k, OPTIONS);
+          const run = instantiate(rendered, heap.memory).run;
+          // a tiled matmul takes a scratch block whose unit counter the caller zeroes before each range
+          const scratch = rendered.scratch ? [heap.alloc(rendered.scratch, 'scratch')] : [];
           const bounds = [0, ...cuts.filter((c) => c < k.size), k.size];
-          for (let j = 0; j + 1 < bounds.length; j++) run(k.params.map(addr), bounds[j], bounds[j + 1]);
+          for (let j = 0; j + 1 < bounds.length; j++) {
+            if (scratch.length) new Int32Array(heap.memory.buffer, scratch[0], 1)[0] = 0;
+            run([...k.params.map(addr), ...scratch], bounds[j], bounds[j + 1]);
+          }
         }
         for (const [name, b] of Object.entries(plan.outputs)) assert.deepEqual(Array.from(heap.f32(addr(b), plan.buffers[b].size)), Array.from(want[name]), name);
       });
