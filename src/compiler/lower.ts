@@ -9,6 +9,7 @@ import { KernelWriter, Scope, f32 } from './kernel-writer.js';
 import { lit } from './literal.js';
 import { pruneDeadConsts } from './prune.js';
 import { inlineCost, sharedExpensive } from './shared-work.js';
+import { unstridedViews } from './matmul-views.js';
 
 const BYTES = 4;
 
@@ -187,7 +188,8 @@ export const lowerTraced = (ir: IR, declared: readonly InputSpec[]): Lowered => 
   const scalars = hoistedScalars(ir);
   const operands = matmulOperands(ir, (id) => materialized(ir.nodes[id], outputs, scalars));
   const base = new Set([...scalars, ...operands]);
-  const hoisted = new Set([...base, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, base))]);
+  const shared = new Set([...base, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, base))]);
+  const hoisted = new Set([...shared, ...unstridedViews(ir, (id) => materialized(ir.nodes[id], outputs, shared))]);
   const buffers: PlanBuffer[] = [];
   const bufferOfNode = new Map<number, number>();
   for (const n of ir.nodes) {
