@@ -16,10 +16,18 @@ interface Position {
 
 const ZERO: Affine = { c: 0, terms: {} };
 
+/** The value a matmul operand views: through the batch broadcast the matmul op inserts, then reshapes. */
+export const valueOf = (ir: IR, operand: number): number => {
+  let id = ir.nodes[operand].op.kind === 'broadcast' ? ir.nodes[operand].inputs[0] : operand;
+  while (ir.nodes[id].op.kind === 'reshape') id = ir.nodes[id].inputs[0];
+  return id;
+};
+
 /**
  * Nodes to materialize so that every matmul reads its operands at affine positions: for each
  * operand, the first node (from the product down) whose per-axis index, derived from a flat one by
- * division and remainder as the kernel does, is not provably affine over the operand's axes.
+ * division and remainder as the kernel does, is not provably affine over the operand's axes; the
+ * operand's value itself where that node is a broadcast.
  */
 export const unstridedViews = (ir: IR, isMaterialized: (id: number) => boolean): Set<number> => {
   const out = new Set<number>();
@@ -66,9 +74,10 @@ export const unstridedViews = (ir: IR, isMaterialized: (id: number) => boolean):
           case 'slice':
           case 'transpose': {
             const axes = axesOf(at, s);
-            // a copy of a broadcast would be bigger than what it reads: left to the per-element path
+            // a copy of a broadcast would outgrow what it reads: the operand's value gets the buffer
             if (!axes) {
-              if (x.op.kind !== 'broadcast') out.add(id);
+              if (x.op.kind === 'broadcast') whole = true;
+              else out.add(id);
               return;
             }
             const op = x.op;
@@ -87,7 +96,9 @@ export const unstridedViews = (ir: IR, isMaterialized: (id: number) => boolean):
             return;
         }
       };
+      let whole = false;
       walk(operand, { axes: shape.map((d, k) => (d === 1 ? ZERO : { c: 0, terms: { [`a${k}`]: 1 } })) });
+      if (whole) out.add(valueOf(ir, operand));
     }
   }
   return out;
