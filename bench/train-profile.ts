@@ -2,7 +2,8 @@
 // per dispatch, state resident as fit trains. Not a suite (timing each dispatch perturbs the totals a little):
 //   [PROFILE_TOP=n] npx tsx bench/train-profile.ts [mlp-784-128-10|mlp-784-512-256-10|bert-4x128] [batch] [steps]
 // stderr: per model, the step's total, the CPU share of each kind (matmul, reduction, elementwise) and the top
-// kernels by CPU time (robust to a busy machine; run with GRAFT_THREADS=1 to read it as one core's time).
+// kernels by CPU time, each product with its tiled shape (batch..xmxnxk) or PER ELEMENT (robust to a busy machine; run
+// with GRAFT_THREADS=1 to read it as one core's time).
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../src/nn/index.js';
 import * as o from '../src/optim/index.js';
@@ -91,7 +92,7 @@ const profile = async (m: ProfiledModel, steps: number) => {
   console.error(`\n${m.name} batch ${m.batch}: ${total.toFixed(2)} ms/step wall (${((m.batch * 1000) / total).toFixed(0)} examples/s), ${inKernels.toFixed(2)} ms wall and ${cpu.toFixed(2)} ms CPU in ${kernels.length} kernels`);
   console.error(`  CPU by kind: ${[...byKind].sort((a, b) => b[1] - a[1]).map(([k, ms]) => `${k} ${ms.toFixed(2)} ms (${((100 * ms) / cpu).toFixed(0)}%)`).join(', ')}`);
   for (const k of [...kernels].sort((a, b) => b.cpuMs - a.cpuMs).slice(0, TOP)) {
-    console.error(`  ${(k.cpuMs / steps).toFixed(3).padStart(8)} ms CPU  ${kind(k).padEnd(11)} size ${String(k.size).padStart(8)} x ${String(k.reduced).padStart(5)}  ${k.fused.slice(0, 8).join(' ')}${k.fused.length > 8 ? ' …' : ''}`);
+    console.error(`  ${(k.cpuMs / steps).toFixed(3).padStart(8)} ms CPU  ${kind(k).padEnd(11)} size ${String(k.size).padStart(8)} x ${String(k.reduced).padStart(5)}  ${(k.tiled ? `tiled ${[...k.tiled.batch, k.tiled.m, k.tiled.n, k.tiled.k].join('x')}` : kind(k) === 'matmul' ? 'PER ELEMENT' : '').padEnd(20)} ${k.fused.slice(0, 8).join(' ')}${k.fused.length > 8 ? ' …' : ''}`);
   }
   console.log(JSON.stringify({ profile: m.name, batch: m.batch, ms_per_step: total, kernel_ms: inKernels, kernel_cpu_ms: cpu, cpu_by_kind: Object.fromEntries(byKind) }));
   runner.destroy();

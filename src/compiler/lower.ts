@@ -9,6 +9,7 @@ import { KernelWriter, Scope, f32 } from './kernel-writer.js';
 import { lit } from './literal.js';
 import { pruneDeadConsts } from './prune.js';
 import { inlineCost, sharedExpensive } from './shared-work.js';
+import { unstridedViews, valueOf } from './matmul-views.js';
 
 const BYTES = 4;
 
@@ -37,8 +38,9 @@ const matmulOperands = (ir: IR, isMaterialized: (id: number) => boolean): Set<nu
     const [m, k] = ir.nodes[n.inputs[0]].shape.slice(-2);
     const cols = n.shape[n.shape.length - 1];
     n.inputs.forEach((i, side) => {
-      // look through the batch broadcast the matmul op inserts
-      const operand = ir.nodes[i].op.kind === 'broadcast' ? ir.nodes[ir.nodes[i].inputs[0]] : ir.nodes[i];
+      // the value under the batch broadcast and reshapes (a linear layer's [B·S, H] view) gets the
+      // buffer, so its other readers (a residual, a layer norm's backward) share it
+      const operand = ir.nodes[valueOf(ir, i)];
       const recomputed = side === 0 ? cols : m;
       if (k > 1 && recomputed >= RECOMPUTE_LIMIT && inlineCost(ir, operand, isMaterialized, memo) >= 2) out.add(operand.id);
     });
@@ -187,7 +189,8 @@ export const lowerTraced = (ir: IR, declared: readonly InputSpec[]): Lowered => 
   const scalars = hoistedScalars(ir);
   const operands = matmulOperands(ir, (id) => materialized(ir.nodes[id], outputs, scalars));
   const base = new Set([...scalars, ...operands]);
-  const hoisted = new Set([...base, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, base))]);
+  const shared = new Set([...base, ...sharedExpensive(ir, (id) => materialized(ir.nodes[id], outputs, base))]);
+  const hoisted = new Set([...shared, ...unstridedViews(ir, (id) => materialized(ir.nodes[id], outputs, shared))]);
   const buffers: PlanBuffer[] = [];
   const bufferOfNode = new Map<number, number>();
   for (const n of ir.nodes) {

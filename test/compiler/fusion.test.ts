@@ -127,4 +127,14 @@ describe('matmul operands', () => {
     // a single cheap op stays fused even when recomputed
     assert.ok(large.kernels.some((k) => k.fused.includes('matmul') && k.fused.includes('add')));
   });
+
+  it('an operand viewed through a reshape (a linear layer on [batch, seq, hidden]): the value gets the buffer, and its other reader shares it', () => {
+    const plan = compile(build({ a: [2, 4, 64], b: [64, 32] }, ({ a, b }) => {
+      const h = g.tanh(g.mul(a, 2));
+      return { m: g.matmul(g.reshape(h, [8, 64]), b), r: g.add(h, 1) };
+    }));
+    const tanhKernels = plan.kernels.filter((k) => k.fused.includes('tanh'));
+    assert.equal(tanhKernels.length, 1, 'tanh computed once, not again inside the residual');
+    assert.deepEqual(plan.buffers[tanhKernels[0].output].shape, [2, 4, 64]);
+  });
 });

@@ -12,18 +12,18 @@ export interface Affine {
 const span = (x: Affine, ranges: Readonly<Record<string, number>>): [number, number] =>
   Object.entries(x.terms).reduce<[number, number]>(([lo, hi], [s, k]) => [lo + Math.min(0, k * (ranges[s] - 1)), hi + Math.max(0, k * (ranges[s] - 1))], [x.c, x.c]);
 
-const combine = (x: Affine, y: Affine, sign: number): Affine => {
+export const combine = (x: Affine, y: Affine, sign: number): Affine => {
   const terms: Record<string, number> = { ...x.terms };
   for (const [s, k] of Object.entries(y.terms)) terms[s] = (terms[s] ?? 0) + sign * k;
   for (const s of Object.keys(terms)) if (terms[s] === 0) delete terms[s];
   return { c: x.c + sign * y.c, terms };
 };
 
-const scale = (x: Affine, f: number): Affine =>
+export const scale = (x: Affine, f: number): Affine =>
   f === 0 ? { c: 0, terms: {} } : { c: x.c * f, terms: Object.fromEntries(Object.entries(x.terms).map(([s, k]) => [s, k * f])) };
 
 /** x = d·hi + lo with 0 ≤ lo < d, when every coefficient and the constant are non-negative and lo provably stays below d. */
-const divide = (x: Affine, d: number, ranges: Readonly<Record<string, number>>): { hi: Affine; lo: Affine } | undefined => {
+export const divide = (x: Affine, d: number, ranges: Readonly<Record<string, number>>): { hi: Affine; lo: Affine } | undefined => {
   if (!(d > 0) || x.c < 0 || Object.values(x.terms).some((k) => k < 0)) return undefined;
   const hi: Record<string, number> = {};
   const lo: Record<string, number> = {};

@@ -10,6 +10,8 @@ export interface KernelTime {
   readonly size: number;
   /** Innermost accumulation length (0: elementwise): a matmul's k, a reduction's axis. */
   readonly reduced: number;
+  /** A tiled product's shape (batch axes, m, n, k); absent where the kernel renders per element. */
+  readonly tiled?: { readonly batch: readonly number[]; readonly m: number; readonly n: number; readonly k: number };
   readonly calls: number;
   readonly ms: number;
   /** CPU time of the process (all its threads) during the dispatches. */
@@ -32,7 +34,7 @@ export class KernelProfile {
 
   /** Every kernel timed so far, the slowest first. */
   report(): KernelTime[] {
-    return [...this.times].map(([k, t]) => ({ name: k.name, fused: k.fused, size: k.size, reduced: reducedLength(k), calls: t.calls, ms: t.ms, cpuMs: t.cpuMs })).sort((a, b) => b.ms - a.ms);
+    return [...this.times].map(([k, t]) => ({ name: k.name, fused: k.fused, size: k.size, reduced: reducedLength(k), ...(k.tiling ? { tiled: { batch: k.tiling.batch, m: k.tiling.m, n: k.tiling.n, k: k.tiling.k } } : {}), calls: t.calls, ms: t.ms, cpuMs: t.cpuMs })).sort((a, b) => b.ms - a.ms);
   }
 
   reset(): void {

@@ -7,6 +7,7 @@ import * as g from '../../../src/dsl/index.js';
 import { compile } from '../../../src/compiler/index.js';
 import { KernelBuilder } from '../../../src/compiler/kernel-ir/builder.js';
 import { affineReader } from '../../../src/compiler/kernel-ir/affine.js';
+import { mergeHeads } from '../../../src/nn/attention.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -37,6 +38,17 @@ describe('matmul tiling descriptor', () => {
     assert.deepEqual(t.b.loads.map(strides), [[0, 105, 35, 5, 1]]);
     const s = tilingOf(g.program({ p: [3, 6, 5], v: [5, 7] }, ({ p, v }) => ({ y: g.matmul(p, v) })));
     assert.deepEqual(s.b.loads.map(strides), [[0, 0, 1, 7]]);
+  });
+
+  it('a head merge ([2, 3, 5, 4] -> [10, 12]) is copied before the product: merged·W, xᵀ·merged and mergedᵀ·g read the copy row-major', () => {
+    const merged = (x: g.Tensor) => g.reshape(mergeHeads(x), [10, 12]);
+    const a = tilingOf(g.program({ x: [2, 3, 5, 4], w: [12, 7] }, ({ x, w }) => ({ y: g.matmul(merged(x), w) })));
+    assert.deepEqual([a.m, a.n, a.k], [10, 7, 12]);
+    assert.deepEqual(a.a.loads.map(strides), [[0, 12, 1]]);
+    const b = tilingOf(g.program({ x: [2, 3, 5, 4], h: [10, 6] }, ({ x, h }) => ({ y: g.matmul(g.transpose(h), merged(x)) })));
+    assert.deepEqual(b.b.loads.map(strides), [[0, 1, 12]]);
+    const c = tilingOf(g.program({ x: [2, 3, 5, 4], gy: [10, 6] }, ({ x, gy }) => ({ y: g.matmul(g.transpose(merged(x)), gy) })));
+    assert.deepEqual(c.a.loads.map(strides), [[0, 1, 12]]);
   });
 
   it('a slice offsets the read', () => {

@@ -15,6 +15,7 @@ import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime, createWasmRuntime } from '../../../src/runtime/index.js';
 import { cases, feedsFor } from '../matmul-cases.js';
+import { mergeHeads, scaledDotProductAttention, splitHeads } from '../../../src/nn/attention.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -115,6 +116,65 @@ describe('tiled matmul: scratch memory', () => {
       assert.equal(firstDiff(right(await exe.run(feeds)).y, right(interpret(right(cs.program), feeds, 'f32')).y), -1);
       exe.destroy();
       assert.equal(rt.heap.inUse, before, 'destroy frees it');
+    } finally {
+      rt.destroy();
+    }
+  });
+});
+
+describe('tiled matmul through the head split and merge of attention', () => {
+  // batch 2, sequence 5, 3 heads of 4 (hidden 12): tails in every tile dimension
+  const [B, S, H, D] = [2, 5, 3, 4];
+  const merged = (x: g.Tensor) => g.reshape(mergeHeads(x), [B * S, H * D]);
+  const layouts: { label: string; shapes: Record<string, number[]>; f: (x: Record<string, g.Tensor>) => g.Tensor }[] = [
+    { label: 'split q·split kᵀ', shapes: { q: [B, S, H * D], k: [B, S, H * D] }, f: ({ q, k }) => g.matmul(splitHeads(q, H), g.transpose(splitHeads(k, H), [0, 1, 3, 2])) },
+    { label: 'p·split v', shapes: { p: [B, H, S, S], v: [B, S, H * D] }, f: ({ p, v }) => g.matmul(p, splitHeads(v, H)) },
+    { label: 'merged·W (output projection)', shapes: { x: [B, H, S, D], w: [H * D, 7] }, f: ({ x, w }) => g.matmul(merged(x), w) },
+    { label: 'merged·Wᵀ (input gradient)', shapes: { x: [B, H, S, D], w: [7, H * D] }, f: ({ x, w }) => g.matmul(merged(x), g.transpose(w)) },
+    { label: 'xᵀ·merged (weight gradient)', shapes: { x: [B, H, S, D], h: [B * S, 6] }, f: ({ x, h }) => g.matmul(g.transpose(h), merged(x)) },
+    { label: 'mergedᵀ·g (output projection weight gradient)', shapes: { x: [B, H, S, D], gy: [B * S, 6] }, f: ({ x, gy }) => g.matmul(g.transpose(merged(x)), gy) },
+  ];
+  for (const l of layouts) {
+    it(`${l.label}: tiled, and the same bits as the untiled path and the f32 interpreter`, async () => {
+      const prog = right(g.program(l.shapes, (x) => ({ y: l.f(x) })));
+      const plan = compile(prog);
+      const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+      assert.match(renderWasm(product, { maxPages: 256 }).schedule, /^tiled/);
+      const rt = await createRuntime({ backend: 'wasm', threads: 1, fma: false });
+      try {
+        const feeds = feedsFor(l.shapes, 17);
+        const tiled = right(await rt.load(plan).run(feeds)).y;
+        assert.equal(firstDiff(tiled, right(await rt.load(untiled(plan)).run(feeds)).y), -1, 'tiled vs untiled wasm');
+        assert.equal(firstDiff(tiled, right(interpret(prog, feeds, 'f32')).y), -1, 'tiled vs the f32 interpreter');
+      } finally {
+        rt.destroy();
+      }
+    });
+  }
+
+  it('the gradient of an attention block (q, k, v and output projections): every product tiled, bits as untiled, near float64', async () => {
+    const shapes = { x: [B, S, H * D], wq: [H * D, H * D], wk: [H * D, H * D], wv: [H * D, H * D], wo: [H * D, H * D] };
+    const prog = right(g.program(shapes, ({ x, wq, wk, wv, wo }) => {
+      const project = (w: g.Tensor) => splitHeads(g.reshape(g.matmul(g.reshape(x, [B * S, H * D]), w), [B, S, H * D]), H);
+      const out = g.matmul(merged(scaledDotProductAttention(project(wq), project(wk), project(wv))), wo);
+      const loss = g.sum(g.mul(out, out));
+      return g.grad(loss, { x, wq, wk, wv, wo });
+    }));
+    const plan = compile(prog);
+    const products = plan.kernelIR!.filter((x) => x.fused.includes('matmul'));
+    assert.deepEqual(products.filter((x) => !x.tiling).map((x) => x.name), []);
+    const rt = await createRuntime({ backend: 'wasm', threads: 1, fma: false });
+    try {
+      const feeds = feedsFor(shapes, 23);
+      const tiled = right(await rt.load(plan).run(feeds));
+      const plain = right(await rt.load(untiled(plan)).run(feeds));
+      const f64 = right(interpret(prog, feeds, 'f64'));
+      for (const name of Object.keys(shapes)) {
+        assert.equal(firstDiff(tiled[name], plain[name]), -1, `${name}: tiled vs untiled wasm`);
+        const scale = Math.max(1, ...Array.from(f64[name], Math.abs));
+        const worst = Math.max(0, ...Array.from(tiled[name], (v, i) => Math.abs(v - f64[name][i])));
+        assert.ok(worst <= 1e-4 * scale, `${name}: off float64 by ${worst}`);
+      }
     } finally {
       rt.destroy();
     }

@@ -49,6 +49,21 @@ describe('wasm runtime: profile, traffic and collected outputs of call()', () =>
     plain.destroy();
   });
 
+  it('profile: a product names its tiled shape; a product through a concat (not affine) and other kernels none', async () => {
+    const rt = createWasmRuntime(REPORT, { profile: true, threads: 1 });
+    const products = compile(right(g.program({ q: [2, 5, 6], k: [2, 7, 6], a: [5, 3], a2: [5, 4], b: [7, 9] }, ({ q, k, a, a2, b }) => ({
+      scores: g.matmul(q, g.transpose(k, [0, 2, 1])),
+      joined: g.sum(g.matmul(g.concat([a, a2], 1), b), { axes: 1 }),
+    }))));
+    const feeds = Object.fromEntries(Object.entries({ q: 60, k: 84, a: 15, a2: 20, b: 63 }).map(([n, size]) => [n, new Float32Array(size).fill(1)]));
+    right(await rt.load(products).run(feeds));
+    const times = rt.profile();
+    const tiled = times.filter((t) => t.tiled).map((t) => t.tiled);
+    assert.deepEqual(tiled, [{ batch: [2], m: 5, n: 7, k: 6 }]);
+    assert.ok(times.some((t) => t.fused.includes('matmul') && !t.tiled), 'the concat product renders per element');
+    rt.destroy();
+  });
+
   it('call() returns each collected output as one resident tensor of every step, equal to run() and the oracle', async () => {
     const rt = createWasmRuntime(REPORT, { threads: 1 });
     const exe = rt.loop(plan, { steps: 3, carry: { s: 's' }, perStep: ['x'], collect: ['total'] });
