@@ -81,6 +81,8 @@ export interface TextJobOutputs {
   readonly onEpoch?: (method: Method, seed: number, record: EpochRecord) => void;
   /** The generated schedule the scheduled method follows, before any run. */
   readonly onSchedule?: (schedule: Schedule) => void;
+  /** Runs a stopped job finished (`graft text --resume`): kept as they are, not run again. */
+  readonly finished?: readonly TextRunResult[];
 }
 
 const FEATURES = (cfg: TextJobConfig) => [3, cfg.finetuneSeq];
@@ -143,6 +145,12 @@ export const runTextJob = async (rt: Runtime, cfg: TextJobConfig, cacheDir: stri
   for (const seed of cfg.seeds) {
     const train = pick(splits.labelledFor(seed));
     for (const method of cfg.methods ?? METHODS) {
+      const before = outputs.finished?.find((r) => r.method === method && r.seed === seed);
+      if (before) {
+        results.push(before);
+        log(`${method.padEnd(15)} seed ${seed}: finished before (test accuracy ${(before.testAccuracy * 100).toFixed(1)}%)`);
+        continue;
+      }
       const r = await finetuneRun(rt, cfg, model, loaded.params, method, seed, { train, validation, test }, schedule, outputs);
       results.push(r);
       outputs.onRun?.(r);
