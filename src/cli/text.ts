@@ -7,7 +7,7 @@ import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import { printSchedule } from '../optim/phases/index.js';
 import type { TextJobConfig, TextRunResult } from '../train/text/text-job.js';
-import { DEFAULT_TEXT_JOB, runTextJob } from '../train/text/text-job.js';
+import { DEFAULT_TEXT_JOB, cpuSecondsSince, runTextJob } from '../train/text/text-job.js';
 import { decodeTextSettings } from '../train/text/text-settings.js';
 import { removeStaleTempFiles, writeFileAtomically } from '../train/checkpoint/index.js';
 import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
@@ -92,6 +92,7 @@ const runText = async (cfg: TextJobConfig, o: { backend?: BackendChoice; root: s
     stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs are kept; the stopped one starts again). Go on with:`, `  ${resumeCommand('text', dir)}`], log);
     log(`graft text: backend ${rt.report.backend}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const finished = new Set((resume?.previous.finished ?? []).map((r) => `${r.method}/${r.seed}`));
     const metrics = (resume?.previous.metrics ?? []).filter((l) => finished.has(`${l.method}/${l.seed}`)).map((l) => JSON.stringify(l));
     const runs = (resume?.previous.finished ?? []).map((r) => JSON.stringify(r));
@@ -115,7 +116,7 @@ const runText = async (cfg: TextJobConfig, o: { backend?: BackendChoice; root: s
     const intro = `BERT (${cfg.layers} layers, hidden ${cfg.hidden}, ${cfg.heads} heads, WordPiece vocabulary of ${cfg.vocabSize} trained on Brown) pre-trained by masked-language modelling on ${cfg.pretrainSentences || 'all'} Brown sentences (${cfg.pretrainEpochs} epoch${cfg.pretrainEpochs === 1 ? '' : 's'}, sequences of up to ${cfg.seqLength} tokens), then fine-tuned to tell spam from ham on ${cfg.labelled} labelled SpamAssassin mails (subject and body, up to ${cfg.finetuneSeq} tokens; batches grouped by length and padded per batch) for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation mails), tested on ${cfg.heldOut} held-out mails with hard ham; ${cfg.seeds.length} seed${cfg.seeds.length === 1 ? '' : 's'}; backend ${rt.report.backend}. Methods: full = Hugging Face AdamW (peak lr ${cfg.lr}, 10% warmup, linear decay, wd 0.01, clip 1); scheduled = the Fine-Tuning Scheduler's generated schedule (schedule.yaml), a phase ends when validation loss stops improving (patience 1, restore-best); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D: Fisher pass over the encoder layers).`;
     const report = markdownReport({ results, title: 'graft text: fine-tuning methods compared on spam vs ham', intro, transitions, methodNotes: { scheduled: 'scheduled unfreezing with the schedule Fine-Tuning Scheduler generates (schedule.yaml): output layers first, two parameters a phase, each phase until validation loss stops improving.' } });
     writeAtomically(join(dir, 'results.md'), `${report.trimEnd()}\n\n## Spam F1 and hard ham\n\n${spamTable(results)}\n`);
-    log(`\n${resultsTable(results)}\n\n${spamTable(results)}\n\nwrote ${dir}/results.md, curves.svg, metrics.jsonl, runs.jsonl, schedule.yaml in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    log(`\n${resultsTable(results)}\n\n${spamTable(results)}\n\nwrote ${dir}/results.md, curves.svg, metrics.jsonl, runs.jsonl, schedule.yaml in ${((performance.now() - t0) / 1000).toFixed(0)} s (${cpuSecondsSince(c0).toFixed(0)} CPU-s)`);
     return 0;
   } finally {
     stopListening();
