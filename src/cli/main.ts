@@ -79,11 +79,14 @@ cli
   .option('--backend <name>', 'auto, webgpu, wasm, webasm or cpu')
   .option('--out <dir>', 'where runs go (default runs/)')
   .option('--seeds <n>', 'seeds per method (default 3)')
-  .option('--epochs <n>', 'fine-tuning epochs (default 4)')
+  .option('--epochs <n>', 'fine-tuning epochs (default 3)')
   .option('--settings <file>', 'a JSON object changing the job\'s settings (sizes, learning rates, methods)')
+  .option('--resume <run-dir>', 'continue a stopped job in its folder, with the settings it started with (finished runs are kept)')
   .action(async (raw: Record<string, unknown>) => {
-    const o = options({ backend: BackendOption, out: OutputDirOption, seeds: CountOption, epochs: CountOption }, raw, true);
+    const o = options({ backend: BackendOption, out: OutputDirOption, seeds: CountOption, epochs: CountOption, resume: ExistingDirOption }, raw, raw.resume === undefined);
     if (!o) return;
+    const ignored = (['backend', 'out', 'seeds', 'epochs', 'settings'] as const).filter((k) => o.resume !== undefined && (k === 'settings' ? raw.settings : o[k]) !== undefined);
+    if (ignored.length) return usageError([{ option: '--resume', message: `takes the settings from the run folder; leave out ${ignored.map((k) => `--${k}`).join(', ')}` }]);
     process.exitCode = await runTextCommand({ ...o, ...(typeof raw.settings === 'string' ? { settings: raw.settings } : {}) });
   });
 

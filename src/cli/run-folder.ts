@@ -15,21 +15,21 @@ import { readFinetuneConfig } from './config-file.js';
 
 export const RUN_FILES = { config: 'config.json', runs: 'runs.jsonl', metrics: 'metrics.jsonl', checkpoints: 'checkpoints' } as const;
 
-const MethodC = t.keyof(Object.fromEntries(METHODS.map((m) => [m, null])) as Record<Method, null>);
+export const MethodC = t.keyof(Object.fromEntries(METHODS.map((m) => [m, null])) as Record<Method, null>);
 /** JSON writes a diverged run's NaN (or an infinity) as null: read it back as NaN. */
-const Metric = new t.Type<number, number, unknown>('number (null for NaN)', (u): u is number => typeof u === 'number', (u, c) => (u === null ? t.success(Number.NaN) : t.number.validate(u, c)), (a) => a);
-const Record = t.intersection([
+export const Metric = new t.Type<number, number, unknown>('number (null for NaN)', (u): u is number => typeof u === 'number', (u, c) => (u === null ? t.success(Number.NaN) : t.number.validate(u, c)), (a) => a);
+export const Record = t.intersection([
   t.type({ epoch: t.number, trainLoss: Metric, trainAccuracy: Metric, evalLoss: Metric, evalAccuracy: Metric, seconds: t.number }),
   t.partial({ depth: t.number }),
 ]);
-const MetricLine = t.intersection([t.type({ method: MethodC, seed: t.number }), Record]);
+export const MetricLine = t.intersection([t.type({ method: MethodC, seed: t.number }), Record]);
 const RunLine = t.intersection([
   t.type({ method: MethodC, seed: t.number, testAccuracy: Metric, seconds: t.number, records: t.array(Record) }),
   t.partial({ keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string, predictedClasses: t.array(t.number), steps: t.number, untimedEpochs: t.number }),
 ]);
 
 /** Each non-empty line of a JSON-lines file decoded, or every bad line with its number. */
-const jsonLines = <A>(file: string, codec: t.Decoder<unknown, A>): E.Either<FileProblem[], A[]> => {
+export const jsonLines = <A>(file: string, codec: t.Decoder<unknown, A>): E.Either<FileProblem[], A[]> => {
   if (!existsSync(file)) return E.right([]);
   return E.chain((text: string) => {
     const problems: FileProblem[] = [];

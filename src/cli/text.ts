@@ -1,18 +1,22 @@
 // `graft text`: the text job (pre-train a small BERT on Brown, fine-tune spam vs ham on SpamAssassin with four
 // methods over seeds); outputs under runs/<time>/, the pre-trained folder under runs/cache/.
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { BackendChoice } from '../runtime/index.js';
 import { createRuntime } from '../runtime/index.js';
 import { printSchedule } from '../optim/phases/index.js';
 import type { TextJobConfig, TextRunResult } from '../train/text/text-job.js';
-import { DEFAULT_TEXT_JOB, runTextJob } from '../train/text/text-job.js';
+import { DEFAULT_TEXT_JOB, cpuSecondsSince, runTextJob } from '../train/text/text-job.js';
 import { decodeTextSettings } from '../train/text/text-settings.js';
-import { writeFileAtomically } from '../train/checkpoint/index.js';
+import { removeStaleTempFiles, writeFileAtomically } from '../train/checkpoint/index.js';
 import { markdownReport, renderCurves, resultsTable } from '../train/report/index.js';
 import { meanSd, methodsOf } from '../train/report/summary.js';
-import { writeAtomically } from './files.js';
+import { formatFileProblem, writeAtomically } from './files.js';
+import { onInterrupt, resumeCommand } from './interrupt.js';
+import type { TextRunFolder } from './text-run-folder.js';
+import { readTextRunFolder } from './text-run-folder.js';
+import { RUN_FILES } from './run-folder.js';
 
 export interface TextOptions {
   readonly backend?: BackendChoice;
@@ -20,6 +24,8 @@ export interface TextOptions {
   readonly seeds?: number;
   readonly epochs?: number;
   readonly settings?: string;
+  /** A stopped run's folder: its finished runs are kept, the rest run with the settings it started with. */
+  readonly resume?: string;
 }
 
 /** Spam F1 and hard-ham accuracy per method, mean ± sd over seeds (results.md's second table). */
@@ -52,32 +58,56 @@ export const textSettings = (o: TextOptions): E.Either<string[], TextJobConfig> 
 };
 
 export const runTextCommand = async (o: TextOptions, log: (s: string) => void = console.log): Promise<number> => {
+  if (o.resume) return resumeText(o.resume, log);
   const settings = textSettings(o);
   if (E.isLeft(settings)) {
     settings.left.forEach((p) => log(`error: ${p}`));
     return 1;
   }
-  const cfg = settings.right;
-  const root = o.out ?? 'runs';
-  const dir = join(root, new Date().toISOString().replace(/[:.]/g, '-'));
+  return runText(settings.right, { backend: o.backend, root: o.out ?? 'runs' }, log);
+};
+
+/** Continue the job stopped in `dir` with the settings and backend it started with; the cache is its sibling. */
+const resumeText = async (dir: string, log: (s: string) => void): Promise<number> => {
+  const folder = readTextRunFolder(dir);
+  if (E.isLeft(folder)) {
+    folder.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));
+    return 1;
+  }
+  // what a writer killed mid-write (SIGKILL, a power cut) left behind
+  const stale = removeStaleTempFiles(dir);
+  if (stale.length) log(`removed ${stale.length} unfinished temporary file${stale.length === 1 ? '' : 's'} a stopped run left: ${stale.join(', ')}`);
+  return runText(folder.right.config, { backend: folder.right.backend, root: dirname(dir) }, log, { dir, previous: folder.right });
+};
+
+const runText = async (cfg: TextJobConfig, o: { backend?: BackendChoice; root: string }, log: (s: string) => void, resume?: { dir: string; previous: TextRunFolder }): Promise<number> => {
+  const root = o.root;
+  const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
   const rt = await createRuntime({ backend: o.backend });
+  let stopListening: () => void = () => undefined;
   try {
     mkdirSync(dir, { recursive: true });
-    writeAtomically(join(dir, 'config.json'), `${JSON.stringify({ ...cfg, backend: rt.report.backend }, null, 2)}\n`);
-    log(`graft text: backend ${rt.report.backend}; outputs in ${dir}`);
+    if (!resume) writeAtomically(join(dir, RUN_FILES.config), `${JSON.stringify({ ...cfg, backend: rt.report.backend }, null, 2)}\n`);
+    // a stopped run starts again from its beginning on resume: only finished runs are kept
+    stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs are kept; the stopped one starts again). Go on with:`, `  ${resumeCommand('text', dir)}`], log);
+    log(`graft text: backend ${rt.report.backend}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
-    const metrics: string[] = [];
-    const runs: string[] = [];
+    const c0 = process.cpuUsage();
+    const finished = new Set((resume?.previous.finished ?? []).map((r) => `${r.method}/${r.seed}`));
+    const metrics = (resume?.previous.metrics ?? []).filter((l) => finished.has(`${l.method}/${l.seed}`)).map((l) => JSON.stringify(l));
+    const runs = (resume?.previous.finished ?? []).map((r) => JSON.stringify(r));
+    if (resume) writeAtomically(join(dir, RUN_FILES.metrics), metrics.length ? `${metrics.join('\n')}\n` : '');
     const results = await runTextJob(rt, cfg, join(root, 'cache'), log, {
       onSchedule: (s) => writeAtomically(join(dir, 'schedule.yaml'), printSchedule(s, ['Fine-Tuning Scheduler schedule generated for the classifier (output layers first, two parameters a phase)'])),
       onEpoch: (method, seed, rec) => {
         metrics.push(JSON.stringify({ method, seed, ...rec }));
-        writeAtomically(join(dir, 'metrics.jsonl'), `${metrics.join('\n')}\n`);
+        writeAtomically(join(dir, RUN_FILES.metrics), `${metrics.join('\n')}\n`);
       },
       onRun: (r) => {
         runs.push(JSON.stringify(r));
-        writeAtomically(join(dir, 'runs.jsonl'), `${runs.join('\n')}\n`);
+        writeAtomically(join(dir, RUN_FILES.runs), `${runs.join('\n')}\n`);
       },
+      ...(resume ? { finished: resume.previous.finished } : {}),
     });
     const transitions = (results.find((r) => r.transitions)?.transitions ?? []).map((t) => ({ epoch: t.epoch, label: `thaw phase ${t.depth}` }));
     const fig = await renderCurves(results, transitions, { title: 'graft text: loss and accuracy per epoch', png: true });
@@ -86,9 +116,10 @@ export const runTextCommand = async (o: TextOptions, log: (s: string) => void = 
     const intro = `BERT (${cfg.layers} layers, hidden ${cfg.hidden}, ${cfg.heads} heads, WordPiece vocabulary of ${cfg.vocabSize} trained on Brown) pre-trained by masked-language modelling on ${cfg.pretrainSentences || 'all'} Brown sentences (${cfg.pretrainEpochs} epoch${cfg.pretrainEpochs === 1 ? '' : 's'}, sequences of up to ${cfg.seqLength} tokens), then fine-tuned to tell spam from ham on ${cfg.labelled} labelled SpamAssassin mails (subject and body, up to ${cfg.finetuneSeq} tokens; batches grouped by length and padded per batch) for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation mails), tested on ${cfg.heldOut} held-out mails with hard ham; ${cfg.seeds.length} seed${cfg.seeds.length === 1 ? '' : 's'}; backend ${rt.report.backend}. Methods: full = Hugging Face AdamW (peak lr ${cfg.lr}, 10% warmup, linear decay, wd 0.01, clip 1); scheduled = the Fine-Tuning Scheduler's generated schedule (schedule.yaml), a phase ends when validation loss stops improving (patience 1, restore-best); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D: Fisher pass over the encoder layers).`;
     const report = markdownReport({ results, title: 'graft text: fine-tuning methods compared on spam vs ham', intro, transitions, methodNotes: { scheduled: 'scheduled unfreezing with the schedule Fine-Tuning Scheduler generates (schedule.yaml): output layers first, two parameters a phase, each phase until validation loss stops improving.' } });
     writeAtomically(join(dir, 'results.md'), `${report.trimEnd()}\n\n## Spam F1 and hard ham\n\n${spamTable(results)}\n`);
-    log(`\n${resultsTable(results)}\n\n${spamTable(results)}\n\nwrote ${dir}/results.md, curves.svg, metrics.jsonl, runs.jsonl, schedule.yaml in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    log(`\n${resultsTable(results)}\n\n${spamTable(results)}\n\nwrote ${dir}/results.md, curves.svg, metrics.jsonl, runs.jsonl, schedule.yaml in ${((performance.now() - t0) / 1000).toFixed(0)} s (${cpuSecondsSince(c0).toFixed(0)} CPU-s)`);
     return 0;
   } finally {
+    stopListening();
     rt.destroy();
   }
 };

@@ -11,6 +11,7 @@ import { GRAFT_BIN, runGraft, startGraft } from './graft-process.js';
 import type { Invocation } from '../../src/cli/interrupt.js';
 import { EXIT_CODES, resumeCommand, shellQuote } from '../../src/cli/interrupt.js';
 import { execFileSync } from 'node:child_process';
+import { TINY } from './text-tiny.js';
 
 type Line = { readonly method: string; readonly seed: number; readonly epoch: number } & Record<string, unknown>;
 
@@ -46,6 +47,8 @@ const assertSameOutcome = (resumed: string, straight: string) => {
   assert.deepEqual(readFileSync(join(resumed, RUN_FILES.config), 'utf8'), readFileSync(join(straight, RUN_FILES.config), 'utf8'));
   for (const f of [RUN_FILES.metrics, RUN_FILES.runs]) assert.deepEqual(jsonLines(join(resumed, f)).map(withoutSeconds), jsonLines(join(straight, f)).map(withoutSeconds), f);
   const checkpoints = [join(resumed, RUN_FILES.checkpoints), join(straight, RUN_FILES.checkpoints)];
+  // graft text keeps no checkpoints: a stopped run starts again
+  if (!existsSync(checkpoints[1])) return assert.ok(!existsSync(checkpoints[0]));
   const names = filesUnder(checkpoints[1]);
   assert.deepEqual(filesUnder(checkpoints[0]), names);
   for (const n of names) assert.ok(readFileSync(join(checkpoints[0], n)).equals(readFileSync(join(checkpoints[1], n))), `checkpoints/${n} differs`);
@@ -99,6 +102,18 @@ for (const [what, backendLine, signal] of [['a config that names no backend', ''
     rmSync(cwd, { recursive: true, force: true });
   });
 }
+
+test('graft text at a reduced size, stopped by Ctrl-C in its second run, resumes to the numbers of a run that never stopped', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-text-'));
+  writeFileSync(join(cwd, 'tiny.json'), JSON.stringify({ ...TINY, methods: ['full', 'scheduled'], finetuneEpochs: 4 }));
+  // the straight run builds the pre-training cache the stopped one and its resume read
+  const { resumed, finishedBefore } = await stopAndResume(['text', '--settings', 'tiny.json'], cwd, (lines) => lines.some((l) => l.method === 'scheduled' && l.epoch >= 1));
+  assert.equal(finishedBefore, 1, 'only full seed 1 had finished');
+  assert.match(resumed.stdout, /full\s+seed 1: finished before/);
+  assert.match(resumed.stdout, /scheduled\s+seed 1: test accuracy/);
+  for (const f of runFolders(cwd)) assert.ok(existsSync(join(cwd, 'runs', f, 'results.md')), `${f} has its report`);
+  rmSync(cwd, { recursive: true, force: true });
+});
 
 test('the printed resume command reads back, through a POSIX shell, as the folder it names', () => {
   for (const dir of ['runs/2026-12-01T22-21-46-339Z', 'my runs/a b', "it's/$HOME/`x`/\"q\"", '-x', '']) {

@@ -37,6 +37,19 @@ test('a text config: the folder fine-tuned on JSONL and CSV data, exported with 
   assert.notDeepEqual(back.right.params['classifier.weight'], original.right.params['classifier.weight'], 'trained');
 });
 
+test('a text config naming the built-in spam-assassin set: its seed\'s labelled mails, a ham/spam head, exported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-text-ft-data-'));
+  writeFileSync(join(dir, 'task.yaml'), `model: ${JSON.stringify(MODEL)}\ndata: spam-assassin\nlabelled: 16\nheldOut: 24\nepochs: 1\nbatchSize: 8\nseqLength: 7\nout: runs\n`);
+  const r = await runGraft(['finetune', '--config', join(dir, 'task.yaml')], { cwd: dir, env: { GRAFT_BACKEND: 'wasm' } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /full on 16 examples of .*hf-bert-f32 \(labels ham, spam\)/);
+  const runs = join(dir, 'runs');
+  const [run] = readdirSync(runs);
+  const back = loadHfBert(join(runs, run, 'model'));
+  assert.ok(E.isRight(back), E.isLeft(back) ? JSON.stringify(back.left) : '');
+  assert.deepEqual(back.right.labels, ['ham', 'spam']);
+});
+
 test('a text config with problems everywhere: all named at once, nothing run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'graft-text-ft-bad-'));
   writeFileSync(join(dir, 'train.jsonl'), '{"text": "the cat", "label": "pos"}\n{"text": "", "label": "neg"}\n{"text": "a dog", "label": "angry"}\n{"body": "x", "label": "pos"}\n');

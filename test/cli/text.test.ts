@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { runGraft } from './graft-process.js';
 import { loadHfBert } from '../../src/train/hf/index.js';
+import { TINY } from './text-tiny.js';
 
-const TINY = { vocabSize: 300, hidden: 16, layers: 1, heads: 2, intermediate: 32, seqLength: 32, pretrainSentences: 300, pretrainEpochs: 1, pretrainBatch: 16, finetuneSeq: 32, labelled: 48, validation: 24, heldOut: 60, batchSize: 16, finetuneEpochs: 2, seeds: [1], padMultiple: 16, stepsPerCall: 2 };
 const METHODS = ['full', 'scheduled', 'child-tuning-F', 'child-tuning-D'];
 
 test('graft text at a reduced size: cache in HF format, four methods, report; the cache reused with the same numbers', async () => {

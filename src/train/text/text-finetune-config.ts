@@ -17,11 +17,17 @@ import type { LabelledText } from './labelled-texts.js';
 import { readLabelledTexts } from './labelled-texts.js';
 import type { TextTokenizer } from './tokenizer.js';
 import { textTokenizer } from './tokenizer.js';
+import { BUILTIN_TEXTS, builtinLabels, builtinTexts, isBuiltinTexts } from './builtin-texts.js';
+import { DEFAULT_TEXT_JOB } from './text-job.js';
 
 export interface TextFinetuneSettings {
   readonly model: string;
-  readonly train: string;
-  readonly eval: string;
+  /** JSONL/CSV files, or (`data`) a built-in set: its seed's `labelled` examples to train on and `heldOut` to evaluate. */
+  readonly train?: string;
+  readonly eval?: string;
+  readonly data?: string;
+  readonly labelled: number;
+  readonly heldOut: number;
   readonly textColumn: string;
   readonly labelColumn: string;
   /** The labels in id order; default the model's id2label. */
@@ -53,8 +59,8 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
-const DEFAULTS = { textColumn: 'text', labelColumn: 'label', method: 'full', epochs: 3, batchSize: 16, lr: 5e-5, reserveP: 0.3, seqLength: 128, seed: 1, out: 'runs' } as const;
-const KEYS = ['model', 'train', 'eval', 'labels', 'schedule', ...Object.keys(DEFAULTS)];
+const DEFAULTS = { textColumn: 'text', labelColumn: 'label', method: 'full', epochs: 3, batchSize: 16, lr: 5e-5, reserveP: 0.3, seqLength: 128, seed: 1, out: 'runs', labelled: DEFAULT_TEXT_JOB.labelled, heldOut: DEFAULT_TEXT_JOB.heldOut } as const;
+const KEYS = ['model', 'train', 'eval', 'data', 'labels', 'schedule', ...Object.keys(DEFAULTS)];
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 const show = (u: unknown) => JSON.stringify(u) ?? String(u);
 
@@ -76,11 +82,16 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
     return p;
   };
   const model = path('model', true);
-  const train = path('train', true);
-  const evalFile = path('eval', true);
+  // a built-in set stands for both files
+  const builtin = 'data' in raw ? raw.data : undefined;
+  if (builtin !== undefined && !isBuiltinTexts(builtin)) bad('data', `${show(builtin)} is not a built-in set (${BUILTIN_TEXTS.join(', ')}); your own files go in train and eval`);
+  if (builtin !== undefined) (['train', 'eval'] as const).filter((k) => k in raw).forEach((k) => bad(k, `give data (a built-in set) or train and eval (your files), not both`));
+  else (['labelled', 'heldOut'] as const).filter((k) => k in raw).forEach((k) => bad(k, `sizes a built-in set: give data too`));
+  const train = builtin === undefined ? path('train', true) : undefined;
+  const evalFile = builtin === undefined ? path('eval', true) : undefined;
   const schedule = path('schedule', false);
   const int = (k: string, min: number) => (Number.isSafeInteger(raw[k] ?? (DEFAULTS as Record<string, unknown>)[k]) && ((raw[k] ?? (DEFAULTS as Record<string, unknown>)[k]) as number) >= min) || bad(k, `expected an integer >= ${min}, got ${show(raw[k])}`);
-  (['epochs', 'batchSize', 'seqLength'] as const).forEach((k) => int(k, k === 'seqLength' ? 3 : 1));
+  (['epochs', 'batchSize', 'seqLength', 'labelled', 'heldOut'] as const).forEach((k) => int(k, k === 'seqLength' ? 3 : 1));
   int('seed', 0);
   if ('lr' in raw && !(typeof raw.lr === 'number' && raw.lr > 0)) bad('lr', `expected a number > 0, got ${show(raw.lr)}`);
   if ('reserveP' in raw && !(typeof raw.reserveP === 'number' && raw.reserveP > 0 && raw.reserveP <= 1)) bad('reserveP', `expected a number in (0, 1], got ${show(raw.reserveP)}`);
@@ -94,7 +105,8 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
   let loaded: LoadedHfBert | undefined;
   let tokenizer: TextTokenizer | undefined;
   if (model) {
-    const labels = Array.isArray(raw.labels) && raw.labels.every((l) => typeof l === 'string') && raw.labels.length ? (raw.labels as string[]) : undefined;
+    // a built-in set's labels, unless the config names others: a new head when they differ from the model's
+    const labels = Array.isArray(raw.labels) && raw.labels.every((l) => typeof l === 'string') && raw.labels.length ? (raw.labels as string[]) : isBuiltinTexts(builtin) ? [...builtinLabels(builtin)] : undefined;
     const l = loadHfBert(model, { ...(labels ? { labels } : {}), seed: settings.seed });
     if (E.isLeft(l)) l.left.forEach((p) => problems.push({ file: p.file, path: p.path, message: p.message }));
     else loaded = l.right;
@@ -116,8 +128,14 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
     if (E.isLeft(r)) problems.push(...r.left);
     return E.isRight(r) ? r.right : undefined;
   };
-  const trainSet = read(train);
-  const evalSet = read(evalFile);
+  let trainSet = read(train);
+  let evalSet = read(evalFile);
+  const sized = (['labelled', 'heldOut'] as const).every((k) => Number.isSafeInteger(settings[k]) && settings[k] >= 1) && Number.isSafeInteger(settings.seed);
+  if (isBuiltinTexts(builtin) && loaded && sized) {
+    const texts = builtinTexts(builtin, settings, settings.seed, loaded.labels);
+    if (E.isLeft(texts)) texts.left.forEach((p) => bad(p.path, p.message));
+    else ({ train: trainSet, eval: evalSet } = texts.right);
+  }
   if (trainSet && Number.isSafeInteger(settings.batchSize) && trainSet.length < settings.batchSize) bad('batchSize', `${settings.batchSize} is more than the ${trainSet.length} training examples`);
   // the schedule against the model's parameters
   let phases: readonly ResolvedPhase[] | undefined;

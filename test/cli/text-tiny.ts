@@ -1,0 +1,2 @@
+// `graft text` settings small enough for CI (1 layer, hidden 16, 300 Brown sentences): the end-to-end tests' size.
+export const TINY = { vocabSize: 300, hidden: 16, layers: 1, heads: 2, intermediate: 32, seqLength: 32, pretrainSentences: 300, pretrainEpochs: 1, pretrainBatch: 16, finetuneSeq: 32, labelled: 48, validation: 24, heldOut: 60, batchSize: 16, finetuneEpochs: 2, seeds: [1], padMultiple: 16, stepsPerCall: 2 };
