@@ -43,21 +43,10 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
     return E.isLeft(out) ? fail(op, out.left) : out;
   };
 
-  /**
-   * Runs a call that writes `length` floats, into scratch memory, and returns a copy: MPI writing straight into a new
-   * array measured 3-8x slower than into reused memory (page faults under its single copy), and a copy costs less.
-   */
-  const received = async (length: number, start: (into: Float32Array) => number): Promise<E.Either<string, Float32Array>> => {
-    const at = heap.alloc(4 * length, 'received floats');
-    try {
-      const into = heap.f32(at, length);
-      return E.map(() => into.slice())(await complete(() => start(into)));
-    } finally {
-      heap.release(at);
-    }
+  const allGather = async (shard: Float32Array): Promise<E.Either<string, Float32Array>> => {
+    const out = new Float32Array(shard.length * size);
+    return E.map(() => out)(await complete(() => addon.iallgather(shard, out)));
   };
-
-  const allGather = (shard: Float32Array) => received(shard.length * size, (into) => addon.iallgather(shard, into));
 
   /** This rank's block of the tree sum of every rank's `full`, in `heap` at the address given to `use` (released after). */
   const reduceScatterThen = async <A>(full: Float32Array, use: (block: number, length: number) => Promise<E.Either<string, A>>): Promise<E.Either<string, A>> => {
@@ -86,7 +75,7 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
       const send = at === undefined ? x : heap.f32(at, padded).fill(0);
       if (at !== undefined) send.set(x);
       return await reduceScatterThen(send, async (block, b) => {
-        const all = await received(padded, (into) => addon.iallgather(heap.f32(block, b), into));
+        const all = await allGather(heap.f32(block, b));
         return E.map((out: Float32Array) => (padded === x.length ? out : out.slice(0, x.length)))(all);
       });
     } finally {
@@ -102,12 +91,10 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
     reduceScatter: (full) => run('reduceScatter', full, undefined, () => reduceScatter(full)),
     allReduce: (x) => run('allReduce', x, undefined, () => allReduce(x)),
     broadcast: (x, root) =>
-      run('broadcast', x, root, () =>
-        received(x.length, (into) => {
-          if (rank === root) into.set(x);
-          return addon.ibcast(into, root);
-        }),
-      ),
+      run('broadcast', x, root, async () => {
+        const out = rank === root ? x.slice() : new Float32Array(x.length);
+        return E.map(() => out)(await complete(() => addon.ibcast(out, root)));
+      }),
     barrier: () => run('barrier', undefined, undefined, () => complete(() => addon.ibarrier())),
     close: async () => {
       if (!broken) addon.finalize();
