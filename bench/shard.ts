@@ -1,7 +1,7 @@
 // Shard suite: the collectives on W ranks (local workers, MPI with graft's fixed-order sums, raw MPI through the same
 // addon) as bus bandwidth, then sharded training steps of the training suite's BERT classifier for W = 1, 2, 4: step
 // time, each rank's memory high-water, bytes moved per step against FULL_SHARD's theory. Sizes are float32 elements of
-// the full array. SHARD_BERT=large adds a BERT-base-sized model (110M params) on local workers (minutes, GiBs).
+// the full array. SHARD_BERT=large adds a BERT-base-sized model (102M params) on local workers (minutes, GiBs).
 import * as E from 'fp-ts/lib/Either.js';
 import { runLocal, runMpi, loadMpiAddon } from '../src/shard/collectives/index.js';
 import type { BertConfig } from '../src/nn/index.js';
@@ -14,8 +14,8 @@ import { BERT_BENCH, BERT_SEQ } from './train-peers/bert.js';
 const STEP_PROGRAM = new URL('./shard-step-rank.ts', import.meta.url);
 const MiB = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
-/** BERT-base's shape (HF bert-base-uncased: 110M params), dropout off, over short sequences so a step stays seconds. */
-const BERT_LARGE: BertConfig = { vocabSize: 30522, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072, maxPositionEmbeddings: 512, numLabels: 2, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 };
+/** BERT-base's shape with a 20,000-word vocabulary (graft refuses tensors past 2^24 elements; 30522·768 is 23M): 102M params. */
+const BERT_LARGE: BertConfig = { vocabSize: 20000, hiddenSize: 768, numHiddenLayers: 12, numAttentionHeads: 12, intermediateSize: 3072, maxPositionEmbeddings: 512, numLabels: 2, hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 };
 
 interface StepRows {
   readonly label: string;
