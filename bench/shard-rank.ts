@@ -1,4 +1,5 @@
-// The shard suite's rank program: times each collective (and, under MPI, raw MPI_Iallreduce with MPI_SUM) after a barrier.
+// The shard suite's rank program: times each collective after a barrier, and under MPI the same three through raw MPI
+// (MPI_Iallreduce / MPI_Ireduce_scatter_block with MPI_SUM, MPI_Iallgather) via the addon.
 import { performance } from 'node:perf_hooks';
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectiveFailure, Collectives } from '../src/shard/collectives/index.js';
@@ -17,7 +18,7 @@ export interface ShardTiming {
   /** Elements of the full (reduced or gathered) array. */
   readonly size: number;
   readonly ms: number[];
-  /** Largest |raw - graft| / max|graft| of the all-reduce, for the raw row. */
+  /** Largest |raw - graft| / max|graft| of the same call, for a raw row. */
   readonly relErr?: number;
 }
 
@@ -52,15 +53,25 @@ const shardBench = async (c: Collectives, input: ShardBenchInput): Promise<E.Eit
     }
     const addon = loadMpiAddon();
     if (c.engine === 'mpi' && E.isRight(addon)) {
-      const raw = new Float32Array(n);
-      const timed = await time('allReduce', 'mpi-raw', n, () => completeRequest(addon.right, () => addon.right.iallreduceSum(x, raw), 60_000));
-      if (E.isLeft(timed)) return timed;
-      const ours = await c.allReduce(x);
-      if (E.isLeft(ours)) return ours;
-      let diff = 0;
-      let scale = 0;
-      ours.right.forEach((v, i) => ((diff = Math.max(diff, Math.abs(v - raw[i]))), (scale = Math.max(scale, Math.abs(v)))));
-      out[out.length - 1] = { ...out[out.length - 1], relErr: diff / (scale || 1) };
+      // raw MPI through the same addon, into arrays allocated once (as a C program would), MPI_SUM in MPI's own order
+      const mpi = addon.right;
+      const full = new Float32Array(n);
+      const block = new Float32Array(n / c.size);
+      const raws: Array<[string, Float32Array, () => number]> = [
+        ['allReduce', full, () => mpi.iallreduceSum(x, full)],
+        ['reduceScatter', block, () => mpi.ireduceScatterSum(x, block)],
+        ['allGather', full, () => mpi.iallgather(x.subarray(0, n / c.size), full)],
+      ];
+      for (const [op, into, start] of raws) {
+        const timed = await time(op, 'mpi-raw', n, () => completeRequest(mpi, start, 60_000));
+        if (E.isLeft(timed)) return timed;
+        const ours = await (op === 'allReduce' ? c.allReduce(x) : op === 'reduceScatter' ? c.reduceScatter(x) : c.allGather(x.subarray(0, n / c.size)));
+        if (E.isLeft(ours)) return ours;
+        let diff = 0;
+        let scale = 0;
+        ours.right.forEach((v, i) => ((diff = Math.max(diff, Math.abs(v - into[i]))), (scale = Math.max(scale, Math.abs(v)))));
+        out[out.length - 1] = { ...out[out.length - 1], relErr: diff / (scale || 1) };
+      }
     }
   }
   return E.right(out);

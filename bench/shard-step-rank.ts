@@ -1,24 +1,35 @@
-// The shard suite's step program: times sharded steps of an MLP on W ranks and counts the bytes the collectives move.
+// The shard suite's step program: times sharded steps of an MLP or a BERT classifier on W ranks, counts the bytes the
+// collectives move and measures this rank's memory high-water (wasm memory, process RSS).
 import { performance } from 'node:perf_hooks';
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../src/nn/index.js';
+import type { BertConfig } from '../src/nn/index.js';
 import * as o from '../src/optim/index.js';
-import { createRuntime } from '../src/runtime/index.js';
+import { createRuntime, isWasmRuntime } from '../src/runtime/index.js';
 import type { CollectiveFailure, Collectives, ShardingStrategy } from '../src/shard/index.js';
 import { createShardedStepper, flatUnits } from '../src/shard/index.js';
-import { classifierObjective } from '../src/train/classifier-objective.js';
+import { classifierObjective, tokenRows } from '../src/train/classifier-objective.js';
+import { bertBatch } from './train-peers/bert.js';
+
+/** An MLP of these widths (wrapped per Linear), or a BERT classifier over `seq` token ids (wrapped per BertLayer). */
+export type StepModel = { readonly kind: 'mlp'; readonly sizes: readonly number[] } | { readonly kind: 'bert'; readonly config: BertConfig; readonly seq: number };
 
 export interface StepBenchInput {
-  readonly sizes: readonly number[];
+  readonly model: StepModel;
   readonly strategy: ShardingStrategy;
+  /** Rows per step over all ranks, as W micro-batches of batch / W. */
   readonly batch: number;
   readonly warmup: number;
   readonly reps: number;
+  /** Kernel threads per rank (default 1: W ranks already share the cores). */
+  readonly threads?: number;
 }
 
 export interface StepBenchResult {
   readonly params: number;
   readonly ms: number[];
+  /** Time from the stepper's creation to its first step's end (compiling the programs, first kernels). */
+  readonly firstStepMs: number;
   /** Bytes this rank moved per step, counted as NCCL's bus bytes: (W-1)/W of each gathered or reduced array, twice for an all-reduce. */
   readonly movedBytes: number;
   /** Bytes of this rank's shard state (params as held + optimizer state). */
@@ -26,6 +37,10 @@ export interface StepBenchResult {
   /** Bytes of the largest unit gathered whole, and of all of them (a step gathers every unit before the compiled forward). */
   readonly largestUnitBytes: number;
   readonly gatheredBytes: number;
+  /** Size of this rank's wasm memory at the end: it only grows, so this is its high-water. */
+  readonly wasmBytes: number;
+  /** Peak resident set of this rank's process (under worker_threads: the one process every rank shares). */
+  readonly maxRssBytes: number;
 }
 
 /** A Collectives that tallies bus bytes; everything else passes through. */
@@ -45,40 +60,59 @@ const counting = (c: Collectives, tally: { bytes: number }): Collectives => {
   };
 };
 
+/** The model, its objective for `rows` rows, its wrap policy, and a deterministic micro-batch for `rank`. */
+const setup = (m: StepModel, rows: number, rank: number) => {
+  if (m.kind === 'mlp') {
+    const model = nn.mlpClassifier(m.sizes);
+    const x = Float32Array.from({ length: rows * m.sizes[0] }, (_, i) => ((i * 7 + rank) % 13) / 13);
+    const y = Float32Array.from({ length: rows }, (_, i) => i % m.sizes[m.sizes.length - 1]);
+    return { model, objective: classifierObjective(model, rows, [m.sizes[0]]), classes: ['Linear'], micro: { x, y, key: Float32Array.of(1) } };
+  }
+  const model = nn.bertClassifier(m.config);
+  const b = bertBatch(rows, rank, m.seq, m.config as never);
+  return { model, objective: classifierObjective(model, rows, [m.seq], {}, tokenRows), classes: ['BertLayer'], micro: { x: b.x, y: Float32Array.from(b.y), key: Float32Array.of(1) } };
+};
+
 const stepBench = async (c: Collectives, input: StepBenchInput): Promise<E.Either<CollectiveFailure, StepBenchResult>> => {
-  const rt = await createRuntime({ backend: 'webasm' });
-  const model = nn.mlpClassifier(input.sizes);
-  const shapes = nn.paramShapes(model);
+  const rt = await createRuntime({ backend: 'wasm', threads: input.threads ?? 1 });
   const M = c.size;
+  const { model, objective, classes, micro } = setup(input.model, input.batch / M, c.rank);
+  const shapes = nn.paramShapes(model);
   const tally = { bytes: 0 };
+  const t0 = performance.now();
   const stepper = createShardedStepper(rt, counting(c, tally), {
-    objective: classifierObjective(model, input.batch / M, [input.sizes[0]]), shapes, units: flatUnits(nn.modelSpec(model), { classes: ['Linear'] }),
+    objective, shapes, units: flatUnits(nn.modelSpec(model), { classes }),
     trainable: Object.keys(shapes), transform: o.adamw(1e-3), strategy: input.strategy, microBatches: M, maxGradNorm: 1,
   });
   if (E.isLeft(stepper)) throw new Error(stepper.left);
   const init = await stepper.right.init(nn.initParams(model, 0));
   if (E.isLeft(init)) throw new Error(init.left);
   let s = init.right;
-  const rows = input.batch / M;
-  const micro = [{ x: Float32Array.from({ length: rows * input.sizes[0] }, (_, i) => ((i * 7 + c.rank) % 13) / 13), y: Float32Array.from({ length: rows }, (_, i) => i % input.sizes[input.sizes.length - 1]), key: Float32Array.of(1) }];
   const ms: number[] = [];
+  let firstStepMs = 0;
   let moved = 0;
   for (let i = 0; i < input.warmup + input.reps; i++) {
     const met = await c.barrier();
     if (E.isLeft(met)) return met;
     tally.bytes = 0;
-    const t0 = performance.now();
-    const out = await stepper.right.step(s, micro);
+    const t = performance.now();
+    const out = await stepper.right.step(s, [micro]);
     if (E.isLeft(out)) throw new Error(out.left);
     s = out.right.state;
-    if (i >= input.warmup) ms.push(performance.now() - t0);
+    if (i === 0) firstStepMs = performance.now() - t0;
+    if (i >= input.warmup) ms.push(performance.now() - t);
     moved = tally.bytes;
   }
   const bytes = (v: Readonly<Record<string, Float32Array>>) => Object.values(v).reduce((a, x) => a + x.byteLength, 0);
   const unitBytes = s.layouts.map((l) => 4 * l.chunk * l.worldSize);
+  const wasmBytes = isWasmRuntime(rt) ? rt.heap.memory.buffer.byteLength : 0;
   stepper.right.destroy();
   rt.destroy();
-  return E.right({ params: Object.values(shapes).reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0), ms, movedBytes: moved, stateBytes: bytes(s.params) + bytes(s.opt), largestUnitBytes: Math.max(...unitBytes), gatheredBytes: unitBytes.reduce((a, b) => a + b, 0) });
+  return E.right({
+    params: Object.values(shapes).reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0),
+    ms, firstStepMs, movedBytes: moved, stateBytes: bytes(s.params) + bytes(s.opt), largestUnitBytes: Math.max(...unitBytes), gatheredBytes: unitBytes.reduce((a, b) => a + b, 0),
+    wasmBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024,
+  });
 };
 
 export default stepBench;

@@ -3,9 +3,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectiveFailure, CollectiveOp, CollectiveResult, Collectives } from './collectives.js';
 import { argumentProblem } from './collectives.js';
-import { treeSumInto } from './fixed-order-sum.js';
 import { headerAt, type LocalShared } from './local-shared.js';
 import { rendezvous } from './local-wait.js';
+import { wasmTreeSum } from './wasm-tree-sum.js';
 
 const OP_CODES: Record<CollectiveOp, number> = { allGather: 1, reduceScatter: 2, allReduce: 3, broadcast: 4, barrier: 5 };
 const OP_NAMES = Object.fromEntries(Object.entries(OP_CODES).map(([name, code]) => [code, name]));
@@ -22,9 +22,13 @@ export const joinLocalRun = async (shared: LocalShared, rank: number): Promise<E
 const localRank = (shared: LocalShared, rank: number): Collectives => {
   const W = shared.size;
   const control = new Int32Array(shared.control);
-  const slot = (k: number) => new Float32Array(shared.data, 4 * k * shared.slotFloats, shared.slotFloats);
+  const slotAt = (k: number) => 4 * k * shared.slotFloats;
+  const slot = (k: number) => new Float32Array(shared.data.buffer, slotAt(k), shared.slotFloats);
   const slots = Array.from({ length: W }, (_, k) => slot(k));
   const result = slot(W);
+  const sumAt = wasmTreeSum(shared.data);
+  /** Tree-sums elements [from, from + n) of every rank's slot into the result slot at the same place. */
+  const sumSlots = (from: number, n: number) => sumAt(slotAt(W) + 4 * from, slots.map((_, k) => slotAt(k) + 4 * from), n);
   let epoch = STARTED;
   let calls = 0;
   let broken: CollectiveFailure | undefined;
@@ -128,7 +132,11 @@ const localRank = (shared: LocalShared, rank: number): Collectives => {
             (off, n) => {
               for (let j = 0; j < W; j++) slots[rank].set(full.subarray(j * b + off, j * b + off + n), j * per);
             },
-            (off, n) => void treeSumInto(out.subarray(off, off + n), slots.map((s) => s.subarray(rank * per, rank * per + n))),
+            // ranks sum disjoint sub-blocks of the result slot, then copy theirs out
+            (off, n) => {
+              sumSlots(rank * per, n);
+              out.set(result.subarray(rank * per, rank * per + n), off);
+            },
           );
           return E.map(() => out)(done);
         });
@@ -148,7 +156,7 @@ const localRank = (shared: LocalShared, rank: number): Collectives => {
               n,
               n,
               () => slots[rank].set(x.subarray(off, off + n)),
-              () => void treeSumInto(result.subarray(lo, hi), slots.map((s) => s.subarray(lo, hi))),
+              () => sumSlots(lo, hi - lo),
             );
             if (E.isLeft(done)) return done;
             out.set(result.subarray(0, n), off);

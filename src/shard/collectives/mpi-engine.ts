@@ -1,11 +1,13 @@
 // Collectives over Open MPI through the in-tree addon: non-blocking MPI calls polled between event-loop turns, and
-// sums done here in the fixed tree order (an all-to-all, then treeSum), never by MPI_SUM, whose order MPI may choose.
+// sums done here in the fixed tree order (an all-to-all into wasm memory, then the tree-sum kernel there), never by
+// MPI_SUM, whose order MPI may choose.
 import * as E from 'fp-ts/lib/Either.js';
 import type { CollectiveFailure, CollectiveOp, CollectiveResult, Collectives } from './collectives.js';
 import { argumentProblem } from './collectives.js';
-import { treeSumInto } from './fixed-order-sum.js';
 import { loadMpiAddon, type MpiAddon } from './mpi/addon.js';
 import { completeRequest } from './mpi/poll.js';
+import { WasmHeap, MAX_PAGES } from '../../runtime/wasm/heap.js';
+import { wasmTreeSum } from './wasm-tree-sum.js';
 
 export interface MpiOptions {
   /** How long one collective may make no progress before this rank gives up (default 60 s). */
@@ -13,11 +15,6 @@ export interface MpiOptions {
   /** How long to wait for every rank to start (MPI_Init and a first barrier) before this rank exits with an error (default 60 s). */
   readonly joinTimeoutMs?: number;
 }
-
-const blocks = (x: Float32Array, size: number): Float32Array[] => {
-  const b = x.length / size;
-  return Array.from({ length: size }, (_, k) => x.subarray(k * b, (k + 1) * b));
-};
 
 const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: number): Collectives => {
   let calls = 0;
@@ -30,6 +27,9 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
   };
 
   const complete = (start: () => number) => completeRequest(addon, start, timeoutMs);
+  // contributions arrive in the sums' own memory, so the tree sum reads them where MPI wrote them
+  const heap = new WasmHeap(MAX_PAGES, 1);
+  const sumAt = wasmTreeSum(heap.memory);
 
   const run = async <A>(op: CollectiveOp, x: Float32Array | undefined, root: number | undefined, body: () => Promise<E.Either<string, A>>): CollectiveResult<A> => {
     if (broken) return E.left(broken);
@@ -37,7 +37,8 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
     const problem = x === undefined ? undefined : argumentProblem(op, size, x, root);
     if (problem) return fail(op, problem);
     current = op;
-    const out = await body();
+    // the scratch heap refuses to grow past its maximum with a throw: a failure like any other
+    const out = await body().catch((e: unknown) => E.left(e instanceof Error ? e.message : String(e)));
     current = undefined;
     return E.isLeft(out) ? fail(op, out.left) : out;
   };
@@ -47,11 +48,39 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
     return E.map(() => out)(await complete(() => addon.iallgather(shard, out)));
   };
 
-  const reduceScatter = async (full: Float32Array): Promise<E.Either<string, Float32Array>> => {
-    // block k of `received` is rank k's contribution to this rank's block
-    const received = new Float32Array(full.length);
-    const moved = await complete(() => addon.ialltoall(full, received, full.length / size));
-    return E.map(() => treeSumInto(new Float32Array(full.length / size), blocks(received, size)))(moved);
+  /** This rank's block of the tree sum of every rank's `full`, in `heap` at the address given to `use` (released after). */
+  const reduceScatterThen = async <A>(full: Float32Array, use: (block: number, length: number) => Promise<E.Either<string, A>>): Promise<E.Either<string, A>> => {
+    const b = full.length / size;
+    const contributions = heap.alloc(4 * full.length, 'reduce-scatter contributions');
+    const block = heap.alloc(4 * b, 'reduce-scatter block');
+    try {
+      // block k of `contributions` is rank k's contribution to this rank's block
+      const moved = await complete(() => addon.ialltoall(full, heap.f32(contributions, full.length), b));
+      if (E.isLeft(moved)) return moved;
+      sumAt(block, Array.from({ length: size }, (_, k) => contributions + 4 * k * b), b);
+      return await use(block, b);
+    } finally {
+      heap.release(contributions);
+      heap.release(block);
+    }
+  };
+
+  const reduceScatter = (full: Float32Array) => reduceScatterThen(full, async (block, b) => E.right(heap.f32(block, b).slice()));
+
+  const allReduce = async (x: Float32Array): Promise<E.Either<string, Float32Array>> => {
+    // reduce-scatter then all-gather over a zero-padded copy (x itself when no padding is needed): the same sums as reduceScatter
+    const padded = Math.ceil(x.length / size) * size;
+    const at = padded === x.length ? undefined : heap.alloc(4 * padded, 'all-reduce padding');
+    try {
+      const send = at === undefined ? x : heap.f32(at, padded).fill(0);
+      if (at !== undefined) send.set(x);
+      return await reduceScatterThen(send, async (block, b) => {
+        const all = await allGather(heap.f32(block, b));
+        return E.map((out: Float32Array) => (padded === x.length ? out : out.slice(0, x.length)))(all);
+      });
+    } finally {
+      if (at !== undefined) heap.release(at);
+    }
   };
 
   const collectives: Collectives = {
@@ -60,15 +89,7 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
     size,
     allGather: (shard) => run('allGather', shard, undefined, () => allGather(shard)),
     reduceScatter: (full) => run('reduceScatter', full, undefined, () => reduceScatter(full)),
-    allReduce: (x) =>
-      run('allReduce', x, undefined, async () => {
-        // reduce-scatter then all-gather over a zero-padded copy: the same sums as reduceScatter, on every rank
-        const padded = new Float32Array(Math.ceil(x.length / size) * size);
-        padded.set(x);
-        const block = await reduceScatter(padded);
-        if (E.isLeft(block)) return block;
-        return E.map((all: Float32Array) => all.slice(0, x.length))(await allGather(block.right));
-      }),
+    allReduce: (x) => run('allReduce', x, undefined, () => allReduce(x)),
     broadcast: (x, root) =>
       run('broadcast', x, root, async () => {
         const out = rank === root ? x.slice() : new Float32Array(x.length);

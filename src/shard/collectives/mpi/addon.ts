@@ -11,6 +11,8 @@ export interface MpiAddon {
   ialltoall(send: Float32Array, recv: Float32Array, block: number): number;
   /** MPI_SUM in MPI's own order: for benchmarking raw MPI only; graft's sums use the fixed tree order. */
   iallreduceSum(send: Float32Array, recv: Float32Array): number;
+  /** MPI_Reduce_scatter_block with MPI_SUM (recv: send.length / size floats): for benchmarking raw MPI only. */
+  ireduceScatterSum(send: Float32Array, recv: Float32Array): number;
   ibcast(buffer: Float32Array, root: number): number;
   ibarrier(): number;
   /** True once the request completed; tries for at most `micros` microseconds, yielding the core between tries. */

@@ -128,6 +128,15 @@ Napi::Value IallreduceSum(const Napi::CallbackInfo& info) {
   return track(env, request);
 }
 
+// ireduceScatterSum(send, recv): MPI_Reduce_scatter_block with MPI_SUM, recv.length === send.length / size; benchmarks only
+Napi::Value IreduceScatterSum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto send = floats(info, 0), recv = floats(info, 1);
+  MPI_Request request;
+  if (!check(env, MPI_Ireduce_scatter_block(send.Data(), recv.Data(), (int)recv.ElementLength(), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &request), "MPI_Ireduce_scatter_block")) return env.Null();
+  return track(env, request);
+}
+
 // ibcast(buffer, root): in place
 Napi::Value Ibcast(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -195,6 +204,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("iallgather", Napi::Function::New(env, Iallgather));
   exports.Set("ialltoall", Napi::Function::New(env, Ialltoall));
   exports.Set("iallreduceSum", Napi::Function::New(env, IallreduceSum));
+  exports.Set("ireduceScatterSum", Napi::Function::New(env, IreduceScatterSum));
   exports.Set("ibcast", Napi::Function::New(env, Ibcast));
   exports.Set("ibarrier", Napi::Function::New(env, Ibarrier));
   exports.Set("testFor", Napi::Function::New(env, TestFor));
