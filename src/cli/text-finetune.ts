@@ -1,6 +1,6 @@
 // `graft finetune --config` with a `model`: fine-tune an HF BERT folder on the user's labelled text with one method;
 // outputs the run's metrics and the fine-tuned model as an HF folder (with its tokenizer) under out/<time>/.
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../nn/index.js';
@@ -64,9 +64,10 @@ export const runTextFinetune = async (raw: Record<string, unknown>, file: string
     ev.destroy();
     const scores = spamScores(predictions!, evalSet.labels);
     writeAtomically(join(dir, 'result.json'), `${JSON.stringify({ method: s.method, evalAccuracy: scores.accuracy, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`);
-    const saved = saveHfBert(join(dir, 'model'), loaded.config, loaded.labels, params);
+    // the tokenizer goes into the same atomic folder write as the weights: a folder is whole or absent
+    const tokenizerFiles = Object.fromEntries([HF_FILES.tokenizer, HF_FILES.tokenizerConfig].filter((f) => existsSync(join(s.model, f))).map((f) => [f, readFileSync(join(s.model, f))]));
+    const saved = saveHfBert(join(dir, 'model'), loaded.config, loaded.labels, params, false, tokenizerFiles);
     if (E.isLeft(saved)) throw new Error(saved.left.map(formatConfigProblem).join('; '));
-    for (const f of [HF_FILES.tokenizer, HF_FILES.tokenizerConfig]) if (existsSync(join(s.model, f))) copyFileSync(join(s.model, f), join(dir, 'model', f));
     log(`eval accuracy ${(scores.accuracy * 100).toFixed(1)}%; the fine-tuned model (with its tokenizer) is ${join(dir, 'model')}`);
     return 0;
   } finally {

@@ -48,9 +48,10 @@ const valueProblems = (config: ResolvedBertConfig, params: Values): CheckpointPr
 };
 
 /** Saves graft's parameters as a Hugging Face folder; `force` writes into a non-empty folder. */
-export const saveHfBert = (dir: string, config: ResolvedBertConfig, labels: readonly string[], params: Values, force = false): E.Either<CheckpointProblem[], FolderWrite> => {
+/** `extra`: more files of the folder (a tokenizer), written with the model in the same atomic write. */
+export const saveHfBert = (dir: string, config: ResolvedBertConfig, labels: readonly string[], params: Values, force = false, extra: Readonly<Record<string, Uint8Array>> = {}): E.Either<CheckpointProblem[], FolderWrite> => {
   const problems = [...valueProblems(config, params), ...(labels.length === config.numLabels ? [] : [inFile('(arguments)')(problemAt(['labels'], `${labels.length} names for ${config.numLabels} labels`))])];
-  return problems.length ? E.left(problems) : checkedWriteFolder(dir, encodeHfBert(config, labels, params), force);
+  return problems.length ? E.left(problems) : checkedWriteFolder(dir, { ...extra, ...encodeHfBert(config, labels, params) }, force);
 };
 
 /** `--config`: a config.json, or a model folder holding one. */
