@@ -2,13 +2,12 @@
 // pieces, clipping to 1 across ranks as the unsharded job clips, then the held-out test accuracy.
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../nn/index.js';
-import { fisherMask } from '../../optim/index.js';
 import type { BackendChoice } from '../../runtime/index.js';
 import { createRuntime } from '../../runtime/index.js';
 import type { Collectives, ShardingStrategy, WrapPolicy } from '../../shard/index.js';
 import type { EpochRecord, Examples } from '../fit.js';
 import { evaluator } from '../fit.js';
-import { fisherScores } from '../fisher-pass.js';
+import { shardedFisherMask } from './sharded-fisher.js';
 import { IMAGE_SIZE } from '../data/mnist.js';
 import { classCounts } from '../report/stale-head.js';
 import type { JobConfig, Method } from '../mnist-job.js';
@@ -80,12 +79,12 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
     let masks: Record<string, Uint8Array> | undefined;
     let keptFraction: number | undefined;
     if (method === 'child-tuning-D') {
-      // every rank scores the whole set as the unsharded job does: the same masks, cut to each rank's pieces below
+      // each rank scores its own pieces; the threshold is the percentile over every rank's scores
       const selected = Object.keys(shapes).filter((n) => n.endsWith('.weight'));
-      const scores = await fisherScores(rt, model, input.base, input.train, { selected, batchSize: cfg.batchSize, seed, maxGradNorm: 1, features: [IMAGE_SIZE] });
-      const m = fisherMask(scores, cfg.reserveP);
-      masks = m.masks;
-      keptFraction = m.keptFraction;
+      const m = await shardedFisherMask(rt, c, { model, features: [IMAGE_SIZE], policy: MLP_WRAP, strategy: input.strategy, microBatches: input.microBatches ?? c.size, batchSize: cfg.batchSize, seed, maxGradNorm: 1, selected, reserveP: cfg.reserveP }, input.base, input.train);
+      if (E.isLeft(m)) return m;
+      masks = Object.fromEntries(Object.entries(m.right.pieces).map(([n, p]) => [n, p.mask]));
+      keptFraction = m.right.keptFraction;
     }
     const out = await shardedFit(rt, c, {
       model, features: [IMAGE_SIZE], epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, maxGradNorm: 1,
@@ -93,7 +92,7 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
       ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}),
       ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}),
       ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}),
-      transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.sliceMasks(masks)),
+      transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.ownMasks(masks)),
     }, input.base, input.train, input.validation);
     if (E.isLeft(out)) return out;
     return E.right({ ...(await test(out.right.params)), records: out.right.records, steps: out.right.state.step, ...(keptFraction === undefined ? {} : { keptFraction }) });
