@@ -10,7 +10,7 @@ import type { JobConfig, Method, RunResult } from '../train/mnist-job.js';
 import { METHODS, finetuneSplits, runKey, runNote } from '../train/mnist-job.js';
 import type { Values } from '../train/optimizer-runner.js';
 import { mnistShardRun } from '../train/sharded/mnist-rank.js';
-import { readShardIndex } from '../train/sharded/sharded-checkpoint.js';
+import { INDEX_FILE, readShardIndex } from '../train/sharded/sharded-checkpoint.js';
 import { resumeNote } from '../train/resume-note.js';
 import type { ComparisonEvents } from './comparison-writer.js';
 import type { MetricLine } from './run-folder.js';
@@ -57,7 +57,7 @@ export const shardedComparison = async (c: Collectives, input: ShardedComparison
       const t0 = performance.now();
       const dir = join(input.dir, RUN_FILES.checkpoints, `${method}-seed${seed}`);
       // scheduled runs keep no sharded checkpoint yet: a resume trains them again from the start
-      const index = method !== 'scheduled' && input.previous && existsSync(dir) ? readShardIndex(dir) : undefined;
+      const index = method !== 'scheduled' && input.previous && existsSync(join(dir, INDEX_FILE)) ? readShardIndex(dir) : undefined;
       if (index && E.isLeft(index)) return E.left(`cannot resume ${method}-seed${seed}:\n  ${index.left.join('\n  ')}`);
       const checkpointed = index ? (index as E.Right<{ epoch: number }>).right.epoch : 0;
       const earlier = input.previous ? earlierRecords(input.previous.metrics, method, seed) : [];
