@@ -23,7 +23,7 @@ import { readFinetuneConfig } from './config-file.js';
 import type { RunFolder } from './run-folder.js';
 import { RUN_FILES, readRunFolder } from './run-folder.js';
 import { comparisonWriter, createRunFolder, settingsText, writeComparisonReport } from './comparison-writer.js';
-import { onInterrupt, resumeCommand } from './interrupt.js';
+import { EXIT_CODES, onInterrupt, resumeCommand } from './interrupt.js';
 import type { RankReports, ShardedComparisonInput } from './sharded-comparison.js';
 import { shardedComparison } from './sharded-comparison.js';
 import type { LocalComparisonInput, RankReport } from './sharded-comparison-rank.js';
@@ -256,8 +256,17 @@ export const runMpiFinetune = async (source: MpiSource, o: ShardOptions, log: (s
     const dir = await broadcastOutcome(c, mine && openRunFolder(s, mine.backend, say));
     if (E.isLeft(dir)) return fail(dir.left);
     const how = describeSharding(s.sharding, 'MPI');
-    // every rank stops on the signal mpirun passes on; rank 0 says how to go on
-    stopListening = onInterrupt(() => (c.rank === 0 ? [`graft: stopped; the run folder is ${dir.right} (finished runs and checkpoints are kept). Go on with:`, `  mpirun -np ${c.size} ${resumeCommand('finetune', dir.right)} --mpi`] : []), c.rank === 0 ? log : () => undefined);
+    // mpirun passes Ctrl-C on as SIGTERM, which the engine answers by exiting 143; a SIGINT sent to a rank itself
+    // exits 130: either way rank 0 says, as the process ends, how to go on
+    const goOn = (code: number) => {
+      if (c.rank === 0 && (code === EXIT_CODES.SIGINT || code === EXIT_CODES.SIGTERM)) log(`\ngraft: stopped; the run folder is ${dir.right} (finished runs and checkpoints are kept). Go on with:\n  mpirun -np ${c.size} ${resumeCommand('finetune', dir.right)} --mpi`);
+    };
+    process.on('exit', goOn);
+    const stopSignals = onInterrupt(() => [], () => undefined);
+    stopListening = () => {
+      stopSignals();
+      process.off('exit', goOn);
+    };
     say(header(mine?.backend ?? '', dir.right, how, s.resume !== undefined));
     const t0 = performance.now();
     const reports: RankReports | undefined = c.rank === 0 ? { ...comparisonWriter(dir.right, s.resume?.folder), log } : undefined;
