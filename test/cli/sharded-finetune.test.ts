@@ -54,6 +54,14 @@ test('graft finetune --shards: what cannot run sharded is refused before anythin
   const usage = await runGraft(['finetune', '--config', file, '--shards', '2', '--mpi']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--shards: leave it out with --mpi/);
+  const keeps = await runGraft(['finetune', '--resume', dir, '--shards', '2', '--micro-batches', '4', '--strategy', 'NO_SHARD']);
+  assert.equal(keeps.code, 2);
+  assert.match(keeps.stderr, /--strategy: a resume takes it from the run folder; leave it out/);
+  assert.match(keeps.stderr, /--micro-batches: a resume takes it from the run folder; leave it out/);
+  const notSharded = await runGraft(['finetune', '--resume', dir, '--shards', '2']);
+  assert.equal(notSharded.code, 1);
+  assert.match(notSharded.stdout, /sharding\.json: no such file: .* is not the folder of a sharded run \(resume it without --shards\/--mpi\)/);
+  assert.match(notSharded.stdout, /config\.json/);
   rmSync(dir, { recursive: true, force: true });
 });
 
