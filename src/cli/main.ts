@@ -93,7 +93,7 @@ cli
   .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
   .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out; or, for your own text, model, train, eval, method, schedule, … (README: Fine-tuning on text)')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
-  .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
+  .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint); a sharded one over --shards W (default: the W it ran on) or as mpirun -np W … --mpi')
   .option('--shards <W>', 'shard parameters, gradients and optimizer state over W local workers (a power of two)')
   .option('--mpi', 'one rank of an Open MPI job: mpirun -np W npx graft finetune --config <file> --mpi')
   .option('--strategy <name>', 'FULL_SHARD (default), SHARD_GRAD_OP or NO_SHARD, with --shards or --mpi')
