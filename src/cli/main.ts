@@ -1,5 +1,6 @@
 // The graft command line.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import * as E from 'fp-ts/lib/Either.js';
 import { runDemo } from './demo.js';
@@ -8,7 +9,7 @@ import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runTextCommand } from './text.js';
 import { runFinetune } from './finetune.js';
-import { runMpiFinetune, runShardedFinetune } from './sharded-finetune.js';
+import { SHARDING_FILE, resumeShardedFinetune, runMpiFinetune, runShardedFinetune } from './sharded-finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
 import { BackendOption, CountOption, ScheduleLrOption, StrategyOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
 import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
@@ -95,7 +96,7 @@ cli
   .description('run the fine-tuning comparison from a YAML or JSON config (every problem reported before anything runs)')
   .option('--config <file>', 'hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out; or, for your own text, model, train, eval, method, schedule, … (README: Fine-tuning on text)')
   .option('--overfit-batch', 'sanity check: train on one batch until it is memorised, and say so')
-  .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint)')
+  .option('--resume <run-dir>', 'continue a stopped comparison in its folder (finished runs are kept, the stopped one goes on from its checkpoint); a sharded one over --shards W (default: the W it ran on) or as mpirun -np W … --mpi')
   .option('--shards <W>', 'shard parameters, gradients and optimizer state over W local workers (a power of two)')
   .option('--mpi', 'one rank of an Open MPI job: mpirun -np W npx graft finetune --config <file> --mpi')
   .option('--strategy <name>', 'FULL_SHARD (default), SHARD_GRAD_OP or NO_SHARD, with --shards or --mpi')
@@ -112,14 +113,20 @@ cli
       ...(!sharded && o.strategy !== undefined ? [{ option: '--strategy', message: 'needs --shards W or --mpi' }] : []),
       ...(!sharded && o.microBatches !== undefined ? [{ option: '--micro-batches', message: 'needs --shards W or --mpi' }] : []),
       ...(raw.mpi !== true && o.joinTimeout !== undefined ? [{ option: '--join-timeout', message: 'needs --mpi' }] : []),
-      ...(sharded && (o.resume !== undefined || overfitBatch) ? [{ option: o.resume !== undefined ? '--resume' : '--overfit-batch', message: 'does not run sharded yet: leave out --shards/--mpi' }] : []),
+      ...(sharded && overfitBatch ? [{ option: '--overfit-batch', message: 'does not run sharded: leave out --shards/--mpi' }] : []),
+      // a sharded folder keeps its strategy and micro-batches: they fix the numbers
+      ...(o.resume !== undefined ? (['strategy', 'microBatches'] as const).filter((k) => o[k] !== undefined).map((k) => ({ option: `--${k === 'microBatches' ? 'micro-batches' : k}`, message: 'a resume takes it from the run folder; leave it out' })) : []),
     ];
+    // a sharded run's folder resumes sharded, over the ranks it last ran on unless --shards says otherwise
+    const shardedFolder = o.resume !== undefined && existsSync(join(o.resume, SHARDING_FILE));
     if (shardUsage.length) usageError(shardUsage);
-    else if (sharded && config === undefined) usageError([{ option: '--config', message: 'give --config <file>' }]);
-    else if (sharded) {
+    else if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
+    else if (sharded && config === undefined && o.resume === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
+    else if (raw.mpi === true) {
       const so = { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}) } as const;
-      process.exitCode = o.shards !== undefined ? await runShardedFinetune(config!, o.shards, so) : await runMpiFinetune(config!, so, console.log, undefined, o.joinTimeout === undefined ? undefined : o.joinTimeout * 1000);
-    } else if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
+      process.exitCode = await runMpiFinetune(o.resume !== undefined ? { resume: o.resume } : { config: config! }, so, console.log, undefined, o.joinTimeout === undefined ? undefined : o.joinTimeout * 1000);
+    } else if (o.resume !== undefined && (shardedFolder || o.shards !== undefined)) process.exitCode = await resumeShardedFinetune(o.resume, o.shards);
+    else if (o.shards !== undefined) process.exitCode = await runShardedFinetune(config!, o.shards, { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}) });
     else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
     else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
     else process.exitCode = await runFinetune(config, { overfitBatch });

@@ -71,6 +71,11 @@ export interface RunFolder {
 
 export type MetricLine = t.TypeOf<typeof MetricLine>;
 
+/** The epochs metrics.jsonl recorded for one run, in order. */
+// the last line of an epoch wins: one logged before a crash and trained again was logged twice
+export const earlierRecords = (lines: readonly MetricLine[], method: Method, seed: number): EpochRecord[] =>
+  [...new Map(lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => [rec.epoch, rec])).values()].sort((a, b) => a.epoch - b.epoch);
+
 export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> => {
   const configFile = join(dir, RUN_FILES.config);
   const config = readFinetuneConfig(configFile);
@@ -83,7 +88,6 @@ export const readRunFolder = (dir: string): E.Either<FileProblem[], RunFolder> =
     config: config.right,
     finished: runs.right.map((r) => ({ ...r, records: fromOne(r.records) })) as RunResult[],
     metrics: lines,
-    // the last line of an epoch wins: one logged before a crash and trained again was logged twice
-    earlier: (method, seed) => [...new Map(lines.filter((l) => l.method === method && l.seed === seed).map(({ method: _m, seed: _s, ...rec }) => [rec.epoch, rec])).values()].sort((a, b) => a.epoch - b.epoch),
+    earlier: (method, seed) => earlierRecords(lines, method, seed),
   });
 };

@@ -23,3 +23,7 @@ export type { FullState, ShardSlice, ShardedStepConfig, ShardedStepper, StepOutc
 export { createShardedStepper } from './sharded-step.js';
 export type { RunIdentity } from './run-identity.js';
 export { checkSameRun, digestWords } from './run-identity.js';
+export type { ShardedGradients } from './sharded-gradients.js';
+export { createShardedGradients } from './sharded-gradients.js';
+export type { GlobalPercentile } from './percentile-select.js';
+export { selectPercentile, gatherPercentile, sumCounts } from './percentile-select.js';

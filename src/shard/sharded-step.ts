@@ -7,17 +7,16 @@ import { compile } from '../compiler/index.js';
 import type { Executable, Runtime } from '../runtime/index.js';
 import type { Objective, StepPrograms } from '../optim/step.js';
 import { buildStep, names } from '../optim/step.js';
-import { gradientProgram } from '../optim/gradient-program.js';
 import type { Transform } from '../optim/transform.js';
 import { globalOffsets } from '../optim/tree.js';
 import * as g from '../dsl/index.js';
 import type { Collectives } from './collectives/collectives.js';
-import { failureMessage } from './collectives/collectives.js';
 import { sumIsShardInvariant, treeSum } from './collectives/fixed-order-sum.js';
 import type { Unit } from './units.js';
 import type { UnitLayout } from './layout.js';
 import type { Values } from './state/flat-unit.js';
 import { chunkFromPieces, chunkOf, flattenUnit, ownedPieces, piecesOfChunk, unflattenUnit } from './state/flat-unit.js';
+import { collective, createShardedGradients } from './sharded-gradients.js';
 import type { ShardState, ShardingStrategy } from './state/shard-state.js';
 import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
 import { clipCoefficient, exactTotal, packPartials, squarePartials, unpackPartials } from './state/exact-norm.js';
@@ -29,6 +28,8 @@ export interface ShardSlice {
   readonly slice: (param: string, full: ArrayLike<number>) => Float32Array;
   /** Only the owned parameters' masks, each cut to its piece. */
   readonly sliceMasks: (masks: Readonly<Record<string, ArrayLike<number>>>) => Record<string, Float32Array>;
+  /** Masks already cut to this rank's pieces (a distributed selection), as they are; the whole-state slice, built only for its leaves' shapes, gets zeros. */
+  readonly ownMasks: (pieces: Readonly<Record<string, ArrayLike<number>>>) => Record<string, Float32Array>;
 }
 
 export interface ShardedStepConfig {
@@ -100,10 +101,9 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     owns: (n) => pieceOf.has(n),
     slice: (n, full) => Float32Array.from(Array.prototype.slice.call(full, pieceOf.get(n)!.start, pieceOf.get(n)!.end) as number[]),
     sliceMasks: (masks) => Object.fromEntries(Object.keys(masks).filter((n) => pieceOf.has(n)).map((n) => [n, slice.slice(n, masks[n])])),
+    ownMasks: (pieces) => Object.fromEntries(Object.keys(pieces).filter((n) => pieceOf.has(n)).map((n) => [n, Float32Array.from(pieces[n])])),
   };
   const transform = typeof config.transform === 'function' ? config.transform(slice) : config.transform;
-  const grad = gradientProgram(config.objective, config.shapes, config.trainable);
-  if (E.isLeft(grad)) return E.left(`gradient program: ${grad.left.message}`);
   // a rank that owns no piece (a model smaller than W) runs no optimizer
   const optim = pieces.length
     ? buildStep(transform, Object.fromEntries(pieces.map((p) => [p.name, [p.end - p.start]])), undefined, Object.fromEntries(pieces.map((p) => [p.name, unsharded[p.name] + p.start])))
@@ -111,7 +111,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
   if (optim && E.isLeft(optim)) return E.left(`optimizer program: ${optim.left.message}`);
   const programs: StepPrograms | undefined = optim && (optim as E.Right<StepPrograms>).right;
   // the unsharded state's leaves: the same transform over whole parameters (Child-Tuning D's masks whole too)
-  const wholeSlice: ShardSlice = { owns: () => true, slice: (_, full) => Float32Array.from(full as ArrayLike<number>), sliceMasks: (masks) => Object.fromEntries(Object.entries(masks).map(([n, m]) => [n, Float32Array.from(m)])) };
+  const wholeSlice: ShardSlice = { owns: () => true, slice: (_, full) => Float32Array.from(full as ArrayLike<number>), sliceMasks: (masks) => Object.fromEntries(Object.entries(masks).map(([n, m]) => [n, Float32Array.from(m)])), ownMasks: (pieces) => Object.fromEntries(Object.keys(pieces).map((n) => [n, new Float32Array(config.shapes[n].reduce((a, b) => a * b, 1))])) };
   const wholeTransform = typeof config.transform === 'function' ? config.transform(wholeSlice) : config.transform;
   const trainShapes = Object.fromEntries(config.trainable.map((n) => [n, config.shapes[n]]));
   const whole = buildStep(wholeTransform, trainShapes);
@@ -124,12 +124,11 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     const name = path.slice(cut + 1);
     return trainableSet.has(name) ? [path.slice(0, cut), name] : undefined;
   };
-  const gradExe = rt.load(compile(grad.right));
+  const gradients = createShardedGradients(rt, c, { objective: config.objective, shapes: config.shapes, trainable: config.trainable, trainLayouts, strategy, microBatches: M });
+  if (E.isLeft(gradients)) return gradients;
+  const { metricNames } = gradients.right;
   const stepExe = programs && rt.load(compile(programs.step));
   const initExe: Executable | undefined = programs?.init && rt.load(compile(programs.init));
-  const metricNames = Object.keys(grad.right.outputs).filter((k) => k.startsWith('m:')).map((k) => k.slice(2));
-
-  const collective = async <A>(r: Promise<E.Either<import('./collectives/collectives.js').CollectiveFailure, A>>): Promise<E.Either<string, A>> => E.mapLeft(failureMessage)(await r);
   const run = async (exe: Executable, feeds: Record<string, Float32Array | readonly Float32Array[]>): Promise<E.Either<string, Record<string, Float32Array>>> =>
     E.mapLeft((e: Error) => `rank ${c.rank}: ${e.message}`)(await exe.run(feeds as never));
   const ownChunk = (s: ShardState, l: UnitLayout) => (strategy === 'FULL_SHARD' ? s.params[l.unit] : chunkOf(l, owner, s.params[l.unit]));
@@ -145,16 +144,6 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     return E.right(full);
   };
 
-  /** Every rank's per-micro-batch metrics, in micro-batch order: an all-gather of M / W values per metric. */
-  const allMetrics = async (local: readonly Record<string, Float32Array>[]): Promise<E.Either<string, Record<string, Float32Array>>> => {
-    const per = local.length;
-    const mine = new Float32Array(per * metricNames.length);
-    metricNames.forEach((m, j) => local.forEach((out, i) => (mine[j * per + i] = out[names.metric(m)][0])));
-    const all = await collective(c.allGather(mine));
-    if (E.isLeft(all)) return all;
-    return E.right(Object.fromEntries(metricNames.map((m, j) => [m, Float32Array.from({ length: per * W }, (_, k) => all.right[Math.floor(k / per) * per * metricNames.length + j * per + (k % per)])])));
-  };
-
   /** The clip coefficient from the exact squared norm of every rank's gradient chunks. */
   const clip = async (chunks: readonly Float32Array[]): Promise<E.Either<string, number>> => {
     const partials = squarePartials(chunks);
@@ -165,27 +154,11 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
   };
 
   const step = async (s: ShardState, micro: readonly Values[]): Promise<E.Either<string, StepOutcome>> => {
-    if (micro.length * W !== M) return E.left(`rank ${c.rank}: got ${micro.length} micro-batches, expected ${M / W} (${M} over ${W} ranks)`);
     const full = await gather(s);
     if (E.isLeft(full)) return full;
-    const feeds = paramFeeds(full.right);
-    const outs: Record<string, Float32Array>[] = [];
-    for (const m of micro) {
-      const out = await run(gradExe, { ...feeds, ...Object.fromEntries(Object.entries(m).map(([k, v]) => [names.input(k), v])) });
-      if (E.isLeft(out)) return out;
-      outs.push(out.right);
-    }
-    const gradOf = (out: Record<string, Float32Array>): Values => Object.fromEntries(config.trainable.map((n) => [n, out[names.grad(n)]]));
-    // reduce: a tree over this rank's micro-batches, then the rank-ordered tree: together the tree over all M
-    const chunks: Record<string, Float32Array> = {};
-    for (const l of trainLayouts) {
-      const local = treeSum(outs.map((o) => flattenUnit(l, gradOf(o))));
-      const reduced = await collective(strategy === 'NO_SHARD' ? c.allReduce(local) : c.reduceScatter(local));
-      if (E.isLeft(reduced)) return reduced;
-      chunks[l.unit] = reduced.right.map((x) => x / M);
-    }
-    const metrics = await allMetrics(outs);
-    if (E.isLeft(metrics)) return metrics;
+    const reduced = await gradients.right.reduce(full.right, micro);
+    if (E.isLeft(reduced)) return reduced;
+    const { chunks, metrics } = reduced.right;
     if (config.maxGradNorm !== undefined) {
       const coef = await clip(Object.values(chunks));
       if (E.isLeft(coef)) return coef;
@@ -218,8 +191,8 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
         params[l.unit] = flat.right;
       }
     }
-    const means = Object.fromEntries(metricNames.map((m) => [m, treeSum(Array.from(metrics.right[m], (v) => Float32Array.of(v)))[0] / M]));
-    return E.right({ state: { ...s, step: s.step + 1, params, opt }, micro: metrics.right, metrics: means });
+    const means = Object.fromEntries(metricNames.map((m) => [m, treeSum(Array.from(metrics[m], (v) => Float32Array.of(v)))[0] / M]));
+    return E.right({ state: { ...s, step: s.step + 1, params, opt }, micro: metrics, metrics: means });
   };
 
   const consolidate = async (s: ShardState): Promise<E.Either<string, FullState>> => {
@@ -290,7 +263,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     step,
     gather,
     destroy: () => {
-      gradExe.destroy();
+      gradients.right.destroy();
       stepExe?.destroy();
       initExe?.destroy();
     },

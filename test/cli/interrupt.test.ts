@@ -3,44 +3,17 @@
 // and that command finishes the comparison with the same numbers and the same checkpoint bytes as a run that never stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../src/cli/run-folder.js';
-import { GRAFT_BIN, runGraft, startGraft } from './graft-process.js';
+import { GRAFT_BIN, runGraft } from './graft-process.js';
+import type { Line } from './stop-and-resume.js';
+import { BY_PATH, filesUnder, interruptWhen, jsonLines, runFolders, withoutSeconds } from './stop-and-resume.js';
 import type { Invocation } from '../../src/cli/interrupt.js';
 import { EXIT_CODES, resumeCommand, shellQuote } from '../../src/cli/interrupt.js';
 import { execFileSync } from 'node:child_process';
 import { TINY } from './text-tiny.js';
-
-type Line = { readonly method: string; readonly seed: number; readonly epoch: number } & Record<string, unknown>;
-
-const jsonLines = (file: string): Line[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Line) : []);
-// wall-clock seconds are the one thing a resumed run cannot reproduce
-const withoutSeconds = (l: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(l).filter(([k]) => k !== 'seconds').map(([k, v]) => [k, Array.isArray(v) ? v.map((r) => withoutSeconds(r as Record<string, unknown>)) : v]));
-const runFolders = (cwd: string) => (existsSync(join(cwd, 'runs')) ? readdirSync(join(cwd, 'runs')).filter((f) => f !== 'cache') : []);
-const filesUnder = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)).map((g) => join(f, g)) : [f])).sort();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// as a user starts bin/graft.mjs by its path, not under `npm start` (whatever runs this test)
-const BY_PATH = { npm_lifecycle_event: undefined };
-
-/** Start `graft ...args` in `cwd`, send `signal` once its new run folder's metrics satisfy `ready`, and wait for it to end. */
-const interruptWhen = async (args: readonly string[], cwd: string, ready: (lines: readonly Line[]) => boolean, signal: keyof typeof EXIT_CODES) => {
-  const before = new Set(runFolders(cwd));
-  const p = startGraft(args, { cwd, env: BY_PATH });
-  let ended = false;
-  void p.exited.then(() => void (ended = true));
-  for (;;) {
-    const folder = runFolders(cwd).find((f) => !before.has(f));
-    if (folder && ready(jsonLines(join(cwd, 'runs', folder, RUN_FILES.metrics)))) {
-      p.child.kill(signal);
-      return { folder: join('runs', folder), ...(await p.exited) };
-    }
-    if (ended) assert.fail(`graft ${args.join(' ')} ended before it could be interrupted:\n${(await p.exited).stdout}`);
-    await sleep(25);
-  }
-};
 
 /** The same numbers, epoch by epoch and run by run, the same settings and byte-identical checkpoints. */
 const assertSameOutcome = (resumed: string, straight: string) => {

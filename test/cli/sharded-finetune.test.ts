@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { runShardedFinetune } from '../../src/cli/sharded-finetune.js';
 import { LOOPBACK_MPIRUN_ARGS, loadMpiAddon } from '../../src/shard/index.js';
 import { GRAFT_BIN, runGraft } from './graft-process.js';
+import type { GraftProcess } from './graft-process.js';
+import { RUN_FILES } from '../../src/cli/run-folder.js';
+import { BY_PATH, filesUnder, interruptWhen, jsonLines, runFolders, withoutSeconds } from './stop-and-resume.js';
 
 const mpiUnavailable = (): string | undefined => {
   if (spawnSync('mpirun', ['--version']).error) return 'mpirun not found: apt-get install -y --no-install-recommends openmpi-bin libopenmpi-dev';
@@ -51,6 +54,14 @@ test('graft finetune --shards: what cannot run sharded is refused before anythin
   const usage = await runGraft(['finetune', '--config', file, '--shards', '2', '--mpi']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--shards: leave it out with --mpi/);
+  const keeps = await runGraft(['finetune', '--resume', dir, '--shards', '2', '--micro-batches', '4', '--strategy', 'NO_SHARD']);
+  assert.equal(keeps.code, 2);
+  assert.match(keeps.stderr, /--strategy: a resume takes it from the run folder; leave it out/);
+  assert.match(keeps.stderr, /--micro-batches: a resume takes it from the run folder; leave it out/);
+  const notSharded = await runGraft(['finetune', '--resume', dir, '--shards', '2']);
+  assert.equal(notSharded.code, 1);
+  assert.match(notSharded.stdout, /sharding\.json: no such file: .* is not the folder of a sharded run \(resume it without --shards\/--mpi\)/);
+  assert.match(notSharded.stdout, /config\.json/);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -115,4 +126,78 @@ test('mpirun graft finetune --mpi --join-timeout: a rank that never starts makes
   assert.match(run.out, /error: rank 0 of 2: not every rank joined the MPI job within 2000 ms \(a rank did not start, or hangs before MPI_Init\); giving up/);
   assert.ok(!existsSync(join(dir, 'runs')), 'nothing ran');
   rmSync(dir, { recursive: true, force: true });
+});
+
+/** mpirun on loopback as a started process, as startGraft starts graft. */
+const startMpirun = (args: readonly string[], cwd: string): GraftProcess => {
+  const child = spawn('mpirun', [...LOOPBACK_MPIRUN_ARGS, ...args], { cwd, env: { ...process.env, ...BY_PATH }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return { child, stdout: () => stdout, exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))) };
+};
+
+/** Six epochs of 16 steps for full fine-tuning and Child-Tuning D: long enough to stop in the middle. */
+const stopConfig = (cwd: string) => writeFileSync(join(cwd, 'small.yaml'), 'hidden: 16\npretrainEpochs: 1\nfinetuneEpochs: 6\nlabelled: 256\nvalidation: 50\nheldOut: 100\nbatchSize: 16\nseeds: [1]\nmethods: [full, child-tuning-D]\nbackend: webasm\n');
+
+/** Every epoch's and run's numbers, the settings, and each run's consolidated checkpoint byte for byte. */
+const assertSameShardedOutcome = (resumed: string, straight: string) => {
+  assert.deepEqual(readFileSync(join(resumed, RUN_FILES.config), 'utf8'), readFileSync(join(straight, RUN_FILES.config), 'utf8'));
+  for (const f of [RUN_FILES.metrics, RUN_FILES.runs]) assert.deepEqual(jsonLines(join(resumed, f)).map(withoutSeconds), jsonLines(join(straight, f)).map(withoutSeconds), f);
+  const consolidated = (dir: string) => filesUnder(join(dir, RUN_FILES.checkpoints)).filter((f) => f.endsWith('consolidated.safetensors'));
+  assert.deepEqual(consolidated(resumed), ['child-tuning-D-seed1/consolidated.safetensors', 'full-seed1/consolidated.safetensors']);
+  assert.deepEqual(consolidated(straight), consolidated(resumed));
+  for (const f of consolidated(straight)) assert.ok(readFileSync(join(resumed, RUN_FILES.checkpoints, f)).equals(readFileSync(join(straight, RUN_FILES.checkpoints, f))), `${f} differs`);
+  for (const f of ['results.md', 'curves.svg']) assert.ok(existsSync(join(resumed, f)), f);
+};
+
+const stoppedInFull = (lines: readonly { method: string; epoch: number }[]) => lines.some((l) => l.method === 'full' && l.epoch >= 2);
+
+test('graft finetune --shards 2 stopped by Ctrl-C, then --resume with --shards 1: the run folder, numbers and consolidated bytes of a run that never stopped', { timeout: 600_000 }, async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'graft-sharded-stop-'));
+  stopConfig(cwd);
+  const args = ['finetune', '--config', 'small.yaml', '--shards', '2'];
+  const straight = await runGraft(args, { cwd });
+  assert.equal(straight.code, 0, straight.stdout + straight.stderr);
+  const [straightFolder] = runFolders(cwd);
+  assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'runs', straightFolder, 'sharding.json'), 'utf8')), { strategy: 'FULL_SHARD', microBatches: 2, ranks: 2 });
+  assert.deepEqual(filesUnder(join(cwd, 'runs', straightFolder, RUN_FILES.checkpoints, 'full-seed1')), ['consolidated.safetensors', 'index.json', 'rank-0-of-2.step-96.safetensors', 'rank-1-of-2.step-96.safetensors']);
+
+  const stopped = await interruptWhen(args, cwd, stoppedInFull, 'SIGINT');
+  assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
+  const printed = /^\s*\S+ (finetune --resume \S+ --shards 2)\s*$/m.exec(stopped.stdout);
+  assert.equal(printed?.[1], `finetune --resume ${stopped.folder} --shards 2`, stopped.stdout);
+  assert.deepEqual(filesUnder(join(cwd, stopped.folder)).filter((f) => f.endsWith('.tmp')), [], 'nothing half-written');
+  assert.equal(jsonLines(join(cwd, stopped.folder, RUN_FILES.runs)).length, 0, 'stopped inside the first run');
+
+  const resumed = await runGraft(['finetune', '--resume', stopped.folder, '--shards', '1'], { cwd });
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.match(resumed.stdout, /full seed 1: resuming after epoch \d+/);
+  assert.match(resumed.stdout, /FULL_SHARD over 1 local ranks/);
+  assertSameShardedOutcome(join(cwd, stopped.folder), join(cwd, 'runs', straightFolder));
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+test('mpirun -np 2 graft finetune --mpi stopped by Ctrl-C, then mpirun -np 1 … --resume --mpi: the numbers and bytes of the local run that never stopped', { skip, timeout: 600_000 }, async () => {
+  assert.equal(why, undefined, why);
+  const cwd = mkdtempSync(join(tmpdir(), 'graft-sharded-stop-mpi-'));
+  stopConfig(cwd);
+  const straight = await runGraft(['finetune', '--config', 'small.yaml', '--shards', '2'], { cwd });
+  assert.equal(straight.code, 0, straight.stdout + straight.stderr);
+  const [straightFolder] = runFolders(cwd);
+
+  const graft = [process.execPath, GRAFT_BIN, 'finetune'];
+  const stopped = await interruptWhen(['-np', '2', ...graft, '--config', 'small.yaml', '--mpi'], cwd, stoppedInFull, 'SIGINT', (a) => startMpirun(a, cwd));
+  assert.notEqual(stopped.code, 0, stopped.stdout + stopped.stderr);
+  // mpirun passes the stop on to every rank; rank 0 alone says how to go on
+  const printed = /^\s*mpirun -np 2 \S+ (finetune --resume \S+ --mpi)\s*$/m.exec(stopped.stdout);
+  assert.equal(printed?.[1], `finetune --resume ${stopped.folder} --mpi`, stopped.stdout);
+  assert.equal(stopped.stdout.split('Go on with:').length, 2, stopped.stdout);
+
+  const resumed = await startMpirun(['-np', '1', ...graft, '--resume', stopped.folder, '--mpi'], cwd).exited;
+  assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+  assert.match(resumed.stdout, /full seed 1: resuming after epoch \d+/);
+  assertSameShardedOutcome(join(cwd, stopped.folder), join(cwd, 'runs', straightFolder));
+  rmSync(cwd, { recursive: true, force: true });
 });

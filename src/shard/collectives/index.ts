@@ -9,3 +9,5 @@ export { openMpi } from './mpi-engine.js';
 export { loadMpiAddon, MPI_INSTALL_HINT } from './mpi/addon.js';
 export type { MpiRunOptions } from './mpi-launch.js';
 export { runMpi, LOOPBACK_MPIRUN_ARGS } from './mpi-launch.js';
+export type { ByteTally } from './counting.js';
+export { countingCollectives } from './counting.js';

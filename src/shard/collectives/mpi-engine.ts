@@ -100,9 +100,10 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
       if (!broken) addon.finalize();
     },
   };
-  // mpirun answers a lost rank by terminating the others: say where this rank was when that happened
+  // mpirun answers a lost rank, and its own Ctrl-C, by terminating the others: say where this rank was then
+  // (process 'exit' listeners still run: a job can add what to do next)
   process.once('SIGTERM', () => {
-    process.stderr.write(`rank ${rank}: terminated by the MPI launcher${current ? ` during collective #${calls} (${current})` : ''}: another rank was lost (the launcher's message names it)\n`);
+    process.stderr.write(`rank ${rank}: terminated by the MPI launcher${current ? ` during collective #${calls} (${current})` : ''}: another rank was lost (the launcher's message names it), or mpirun was stopped\n`);
     process.exit(143);
   });
   return collectives;

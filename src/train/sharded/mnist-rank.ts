@@ -2,14 +2,14 @@
 // pieces, clipping to 1 across ranks as the unsharded job clips, then the held-out test accuracy.
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../nn/index.js';
-import { fisherMask } from '../../optim/index.js';
 import type { BackendChoice } from '../../runtime/index.js';
 import { createRuntime } from '../../runtime/index.js';
-import type { CollectiveFailure, Collectives, ShardingStrategy, WrapPolicy } from '../../shard/index.js';
+import type { Collectives, ShardingStrategy, WrapPolicy } from '../../shard/index.js';
 import type { EpochRecord, Examples } from '../fit.js';
 import { evaluator } from '../fit.js';
-import { fisherScores } from '../fisher-pass.js';
+import { shardedFisherMask } from './sharded-fisher.js';
 import { IMAGE_SIZE } from '../data/mnist.js';
+import { classCounts } from '../report/stale-head.js';
 import type { JobConfig, Method } from '../mnist-job.js';
 import { elementwiseTransformFor, scheduledGroupTransform, scheduledMachine } from '../mnist-job.js';
 import type { Values } from '../optimizer-runner.js';
@@ -34,6 +34,15 @@ export interface MnistShardInput {
   /** Micro-batches per step over all ranks; default W. */
   readonly microBatches?: number;
   readonly backend?: BackendChoice;
+  /** After every epoch a sharded and a consolidated checkpoint in this folder, recording the settings digest `config`. */
+  readonly checkpoint?: { readonly dir: string; readonly config: string };
+  /** Continue from the sharded checkpoint in `checkpoint.dir` (whatever W wrote it). */
+  readonly resume?: boolean;
+}
+
+/** What a rank reports as it trains (rank 0's go to the run folder). */
+export interface ShardRunEvents {
+  readonly onEpoch?: (record: EpochRecord) => void;
 }
 
 export interface MnistShardResult {
@@ -44,9 +53,11 @@ export interface MnistShardResult {
   /** Scheduled: each later phase's thaw with the epochs completed before it, and why training stopped early. */
   readonly transitions?: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
   readonly stopReason?: string;
+  /** How many test images were predicted as each class 0–9. */
+  readonly predictedClasses: number[];
 }
 
-export const mnistShardRun = async (c: Collectives, input: MnistShardInput): Promise<E.Either<string, MnistShardResult>> => {
+export const mnistShardRun = async (c: Collectives, input: MnistShardInput, events: ShardRunEvents = {}): Promise<E.Either<string, MnistShardResult>> => {
   const { cfg, method, seed } = input;
   const rt = await createRuntime({ backend: input.backend });
   try {
@@ -55,39 +66,37 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput): Pro
     const totalSteps = cfg.finetuneEpochs * Math.floor(input.train.count / cfg.batchSize);
     const microBatches = input.microBatches ? { microBatches: input.microBatches } : {};
     const test = async (params: Values) => {
-      const tester = evaluator(rt, model, [IMAGE_SIZE], input.test);
-      const { accuracy } = await tester.run(params);
+      const tester = evaluator(rt, model, [IMAGE_SIZE], input.test, undefined, true);
+      const { accuracy, predictions } = await tester.run(params);
       tester.destroy();
-      return accuracy;
+      return { testAccuracy: accuracy, predictedClasses: classCounts(predictions!, 10) };
     };
     if (method === 'scheduled') {
-      const out = await shardedScheduledFit(rt, c, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...microBatches, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg) }, input.base, input.train, input.validation);
+      const out = await shardedScheduledFit(rt, c, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...microBatches, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg), ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}) }, input.base, input.train, input.validation);
       if (E.isLeft(out)) return out;
-      return E.right({ testAccuracy: await test(out.right.params), records: [...out.right.records], steps: out.right.records.length * Math.floor(input.train.count / cfg.batchSize), transitions: out.right.transitions, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
+      return E.right({ ...(await test(out.right.params)), records: [...out.right.records], steps: out.right.records.length * Math.floor(input.train.count / cfg.batchSize), transitions: out.right.transitions, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
     }
     let masks: Record<string, Uint8Array> | undefined;
     let keptFraction: number | undefined;
     if (method === 'child-tuning-D') {
-      // every rank scores the whole set as the unsharded job does: the same masks, cut to each rank's pieces below
+      // each rank scores its own pieces; the threshold is the percentile over every rank's scores
       const selected = Object.keys(shapes).filter((n) => n.endsWith('.weight'));
-      const scores = await fisherScores(rt, model, input.base, input.train, { selected, batchSize: cfg.batchSize, seed, maxGradNorm: 1, features: [IMAGE_SIZE] });
-      const m = fisherMask(scores, cfg.reserveP);
-      masks = m.masks;
-      keptFraction = m.keptFraction;
+      const m = await shardedFisherMask(rt, c, { model, features: [IMAGE_SIZE], policy: MLP_WRAP, strategy: input.strategy, microBatches: input.microBatches ?? c.size, batchSize: cfg.batchSize, seed, maxGradNorm: 1, selected, reserveP: cfg.reserveP }, input.base, input.train);
+      if (E.isLeft(m)) return m;
+      masks = Object.fromEntries(Object.entries(m.right.pieces).map(([n, p]) => [n, p.mask]));
+      keptFraction = m.right.keptFraction;
     }
     const out = await shardedFit(rt, c, {
       model, features: [IMAGE_SIZE], epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, maxGradNorm: 1,
       ...microBatches,
-      transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.sliceMasks(masks)),
+      ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}),
+      ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}),
+      ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}),
+      transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.ownMasks(masks)),
     }, input.base, input.train, input.validation);
     if (E.isLeft(out)) return out;
-    return E.right({ testAccuracy: await test(out.right.params), records: out.right.records, steps: out.right.state.step, ...(keptFraction === undefined ? {} : { keptFraction }) });
+    return E.right({ ...(await test(out.right.params)), records: out.right.records, steps: out.right.state.step, ...(keptFraction === undefined ? {} : { keptFraction }) });
   } finally {
     rt.destroy();
   }
 };
-
-/** The local engine's entry: a failure that is not a collective's comes back as a value, so the caller prints it. */
-const rankProgram = async (c: Collectives, input: MnistShardInput): Promise<E.Either<CollectiveFailure, E.Either<string, MnistShardResult>>> => E.right(await mnistShardRun(c, input));
-
-export default rankProgram;

@@ -83,7 +83,8 @@ export const saveSharded = async (c: Collectives, dir: string, s: ShardState, me
   return E.isLeft(indexed) ? E.left([failureMessage(indexed.left)]) : E.right(undefined);
 };
 
-const readIndex = (dir: string): E.Either<string[], ShardIndex> => {
+/** The index of the sharded checkpoint in `dir`, every problem with its path. */
+export const readShardIndex = (dir: string): E.Either<string[], ShardIndex> => {
   const file = join(dir, INDEX_FILE);
   if (!existsSync(file)) return E.left([`${file}: no such file (not a sharded checkpoint folder)`]);
   let raw: any;
@@ -118,7 +119,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 
 /** The whole state a sharded checkpoint holds, or every problem of the index and every file at once. */
 export const loadSharded = (dir: string, expect: ShardedExpectation): E.Either<string[], { full: FullState; index: ShardIndex }> => {
-  const indexE = readIndex(dir);
+  const indexE = readShardIndex(dir);
   if (E.isLeft(indexE)) return indexE;
   const index = indexE.right;
   const n = fileRanksOf(index.strategy, index.size);

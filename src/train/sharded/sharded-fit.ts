@@ -37,6 +37,8 @@ export interface ShardedFitConfig {
   readonly maxGradNorm?: number;
   /** After each step: its number (from 1) and its mean loss. */
   readonly onStep?: (step: number, loss: number) => void;
+  /** After every epoch (and its checkpoint): its record. */
+  readonly onEpoch?: (record: EpochRecord) => void;
   /** After every epoch: a sharded checkpoint in `dir` (and with `consolidated`, one whole safetensors file beside it). */
   readonly checkpoint?: { readonly dir: string; readonly config: string; readonly consolidated?: boolean };
   /** Continue from the sharded checkpoint in this folder, whatever W wrote it. */
@@ -99,6 +101,7 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
         const saved = await saveCheckpoints(c, stepper.right, config.checkpoint, s, { epoch: epoch + 1, seed: config.seed, config: config.checkpoint.config }, { ...params }, shapes);
         if (E.isLeft(saved)) return saved;
       }
+      config.onEpoch?.(records[records.length - 1]);
     }
     const full = await stepper.right.gather(s);
     return E.map((p: Values) => ({ params: { ...params, ...p }, records, state: s, losses }))(full);

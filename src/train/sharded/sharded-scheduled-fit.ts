@@ -35,6 +35,8 @@ export interface ShardedScheduledFitConfig {
   readonly microBatches?: number;
   readonly maxGradNorm?: number;
   readonly log?: (line: string) => void;
+  /** After every epoch: its record. */
+  readonly onEpoch?: (record: ScheduledRecord) => void;
 }
 
 export interface ShardedScheduledResult extends ScheduledResult {
@@ -123,6 +125,7 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params0, ...full.right });
       records.push({ epoch: epoch + 1, depth: machine.state.progress.depth, trainLoss: ep.right.loss, trainAccuracy: ep.right.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      cfg.onEpoch?.(records[records.length - 1]);
       machine = phaseStep(machine.state, { kind: 'validation', epoch, metric: ev.loss });
       if (machine.state.progress.best?.epoch === epoch) {
         // every rank keeps the whole best state (a consolidated checkpoint in memory): restoring cuts each rank's pieces from it

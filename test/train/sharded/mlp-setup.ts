@@ -14,11 +14,11 @@ export const MLP_MASKS: Record<string, Uint8Array> = Object.fromEntries(
   MLP_SIZES.slice(1).map((out, i) => [`layers.${i}.weight`, Uint8Array.from({ length: out * MLP_SIZES[i] }, (_, k) => (Math.imul(k + 17 * i, 0x9e3779b1) >>> 31) & 1)]),
 );
 
-/** The optimizer over whole parameters (the reference), or cut to a rank's pieces (`sliceMasks` for D). */
-export const transformOf = (choice: OptimizerChoice, sliceMasks: (m: Record<string, Uint8Array>) => Record<string, ArrayLike<number>> = (m) => m) =>
+/** The optimizer over whole parameters (the reference), or cut to a rank's pieces (`sliceMasks` for D, whose masks default to MLP_MASKS). */
+export const transformOf = (choice: OptimizerChoice, sliceMasks: (m: Record<string, Uint8Array>) => Record<string, ArrayLike<number>> = (m) => m, masks: Record<string, Uint8Array> = MLP_MASKS) =>
   choice === 'adamw' ? o.adamw(0.05)
   : choice === 'childTuningF' ? o.childTuningAdamW(0.05, { mode: 'F', reserveP: 0.5, seed: 9, weightDecay: 0.01 })
-  : o.childTuningAdamW(0.05, { mode: 'D', masks: sliceMasks(MLP_MASKS), weightDecay: 0.01 });
+  : o.childTuningAdamW(0.05, { mode: 'D', masks: sliceMasks(masks), weightDecay: 0.01 });
 
 /** The scheduled runs' phases: one unit per phase from the head down, two epochs each, restoring the best state at a thaw. */
 export const mlpMachine = (phases: readonly (readonly string[])[] = [2, 1, 0].map((i) => [`layers.${i}.weight`, `layers.${i}.bias`])): PhaseMachineConfig => ({

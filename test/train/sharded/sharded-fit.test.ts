@@ -8,7 +8,7 @@ import { fit } from '../../../src/train/fit.js';
 import { blobs } from '../blobs.js';
 import { MLP_SIZES, transformOf, type OptimizerChoice } from './mlp-setup.js';
 import type { MlpFitInput, MlpFitResult } from './programs/mlp-fit.js';
-import { unshardedMicroFit } from './reference.js';
+import { unshardedMicroFisher, unshardedMicroFit } from './reference.js';
 
 const PROGRAM = new URL('./programs/mlp-fit.ts', import.meta.url);
 
@@ -87,3 +87,47 @@ test('W = 1 with one micro-batch trains the bits of the fused unsharded fit (no 
   }
   rt.destroy();
 });
+
+/** The whole masks from every rank's pieces (a piece held by several ranks, as under NO_SHARD, must agree). */
+const assembleMasks = (ranks: readonly MlpFitResult[], like: Readonly<Record<string, Uint8Array>>) => {
+  const whole = Object.fromEntries(Object.entries(like).map(([n, m]) => [n, new Uint8Array(m.length).fill(2)]));
+  for (const r of ranks)
+    for (const [n, p] of Object.entries(r.ok ? r.fisher!.pieces : {}))
+      p.mask.forEach((b, j) => {
+        assert.ok(whole[n][p.start + j] === 2 || whole[n][p.start + j] === b, `${n}[${p.start + j}] differs between ranks`);
+        whole[n][p.start + j] = b;
+      });
+  return whole;
+};
+
+/** Small enough that most batches clip the weights' gradients, each by its own norm across ranks. */
+const CLIP = 0.02;
+
+for (const percentile of ['select', 'gather'] as const)
+  test(`Child-Tuning D under shards (${percentile}): each rank scores its own pieces, and the global threshold gives the unsharded micro-batched masks bit for bit (W = 1, 2, 4, ties at 0 kept), then the reference's training bits`, async () => {
+    const rt = await createRuntime({ backend: 'webasm' });
+    // reserveP 0.3: a threshold between two scores; 0.8: the threshold is 0, where 43 of the 120 scores tie
+    const refs = { 0.3: await unshardedMicroFisher(rt, 4, 0.3, CLIP), 0.8: await unshardedMicroFisher(rt, 4, 0.8, CLIP) };
+    assert.ok(refs[0.3].threshold > 0 && refs[0.3].kept === 36, 'the reference keeps the top 30%');
+    assert.equal(refs[0.8].threshold, 0);
+    assert.equal(refs[0.8].keptFraction, 1, 'every score tied at the threshold is kept');
+    const input: MlpFitInput = { strategy: 'FULL_SHARD', microBatches: 4, epochs: 1, optimizer: 'childTuningD', fisher: { reserveP: 0.3, percentile, maxGradNorm: CLIP } };
+    const trained = await unshardedMicroFit(rt, input, refs[0.3].masks as Record<string, Uint8Array>);
+    rt.destroy();
+    for (const W of [1, 2, 4]) {
+      const ranks = await shardedRun(W, input);
+      assert.deepEqual(assembleMasks(ranks, refs[0.3].masks), refs[0.3].masks, `W=${W}: masks`);
+      for (const r of ranks) {
+        assert.ok(r.ok);
+        assert.equal(r.fisher!.threshold, refs[0.3].threshold, `W=${W}: threshold`);
+        assert.equal(r.fisher!.keptFraction, refs[0.3].keptFraction, `W=${W}: kept`);
+        assert.deepEqual(r.losses, trained.losses, `W=${W}: losses`);
+        sameBits(r.params, trained.params, `W=${W}`);
+      }
+    }
+    for (const strategy of ['NO_SHARD', 'SHARD_GRAD_OP'] as const) {
+      const ranks = await shardedRun(2, { ...input, strategy, fisher: { reserveP: 0.8, percentile, maxGradNorm: CLIP } });
+      assert.deepEqual(assembleMasks(ranks, refs[0.8].masks), refs[0.8].masks, `${strategy}: masks`);
+      for (const r of ranks) assert.equal(r.ok && r.fisher!.threshold, 0);
+    }
+  });

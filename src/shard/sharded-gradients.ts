@@ -1,0 +1,83 @@
+// The gradient half of a sharded step: this rank's micro-batch gradients, reduced in the W-independent tree order to
+// this rank's chunk of every trained unit (the whole unit under NO_SHARD). The optimizer step and Child-Tuning D's
+// Fisher pass both start from it.
+import * as E from 'fp-ts/lib/Either.js';
+import type { Shape } from '../dsl/index.js';
+import { compile } from '../compiler/index.js';
+import type { Executable, Runtime } from '../runtime/index.js';
+import type { Objective } from '../optim/step.js';
+import { names } from '../optim/step.js';
+import { gradientProgram } from '../optim/gradient-program.js';
+import type { Collectives, CollectiveFailure } from './collectives/collectives.js';
+import { failureMessage } from './collectives/collectives.js';
+import { treeSum } from './collectives/fixed-order-sum.js';
+import type { UnitLayout } from './layout.js';
+import type { Values } from './state/flat-unit.js';
+import { flattenUnit } from './state/flat-unit.js';
+import type { ShardingStrategy } from './state/shard-state.js';
+
+export interface ShardedGradients {
+  /**
+   * Each trained unit's gradient, averaged over all M micro-batches, as this rank holds it (its chunk; NO_SHARD: the
+   * whole flat unit), and every micro-batch's metrics in micro-batch order (the same on every rank).
+   */
+  reduce(full: Values, micro: readonly Values[]): Promise<E.Either<string, { chunks: Record<string, Float32Array>; metrics: Record<string, Float32Array> }>>;
+  readonly metricNames: readonly string[];
+  destroy(): void;
+}
+
+export interface ShardedGradientsConfig {
+  readonly objective: Objective;
+  readonly shapes: Readonly<Record<string, Shape>>;
+  readonly trainable: readonly string[];
+  readonly trainLayouts: readonly UnitLayout[];
+  readonly strategy: ShardingStrategy;
+  readonly microBatches: number;
+}
+
+export const collective = async <A>(r: Promise<E.Either<CollectiveFailure, A>>): Promise<E.Either<string, A>> => E.mapLeft(failureMessage)(await r);
+
+export const createShardedGradients = (rt: Runtime, c: Collectives, config: ShardedGradientsConfig): E.Either<string, ShardedGradients> => {
+  const { strategy, microBatches: M, trainLayouts } = config;
+  const W = c.size;
+  const grad = gradientProgram(config.objective, config.shapes, config.trainable);
+  if (E.isLeft(grad)) return E.left(`gradient program: ${grad.left.message}`);
+  const gradExe: Executable = rt.load(compile(grad.right));
+  const metricNames = Object.keys(grad.right.outputs).filter((k) => k.startsWith('m:')).map((k) => k.slice(2));
+
+  /** Every rank's per-micro-batch metrics, in micro-batch order: an all-gather of M / W values per metric. */
+  const allMetrics = async (local: readonly Record<string, Float32Array>[]): Promise<E.Either<string, Record<string, Float32Array>>> => {
+    const per = local.length;
+    const mine = new Float32Array(per * metricNames.length);
+    metricNames.forEach((m, j) => local.forEach((out, i) => (mine[j * per + i] = out[names.metric(m)][0])));
+    const all = await collective(c.allGather(mine));
+    if (E.isLeft(all)) return all;
+    return E.right(Object.fromEntries(metricNames.map((m, j) => [m, Float32Array.from({ length: per * W }, (_, k) => all.right[Math.floor(k / per) * per * metricNames.length + j * per + (k % per)])])));
+  };
+
+  return E.right({
+    metricNames,
+    reduce: async (full, micro) => {
+      if (micro.length * W !== M) return E.left(`rank ${c.rank}: got ${micro.length} micro-batches, expected ${M / W} (${M} over ${W} ranks)`);
+      const feeds = Object.fromEntries(Object.entries(full).map(([k, v]) => [names.param(k), v.slice()]));
+      const outs: Record<string, Float32Array>[] = [];
+      for (const m of micro) {
+        const out = E.mapLeft((e: Error) => `rank ${c.rank}: ${e.message}`)(await gradExe.run({ ...feeds, ...Object.fromEntries(Object.entries(m).map(([k, v]) => [names.input(k), v])) } as never));
+        if (E.isLeft(out)) return out;
+        outs.push(out.right);
+      }
+      const gradOf = (out: Record<string, Float32Array>): Values => Object.fromEntries(config.trainable.map((n) => [n, out[names.grad(n)]]));
+      // reduce: a tree over this rank's micro-batches, then the rank-ordered tree: together the tree over all M
+      const chunks: Record<string, Float32Array> = {};
+      for (const l of trainLayouts) {
+        const local = treeSum(outs.map((o) => flattenUnit(l, gradOf(o))));
+        const reduced = await collective(strategy === 'NO_SHARD' ? c.allReduce(local) : c.reduceScatter(local));
+        if (E.isLeft(reduced)) return reduced;
+        chunks[l.unit] = reduced.right.map((x) => x / M);
+      }
+      const metrics = await allMetrics(outs);
+      return E.map((m: Record<string, Float32Array>) => ({ chunks, metrics: m }))(metrics);
+    },
+    destroy: () => gradExe.destroy(),
+  });
+};
