@@ -3,7 +3,7 @@
 // and that command finishes the comparison with the same numbers and the same checkpoint bytes as a run that never stopped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_FILES } from '../../src/cli/run-folder.js';
