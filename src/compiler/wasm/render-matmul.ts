@@ -55,6 +55,8 @@ export interface PackedLoad {
   readonly entries: number;
   /** Element stride of each batch axis in the panel (0 where the load is broadcast). */
   readonly strides: readonly number[];
+  /** The panel holds the whole column factor, its prologue applied (x is 0): the prologue runs once per element, not per row tile. */
+  readonly value?: true;
 }
 
 export interface Packing {
@@ -87,19 +89,22 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   const loads: PackedLoad[] = [];
   let at = SCRATCH_HEAD;
   const entrySize = blocks(t) * BLOCK * t.k;
-  t.b.loads.forEach((l, x) => {
-    const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
-    if (!worth) return;
+  const worth = (l: TiledLoad) => l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
+  /** A panel over the batch axes `varies` says the packed values depend on. */
+  const panel = (x: number, varies: (a: number) => boolean, value?: true) => {
     const strides = t.batch.map(() => 0);
     let size = entrySize;
     for (let a = t.batch.length - 1; a >= 0; a--) {
-      if (l.batch[a] === 0) continue;
+      if (!varies(a)) continue;
       strides[a] = size;
       size *= t.batch[a];
     }
-    loads.push({ x, at, entries: size / entrySize, strides });
+    loads.push({ x, at, entries: size / entrySize, strides, ...(value ? { value } : {}) });
     at += Math.ceil((4 * size) / 64) * 64;
-  });
+  };
+  const prologue = t.b.loads.length > 1 || t.b.value !== t.b.loads[0]?.load;
+  if (prologue && t.b.loads.some(worth)) panel(0, (a) => t.b.loads.some((l) => l.batch[a] !== 0), true);
+  else t.b.loads.forEach((l, x) => worth(l) && panel(x, (a) => l.batch[a] !== 0));
   return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
 };
 
@@ -114,6 +119,9 @@ export const scratchBytes = (p: Packing | undefined): number => p?.bytes ?? SCRA
 /** The tiling the tiles read: packed loads read their panels, column j0's block at j0·k, then eight floats per k step. */
 const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
   if (!p) return t;
+  const whole = p.loads.find((q) => q.value);
+  // the tiles read the factor's value from its panel as if it were a load: no prologue left to run
+  if (whole) return { ...t, b: { value: t.b.value, loads: [{ load: t.b.value, offset: 0, batch: whole.strides, outer: t.k, inner: BLOCK, panel: true } as TileLoad] } };
   const loads = t.b.loads.map((l, x): TileLoad => {
     const q = p.loads.find((pl) => pl.x === x);
     return q ? { load: l.load, offset: 0, batch: q.strides, outer: t.k, inner: BLOCK, panel: true } : l;
@@ -156,6 +164,8 @@ export class TiledEmitter {
   private readonly epilogue: Set<number>;
   private readonly coneA: KNode[];
   private readonly coneB: KNode[];
+  /** The column factor's prologue over its own loads (what a value panel is packed with). */
+  private readonly coneValue: KNode[];
   /** Op context for prologue nodes: the emitter's, with factor values read from the tile's registers. */
   private readonly ctx: OpContext;
 
@@ -166,7 +176,7 @@ export class TiledEmitter {
     const acc = this.t.accumulate;
     const topLevel = new Set(k.nodes.map((n) => n.id));
     if (e.node(acc)?.op !== 'accumulate' || !topLevel.has(acc)) e.fail(`its tiling names node ${acc}, which is not a top-level accumulation`);
-    for (const l of [...this.t.a.loads, ...this.t.b.loads]) if (e.node(l.load)?.op !== 'load') e.fail(`its tiling names node ${l.load} as a load`);
+    for (const l of [...k.tiling!.a.loads, ...k.tiling!.b.loads]) if (e.node(l.load)?.op !== 'load') e.fail(`its tiling names node ${l.load} as a load`);
     this.epilogue = new Set();
     const stack = k.stores.map((s) => s.value);
     while (stack.length) {
@@ -178,6 +188,7 @@ export class TiledEmitter {
     const body = (e.node(acc) as Extract<KNode, { op: 'accumulate' }>).body;
     this.coneA = this.cone(body, this.t.a);
     this.coneB = this.cone(body, this.t.b);
+    this.coneValue = this.cone(body, k.tiling!.b);
     this.ctx = {
       c: e.c,
       i: e.i,
@@ -303,33 +314,41 @@ export class TiledEmitter {
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
     const nb = blocks(t);
-    const [entry, jb, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    const [entry, jb, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
     let first = 0;
     for (const pl of p.loads) {
-      const l = t.b.loads[pl.x];
+      // the loads the panel is made from, each with its own source pointer
+      const from = pl.value ? t.b.loads : [t.b.loads[pl.x]];
+      const src = from.map(() => c.local('i32'));
       const last = first + pl.entries * nb;
       c.get(u).i32(first).op('i32.ge_s').get(u).i32(last).op('i32.lt_s').op('i32.and').op('if', 0x40);
       c.get(u).i32(first).op('i32.sub').op('local.tee', jb).i32(nb).op('i32.div_u').set(entry);
       c.get(jb).i32(nb).op('i32.rem_u').set(jb);
-      // source: the load's address at this entry's batch indices, column jb·8, k step 0
-      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
-      let below = 1;
-      for (let a = t.batch.length - 1; a >= 0; a--) {
-        if (pl.strides[a] === 0) continue;
-        c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
-        below *= t.batch[a];
-      }
-      c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src);
+      from.forEach((l, x) => {
+        // source: the load's address at this entry's batch indices, column jb·8, k step 0
+        c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
+        let below = 1;
+        for (let a = t.batch.length - 1; a >= 0; a--) {
+          if (pl.strides[a] === 0) continue;
+          c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
+          below *= t.batch[a];
+        }
+        c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src[x]);
+      });
       // destination: the entry's panel, block jb (k·8 floats each)
       c.get(this.k.params.length).i32(pl.at).op('i32.add').get(entry).i32(4 * nb * BLOCK * t.k).op('i32.mul').op('i32.add');
       c.get(jb).i32(4 * BLOCK * t.k).op('i32.mul').op('i32.add').op('local.tee', dst);
       c.i32(4 * BLOCK * t.k).op('i32.add').set(dEnd);
-      // bit copies (i32, v128), one k step per iteration
+      // one k step per iteration: bit copies (i32, v128) of a load, or the factor's value as the tiles would compute it
       const copyRows = (width: number) => {
         c.open('loop');
-        if (l.outer === 1) for (let v = 0; v < width / 4; v++) c.get(dst).get(src).mem('v128.load', 2, 16 * v).mem('v128.store', 2, 16 * v);
-        else for (let jj = 0; jj < width; jj++) c.get(dst).get(src).mem('i32.load', 2, 4 * l.outer * jj).mem('i32.store', 2, 4 * jj);
-        c.get(src).i32(4 * l.inner).op('i32.add').set(src);
+        const l = from[0];
+        if (pl.value) {
+          const values = Array.from({ length: width / 4 }, (_, v) => this.columnFactor(t.b, this.coneValue, src, v, 0, undefined));
+          values.forEach((value, v) => c.get(dst).get(value).mem('v128.store', 2, 16 * v));
+        } else if (l.outer === 1) for (let v = 0; v < width / 4; v++) c.get(dst).get(src[0]).mem('v128.load', 2, 16 * v).mem('v128.store', 2, 16 * v);
+        else for (let jj = 0; jj < width; jj++) c.get(dst).get(src[0]).mem('i32.load', 2, 4 * l.outer * jj).mem('i32.store', 2, 4 * jj);
+        from.forEach((f, x) => f.inner && c.get(src[x]).i32(4 * f.inner).op('i32.add').set(src[x]));
         c.get(dst).i32(4 * BLOCK).op('i32.add').op('local.tee', dst).get(dEnd).op('i32.lt_u').op('br_if', 0);
         c.op('end');
       };
@@ -416,7 +435,7 @@ export class TiledEmitter {
       const stop = c.local('i32');
       c.get(pB[driver]).i32(4 * t.b.loads[driver].inner * t.k).op('i32.add').set(stop);
       c.open('loop');
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, 0, undefined));
       this.multiplyAdd(rows, acc, pA, 0, b);
       t.a.loads.forEach((l, x) => l.inner && c.get(pA[x]).i32(4 * l.inner).op('i32.add').set(pA[x]));
       t.b.loads.forEach((l, x) => l.inner && c.get(pB[x]).i32(4 * l.inner).op('i32.add').set(pB[x]));
@@ -425,7 +444,7 @@ export class TiledEmitter {
     } else {
       c.open('block').open('loop');
       c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, 0, undefined));
       this.multiplyAdd(rows, acc, pA, 0, b);
       advance(1);
       c.op('br', 0).op('end').op('end');
@@ -471,7 +490,7 @@ export class TiledEmitter {
       const s = c.local('i32');
       c.i32(0).set(s);
       c.open('block').open('loop');
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, (x) => lanes.get(`${x}/${v}`)?.[0]));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, 0, (x) => lanes.get(`${x}/${v}`)?.[0]));
       this.multiplyAdd(rows, acc, pAs, 0, b);
       t.a.loads.forEach((l, x) => l.inner && c.get(pAs[x]).i32(4 * l.inner).op('i32.add').set(pAs[x]));
       for (const regs of lanes.values()) for (let k = 0; k < 3; k++) c.get(regs[k + 1]).set(regs[k]);
@@ -480,16 +499,15 @@ export class TiledEmitter {
       return;
     }
     for (let step = 0; step < 4; step++) {
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, step, (x) => lanes.get(`${x}/${v}`)?.[step]));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, step, (x) => lanes.get(`${x}/${v}`)?.[step]));
       this.multiplyAdd(rows, acc, pA, step, b);
     }
   }
 
   /** The column factor for vector v at k step `step` (from the pointers), in a fresh local. */
-  private columnFactor(pB: number[], v: number, step: number, transposed: ((x: number) => number | undefined) | undefined): number {
+  private columnFactor(f: TiledFactor, cone: readonly KNode[], pB: number[], v: number, step: number, transposed: ((x: number) => number | undefined) | undefined): number {
     const c = this.c;
-    const t = this.t;
-    t.b.loads.forEach((l, x) => {
+    f.loads.forEach((l, x) => {
       const off = 4 * l.inner * step;
       const ready = transposed?.(x);
       if (ready !== undefined) c.get(ready);
@@ -502,7 +520,7 @@ export class TiledEmitter {
       c.set(this.tileLocal(l.load));
     });
     const out = c.local('v128');
-    c.get(this.factor(t.b, this.coneB)).set(out);
+    c.get(this.factor(f, cone)).set(out);
     return out;
   }
 

@@ -152,6 +152,31 @@ describe('tiled matmul through the head split and merge of attention', () => {
     });
   }
 
+  it('(q + bq)·(k + bk)ᵀ: the key factor packed with its bias added (once per element), the same bits as untiled, the f32 interpreter and two threads', async () => {
+    // 13 queries: packed (8 rows or more); 13 keys: a block of eight columns, a last one of four, one scalar column
+    const [b, s, h, d] = [2, 13, 3, 5];
+    const shapes = { q: [b, s, h * d], bq: [h * d], k: [b, s, h * d], bk: [h * d] };
+    const prog = right(g.program(shapes, ({ q, bq, k, bk }) => ({ y: g.matmul(splitHeads(g.add(q, bq), h), g.transpose(splitHeads(g.add(k, bk), h), [0, 1, 3, 2])) })));
+    const plan = compile(prog);
+    const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+    assert.equal(product.tiling?.b.loads.length, 2, 'the key factor reads k and bk');
+    const pack = packing(product.tiling!);
+    assert.deepEqual(pack?.loads.map((l) => [l.value, l.entries]), [[true, b * h]]);
+    assert.match(renderWasm(product, { maxPages: 256 }).schedule, /^tiled 4x8 packed/);
+    const rt = await createRuntime({ backend: 'wasm', threads: 1, fma: false });
+    const rt2 = await createRuntime({ backend: 'wasm', threads: 2, fma: false });
+    try {
+      const feeds = feedsFor(shapes, 29);
+      const tiled = right(await rt.load(plan).run(feeds)).y;
+      assert.equal(firstDiff(tiled, right(await rt.load(untiled(plan)).run(feeds)).y), -1, 'tiled vs untiled wasm');
+      assert.equal(firstDiff(tiled, right(interpret(prog, feeds, 'f32')).y), -1, 'tiled vs the f32 interpreter');
+      assert.equal(firstDiff(tiled, right(await rt2.load(plan).run(feeds)).y), -1, 'one thread vs two');
+    } finally {
+      rt.destroy();
+      rt2.destroy();
+    }
+  });
+
   it('the gradient of an attention block (q, k, v and output projections): every product tiled, bits as untiled, near float64', async () => {
     const shapes = { x: [B, S, H * D], wq: [H * D, H * D], wk: [H * D, H * D], wv: [H * D, H * D], wo: [H * D, H * D] };
     const prog = right(g.program(shapes, ({ x, wq, wk, wv, wo }) => {
