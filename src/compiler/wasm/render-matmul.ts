@@ -103,7 +103,8 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
     at += Math.ceil((4 * size) / 64) * 64;
   };
   const prologue = t.b.loads.length > 1 || t.b.value !== t.b.loads[0]?.load;
-  if (prologue && t.b.loads.some(worth)) panel(0, (a) => t.b.loads.some((l) => l.batch[a] !== 0), true);
+  // a prologue runs once per row tile in the tiles, once per element packed: from 16 rows the copy pays whatever the layout
+  if (prologue && t.b.loads.some((l) => worth(l) || (l.inner !== 0 && t.m >= PACK_STORED_ROWS))) panel(0, (a) => t.b.loads.some((l) => l.batch[a] !== 0), true);
   else t.b.loads.forEach((l, x) => worth(l) && panel(x, (a) => l.batch[a] !== 0));
   return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
 };
