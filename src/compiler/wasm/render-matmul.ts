@@ -59,8 +59,21 @@ export interface PackedLoad {
   readonly value?: true;
 }
 
+/** The row factor's value (its prologue applied) copied once per call: per batch entry, k steps of its m rows (padded to four). */
+export interface PackedRows {
+  /** Byte offset of its panel in the scratch block. */
+  readonly at: number;
+  readonly entries: number;
+  /** Element stride of each batch axis in the panel (0 where no load of the factor varies along it). */
+  readonly strides: readonly number[];
+  /** Floats per k step: m rounded up to four. */
+  readonly width: number;
+}
+
 export interface Packing {
   readonly loads: readonly PackedLoad[];
+  /** The row factor's panel, units after the column factor's: one per batch entry. */
+  readonly rows?: PackedRows;
   /** Scratch bytes the panels take. */
   readonly bytes: number;
   /** Work units of the packing phase: one per block of eight columns of one entry, before any tile. */
@@ -90,8 +103,8 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   let at = SCRATCH_HEAD;
   const entrySize = blocks(t) * BLOCK * t.k;
   const worth = (l: TiledLoad) => l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
-  /** A panel over the batch axes `varies` says the packed values depend on. */
-  const panel = (x: number, varies: (a: number) => boolean, value?: true) => {
+  /** A panel of `entrySize` floats per entry over the batch axes `varies` says the packed values depend on. */
+  const panel = (entrySize: number, varies: (a: number) => boolean) => {
     const strides = t.batch.map(() => 0);
     let size = entrySize;
     for (let a = t.batch.length - 1; a >= 0; a--) {
@@ -99,15 +112,23 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
       strides[a] = size;
       size *= t.batch[a];
     }
-    loads.push({ x, at, entries: size / entrySize, strides, ...(value ? { value } : {}) });
+    const p = { at, entries: size / entrySize, strides };
     at += Math.ceil((4 * size) / 64) * 64;
+    return p;
   };
-  const prologue = t.b.loads.length > 1 || t.b.value !== t.b.loads[0]?.load;
+  const along = (f: TiledFactor) => (a: number) => f.loads.some((l) => l.batch[a] !== 0);
   // a prologue runs once per row tile in the tiles, once per element packed: from 16 rows the copy pays whatever the layout
-  if (prologue && t.b.loads.some((l) => worth(l) || (l.inner !== 0 && t.m >= PACK_STORED_ROWS))) panel(0, (a) => t.b.loads.some((l) => l.batch[a] !== 0), true);
-  else t.b.loads.forEach((l, x) => worth(l) && panel(x, (a) => l.batch[a] !== 0));
-  return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
+  if (hasPrologue(t.b) && t.b.loads.some((l) => worth(l) || (l.inner !== 0 && t.m >= PACK_STORED_ROWS))) loads.push({ x: 0, value: true, ...panel(entrySize, along(t.b)) });
+  else t.b.loads.forEach((l, x) => worth(l) && loads.push({ x, ...panel(entrySize, (a) => l.batch[a] !== 0) }));
+  // the row factor's prologue runs once per 8 columns in the tiles: from 16 columns, once per element packed
+  const width = Math.ceil(t.m / 4) * 4;
+  const rows = hasPrologue(t.a) && t.n >= 16 && t.k > 1 ? { width, ...panel(width * t.k, along(t.a)) } : undefined;
+  const units = loads.reduce((s, l) => s + l.entries * blocks(t), 0) + (rows?.entries ?? 0);
+  return units ? { loads, ...(rows ? { rows } : {}), bytes: at, units } : undefined;
 };
+
+/** Whether a factor computes anything from its loads (a bias add, a scale) besides reading one. */
+const hasPrologue = (f: TiledFactor) => f.loads.length > 1 || f.value !== f.loads[0]?.load;
 
 /** Byte offset in the scratch block of the i32 unit counter threads claim units from (the caller zeroes it before each range). */
 export const COUNTER = 0;
@@ -121,13 +142,15 @@ export const scratchBytes = (p: Packing | undefined): number => p?.bytes ?? SCRA
 const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
   if (!p) return t;
   const whole = p.loads.find((q) => q.value);
-  // the tiles read the factor's value from its panel as if it were a load: no prologue left to run
-  if (whole) return { ...t, b: { value: t.b.value, loads: [{ load: t.b.value, offset: 0, batch: whole.strides, outer: t.k, inner: BLOCK, panel: true } as TileLoad] } };
+  const r = p.rows;
+  // the tiles read a factor's value from its panel as if it were a load: no prologue left to run
+  const a = r ? { value: t.a.value, loads: [{ load: t.a.value, offset: 0, batch: r.strides, outer: 1, inner: r.width, panel: true } as TileLoad] } : t.a;
+  if (whole) return { ...t, a, b: { value: t.b.value, loads: [{ load: t.b.value, offset: 0, batch: whole.strides, outer: t.k, inner: BLOCK, panel: true } as TileLoad] } };
   const loads = t.b.loads.map((l, x): TileLoad => {
     const q = p.loads.find((pl) => pl.x === x);
     return q ? { load: l.load, offset: 0, batch: q.strides, outer: t.k, inner: BLOCK, panel: true } : l;
   });
-  return { ...t, b: { ...t.b, loads } };
+  return { ...t, a, b: { ...t.b, loads } };
 };
 
 /** The tile and panel shape for a tiling as its tiles read it (packed loads already rewritten). */
@@ -167,6 +190,8 @@ export class TiledEmitter {
   private readonly coneB: KNode[];
   /** The column factor's prologue over its own loads (what a value panel is packed with). */
   private readonly coneValue: KNode[];
+  /** The row factor's prologue over its own loads (what a row panel is packed with). */
+  private readonly coneRows: KNode[];
   /** Op context for prologue nodes: the emitter's, with factor values read from the tile's registers. */
   private readonly ctx: OpContext;
 
@@ -190,6 +215,7 @@ export class TiledEmitter {
     this.coneA = this.cone(body, this.t.a);
     this.coneB = this.cone(body, this.t.b);
     this.coneValue = this.cone(body, k.tiling!.b);
+    this.coneRows = this.cone(body, k.tiling!.a);
     this.ctx = {
       c: e.c,
       i: e.i,
@@ -284,7 +310,7 @@ export class TiledEmitter {
       below *= t.batch[a];
     }
     const base = (l: TiledLoad, local: number, outer: number | undefined) => {
-      const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l);
+      const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l) ?? (this.pack?.rows && t.a.loads[0] === l ? this.pack.rows : undefined);
       if (packed) c.get(scratch).i32(packed.at).op('i32.add');
       else c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
@@ -364,6 +390,65 @@ export class TiledEmitter {
       c.op('end');
       first = last;
     }
+    if (p.rows) this.packRows(p.rows, u, first);
+  }
+
+  /** Pack unit u in [first, first + entries): one entry's row factor value at every k step, four rows per vector, k in order. */
+  private packRows(r: PackedRows, u: number, first: number): void {
+    const c = this.c;
+    const e = this.e;
+    const t = this.k.tiling!;
+    const f = t.a;
+    const i32 = () => c.local('i32');
+    const [entry, dst, d, q, g] = [i32(), i32(), i32(), i32(), i32()];
+    const src = f.loads.map(i32);
+    const at = f.loads.map(i32);
+    c.get(u).i32(first).op('i32.ge_s').op('if', 0x40);
+    c.get(u).i32(first).op('i32.sub').set(entry);
+    // sources: each load's address at this entry's batch indices, row 0, k step 0
+    f.loads.forEach((l, x) => {
+      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
+      let below = 1;
+      for (let a = t.batch.length - 1; a >= 0; a--) {
+        if (r.strides[a] === 0) continue;
+        c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
+        below *= t.batch[a];
+      }
+      c.set(src[x]);
+    });
+    c.get(this.k.params.length).i32(r.at).op('i32.add').get(entry).i32(4 * r.width * t.k).op('i32.mul').op('i32.add').set(dst);
+    /** Rows 4g..4g+3 at every k step; lanes past the last row (`valid` < 4) repeat it and are never read. */
+    const group = (valid: number) => {
+      f.loads.forEach((l, x) => c.get(src[x]).get(g).i32(16 * l.outer).op('i32.mul').op('i32.add').set(at[x]));
+      c.get(dst).get(g).i32(16).op('i32.mul').op('i32.add').set(d);
+      c.i32(0).set(q);
+      c.open('loop');
+      f.loads.forEach((l, x) => {
+        if (l.outer === 0) c.get(at[x]).mem('v128.load32_splat', 2, 0);
+        else if (l.outer === 1 && valid === 4) c.get(at[x]).mem('v128.load', 2, 0);
+        else {
+          c.get(at[x]).mem('v128.load32_splat', 2, 0);
+          for (let lane = 1; lane < 4; lane++) c.get(at[x]).mem('f32.load', 2, 4 * l.outer * Math.min(lane, valid - 1)).lane('f32x4.replace_lane', lane);
+        }
+        c.set(this.tileLocal(l.load));
+      });
+      const value = this.factor(f, this.coneRows);
+      c.get(d).get(value).mem('v128.store', 2, 0);
+      f.loads.forEach((l, x) => l.inner && c.get(at[x]).i32(4 * l.inner).op('i32.add').set(at[x]));
+      c.get(d).i32(4 * r.width).op('i32.add').set(d);
+      c.get(q).i32(1).op('i32.add').op('local.tee', q).i32(t.k).op('i32.lt_u').op('br_if', 0);
+      c.op('end');
+    };
+    const full = Math.floor(t.m / 4);
+    c.i32(0).set(g);
+    if (full) {
+      c.open('block').open('loop');
+      c.get(g).i32(full).op('i32.ge_u').op('br_if', 1);
+      group(4);
+      c.get(g).i32(1).op('i32.add').set(g).op('br', 0).op('end').op('end');
+    }
+    if (t.m % 4) group(t.m % 4);
+    c.op('end');
   }
 
   /** One unit's columns with `rows` rows: full tiles, a one-vector tile, then the scalar columns. */
