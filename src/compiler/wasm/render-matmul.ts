@@ -4,7 +4,8 @@
 // rounded like the per-element accumulation, so the bits are the same), then runs the kernel's
 // epilogue on the tile. Columns past the last multiple of four take the per-element code. A column
 // factor read along k (or stored with a stride that crowds L1) is first copied into packed panels by
-// units of its own, a phase before the tiles; threads claim units from a counter in the scratch block.
+// units of its own, a phase before the tiles; a factor with a prologue is packed as its value, so the
+// prologue runs once per element; threads claim units from a counter in the scratch block.
 import type { Kernel, KNode } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { MatmulTiling, TiledFactor, TiledLoad } from '../kernel-ir/tiling.js';
@@ -76,7 +77,7 @@ export interface Packing {
   readonly rows?: PackedRows;
   /** Scratch bytes the panels take. */
   readonly bytes: number;
-  /** Work units of the packing phase: one per block of eight columns of one entry, before any tile. */
+  /** Work units of the packing phase: one per block of eight columns of one entry, then one per entry of the row panel, before any tile. */
   readonly units: number;
 }
 
@@ -337,7 +338,6 @@ export class TiledEmitter {
   /** Pack unit u (< P): one block of eight columns (four in a last, narrower block) of one packed load and entry, k in order. */
   private packUnit(p: Packing, u: number): void {
     const c = this.c;
-    const e = this.e;
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
     const nb = blocks(t);
@@ -351,15 +351,9 @@ export class TiledEmitter {
       c.get(u).i32(first).op('i32.ge_s').get(u).i32(last).op('i32.lt_s').op('i32.and').op('if', 0x40);
       c.get(u).i32(first).op('i32.sub').op('local.tee', jb).i32(nb).op('i32.div_u').set(entry);
       c.get(jb).i32(nb).op('i32.rem_u').set(jb);
+      // sources: each load's address at this entry, column jb·8, k step 0
       from.forEach((l, x) => {
-        // source: the load's address at this entry's batch indices, column jb·8, k step 0
-        c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
-        let below = 1;
-        for (let a = t.batch.length - 1; a >= 0; a--) {
-          if (pl.strides[a] === 0) continue;
-          c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
-          below *= t.batch[a];
-        }
+        this.entryAddress(l, pl.strides, entry);
         c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src[x]);
       });
       // destination: the entry's panel, block jb (k·8 floats each)
@@ -393,10 +387,22 @@ export class TiledEmitter {
     if (p.rows) this.packRows(p.rows, u, first);
   }
 
+  /** Pushes load l's address at the batch indices of panel entry `entry` (over the axes with a panel stride), row and column 0. */
+  private entryAddress(l: TiledLoad, strides: readonly number[], entry: number): void {
+    const c = this.c;
+    const t = this.k.tiling!;
+    c.get(this.e.param((this.e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
+    let below = 1;
+    for (let a = t.batch.length - 1; a >= 0; a--) {
+      if (strides[a] === 0) continue;
+      c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
+      below *= t.batch[a];
+    }
+  }
+
   /** Pack unit u in [first, first + entries): one entry's row factor value at every k step, four rows per vector, k in order. */
   private packRows(r: PackedRows, u: number, first: number): void {
     const c = this.c;
-    const e = this.e;
     const t = this.k.tiling!;
     const f = t.a;
     const i32 = () => c.local('i32');
@@ -405,15 +411,9 @@ export class TiledEmitter {
     const at = f.loads.map(i32);
     c.get(u).i32(first).op('i32.ge_s').op('if', 0x40);
     c.get(u).i32(first).op('i32.sub').set(entry);
-    // sources: each load's address at this entry's batch indices, row 0, k step 0
+    // sources: each load's address at this entry, row 0, k step 0
     f.loads.forEach((l, x) => {
-      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
-      let below = 1;
-      for (let a = t.batch.length - 1; a >= 0; a--) {
-        if (r.strides[a] === 0) continue;
-        c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
-        below *= t.batch[a];
-      }
+      this.entryAddress(l, r.strides, entry);
       c.set(src[x]);
     });
     c.get(this.k.params.length).i32(r.at).op('i32.add').get(entry).i32(4 * r.width * t.k).op('i32.mul').op('i32.add').set(dst);
