@@ -13,6 +13,14 @@ const belowTwoTo31 = (cx: OpContext, id: number): boolean => {
   return count.op === 'const' && count.value % 32 !== 0;
 };
 
+/** Whether node `id` is a constant 2^k, 1 ≤ k ≤ 30 (i32: 2^31 is negative) or 31 (u32). */
+const powerOfTwo = (cx: OpContext, id: number, t: string): boolean => {
+  const d = cx.node(id);
+  if (d.op !== 'const') return false;
+  const k = Math.log2(d.value);
+  return Number.isInteger(k) && k >= 1 && k <= (t === 'u32' ? 31 : 30);
+};
+
 /** The four-lane form of `n`, if SIMD128 has one; false to fall back to lanes. */
 export const vectorOp = (cx: OpContext, n: KNode): boolean => {
   const c = cx.c;
@@ -65,6 +73,15 @@ export const vectorOp = (cx: OpContext, n: KNode): boolean => {
       if (isInt(t) && (n.fn === 'shl' || n.fn === 'shr') && !cx.isVarying(n.b)) {
         v(0);
         c.get(cx.sLocal(n.b)).simd(n.fn === 'shl' ? 'i32x4.shl' : t === 'i32' ? 'i32x4.shr_s' : 'i32x4.shr_u');
+        return true;
+      }
+      if (isInt(t) && n.fn === 'div' && powerOfTwo(cx, n.b, t)) {
+        // x / 2^k as i32.div_s rounds it (toward zero: negatives get 2^k − 1 added first) or as div_u, in shifts
+        const k = Math.log2((cx.node(n.b) as Extract<KNode, { op: 'const' }>).value);
+        if (t === 'u32') return v(0), c.i32(k).simd('i32x4.shr_u'), true;
+        v(0);
+        v(0);
+        c.i32(31).simd('i32x4.shr_s').i32(32 - k).simd('i32x4.shr_u').simd('i32x4.add').i32(k).simd('i32x4.shr_s');
         return true;
       }
       return false;

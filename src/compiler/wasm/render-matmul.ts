@@ -4,7 +4,8 @@
 // rounded like the per-element accumulation, so the bits are the same), then runs the kernel's
 // epilogue on the tile. Columns past the last multiple of four take the per-element code. A column
 // factor read along k (or stored with a stride that crowds L1) is first copied into packed panels by
-// units of its own, a phase before the tiles; threads claim units from a counter in the scratch block.
+// units of its own, a phase before the tiles; a factor with a prologue is packed as its value, so the
+// prologue runs once per element; threads claim units from a counter in the scratch block.
 import type { Kernel, KNode } from '../kernel-ir/types.js';
 import { allNodes, operands } from '../kernel-ir/types.js';
 import type { MatmulTiling, TiledFactor, TiledLoad } from '../kernel-ir/tiling.js';
@@ -55,13 +56,28 @@ export interface PackedLoad {
   readonly entries: number;
   /** Element stride of each batch axis in the panel (0 where the load is broadcast). */
   readonly strides: readonly number[];
+  /** The panel holds the whole column factor, its prologue applied (x is 0): the prologue runs once per element, not per row tile. */
+  readonly value?: true;
+}
+
+/** The row factor's value (its prologue applied) copied once per call: per batch entry, k steps of its m rows (padded to four). */
+export interface PackedRows {
+  /** Byte offset of its panel in the scratch block. */
+  readonly at: number;
+  readonly entries: number;
+  /** Element stride of each batch axis in the panel (0 where no load of the factor varies along it). */
+  readonly strides: readonly number[];
+  /** Floats per k step: m rounded up to four. */
+  readonly width: number;
 }
 
 export interface Packing {
   readonly loads: readonly PackedLoad[];
+  /** The row factor's panel, units after the column factor's: one per batch entry. */
+  readonly rows?: PackedRows;
   /** Scratch bytes the panels take. */
   readonly bytes: number;
-  /** Work units of the packing phase: one per block of eight columns of one entry, before any tile. */
+  /** Work units of the packing phase: one per block of eight columns of one entry, then one per entry of the row panel, before any tile. */
   readonly units: number;
 }
 
@@ -87,21 +103,33 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   const loads: PackedLoad[] = [];
   let at = SCRATCH_HEAD;
   const entrySize = blocks(t) * BLOCK * t.k;
-  t.b.loads.forEach((l, x) => {
-    const worth = l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
-    if (!worth) return;
+  const worth = (l: TiledLoad) => l.inner !== 0 && ((l.outer > 1 && t.m >= PACK_MIN_ROWS) || (l.outer === 1 && t.m >= PACK_STORED_ROWS && crowdsL1(t.n)));
+  /** A panel of `entrySize` floats per entry over the batch axes `varies` says the packed values depend on. */
+  const panel = (entrySize: number, varies: (a: number) => boolean) => {
     const strides = t.batch.map(() => 0);
     let size = entrySize;
     for (let a = t.batch.length - 1; a >= 0; a--) {
-      if (l.batch[a] === 0) continue;
+      if (!varies(a)) continue;
       strides[a] = size;
       size *= t.batch[a];
     }
-    loads.push({ x, at, entries: size / entrySize, strides });
+    const p = { at, entries: size / entrySize, strides };
     at += Math.ceil((4 * size) / 64) * 64;
-  });
-  return loads.length ? { loads, bytes: at, units: loads.reduce((s, l) => s + l.entries * blocks(t), 0) } : undefined;
+    return p;
+  };
+  const along = (f: TiledFactor) => (a: number) => f.loads.some((l) => l.batch[a] !== 0);
+  // a prologue runs once per row tile in the tiles, once per element packed: from 16 rows the copy pays whatever the layout
+  if (hasPrologue(t.b) && t.b.loads.some((l) => worth(l) || (l.inner !== 0 && t.m >= PACK_STORED_ROWS))) loads.push({ x: 0, value: true, ...panel(entrySize, along(t.b)) });
+  else t.b.loads.forEach((l, x) => worth(l) && loads.push({ x, ...panel(entrySize, (a) => l.batch[a] !== 0) }));
+  // the row factor's prologue runs once per 8 columns in the tiles: from 16 columns, once per element packed
+  const width = Math.ceil(t.m / 4) * 4;
+  const rows = hasPrologue(t.a) && t.n >= 16 && t.k > 1 ? { width, ...panel(width * t.k, along(t.a)) } : undefined;
+  const units = loads.reduce((s, l) => s + l.entries * blocks(t), 0) + (rows?.entries ?? 0);
+  return units ? { loads, ...(rows ? { rows } : {}), bytes: at, units } : undefined;
 };
+
+/** Whether a factor computes anything from its loads (a bias add, a scale) besides reading one. */
+const hasPrologue = (f: TiledFactor) => f.loads.length > 1 || f.value !== f.loads[0]?.load;
 
 /** Byte offset in the scratch block of the i32 unit counter threads claim units from (the caller zeroes it before each range). */
 export const COUNTER = 0;
@@ -114,11 +142,16 @@ export const scratchBytes = (p: Packing | undefined): number => p?.bytes ?? SCRA
 /** The tiling the tiles read: packed loads read their panels, column j0's block at j0·k, then eight floats per k step. */
 const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => {
   if (!p) return t;
+  const whole = p.loads.find((q) => q.value);
+  const r = p.rows;
+  // the tiles read a factor's value from its panel as if it were a load: no prologue left to run
+  const a = r ? { value: t.a.value, loads: [{ load: t.a.value, offset: 0, batch: r.strides, outer: 1, inner: r.width, panel: true } as TileLoad] } : t.a;
+  if (whole) return { ...t, a, b: { value: t.b.value, loads: [{ load: t.b.value, offset: 0, batch: whole.strides, outer: t.k, inner: BLOCK, panel: true } as TileLoad] } };
   const loads = t.b.loads.map((l, x): TileLoad => {
     const q = p.loads.find((pl) => pl.x === x);
     return q ? { load: l.load, offset: 0, batch: q.strides, outer: t.k, inner: BLOCK, panel: true } : l;
   });
-  return { ...t, b: { ...t.b, loads } };
+  return { ...t, a, b: { ...t.b, loads } };
 };
 
 /** The tile and panel shape for a tiling as its tiles read it (packed loads already rewritten). */
@@ -156,6 +189,10 @@ export class TiledEmitter {
   private readonly epilogue: Set<number>;
   private readonly coneA: KNode[];
   private readonly coneB: KNode[];
+  /** The column factor's prologue over its own loads (what a value panel is packed with). */
+  private readonly coneValue: KNode[];
+  /** The row factor's prologue over its own loads (what a row panel is packed with). */
+  private readonly coneRows: KNode[];
   /** Op context for prologue nodes: the emitter's, with factor values read from the tile's registers. */
   private readonly ctx: OpContext;
 
@@ -166,7 +203,7 @@ export class TiledEmitter {
     const acc = this.t.accumulate;
     const topLevel = new Set(k.nodes.map((n) => n.id));
     if (e.node(acc)?.op !== 'accumulate' || !topLevel.has(acc)) e.fail(`its tiling names node ${acc}, which is not a top-level accumulation`);
-    for (const l of [...this.t.a.loads, ...this.t.b.loads]) if (e.node(l.load)?.op !== 'load') e.fail(`its tiling names node ${l.load} as a load`);
+    for (const l of [...k.tiling!.a.loads, ...k.tiling!.b.loads]) if (e.node(l.load)?.op !== 'load') e.fail(`its tiling names node ${l.load} as a load`);
     this.epilogue = new Set();
     const stack = k.stores.map((s) => s.value);
     while (stack.length) {
@@ -178,6 +215,8 @@ export class TiledEmitter {
     const body = (e.node(acc) as Extract<KNode, { op: 'accumulate' }>).body;
     this.coneA = this.cone(body, this.t.a);
     this.coneB = this.cone(body, this.t.b);
+    this.coneValue = this.cone(body, k.tiling!.b);
+    this.coneRows = this.cone(body, k.tiling!.a);
     this.ctx = {
       c: e.c,
       i: e.i,
@@ -272,7 +311,7 @@ export class TiledEmitter {
       below *= t.batch[a];
     }
     const base = (l: TiledLoad, local: number, outer: number | undefined) => {
-      const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l);
+      const packed = this.pack?.loads.find((p) => t.b.loads[p.x] === l) ?? (this.pack?.rows && t.a.loads[0] === l ? this.pack.rows : undefined);
       if (packed) c.get(scratch).i32(packed.at).op('i32.add');
       else c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
@@ -299,37 +338,38 @@ export class TiledEmitter {
   /** Pack unit u (< P): one block of eight columns (four in a last, narrower block) of one packed load and entry, k in order. */
   private packUnit(p: Packing, u: number): void {
     const c = this.c;
-    const e = this.e;
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
     const nb = blocks(t);
-    const [entry, jb, src, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    const [entry, jb, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
     let first = 0;
     for (const pl of p.loads) {
-      const l = t.b.loads[pl.x];
+      // the loads the panel is made from, each with its own source pointer
+      const from = pl.value ? t.b.loads : [t.b.loads[pl.x]];
+      const src = from.map(() => c.local('i32'));
       const last = first + pl.entries * nb;
       c.get(u).i32(first).op('i32.ge_s').get(u).i32(last).op('i32.lt_s').op('i32.and').op('if', 0x40);
       c.get(u).i32(first).op('i32.sub').op('local.tee', jb).i32(nb).op('i32.div_u').set(entry);
       c.get(jb).i32(nb).op('i32.rem_u').set(jb);
-      // source: the load's address at this entry's batch indices, column jb·8, k step 0
-      c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
-      let below = 1;
-      for (let a = t.batch.length - 1; a >= 0; a--) {
-        if (pl.strides[a] === 0) continue;
-        c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
-        below *= t.batch[a];
-      }
-      c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src);
+      // sources: each load's address at this entry, column jb·8, k step 0
+      from.forEach((l, x) => {
+        this.entryAddress(l, pl.strides, entry);
+        c.get(jb).i32(4 * BLOCK * l.outer).op('i32.mul').op('i32.add').set(src[x]);
+      });
       // destination: the entry's panel, block jb (k·8 floats each)
       c.get(this.k.params.length).i32(pl.at).op('i32.add').get(entry).i32(4 * nb * BLOCK * t.k).op('i32.mul').op('i32.add');
       c.get(jb).i32(4 * BLOCK * t.k).op('i32.mul').op('i32.add').op('local.tee', dst);
       c.i32(4 * BLOCK * t.k).op('i32.add').set(dEnd);
-      // bit copies (i32, v128), one k step per iteration
+      // one k step per iteration: bit copies (i32, v128) of a load, or the factor's value as the tiles would compute it
       const copyRows = (width: number) => {
         c.open('loop');
-        if (l.outer === 1) for (let v = 0; v < width / 4; v++) c.get(dst).get(src).mem('v128.load', 2, 16 * v).mem('v128.store', 2, 16 * v);
-        else for (let jj = 0; jj < width; jj++) c.get(dst).get(src).mem('i32.load', 2, 4 * l.outer * jj).mem('i32.store', 2, 4 * jj);
-        c.get(src).i32(4 * l.inner).op('i32.add').set(src);
+        const l = from[0];
+        if (pl.value) {
+          const values = Array.from({ length: width / 4 }, (_, v) => this.columnFactor(t.b, this.coneValue, src, v, 0, undefined));
+          values.forEach((value, v) => c.get(dst).get(value).mem('v128.store', 2, 16 * v));
+        } else if (l.outer === 1) for (let v = 0; v < width / 4; v++) c.get(dst).get(src[0]).mem('v128.load', 2, 16 * v).mem('v128.store', 2, 16 * v);
+        else for (let jj = 0; jj < width; jj++) c.get(dst).get(src[0]).mem('i32.load', 2, 4 * l.outer * jj).mem('i32.store', 2, 4 * jj);
+        from.forEach((f, x) => f.inner && c.get(src[x]).i32(4 * f.inner).op('i32.add').set(src[x]));
         c.get(dst).i32(4 * BLOCK).op('i32.add').op('local.tee', dst).get(dEnd).op('i32.lt_u').op('br_if', 0);
         c.op('end');
       };
@@ -344,6 +384,71 @@ export class TiledEmitter {
       c.op('end');
       first = last;
     }
+    if (p.rows) this.packRows(p.rows, u, first);
+  }
+
+  /** Pushes load l's address at the batch indices of panel entry `entry` (over the axes with a panel stride), row and column 0. */
+  private entryAddress(l: TiledLoad, strides: readonly number[], entry: number): void {
+    const c = this.c;
+    const t = this.k.tiling!;
+    c.get(this.e.param((this.e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer)).i32(4 * l.offset).op('i32.add');
+    let below = 1;
+    for (let a = t.batch.length - 1; a >= 0; a--) {
+      if (strides[a] === 0) continue;
+      c.get(entry).i32(below).op('i32.div_u').i32(t.batch[a]).op('i32.rem_u').i32(4 * l.batch[a]).op('i32.mul').op('i32.add');
+      below *= t.batch[a];
+    }
+  }
+
+  /** Pack unit u in [first, first + entries): one entry's row factor value at every k step, four rows per vector, k in order. */
+  private packRows(r: PackedRows, u: number, first: number): void {
+    const c = this.c;
+    const t = this.k.tiling!;
+    const f = t.a;
+    const i32 = () => c.local('i32');
+    const [entry, dst, d, q, g] = [i32(), i32(), i32(), i32(), i32()];
+    const src = f.loads.map(i32);
+    const at = f.loads.map(i32);
+    c.get(u).i32(first).op('i32.ge_s').op('if', 0x40);
+    c.get(u).i32(first).op('i32.sub').set(entry);
+    // sources: each load's address at this entry, row 0, k step 0
+    f.loads.forEach((l, x) => {
+      this.entryAddress(l, r.strides, entry);
+      c.set(src[x]);
+    });
+    c.get(this.k.params.length).i32(r.at).op('i32.add').get(entry).i32(4 * r.width * t.k).op('i32.mul').op('i32.add').set(dst);
+    /** Rows 4g..4g+3 at every k step; lanes past the last row (`valid` < 4) repeat it and are never read. */
+    const group = (valid: number) => {
+      f.loads.forEach((l, x) => c.get(src[x]).get(g).i32(16 * l.outer).op('i32.mul').op('i32.add').set(at[x]));
+      c.get(dst).get(g).i32(16).op('i32.mul').op('i32.add').set(d);
+      c.i32(0).set(q);
+      c.open('loop');
+      f.loads.forEach((l, x) => {
+        if (l.outer === 0) c.get(at[x]).mem('v128.load32_splat', 2, 0);
+        else if (l.outer === 1 && valid === 4) c.get(at[x]).mem('v128.load', 2, 0);
+        else {
+          c.get(at[x]).mem('v128.load32_splat', 2, 0);
+          for (let lane = 1; lane < 4; lane++) c.get(at[x]).mem('f32.load', 2, 4 * l.outer * Math.min(lane, valid - 1)).lane('f32x4.replace_lane', lane);
+        }
+        c.set(this.tileLocal(l.load));
+      });
+      const value = this.factor(f, this.coneRows);
+      c.get(d).get(value).mem('v128.store', 2, 0);
+      f.loads.forEach((l, x) => l.inner && c.get(at[x]).i32(4 * l.inner).op('i32.add').set(at[x]));
+      c.get(d).i32(4 * r.width).op('i32.add').set(d);
+      c.get(q).i32(1).op('i32.add').op('local.tee', q).i32(t.k).op('i32.lt_u').op('br_if', 0);
+      c.op('end');
+    };
+    const full = Math.floor(t.m / 4);
+    c.i32(0).set(g);
+    if (full) {
+      c.open('block').open('loop');
+      c.get(g).i32(full).op('i32.ge_u').op('br_if', 1);
+      group(4);
+      c.get(g).i32(1).op('i32.add').set(g).op('br', 0).op('end').op('end');
+    }
+    if (t.m % 4) group(t.m % 4);
+    c.op('end');
   }
 
   /** One unit's columns with `rows` rows: full tiles, a one-vector tile, then the scalar columns. */
@@ -416,7 +521,7 @@ export class TiledEmitter {
       const stop = c.local('i32');
       c.get(pB[driver]).i32(4 * t.b.loads[driver].inner * t.k).op('i32.add').set(stop);
       c.open('loop');
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, 0, undefined));
       this.multiplyAdd(rows, acc, pA, 0, b);
       t.a.loads.forEach((l, x) => l.inner && c.get(pA[x]).i32(4 * l.inner).op('i32.add').set(pA[x]));
       t.b.loads.forEach((l, x) => l.inner && c.get(pB[x]).i32(4 * l.inner).op('i32.add').set(pB[x]));
@@ -425,7 +530,7 @@ export class TiledEmitter {
     } else {
       c.open('block').open('loop');
       c.get(q).i32(t.k).op('i32.ge_u').op('br_if', 1);
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, undefined));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, 0, undefined));
       this.multiplyAdd(rows, acc, pA, 0, b);
       advance(1);
       c.op('br', 0).op('end').op('end');
@@ -471,7 +576,7 @@ export class TiledEmitter {
       const s = c.local('i32');
       c.i32(0).set(s);
       c.open('block').open('loop');
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, 0, (x) => lanes.get(`${x}/${v}`)?.[0]));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, 0, (x) => lanes.get(`${x}/${v}`)?.[0]));
       this.multiplyAdd(rows, acc, pAs, 0, b);
       t.a.loads.forEach((l, x) => l.inner && c.get(pAs[x]).i32(4 * l.inner).op('i32.add').set(pAs[x]));
       for (const regs of lanes.values()) for (let k = 0; k < 3; k++) c.get(regs[k + 1]).set(regs[k]);
@@ -480,16 +585,15 @@ export class TiledEmitter {
       return;
     }
     for (let step = 0; step < 4; step++) {
-      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(pB, v, step, (x) => lanes.get(`${x}/${v}`)?.[step]));
+      const b = Array.from({ length: vectors }, (_, v) => this.columnFactor(t.b, this.coneB, pB, v, step, (x) => lanes.get(`${x}/${v}`)?.[step]));
       this.multiplyAdd(rows, acc, pA, step, b);
     }
   }
 
   /** The column factor for vector v at k step `step` (from the pointers), in a fresh local. */
-  private columnFactor(pB: number[], v: number, step: number, transposed: ((x: number) => number | undefined) | undefined): number {
+  private columnFactor(f: TiledFactor, cone: readonly KNode[], pB: number[], v: number, step: number, transposed: ((x: number) => number | undefined) | undefined): number {
     const c = this.c;
-    const t = this.t;
-    t.b.loads.forEach((l, x) => {
+    f.loads.forEach((l, x) => {
       const off = 4 * l.inner * step;
       const ready = transposed?.(x);
       if (ready !== undefined) c.get(ready);
@@ -502,7 +606,7 @@ export class TiledEmitter {
       c.set(this.tileLocal(l.load));
     });
     const out = c.local('v128');
-    c.get(this.factor(t.b, this.coneB)).set(out);
+    c.get(this.factor(f, cone)).set(out);
     return out;
   }
 

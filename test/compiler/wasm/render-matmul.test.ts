@@ -61,8 +61,10 @@ describe('tiled matmul on wasm: bit for bit', () => {
         // k = 1 folds the inner index away: nothing to tile
         if (k > 1) assert.match(rendered.schedule, /^tiled/, `${cs.label}: ${rendered.schedule}`);
         // a column factor read along k (x·Wᵀ, aᵀ·bᵀ, q·kᵀ) runs packed from 8 rows; one read as stored rows from 16, if n % 64 = 0
+        // or it has a prologue (b − 1: packed as its value); a row factor with a prologue (0.5·a) from 16 columns
         const alongK = /x·Wᵀ|aᵀ·bᵀ|q·kᵀ/.test(cs.label);
-        const packs = k > 1 && n >= 4 && (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && n % 64 === 0);
+        const rowPrologue = /0\.5·a/.test(cs.label) && n >= 16;
+        const packs = k > 1 && n >= 4 && (rowPrologue || (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && (n % 64 === 0 || /b − 1/.test(cs.label))));
         assert.equal(/packed/.test(rendered.schedule), packs, `${cs.label}: ${rendered.schedule}`);
         if (k === 700 && product.tiling) {
           const s = tileShape(product.tiling);
@@ -151,6 +153,32 @@ describe('tiled matmul through the head split and merge of attention', () => {
       }
     });
   }
+
+  it('(q + bq)·(k + bk)ᵀ: both factors packed with their bias added (once per element), the same bits as untiled, the f32 interpreter and two threads', async () => {
+    // 21 queries: packed (8 rows or more), a last group of one row; 21 keys: blocks of eight columns, a last one of four, one scalar column
+    const [b, s, h, d] = [2, 21, 3, 5];
+    const shapes = { q: [b, s, h * d], bq: [h * d], k: [b, s, h * d], bk: [h * d] };
+    const prog = right(g.program(shapes, ({ q, bq, k, bk }) => ({ y: g.matmul(splitHeads(g.add(q, bq), h), g.transpose(splitHeads(g.add(k, bk), h), [0, 1, 3, 2])) })));
+    const plan = compile(prog);
+    const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+    assert.equal(product.tiling?.b.loads.length, 2, 'the key factor reads k and bk');
+    const pack = packing(product.tiling!);
+    assert.deepEqual(pack?.loads.map((l) => [l.value, l.entries]), [[true, b * h]]);
+    assert.deepEqual([pack?.rows?.entries, pack?.rows?.width], [b * h, 24], 'the query factor: 21 rows padded to 24 per k step');
+    assert.match(renderWasm(product, { maxPages: 256 }).schedule, /^tiled 4x8 packed/);
+    const rt = await createRuntime({ backend: 'wasm', threads: 1, fma: false });
+    const rt2 = await createRuntime({ backend: 'wasm', threads: 2, fma: false });
+    try {
+      const feeds = feedsFor(shapes, 29);
+      const tiled = right(await rt.load(plan).run(feeds)).y;
+      assert.equal(firstDiff(tiled, right(await rt.load(untiled(plan)).run(feeds)).y), -1, 'tiled vs untiled wasm');
+      assert.equal(firstDiff(tiled, right(interpret(prog, feeds, 'f32')).y), -1, 'tiled vs the f32 interpreter');
+      assert.equal(firstDiff(tiled, right(await rt2.load(plan).run(feeds)).y), -1, 'one thread vs two');
+    } finally {
+      rt.destroy();
+      rt2.destroy();
+    }
+  });
 
   it('the gradient of an attention block (q, k, v and output projections): every product tiled, bits as untiled, near float64', async () => {
     const shapes = { x: [B, S, H * D], wq: [H * D, H * D], wk: [H * D, H * D], wv: [H * D, H * D], wo: [H * D, H * D] };

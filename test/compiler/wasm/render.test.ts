@@ -54,6 +54,11 @@ describe('wasm renderer: exact 32-bit integers', () => {
     add: b.binary('add', u, hash),
     neg: b.unary('neg', s),
     idx: b.binary('mul', b.cast('u32', b.index), k(0x10001)),
+    // division by a power of two runs as shifts in four lanes: toward zero for negatives, as i32.div_s
+    sdiv8: b.binary('div', s, b.constant('i32', 8)),
+    sdiv2to30: b.binary('div', s, b.constant('i32', 2 ** 30)),
+    udiv16: b.binary('div', u, k(16)),
+    udiv2to31: b.binary('div', u, k(2 ** 31)),
   };
   const names = Object.keys(outs) as (keyof typeof outs)[];
   const kernel = finishKernel('int-ops', N, b.nodes, names.map((name, j) => ({ buffer: 2 + j, value: b.bitcast('f32', outs[name]) })), []);
@@ -68,6 +73,10 @@ describe('wasm renderer: exact 32-bit integers', () => {
     add: (x) => (x + ((Math.imul(x, 0x9e3779b1) ^ (x >>> 15)) >>> 0)) >>> 0,
     neg: (_, y) => -(y | 0),
     idx: (_, __, i) => Math.imul(i, 0x10001) >>> 0,
+    sdiv8: (_, y) => Math.trunc((y | 0) / 8),
+    sdiv2to30: (_, y) => Math.trunc((y | 0) / 2 ** 30),
+    udiv16: (x) => Math.floor(x / 16),
+    udiv2to31: (x) => Math.floor(x / 2 ** 31),
   };
 
   for (const [label, begin, end] of [['whole range', 0, N], ['split at odd points', 3, 30]] as const) {
