@@ -56,19 +56,16 @@ export const dispatcher = (kernels: readonly KernelInstance[], pool: KernelPool 
   };
 };
 
+const noop = (): void => undefined;
+
 /** Kernels split across threads by the work their modules record (kernel-ir/work.ts), so no kernel IR is needed here. */
 const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefined, heap: WasmHeap): Dispatch => {
   // one scratch block (a tiled matmul's packed panels) for every kernel: they run one at a time, and the threads of one share it
   const bytes = Math.max(0, ...kernels.map((k) => k.kernel.scratch ?? 0));
   const scratch = bytes > 0 ? heap.alloc(bytes, 'the packed panels of tiled matmuls (scratch)') : 0;
-  const withScratch = kernels.map((k) => (k.kernel.scratch ? new Array<number>(k.kernel.params.length + 1) : undefined));
-  const argsOf = (i: number, addrs: readonly number[]): readonly number[] => {
-    const a = withScratch[i];
-    if (!a) return addrs;
-    for (let j = 0; j < addrs.length; j++) a[j] = addrs[j];
-    a[addrs.length] = scratch;
-    return a;
-  };
+  const withScratch = kernels.map((k) => k.kernel.scratch !== undefined && k.kernel.scratch > 0);
+  // a new array each run: a call waiting between phases still holds its own
+  const argsOf = (i: number, addrs: readonly number[]): readonly number[] => (withScratch[i] ? [...addrs, scratch] : addrs);
   const freeScratch = () => void (bytes > 0 && heap.release(scratch));
   // a kernel with scratch claims its units from the counter at the block's start (render.ts): zeroed before each range
   const resetCounter = () => Atomics.store(new Int32Array(heap.memory.buffer, scratch, 1), 0, 0);
@@ -85,7 +82,7 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
   const split = (i: number, a: readonly number[], lo: number, hi: number): Promise<void> | undefined => {
     const k = kernels[i];
     const what = `running kernel ${k.kernel.name}`;
-    const claims = withScratch[i] !== undefined;
+    const claims = withScratch[i];
     const g = k.kernel.granule;
     const chunk = Math.ceil((hi - lo) / threads / g) * g;
     const started: number[] = [];
@@ -107,13 +104,16 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
     return pool.join(started, what);
   };
 
+  /** Set while a kernel with phases waits between them: the scratch block is its until the last phase, so this executable's other calls queue. */
+  let held: Promise<void> | undefined;
   const run = (i: number, addrs: readonly number[]): Promise<void> | undefined => {
     const k = kernels[i];
     const n = k.kernel.size;
-    // another call's kernel still holds the workers (awaited asynchronously): this one queues behind it
-    if (pool.busy) {
+    // another call's kernel still holds the workers (awaited asynchronously), or the scratch block: this one queues behind it
+    const wait = pool.busy ?? held;
+    if (wait) {
       const copy = addrs.slice();
-      return pool.busy.then(() => run(i, copy));
+      return wait.then(() => run(i, copy));
     }
     if (!parallel[i]) return void whole(i, addrs);
     const a = argsOf(i, addrs);
@@ -130,7 +130,12 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
       }
       return undefined;
     };
-    return from(0);
+    const pending = from(0);
+    if (pending && withScratch[i]) {
+      const mine: Promise<void> = pending.then(noop, noop).then(() => void (held === mine && (held = undefined)));
+      held = mine;
+    }
+    return pending;
   };
   return {
     run,

@@ -6,6 +6,17 @@ import type { KernelPool } from '../../../src/runtime/wasm/dispatch.js';
 import { dispatcher, PARALLEL_WORK } from '../../../src/runtime/wasm/dispatch.js';
 import { WasmHeap } from '../../../src/runtime/wasm/heap.js';
 import type { KernelInstance, KernelMeta } from '../../../src/runtime/wasm/instance.js';
+import { instantiateModule } from '../../../src/runtime/wasm/instance.js';
+import { WorkerPool } from '../../../src/runtime/wasm/pool.js';
+import { moduleBytes } from '../../../src/compiler/wasm/stored-module.js';
+import { compile } from '../../../src/compiler/index.js';
+import * as g from '../../../src/dsl/index.js';
+import * as E from 'fp-ts/lib/Either.js';
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) throw e.left;
+  return e.right;
+};
 
 /** The i32 at the last argument (a claiming kernel's scratch block: its unit counter), or -1 for a kernel without one. */
 const counterOf = (heap: WasmHeap, addrs: readonly number[]) => (addrs.length > 2 ? new Int32Array(heap.memory.buffer, addrs[2], 1)[0] : -1);
@@ -59,5 +70,44 @@ describe('wasm dispatcher', () => {
     d.run(0, [100, 200]);
     assert.deepEqual(log, ['worker 0 [0, 20) args 2 counter -1', 'caller [20, 40) args 2 counter -1', 'join 0']);
     d.release();
+  });
+});
+
+describe('wasm dispatcher: two calls in flight on one packed matmul', () => {
+  it('each gets the bits it gets alone, with workers awaited asynchronously between the packing and the tiles', async () => {
+    const [M, K, N] = [128, 96, 136];
+    const prog = right(g.program({ x: [M, K], w: [N, K] }, ({ x, w }) => ({ y: g.matmul(x, g.transpose(w)) })));
+    const plan = compile(prog);
+    const mods = plan.wasm!.modules;
+    const i = mods.findIndex((m) => (m.scratch ?? 0) > 0 && (m.phases ?? []).length > 0);
+    assert.ok(i >= 0, `a packed matmul with phases: ${mods.map((m) => m.schedule).join(', ')}`);
+    const heap = new WasmHeap(512, 16);
+    // no blocking wait: every join is asynchronous, as on a busy machine
+    const pool = new WorkerPool(heap.memory, 1, 0);
+    const d = dispatcher(mods.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory)), pool, heap);
+    try {
+      const k = mods[i];
+      const size = (b: number) => plan.buffers[b].shape.reduce((a, c) => a * c, 1);
+      const out = k.params.findIndex((b) => k.stores.includes(b));
+      const setup = (seed: number) => {
+        const addrs = k.params.map((b) => heap.alloc(4 * size(b), 'a test buffer'));
+        k.params.forEach((b, j) => void (j !== out && heap.f32(addrs[j], size(b)).set(Float32Array.from({ length: size(b) }, (_, e) => Math.sin(seed * 1000 + e)))));
+        return addrs;
+      };
+      const result = (addrs: readonly number[]) => heap.f32(addrs[out], M * N).slice();
+      const [a, b] = [setup(1), setup(2)];
+      await d.run(i, a);
+      const aloneA = result(a);
+      await d.run(i, b);
+      const aloneB = result(b);
+      heap.f32(a[out], M * N).fill(0);
+      heap.f32(b[out], M * N).fill(0);
+      await Promise.all([d.run(i, a), d.run(i, b)]);
+      assert.deepEqual(Array.from(result(a)), Array.from(aloneA), 'the first call');
+      assert.deepEqual(Array.from(result(b)), Array.from(aloneB), 'the second call');
+    } finally {
+      d.release();
+      pool.destroy();
+    }
   });
 });
