@@ -5,6 +5,7 @@ import type { LabelledText } from './labelled-texts.js';
 import { SPAM_LABELS, readMail, spamAssassinFiles } from './spam-assassin.js';
 import { spamSplits } from './spam-splits.js';
 import { SPAM_ASSASSIN_COUNT } from './text-settings.js';
+import { DEFAULT_TEXT_JOB } from './text-job.js';
 
 export const BUILTIN_TEXTS = ['spam-assassin'] as const;
 export type BuiltinTexts = (typeof BUILTIN_TEXTS)[number];
@@ -26,7 +27,7 @@ const builtinProblems = (name: BuiltinTexts, sizes: BuiltinSizes, labels: readon
   const problems: Array<{ path: string; message: string }> = [];
   const missing = builtinLabels(name).filter((l) => !labels.includes(l));
   if (missing.length) problems.push({ path: 'data', message: `${name}'s labels are ${builtinLabels(name).join(', ')}; the model's (${labels.join(', ')}) lack ${missing.join(', ')} (give labels: [${builtinLabels(name).join(', ')}] for a new head)` });
-  if (sizes.labelled + sizes.heldOut > SPAM_ASSASSIN_COUNT) problems.push({ path: 'labelled', message: `labelled ${sizes.labelled} + heldOut ${sizes.heldOut} is more than ${name}'s ${SPAM_ASSASSIN_COUNT} mails` });
+  if (sizes.labelled + sizes.heldOut + DEFAULT_TEXT_JOB.validation > SPAM_ASSASSIN_COUNT) problems.push({ path: 'labelled', message: `labelled ${sizes.labelled} + heldOut ${sizes.heldOut} + graft text's ${DEFAULT_TEXT_JOB.validation} validation mails is more than ${name}'s ${SPAM_ASSASSIN_COUNT} mails` });
   return problems;
 };
 
@@ -35,8 +36,8 @@ export const builtinTexts = (name: BuiltinTexts, sizes: BuiltinSizes, seed: numb
   const problems = builtinProblems(name, sizes, labels);
   if (problems.length) return E.left(problems);
   const files = spamAssassinFiles();
-  // no validation set: the config's eval is the held-out mail
-  const splits = spamSplits(files.length, { ...sizes, validation: 0 });
+  // graft text's validation mails are set aside as it sets them aside, so a seed's labelled set is the job's (the config evaluates on the held-out mail)
+  const splits = spamSplits(files.length, { ...sizes, validation: DEFAULT_TEXT_JOB.validation });
   const own = builtinLabels(name);
   const pick = (idx: readonly number[]) => idx.map((i) => readMail(files[i])).map((m) => ({ text: m.text, label: labels.indexOf(own[m.label]) }));
   return E.right({ train: pick(splits.labelledFor(seed)), eval: pick(splits.heldOut) });

@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import { builtinTexts } from '../../../src/train/text/builtin-texts.js';
-import { loadSpamAssassin } from '../../../src/train/text/spam-assassin.js';
+import { loadSpamAssassin, readMail, spamAssassinFiles } from '../../../src/train/text/spam-assassin.js';
+import { spamSplits } from '../../../src/train/text/spam-splits.js';
+import { DEFAULT_TEXT_JOB } from '../../../src/train/text/text-job.js';
 
 const all = loadSpamAssassin();
 const byText = new Map(all.map((m) => [m.text, m]));
@@ -35,11 +37,19 @@ describe('built-in texts: spam-assassin', () => {
     assert.deepEqual(swapped.right.train.map((x) => x.label), one.right.train.map((x) => 1 - x.label));
   });
 
+  it('the mails graft text draws: a seed\'s labelled set and the held-out set of the job at the same sizes', () => {
+    const job = spamSplits(spamAssassinFiles().length, { labelled: sizes.labelled, heldOut: sizes.heldOut, validation: DEFAULT_TEXT_JOB.validation });
+    const texts = (idx: readonly number[]) => idx.map((i) => readMail(spamAssassinFiles()[i]).text);
+    assert.deepEqual(one.right.train.map((x) => x.text), texts(job.labelledFor(1)));
+    assert.deepEqual(two.right.train.map((x) => x.text), texts(job.labelledFor(2)));
+    assert.deepEqual(one.right.eval.map((x) => x.text), texts(job.heldOut));
+  });
+
   it('labels the model lacks and sizes past the corpus are named together', () => {
     const bad = builtinTexts('spam-assassin', { labelled: 6000, heldOut: 100 }, 1, ['pos', 'neg']);
     assert.ok(E.isLeft(bad));
     assert.deepEqual(bad.left.map((p) => p.path), ['data', 'labelled']);
     assert.match(bad.left[0].message, /spam-assassin's labels are ham, spam; the model's \(pos, neg\) lack ham, spam/);
-    assert.match(bad.left[1].message, /labelled 6000 \+ heldOut 100 is more than spam-assassin's 6046 mails/);
+    assert.match(bad.left[1].message, /labelled 6000 \+ heldOut 100 \+ graft text's 100 validation mails is more than spam-assassin's 6046 mails/);
   });
 });

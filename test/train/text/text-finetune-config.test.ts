@@ -33,7 +33,7 @@ describe('data: a built-in set in a text config', () => {
     has(a, /^train: give data \(a built-in set\) or train and eval \(your files\), not both/);
     const b = problems({ data: 'spam-assassin', labels: ['pos', 'neg', 'neutral'], labelled: 6000, heldOut: 1000 });
     has(b, /^data: spam-assassin's labels are ham, spam; the model's \(pos, neg, neutral\) lack ham, spam/);
-    has(b, /^labelled: labelled 6000 \+ heldOut 1000 is more than spam-assassin's 6046 mails/);
+    has(b, /^labelled: labelled 6000 \+ heldOut 1000 \+ graft text's 100 validation mails is more than spam-assassin's 6046 mails/);
     const c = problems({ train: 'train.jsonl', eval: 'train.jsonl', labelled: 10 });
     has(c, /^labelled: sizes a built-in set: give data too/);
     const d = problems({ data: 'spam-assassin', heldOut: 0 });
