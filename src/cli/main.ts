@@ -80,7 +80,7 @@ cli
   .option('--backend <name>', 'auto, webgpu, wasm, webasm or cpu')
   .option('--out <dir>', 'where runs go (default runs/)')
   .option('--seeds <n>', 'seeds per method (default 3)')
-  .option('--epochs <n>', 'fine-tuning epochs (default 3)')
+  .option('--epochs <n>', 'fine-tuning epochs (default 8)')
   .option('--settings <file>', 'a JSON object changing the job\'s settings (sizes, learning rates, methods)')
   .option('--resume <run-dir>', 'continue a stopped job in its folder, with the settings it started with (finished runs are kept)')
   .action(async (raw: Record<string, unknown>) => {
