@@ -7,7 +7,7 @@ import type { BertConfig } from '../src/nn/index.js';
 import * as o from '../src/optim/index.js';
 import { createRuntime, isWasmRuntime } from '../src/runtime/index.js';
 import type { CollectiveFailure, Collectives, ShardingStrategy } from '../src/shard/index.js';
-import { createShardedStepper, flatUnits } from '../src/shard/index.js';
+import { countingCollectives, createShardedStepper, flatUnits } from '../src/shard/index.js';
 import { classifierObjective, tokenRows } from '../src/train/classifier-objective.js';
 import { bertBatch } from './train-peers/bert.js';
 
@@ -43,23 +43,6 @@ export interface StepBenchResult {
   readonly maxRssBytes: number;
 }
 
-/** A Collectives that tallies bus bytes; everything else passes through. */
-const counting = (c: Collectives, tally: { bytes: number }): Collectives => {
-  const share = (n: number) => (4 * n * (c.size - 1)) / c.size;
-  return {
-    ...c,
-    engine: c.engine,
-    rank: c.rank,
-    size: c.size,
-    allGather: (x) => ((tally.bytes += share(x.length * c.size)), c.allGather(x)),
-    reduceScatter: (x) => ((tally.bytes += share(x.length)), c.reduceScatter(x)),
-    allReduce: (x) => ((tally.bytes += 2 * share(x.length)), c.allReduce(x)),
-    broadcast: (x, root) => ((tally.bytes += share(x.length)), c.broadcast(x, root)),
-    barrier: () => c.barrier(),
-    close: () => c.close(),
-  };
-};
-
 /** The model, its objective for `rows` rows, its wrap policy, and a deterministic micro-batch for `rank`. */
 const setup = (m: StepModel, rows: number, rank: number) => {
   if (m.kind === 'mlp') {
@@ -80,7 +63,7 @@ const stepBench = async (c: Collectives, input: StepBenchInput): Promise<E.Eithe
   const shapes = nn.paramShapes(model);
   const tally = { bytes: 0 };
   const t0 = performance.now();
-  const stepper = createShardedStepper(rt, counting(c, tally), {
+  const stepper = createShardedStepper(rt, countingCollectives(c, tally), {
     objective, shapes, units: flatUnits(nn.modelSpec(model), { classes }),
     trainable: Object.keys(shapes), transform: o.adamw(1e-3), strategy: input.strategy, microBatches: M, maxGradNorm: 1,
   });
