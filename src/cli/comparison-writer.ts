@@ -78,6 +78,12 @@ export const createRunFolder = (dir: string, files: Readonly<Record<string, stri
   const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
   rmSync(temp, { recursive: true, force: true });
   mkdirSync(temp);
-  for (const [name, text] of Object.entries(files)) writeAtomically(join(temp, name), text);
-  renameSync(temp, dir);
+  try {
+    for (const [name, text] of Object.entries(files)) writeAtomically(join(temp, name), text);
+    renameSync(temp, dir);
+  } catch (e) {
+    // nothing half-made stays in the runs folder
+    rmSync(temp, { recursive: true, force: true });
+    throw e;
+  }
 };
