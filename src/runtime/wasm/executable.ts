@@ -53,8 +53,10 @@ export interface WasmFeatures {
 
 /** The plan's stored modules; rendered here only when the plan carries none (built by hand, or before they were stored) or FMA was asked for (stored modules sum without it). */
 const modulesOf = (plan: Plan, kernelIR: NonNullable<Plan['kernelIR']>, fma: boolean): { wasm: WasmModules; rendered: number } => {
+  // with FMA the stored modules are not used: reading plan.wasm (or wasmError) would render them for nothing
+  if (fma) return { wasm: renderModules(kernelIR, { fma }), rendered: kernelIR.length };
   if (plan.wasmError) throw new Error(`wasm: this plan's kernels could not be rendered: ${plan.wasmError}`);
-  if (!plan.wasm || fma) return { wasm: renderModules(kernelIR, { fma }), rendered: kernelIR.length };
+  if (!plan.wasm) return { wasm: renderModules(kernelIR, { fma }), rendered: kernelIR.length };
   const bad = matchesKernels(plan.wasm, kernelIR);
   if (bad.length) throw new Error(`wasm: ${bad.join('; ')}`);
   return { wasm: plan.wasm, rendered: 0 };
