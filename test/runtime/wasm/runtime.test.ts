@@ -11,6 +11,7 @@ import { OutOfMemoryError, createRuntime, createWasmRuntime, describeExecution }
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { WasmRuntime } from '../../../src/runtime/index.js';
 import { threadCount } from '../../../src/runtime/wasm/runtime.js';
+import { callsStartedTogether } from '../concurrent-calls.js';
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
@@ -151,21 +152,7 @@ describe('wasm backend: resident tensors and donation', () => {
   it('calls started together: one that names a handle another call donated is refused, one that donates a handle another reads is refused', async () => {
     const ex = rt.load(compile(prog), 'sgd step');
     const inUse = rt.heap.inUse;
-    const p = rt.upload(fill(100, (i) => i), [100]);
-    const gr = rt.upload(new Float32Array(100).fill(2), [100]);
-    // neither call is awaited before the other starts: the first may still be writing over p
-    const [first, second] = await Promise.all([ex.call({ p, g: gr }, { donate: ['p'] }), ex.call({ p, g: gr })]);
-    const out = right(first);
-    assert.ok(E.isLeft(second));
-    assert.match(second.left.message, /input 'p' was donated to sgd step \(call 1\)/);
-    assert.deepEqual(Array.from(right(rt.read(out.p))).slice(0, 3), [-1, 0, 1]);
-    const q = rt.upload(fill(100, (i) => i), [100]);
-    const [reading, donating] = await Promise.all([ex.call({ p: q, g: gr }), ex.call({ p: q, g: gr }, { donate: ['p'] })]);
-    assert.deepEqual(Array.from(right(rt.read(right(reading).p))).slice(0, 3), [-1, 0, 1]);
-    assert.ok(E.isLeft(donating));
-    assert.match(donating.left.message, /donate: 'p' is still read by a call in flight/);
-    assert.deepEqual(Array.from(right(rt.read(q))).slice(0, 3), [0, 1, 2], 'q keeps its value and stays usable');
-    for (const t of [out.p, out.n, right(reading).p, right(reading).n, q, gr]) rt.dispose(t);
+    await callsStartedTogether(rt, ex);
     assert.equal(rt.heap.inUse, inUse, 'every block of both calls went back, the donated one too');
   });
 
