@@ -1,7 +1,7 @@
 // What a comparison writes into its run folder as runs go (metrics.jsonl, runs.jsonl) and when they are done
 // (results.md, curves): one writer for the unsharded comparison and the sharded one, whose rank 0 reports to it.
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeFolder } from '../train/hf/write-folder.js';
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { decodeFinetuneConfig } from '../train/finetune-config.js';
 import { mnistDataSizes } from '../train/mnist-job.js';
@@ -72,18 +72,6 @@ export const settingsText = (cfg: JobConfig, backend: string, out: string | unde
   return E.isLeft(readable) ? E.left(readable.left.map((p) => `settings: ${p.path}: ${p.message}`)) : E.right(settings);
 };
 
-/** The run folder appears whole: its first files are written in a temporary sibling, which is then renamed. */
-export const createRunFolder = (dir: string, files: Readonly<Record<string, string>>): void => {
-  mkdirSync(dirname(dir), { recursive: true });
-  const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
-  rmSync(temp, { recursive: true, force: true });
-  mkdirSync(temp);
-  try {
-    for (const [name, text] of Object.entries(files)) writeAtomically(join(temp, name), text);
-    renameSync(temp, dir);
-  } catch (e) {
-    // nothing half-made stays in the runs folder
-    rmSync(temp, { recursive: true, force: true });
-    throw e;
-  }
-};
+/** The run folder appears whole: its first files are written in a temporary sibling, which is then renamed (removed if a write fails). */
+export const createRunFolder = (dir: string, files: Readonly<Record<string, string>>): void =>
+  void writeFolder(dir, Object.fromEntries(Object.entries(files).map(([name, text]) => [name, new TextEncoder().encode(text)])));
