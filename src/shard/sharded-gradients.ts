@@ -14,6 +14,7 @@ import { treeSum } from './collectives/fixed-order-sum.js';
 import type { UnitLayout } from './layout.js';
 import type { Values } from './state/flat-unit.js';
 import { flattenUnit } from './state/flat-unit.js';
+import { exactTotal, packPartials, unpackPartials } from './state/exact-norm.js';
 import type { ShardingStrategy } from './state/shard-state.js';
 
 export interface ShardedGradients {
@@ -36,6 +37,20 @@ export interface ShardedGradientsConfig {
 }
 
 export const collective = async <A>(r: Promise<E.Either<CollectiveFailure, A>>): Promise<E.Either<string, A>> => E.mapLeft(failureMessage)(await r);
+
+/** Floats one tensor's norm partials take on the wire. */
+const PACKED = packPartials([]).length;
+
+/** Each tensor's exact squared norm over every rank, from this rank's partials of each; `replicated` (NO_SHARD): every rank holds them whole, nothing moves. */
+export const globalSquares = async (c: Collectives, partials: readonly (readonly number[])[], replicated: boolean): Promise<E.Either<string, number[]>> => {
+  if (replicated) return E.right(partials.map((p) => exactTotal([p])));
+  const packed = new Float32Array(partials.length * PACKED);
+  partials.forEach((p, k) => packed.set(packPartials(p), k * PACKED));
+  const all = await collective(c.allGather(packed));
+  if (E.isLeft(all)) return all;
+  const at = (r: number, k: number) => unpackPartials(all.right.subarray((r * partials.length + k) * PACKED, (r * partials.length + k + 1) * PACKED), 1)[0];
+  return E.right(partials.map((_, k) => exactTotal(Array.from({ length: c.size }, (_, r) => at(r, k)))));
+};
 
 export const createShardedGradients = (rt: Runtime, c: Collectives, config: ShardedGradientsConfig): E.Either<string, ShardedGradients> => {
   const { strategy, microBatches: M, trainLayouts } = config;

@@ -16,10 +16,10 @@ import type { Unit } from './units.js';
 import type { UnitLayout } from './layout.js';
 import type { Values } from './state/flat-unit.js';
 import { chunkFromPieces, chunkOf, flattenUnit, ownedPieces, piecesOfChunk, unflattenUnit } from './state/flat-unit.js';
-import { collective, createShardedGradients } from './sharded-gradients.js';
+import { collective, createShardedGradients, globalSquares } from './sharded-gradients.js';
 import type { ShardState, ShardingStrategy } from './state/shard-state.js';
 import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
-import { clipCoefficient, exactTotal, packPartials, squarePartials, unpackPartials } from './state/exact-norm.js';
+import { clipCoefficient, squarePartials } from './state/exact-norm.js';
 
 /** What a transform factory sees of this rank's share: the pieces it owns, and masks cut to them (Child-Tuning D). */
 export interface ShardSlice {
@@ -146,11 +146,9 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
 
   /** The clip coefficient from the exact squared norm of every rank's gradient chunks. */
   const clip = async (chunks: readonly Float32Array[]): Promise<E.Either<string, number>> => {
-    const partials = squarePartials(chunks);
     // NO_SHARD: every rank holds every gradient already
-    if (strategy === 'NO_SHARD') return E.right(clipCoefficient(config.maxGradNorm!, exactTotal([partials])));
-    const all = await collective(c.allGather(packPartials(partials)));
-    return E.map((a: Float32Array) => clipCoefficient(config.maxGradNorm!, exactTotal(unpackPartials(a, W))))(all);
+    const squares = await globalSquares(c, [squarePartials(chunks)], strategy === 'NO_SHARD');
+    return E.map((sq: number[]) => clipCoefficient(config.maxGradNorm!, sq[0]))(squares);
   };
 
   const step = async (s: ShardState, micro: readonly Values[]): Promise<E.Either<string, StepOutcome>> => {

@@ -9,10 +9,9 @@ import type { Layer } from '../../nn/index.js';
 import { modelSpec, paramShapes } from '../../nn/index.js';
 import { percentile } from '../../optim/index.js';
 import type { Collectives, ShardingStrategy, WrapPolicy } from '../../shard/index.js';
-import { clipCoefficient, exactTotal, flatUnits, ownedPieces, ownerRank, piecesOfChunk, squarePartials, strategyLayouts } from '../../shard/index.js';
+import { clipCoefficient, flatUnits, ownedPieces, ownerRank, piecesOfChunk, squarePartials, strategyLayouts } from '../../shard/index.js';
 import { createShardedGradients } from '../../shard/sharded-gradients.js';
-import { collective } from '../../shard/sharded-gradients.js';
-import { packPartials, unpackPartials } from '../../shard/state/exact-norm.js';
+import { globalSquares } from '../../shard/sharded-gradients.js';
 import { gatherPercentile, selectPercentile, sumCounts } from '../../shard/percentile-select.js';
 import type { ModelInput } from '../classifier-objective.js';
 import { classifierObjective, featureRows } from '../classifier-objective.js';
@@ -53,9 +52,6 @@ export interface ShardedFisherMask {
   readonly keptFraction: number;
 }
 
-/** Floats one tensor's norm partials take on the wire. */
-const PACKED = packPartials([]).length;
-
 /** The key of micro-batch m of the Fisher pass's batch i: with one micro-batch, the unsharded pass's key. */
 export const fisherMicroKey = (seed: number, batch: number, microBatches: number, m: number): number => randomKey(seed, (2 ** 23 + batch * microBatches + m) % 2 ** 24);
 
@@ -91,18 +87,12 @@ export const shardedFisherMask = async (rt: Runtime, c: Collectives, cfg: Sharde
       const pieces: Record<string, Float32Array> = Object.assign({}, ...layouts.right.map((l) => piecesOfChunk(l, owner, reduced.right.chunks[l.unit])));
       // each tensor's squared norm, exact whichever rank holds which elements: every rank's partials, gathered
       const partials = cfg.selected.map((n) => squarePartials(pieces[n] ? [pieces[n]] : []));
-      let perRank: number[][][] = [partials];
-      if (!replicated) {
-        const packed = new Float32Array(partials.length * PACKED);
-        partials.forEach((p, k) => packed.set(packPartials(p), k * PACKED));
-        const all = await collective(c.allGather(packed));
-        if (E.isLeft(all)) return all;
-        perRank = Array.from({ length: c.size }, (_, r) => cfg.selected.map((_, k) => unpackPartials(all.right.subarray((r * partials.length + k) * PACKED, (r * partials.length + k + 1) * PACKED), 1)[0]));
-      }
+      const squares = await globalSquares(c, partials, replicated);
+      if (E.isLeft(squares)) return squares;
       cfg.selected.forEach((n, k) => {
         const piece = pieces[n];
         if (!piece) return;
-        const coef = clipCoefficient(cfg.maxGradNorm, exactTotal(perRank.map((r) => r[k])));
+        const coef = clipCoefficient(cfg.maxGradNorm, squares.right[k]);
         const s = scores[n];
         // fisherAccumulator's float32 steps: score + (g · coef)² / batches
         for (let j = 0; j < piece.length; j++) {
