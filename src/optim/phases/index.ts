@@ -7,6 +7,8 @@ export { parseSchedule } from './parse.js';
 export { problemLocator } from './locate.js';
 export { printSchedule } from './print.js';
 export { DEFAULT_BASE_MAX_LR, generateSchedule } from './generate.js';
+export type { LayerScheduleOptions } from './generate-by-layer.js';
+export { generateLayerSchedule } from './generate-by-layer.js';
 export type { EntryMatch, MatchHow } from './match.js';
 export { matchEntry } from './match.js';
 export type { EntryExplain, ResolvedPhase, ScheduleCheck, ValidateOptions } from './validate.js';

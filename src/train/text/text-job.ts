@@ -5,7 +5,7 @@ import * as nn from '../../nn/index.js';
 import * as o from '../../optim/index.js';
 import { fisherMask } from '../../optim/index.js';
 import type { PhaseMachineConfig, Schedule } from '../../optim/phases/index.js';
-import { generateSchedule } from '../../optim/phases/index.js';
+import { generateLayerSchedule, generateSchedule } from '../../optim/phases/index.js';
 import type { Runtime } from '../../runtime/index.js';
 import type { EpochRecord, Examples } from '../fit.js';
 import { evaluator, fit } from '../fit.js';
@@ -34,6 +34,8 @@ export interface TextJobConfig extends PretrainConfig {
   readonly finetuneEpochs: number;
   readonly lr: number;
   readonly reserveP: number;
+  /** Numbered layers per phase of the scheduled method's schedule (FTS's generated one merged by layer); 0: FTS's as generated. */
+  readonly scheduleLayers: number;
   readonly seeds: readonly number[];
   readonly methods?: readonly Method[];
 }
@@ -43,7 +45,7 @@ export const DEFAULT_TEXT_JOB: TextJobConfig = {
   pretrainSentences: 0, pretrainEpochs: 1, pretrainBatch: 32, pretrainLr: 1e-3, stepsPerCall: 4, padMultiple: 16,
   // fine-tuning sized to the budget by measurement (README, Fine-tuning on text): more mails cut shorter beat fewer read further;
   // 8 epochs at 2e-3 because the pre-trained model sat on the class prior for 3 epochs at 1e-4 (and learned from epoch 2-3 at 2e-3)
-  finetuneSeq: 64, labelled: 200, validation: 100, heldOut: 500, batchSize: 16, finetuneEpochs: 8, lr: 2e-3, reserveP: 0.3, seeds: [1, 2, 3],
+  finetuneSeq: 64, labelled: 200, validation: 100, heldOut: 500, batchSize: 16, finetuneEpochs: 8, lr: 2e-3, reserveP: 0.3, scheduleLayers: 1, seeds: [1, 2, 3],
 };
 
 export interface TextRunResult {
@@ -70,6 +72,10 @@ export const textTransform = (method: Method, cfg: Pick<TextJobConfig, 'lr' | 'r
     : o.childTuningAdamW(lr, { weightDecay: 0.01 });
   return o.chain(o.clipByGlobalNorm(1), inner);
 };
+
+/** The scheduled method's schedule: FTS's generated one, merged into a phase per `scheduleLayers` layers unless 0. */
+export const textSchedule = (cfg: Pick<TextJobConfig, 'lr' | 'scheduleLayers'>, model: nn.Layer<any>): Schedule =>
+  cfg.scheduleLayers === 0 ? generateSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr }) : generateLayerSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr, layersPerPhase: cfg.scheduleLayers });
 
 /** FTS's generated schedule for the model as phases of the phase machine: output layers first, two parameters a phase. */
 export const scheduledMachine = (cfg: Pick<TextJobConfig, 'lr' | 'finetuneEpochs'>, schedule: Schedule): PhaseMachineConfig => ({
@@ -137,7 +143,7 @@ export const runTextJob = async (rt: Runtime, cfg: TextJobConfig, cacheDir: stri
   const tok = textTokenizer(JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')));
   if (E.isLeft(tok)) throw new Error(`${dir}: ${tok.left.join('; ')}`);
   const model = nn.bertClassifier(loaded.config);
-  const schedule = generateSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr });
+  const schedule = textSchedule(cfg, model);
   outputs.onSchedule?.(schedule);
   const t0 = performance.now();
   const files = spamAssassinFiles();
