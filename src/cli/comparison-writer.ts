@@ -15,18 +15,18 @@ import type { RunFolder } from './run-folder.js';
 import { RUN_FILES } from './run-folder.js';
 
 /** What a comparison reports while it trains (JobOutputs' callbacks). */
-export interface ComparisonEvents {
+export interface ComparisonEvents<R = RunResult> {
   /** As a run starts training, with the epoch its checkpoint was saved after (0: from the start). */
   readonly onStart: (method: Method, seed: number, checkpointed: number) => void;
   readonly onEpoch: (method: Method, seed: number, record: EpochRecord) => void;
-  readonly onRun: (r: RunResult) => void;
+  readonly onRun: (r: R) => void;
 }
 
 type MetricKey = { readonly method: string; readonly seed: number; readonly epoch: number };
 const metricKey = (l: MetricKey) => `${l.method}/${l.seed}/${l.epoch}`;
 
 /** Each event rewrites its file atomically; a resumed folder starts from what it recorded. */
-export const comparisonWriter = (dir: string, previous?: Pick<RunFolder, 'metrics' | 'finished'>): ComparisonEvents => {
+export const comparisonWriter = <R = RunResult>(dir: string, previous?: { readonly metrics: RunFolder['metrics']; readonly finished: readonly R[] }): ComparisonEvents<R> => {
   // one line per (method, seed, epoch): an epoch logged before a crash and trained again replaces its old line
   const metricLines = new Map((previous?.metrics ?? []).map((l) => [metricKey(l), JSON.stringify(l)]));
   const writeMetrics = () => writeAtomically(join(dir, RUN_FILES.metrics), [...metricLines.values()].join('\n') + '\n');

@@ -14,7 +14,7 @@ import { Metric, MethodC, MetricLine, RUN_FILES, Record as EpochRecordC, jsonLin
 
 const TextRunLine = t.intersection([
   t.type({ method: MethodC, seed: t.number, testAccuracy: Metric, testF1: Metric, seconds: t.number, records: t.array(EpochRecordC) }),
-  t.partial({ hardHamAccuracy: t.number, keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string }),
+  t.partial({ hardHamAccuracy: t.number, keptFraction: t.number, transitions: t.array(t.type({ epoch: t.number, depth: t.number })), stopReason: t.string, untimedEpochs: t.number }),
 ]);
 
 export interface TextRunFolder {

@@ -16,7 +16,8 @@ import { formatFileProblem, writeAtomically } from './files.js';
 import { onInterrupt, resumeCommand } from './interrupt.js';
 import type { TextRunFolder } from './text-run-folder.js';
 import { readTextRunFolder } from './text-run-folder.js';
-import { RUN_FILES } from './run-folder.js';
+import { RUN_FILES, earlierRecords } from './run-folder.js';
+import { comparisonWriter } from './comparison-writer.js';
 
 export interface TextOptions {
   readonly backend?: BackendChoice;
@@ -24,7 +25,7 @@ export interface TextOptions {
   readonly seeds?: number;
   readonly epochs?: number;
   readonly settings?: string;
-  /** A stopped run's folder: its finished runs are kept, the rest run with the settings it started with. */
+  /** A stopped run's folder: its finished runs are kept, a stopped run goes on from its last checkpoint, with the settings it started with. */
   readonly resume?: string;
 }
 
@@ -80,6 +81,12 @@ const resumeText = async (dir: string, log: (s: string) => void): Promise<number
   return runText(folder.right.config, { backend: folder.right.backend, root: dirname(dir) }, log, { dir, previous: folder.right });
 };
 
+/** The scheduled method's schedule in words (results.md, schedule.yaml's header). */
+const scheduleWords = (cfg: TextJobConfig): string =>
+  cfg.scheduleLayers === 0
+    ? "the schedule the Fine-Tuning Scheduler generates for the classifier (output layers first, two parameters a phase)"
+    : `the Fine-Tuning Scheduler's generated schedule merged by layer (the head, then ${cfg.scheduleLayers} encoder layer${cfg.scheduleLayers === 1 ? '' : 's'} a phase from the top, then the embeddings)`;
+
 const runText = async (cfg: TextJobConfig, o: { backend?: BackendChoice; root: string }, log: (s: string) => void, resume?: { dir: string; previous: TextRunFolder }): Promise<number> => {
   const root = o.root;
   const dir = resume?.dir ?? join(root, new Date().toISOString().replace(/[:.]/g, '-'));
@@ -88,35 +95,24 @@ const runText = async (cfg: TextJobConfig, o: { backend?: BackendChoice; root: s
   try {
     mkdirSync(dir, { recursive: true });
     if (!resume) writeAtomically(join(dir, RUN_FILES.config), `${JSON.stringify({ ...cfg, backend: rt.report.backend }, null, 2)}\n`);
-    // a stopped run starts again from its beginning on resume: only finished runs are kept
-    stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs are kept; the stopped one starts again). Go on with:`, `  ${resumeCommand('text', dir)}`], log);
+    stopListening = onInterrupt(() => [`graft: stopped; the run folder is ${dir} (finished runs and checkpoints are kept). Go on with:`, `  ${resumeCommand('text', dir)}`], log);
     log(`graft text: backend ${rt.report.backend}; outputs in ${dir}${resume ? ' (resumed)' : ''}`);
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const finished = new Set((resume?.previous.finished ?? []).map((r) => `${r.method}/${r.seed}`));
-    const metrics = (resume?.previous.metrics ?? []).filter((l) => finished.has(`${l.method}/${l.seed}`)).map((l) => JSON.stringify(l));
-    const runs = (resume?.previous.finished ?? []).map((r) => JSON.stringify(r));
-    if (resume) writeAtomically(join(dir, RUN_FILES.metrics), metrics.length ? `${metrics.join('\n')}\n` : '');
     const results = await runTextJob(rt, cfg, join(root, 'cache'), log, {
-      onSchedule: (s) => writeAtomically(join(dir, 'schedule.yaml'), printSchedule(s, ['Fine-Tuning Scheduler schedule generated for the classifier (output layers first, two parameters a phase)'])),
-      onEpoch: (method, seed, rec) => {
-        metrics.push(JSON.stringify({ method, seed, ...rec }));
-        writeAtomically(join(dir, RUN_FILES.metrics), `${metrics.join('\n')}\n`);
-      },
-      onRun: (r) => {
-        runs.push(JSON.stringify(r));
-        writeAtomically(join(dir, RUN_FILES.runs), `${runs.join('\n')}\n`);
-      },
-      ...(resume ? { finished: resume.previous.finished } : {}),
+      onSchedule: (s) => writeAtomically(join(dir, 'schedule.yaml'), printSchedule(s, [`graft text: ${scheduleWords(cfg)}`])),
+      ...comparisonWriter<TextRunResult>(dir, resume?.previous),
+      checkpointDir: join(dir, RUN_FILES.checkpoints),
+      ...(resume ? { resume: { finished: resume.previous.finished, earlier: (method, seed) => earlierRecords(resume.previous.metrics, method, seed) } } : {}),
     });
     const transitions = (results.find((r) => r.transitions)?.transitions ?? []).map((t) => ({ epoch: t.epoch, label: `thaw phase ${t.depth}` }));
     const fig = await renderCurves(results, transitions, { title: 'graft text: loss and accuracy per epoch', png: true });
     writeAtomically(join(dir, 'curves.svg'), fig.svg);
     if (fig.png) writeFileAtomically(join(dir, 'curves.png'), fig.png);
-    const intro = `BERT (${cfg.layers} layers, hidden ${cfg.hidden}, ${cfg.heads} heads, WordPiece vocabulary of ${cfg.vocabSize} trained on Brown) pre-trained by masked-language modelling on ${cfg.pretrainSentences || 'all'} Brown sentences (${cfg.pretrainEpochs} epoch${cfg.pretrainEpochs === 1 ? '' : 's'}, sequences of up to ${cfg.seqLength} tokens), then fine-tuned to tell spam from ham on ${cfg.labelled} labelled SpamAssassin mails (subject and body, up to ${cfg.finetuneSeq} tokens; batches grouped by length and padded per batch) for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation mails), tested on ${cfg.heldOut} held-out mails with hard ham; ${cfg.seeds.length} seed${cfg.seeds.length === 1 ? '' : 's'}; backend ${rt.report.backend}. Methods: full = Hugging Face AdamW (peak lr ${cfg.lr}, 10% warmup, linear decay, wd 0.01, clip 1); scheduled = the Fine-Tuning Scheduler's generated schedule (schedule.yaml), a phase ends when validation loss stops improving (patience 1, restore-best); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D: Fisher pass over the encoder layers).`;
-    const report = markdownReport({ results, title: 'graft text: fine-tuning methods compared on spam vs ham', intro, transitions, methodNotes: { scheduled: 'scheduled unfreezing with the schedule Fine-Tuning Scheduler generates (schedule.yaml): output layers first, two parameters a phase, each phase until validation loss stops improving.' } });
+    const intro = `BERT (${cfg.layers} layers, hidden ${cfg.hidden}, ${cfg.heads} heads, WordPiece vocabulary of ${cfg.vocabSize} trained on Brown) pre-trained by masked-language modelling on ${cfg.pretrainSentences || 'all'} Brown sentences (${cfg.pretrainEpochs} epoch${cfg.pretrainEpochs === 1 ? '' : 's'}, sequences of up to ${cfg.seqLength} tokens), then fine-tuned to tell spam from ham on ${cfg.labelled} labelled SpamAssassin mails (subject and body, up to ${cfg.finetuneSeq} tokens; batches grouped by length and padded per batch) for up to ${cfg.finetuneEpochs} epochs (evaluation columns on ${cfg.validation} validation mails), tested on ${cfg.heldOut} held-out mails with hard ham; ${cfg.seeds.length} seed${cfg.seeds.length === 1 ? '' : 's'}; backend ${rt.report.backend}. Methods: full = Hugging Face AdamW (peak lr ${cfg.lr}, 10% warmup, linear decay, wd 0.01, clip 1); scheduled = ${scheduleWords(cfg)} (schedule.yaml), a phase ends when validation loss stops improving (patience 1, restore-best); child-tuning-F/D = ChildTuning-AdamW, reserveP ${cfg.reserveP} (D: Fisher pass over the encoder layers).`;
+    const report = markdownReport({ results, title: 'graft text: fine-tuning methods compared on spam vs ham', intro, transitions, methodNotes: { scheduled: `scheduled unfreezing with ${scheduleWords(cfg)} (schedule.yaml), each phase until validation loss stops improving.` } });
     writeAtomically(join(dir, 'results.md'), `${report.trimEnd()}\n\n## Spam F1 and hard ham\n\n${spamTable(results)}\n`);
-    log(`\n${resultsTable(results)}\n\n${spamTable(results)}\n\nwrote ${dir}/results.md, curves.svg, metrics.jsonl, runs.jsonl, schedule.yaml in ${((performance.now() - t0) / 1000).toFixed(0)} s (${cpuSecondsSince(c0).toFixed(0)} CPU-s)`);
+    log(`\n${resultsTable(results)}\n\n${spamTable(results)}\n\nwrote ${dir}/results.md, curves.svg, metrics.jsonl, runs.jsonl, schedule.yaml and checkpoints/ in ${((performance.now() - t0) / 1000).toFixed(0)} s (${cpuSecondsSince(c0).toFixed(0)} CPU-s)`);
     return 0;
   } finally {
     stopListening();

@@ -20,11 +20,10 @@ import type { Values } from './optimizer-runner.js';
 import { fisherScores } from './fisher-pass.js';
 import { IMAGE_SIZE, countDigits, loadDigits, take } from './data/mnist.js';
 import { permutation } from './data/shuffle.js';
-import type { CheckpointProblem } from './checkpoint/index.js';
-import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
-import { loadResumePoint } from './fit-checkpoint.js';
-import { LAST, loadScheduledResume } from './scheduled-checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
 import { resumeNote } from './resume-note.js';
+import type { RunIo } from './run-checkpoints.js';
+import { fitRunCheckpoint, keptEpochs, runKey as settingsRunKey, scheduledRunCheckpoint } from './run-checkpoints.js';
 import { classCounts, staleHeadNote } from './report/stale-head.js';
 import { afterEpochs } from './report/markdown.js';
 
@@ -176,27 +175,8 @@ const CHANGES_NUMBERS: { readonly [K in keyof Required<JobConfig>]: boolean } = 
  * A run's checkpoints record a hash of what its numbers depend on, and nothing else (a resume can reproduce exactly
  * that from config.json, whatever else the folder records): a resume under other settings is refused.
  */
-export const runKey = (cfg: JobConfig, method: Method, seed: number): string => {
-  const numbers = Object.fromEntries(Object.entries(CHANGES_NUMBERS).filter(([, counts]) => counts).map(([k]) => [k, cfg[k as keyof JobConfig]]));
-  return createHash('sha256').update(JSON.stringify({ numbers, method, seed })).digest('hex').slice(0, 16);
-};
-
-/** Where one run's checkpoints go, and what a resumed attempt knows of the one before. */
-interface RunIo {
-  readonly checkpointDir?: string;
-  /** Continue from the run's checkpoint when it has one. */
-  readonly resume?: boolean;
-  /** Its epochs recorded by the attempt before (they lead the result's records). */
-  readonly earlier?: readonly EpochRecord[];
-  /** Before training: the epoch its checkpoint was saved after, 0 when it starts from the beginning. */
-  readonly onStart?: (checkpointed: number) => void;
-  readonly onEpoch?: (record: EpochRecord) => void;
-}
-
-const orThrowProblems = <A>(what: string, e: E.Either<readonly CheckpointProblem[], A>): A => {
-  if (E.isLeft(e)) throw new Error(`cannot resume ${what}:\n  ${e.left.map(formatCheckpointProblem).join('\n  ')}`);
-  return e.right;
-};
+export const runKey = (cfg: JobConfig, method: Method, seed: number): string =>
+  settingsRunKey(Object.fromEntries(Object.entries(CHANGES_NUMBERS).filter(([, counts]) => counts).map(([k]) => [k, cfg[k as keyof JobConfig]])), method, seed);
 
 const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Values, method: Method, seed: number, data: { train: Examples; validation: Examples; test: Examples }, io: RunIo = {}): Promise<RunResult> => {
   const { train, validation, test } = data;
@@ -207,31 +187,19 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
   const common = { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, progress: `${method} seed ${seed}` };
   let keptFraction: number | undefined;
   let params = base;
-  const records: EpochRecord[] = [];
-  // a resumed run keeps the epochs its checkpoint covers (numbered from 1); without a checkpoint it starts over
-  let untimedEpochs = 0;
-  let secondsBefore = 0;
-  const keepEarlier = (epochs: number) => {
-    records.push(...(io.earlier ?? []).filter((r) => r.epoch <= epochs));
-    untimedEpochs = epochs - records.length;
-    secondsBefore = records.reduce((a, r) => a + r.seconds, 0);
-    io.onStart?.(epochs);
-  };
+  let kept: ReturnType<typeof keptEpochs>;
   let extra: Pick<RunResult, 'transitions' | 'stopReason'> = {};
   if (method === 'scheduled') {
-    const dir = io.checkpointDir && join(io.checkpointDir, name);
-    if (dir) mkdirSync(dir, { recursive: true });
-    const point = dir && io.resume && existsSync(join(dir, LAST)) ? orThrowProblems(name, loadScheduledResume(dir, shapes, key)) : undefined;
-    keepEarlier(point?.epoch ?? 0);
-    const resume = point ? { resume: point } : {};
+    const { checkpointed, ...point } = scheduledRunCheckpoint(io, name, shapes, key);
+    kept = keptEpochs(io, checkpointed);
     const res = await scheduledFit(rt, {
-      ...common, ...resume, ...(dir ? { checkpoint: { dir, config: key } } : {}),
+      ...common, ...point,
       machine: scheduledMachine(cfg, model),
       groupTransform: scheduledGroupTransform(cfg),
       onEpoch: (r) => void io.onEpoch?.(r),
     }, base, train, validation);
     params = res.params;
-    records.push(...res.records);
+    kept.records.push(...res.records);
     extra = { transitions: res.transitions, ...(res.stopReason ? { stopReason: res.stopReason } : {}) };
   } else {
     let masks: Record<string, Uint8Array> | undefined;
@@ -244,32 +212,23 @@ const finetune = async (rt: Runtime, cfg: JobConfig, model: nn.Layer, base: Valu
       keptFraction = m.keptFraction;
     }
     const totalSteps = cfg.finetuneEpochs * Math.floor(train.count / cfg.batchSize);
-    const file = io.checkpointDir && join(io.checkpointDir, `${name}.safetensors`);
-    if (io.checkpointDir) mkdirSync(io.checkpointDir, { recursive: true });
-    let start = base;
-    let resume = {};
-    let checkpointed = 0;
-    if (file && io.resume && existsSync(file)) {
-      const point = orThrowProblems(name, loadResumePoint(file, shapes, Object.keys(shapes), key));
-      start = point.params;
-      resume = { resume: point.resume };
-      checkpointed = point.resume.epoch;
-    }
-    keepEarlier(checkpointed);
+    const { start, checkpointed, ...point } = fitRunCheckpoint(io, name, shapes, key, base);
+    kept = keptEpochs(io, checkpointed);
     const res = await fit(rt, {
-      ...common, ...resume, ...(file ? { checkpoint: { file, config: key } } : {}),
+      ...common, ...point,
       transform: transformFor(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs,
       onEpoch: (r) => void io.onEpoch?.(r),
     }, start, train, validation);
     params = res.params;
-    records.push(...res.records);
+    kept.records.push(...res.records);
   }
+  // a resumed run keeps the epochs its checkpoint covers; its time is this attempt's plus theirs
+  const { records, secondsBefore, untimedEpochs } = kept;
   const tester = evaluator(rt, model, [IMAGE_SIZE], test, undefined, true);
   const { accuracy, predictions } = await tester.run(params);
   tester.destroy();
   const predictedClasses = classCounts(predictions!, 10);
   const steps = records.length * Math.floor(train.count / cfg.batchSize);
-  // a resumed run's time is this attempt's plus the recorded epochs it kept from the one before
   return { method, seed, testAccuracy: accuracy, seconds: secondsBefore + (performance.now() - t0) / 1000, records, ...extra, ...(untimedEpochs > 0 ? { untimedEpochs } : {}), ...(keptFraction === undefined ? {} : { keptFraction }), predictedClasses, steps };
 };
 

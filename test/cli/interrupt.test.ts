@@ -20,7 +20,6 @@ const assertSameOutcome = (resumed: string, straight: string) => {
   assert.deepEqual(readFileSync(join(resumed, RUN_FILES.config), 'utf8'), readFileSync(join(straight, RUN_FILES.config), 'utf8'));
   for (const f of [RUN_FILES.metrics, RUN_FILES.runs]) assert.deepEqual(jsonLines(join(resumed, f)).map(withoutSeconds), jsonLines(join(straight, f)).map(withoutSeconds), f);
   const checkpoints = [join(resumed, RUN_FILES.checkpoints), join(straight, RUN_FILES.checkpoints)];
-  // graft text keeps no checkpoints: a stopped run starts again
   if (!existsSync(checkpoints[1])) return assert.ok(!existsSync(checkpoints[0]));
   const names = filesUnder(checkpoints[1]);
   assert.deepEqual(filesUnder(checkpoints[0]), names);
@@ -76,13 +75,15 @@ for (const [what, backendLine, signal] of [['a config that names no backend', ''
   });
 }
 
-test('graft text at a reduced size, stopped by Ctrl-C in its second run, resumes to the numbers of a run that never stopped', async () => {
+test('graft text at a reduced size, stopped by Ctrl-C in the middle of its first run, resumes from the last checkpoint of that run to the numbers and bytes of a run that never stopped', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'graft-ctrl-c-text-'));
-  writeFileSync(join(cwd, 'tiny.json'), JSON.stringify({ ...TINY, methods: ['full', 'scheduled'], finetuneEpochs: 4 }));
+  writeFileSync(join(cwd, 'tiny.json'), JSON.stringify({ ...TINY, methods: ['full', 'scheduled'], finetuneEpochs: 6 }));
   // the straight run builds the pre-training cache the stopped one and its resume read
-  const { resumed, finishedBefore } = await stopAndResume(['text', '--settings', 'tiny.json'], cwd, (lines) => lines.some((l) => l.method === 'scheduled' && l.epoch >= 1));
-  assert.equal(finishedBefore, 1, 'only full seed 1 had finished');
-  assert.match(resumed.stdout, /full\s+seed 1: finished before/);
+  const { stopped, resumed, finishedBefore } = await stopAndResume(['text', '--settings', 'tiny.json'], cwd, (lines) => lines.some((l) => l.method === 'full' && l.epoch >= 2));
+  assert.equal(finishedBefore, 0, 'stopped inside the first run');
+  const checkpointed = Number(/full\s+seed 1: resuming after epoch (\d+)\n/.exec(resumed.stdout)?.[1]);
+  assert.ok(checkpointed >= 2 && checkpointed < 6, resumed.stdout);
+  assert.ok(existsSync(join(cwd, stopped.folder, RUN_FILES.checkpoints, 'full-seed1.safetensors')), 'the stopped run left its checkpoint');
   assert.match(resumed.stdout, /scheduled\s+seed 1: test accuracy/);
   for (const f of runFolders(cwd)) assert.ok(existsSync(join(cwd, 'runs', f, 'results.md')), `${f} has its report`);
   rmSync(cwd, { recursive: true, force: true });

@@ -17,6 +17,9 @@ import { METHODS } from '../mnist-job.js';
 import type { PretrainConfig } from './pretrained-bert.js';
 import { pretrainedBert } from './pretrained-bert.js';
 import { textTokenizer } from './tokenizer.js';
+import type { RunIo } from '../run-checkpoints.js';
+import { fitRunCheckpoint, keptEpochs, runKey, scheduledRunCheckpoint } from '../run-checkpoints.js';
+import { resumeNote } from '../resume-note.js';
 import type { Mail } from './spam-assassin.js';
 import { SPAM_LABELS, readMail, spamAssassinFiles } from './spam-assassin.js';
 import { mailExamples, spamScores, spamSplits } from './spam-splits.js';
@@ -61,6 +64,8 @@ export interface TextRunResult {
   readonly keptFraction?: number;
   readonly transitions?: ReadonlyArray<{ readonly epoch: number; readonly depth: number }>;
   readonly stopReason?: string;
+  /** Resumed: epochs before the resume whose time was not recorded (`seconds` leaves them out). */
+  readonly untimedEpochs?: number;
 }
 
 /** The reference trainer's conventions (child-tuning.md): clip to global norm 1, 10% warmup, linear decay; HF AdamW. */
@@ -89,8 +94,15 @@ export interface TextJobOutputs {
   readonly onEpoch?: (method: Method, seed: number, record: EpochRecord) => void;
   /** The generated schedule the scheduled method follows, before any run. */
   readonly onSchedule?: (schedule: Schedule) => void;
-  /** Runs a stopped job finished (`graft text --resume`): kept as they are, not run again. */
-  readonly finished?: readonly TextRunResult[];
+  /** As a run starts training, with the epoch its checkpoint was saved after (0: from the start). */
+  readonly onStart?: (method: Method, seed: number, checkpointed: number) => void;
+  /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
+  readonly checkpointDir?: string;
+  /**
+   * A resumed job (`graft text --resume`): runs finished before are kept as they are, not run again, and a run with
+   * a checkpoint continues from it, after the epochs it had recorded (`earlier`).
+   */
+  readonly resume?: { readonly finished: readonly TextRunResult[]; readonly earlier: (method: Method, seed: number) => readonly EpochRecord[] };
 }
 
 const FEATURES = (cfg: TextJobConfig) => [3, cfg.finetuneSeq];
@@ -101,17 +113,36 @@ export const cpuSecondsSince = (from?: NodeJS.CpuUsage): number => {
   return (u.user + u.system) / 1e6;
 };
 
-const finetuneRun = async (rt: Runtime, cfg: TextJobConfig, model: nn.Layer<any>, base: Readonly<Record<string, Float32Array>>, method: Method, seed: number, data: { train: Examples; validation: Examples; test: Examples & { groups: string[] } }, schedule: Schedule, outputs: TextJobOutputs): Promise<TextRunResult> => {
+/**
+ * Each setting of the job, and whether a run's numbers depend on it (the type makes every new setting take a side): a
+ * run's checkpoints record a hash of those, so a resume under other settings is refused.
+ */
+const CHANGES_NUMBERS: { readonly [K in keyof Required<TextJobConfig>]: boolean } = {
+  vocabSize: true, hidden: true, layers: true, heads: true, intermediate: true, seqLength: true, pretrainSentences: true, pretrainEpochs: true, pretrainBatch: true, pretrainLr: true, padMultiple: true,
+  finetuneSeq: true, labelled: true, validation: true, heldOut: true, batchSize: true, finetuneEpochs: true, lr: true, reserveP: true, scheduleLayers: true,
+  // a run's own seed and method are keyed on their own; which others run beside it does not change it
+  seeds: false, methods: false, stepsPerCall: false,
+};
+
+export const textRunKey = (cfg: TextJobConfig, method: Method, seed: number): string =>
+  runKey(Object.fromEntries(Object.entries(CHANGES_NUMBERS).filter(([, counts]) => counts).map(([k]) => [k, cfg[k as keyof TextJobConfig]])), method, seed);
+
+const finetuneRun = async (rt: Runtime, cfg: TextJobConfig, model: nn.Layer<any>, base: Readonly<Record<string, Float32Array>>, method: Method, seed: number, data: { train: Examples; validation: Examples; test: Examples & { groups: string[] } }, schedule: Schedule, io: RunIo): Promise<TextRunResult> => {
   const t0 = performance.now();
   const common = { model, input: maskedTokenRows, features: FEATURES(cfg), padMultiple: cfg.padMultiple, batchSize: cfg.batchSize, stepsPerCall: cfg.stepsPerCall, seed, progress: `${method} seed ${seed}` };
-  const onEpoch = (r: EpochRecord) => void outputs.onEpoch?.(method, seed, r);
+  const onEpoch = (r: EpochRecord) => void io.onEpoch?.(r);
+  const key = textRunKey(cfg, method, seed);
+  const shapes = nn.paramShapes(model);
+  const name = `${method}-seed${seed}`;
   let params = base;
-  let records: readonly EpochRecord[];
+  let kept: ReturnType<typeof keptEpochs>;
   let extra: Pick<TextRunResult, 'transitions' | 'stopReason' | 'keptFraction'> = {};
   if (method === 'scheduled') {
-    const res = await scheduledFit(rt, { ...common, machine: scheduledMachine(cfg, schedule), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }), onEpoch }, base, data.train, data.validation);
+    const { checkpointed, ...point } = scheduledRunCheckpoint(io, name, shapes, key);
+    kept = keptEpochs(io, checkpointed);
+    const res = await scheduledFit(rt, { ...common, ...point, machine: scheduledMachine(cfg, schedule), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? cfg.lr, { weightDecay: decay ? 0.01 : 0 }), onEpoch }, base, data.train, data.validation);
     params = res.params;
-    records = res.records;
+    kept.records.push(...res.records);
     extra = { transitions: res.transitions, ...(res.stopReason ? { stopReason: res.stopReason } : {}) };
   } else {
     let masks: Record<string, Uint8Array> | undefined;
@@ -123,17 +154,21 @@ const finetuneRun = async (rt: Runtime, cfg: TextJobConfig, model: nn.Layer<any>
       extra = { keptFraction: m.keptFraction };
     }
     const totalSteps = cfg.finetuneEpochs * Math.floor(data.train.count / cfg.batchSize);
-    const res = await fit(rt, { ...common, transform: textTransform(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs, onEpoch }, base, data.train, data.validation);
+    const { start, checkpointed, ...point } = fitRunCheckpoint(io, name, shapes, key, base);
+    kept = keptEpochs(io, checkpointed);
+    const res = await fit(rt, { ...common, ...point, transform: textTransform(method, cfg, seed, totalSteps, masks), epochs: cfg.finetuneEpochs, onEpoch }, start, data.train, data.validation);
     params = res.params;
-    records = res.records;
+    kept.records.push(...res.records);
   }
+  // a resumed run keeps the epochs its checkpoint covers; its time is this attempt's plus theirs
+  const { records, secondsBefore, untimedEpochs } = kept;
   const tester = evaluator(rt, model, FEATURES(cfg), data.test, maskedTokenRows, true, cfg.padMultiple);
   const { predictions } = await tester.run(params);
   tester.destroy();
   const { accuracy, f1 } = spamScores(predictions!, data.test.labels);
   const hard = data.test.groups.flatMap((gr, i) => (gr === 'hard-ham-1' ? [i] : []));
   const hardHamAccuracy = hard.length ? hard.filter((i) => predictions![i] === 0).length / hard.length : undefined;
-  return { method, seed, testAccuracy: accuracy, testF1: f1, ...(hardHamAccuracy === undefined ? {} : { hardHamAccuracy }), seconds: (performance.now() - t0) / 1000, records, ...extra };
+  return { method, seed, testAccuracy: accuracy, testF1: f1, ...(hardHamAccuracy === undefined ? {} : { hardHamAccuracy }), seconds: secondsBefore + (performance.now() - t0) / 1000, records, ...extra, ...(untimedEpochs > 0 ? { untimedEpochs } : {}) };
 };
 
 /** The whole comparison; `log` gets a line per finished run. */
@@ -159,14 +194,24 @@ export const runTextJob = async (rt: Runtime, cfg: TextJobConfig, cacheDir: stri
   for (const seed of cfg.seeds) {
     const train = pick(splits.labelledFor(seed));
     for (const method of cfg.methods ?? METHODS) {
-      const before = outputs.finished?.find((r) => r.method === method && r.seed === seed);
+      const before = outputs.resume?.finished.find((r) => r.method === method && r.seed === seed);
       if (before) {
         results.push(before);
         log(`${method.padEnd(15)} seed ${seed}: finished before (test accuracy ${(before.testAccuracy * 100).toFixed(1)}%)`);
         continue;
       }
       const c0 = process.cpuUsage();
-      const r = await finetuneRun(rt, cfg, model, loaded.params, method, seed, { train, validation, test }, schedule, outputs);
+      const earlier = outputs.resume?.earlier(method, seed) ?? [];
+      const r = await finetuneRun(rt, cfg, model, loaded.params, method, seed, { train, validation, test }, schedule, {
+        checkpointDir: outputs.checkpointDir,
+        resume: outputs.resume !== undefined,
+        earlier,
+        onStart: (checkpointed) => {
+          if (earlier.length || checkpointed) log(resumeNote(`${method.padEnd(15)} seed ${seed}`, earlier.at(-1)?.epoch ?? 0, checkpointed));
+          outputs.onStart?.(method, seed, checkpointed);
+        },
+        onEpoch: (rec) => outputs.onEpoch?.(method, seed, rec),
+      });
       results.push(r);
       outputs.onRun?.(r);
       const note = r.keptFraction !== undefined ? ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)` : r.transitions ? ` (depth ${r.transitions.at(-1)?.depth ?? 0} of ${schedule.length - 1}${r.stopReason ? `; ${r.stopReason}` : ''})` : '';
