@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import { runGraft } from './graft-process.js';
 import { loadHfBert } from '../../src/train/hf/index.js';
+import { PRETRAIN_KEYS } from '../../src/train/text/builtin-models.js';
+import { TINY } from './text-tiny.js';
 
 const MODEL = fileURLToPath(new URL('../train/hf/fixtures/hf-bert-f32', import.meta.url));
 // the fixture's 20-word vocabulary: cats are pos, dogs neg, mats neutral
@@ -68,4 +70,27 @@ test('a text config with problems everywhere: all named at once, nothing run', a
   has(/eval\.csv: \(file\): not UTF-8 text/);
   has(/schedule\.yaml: .*no\.such\.param/);
   assert.ok(!existsSync(join(dir, 'runs')), 'no run folder');
+});
+
+test('a text config naming the built-in model text-bert: built as graft text builds it (same cache), then fine-tuned; graft text then finds it cached', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-text-ft-builtin-'));
+  const pretrain = Object.fromEntries(Object.entries(TINY).filter(([k]) => (PRETRAIN_KEYS as readonly string[]).includes(k)));
+  writeFileSync(join(dir, 'task.yaml'), `model: text-bert\npretrain: ${JSON.stringify(pretrain)}\ndata: spam-assassin\nlabelled: 16\nheldOut: 24\nepochs: 1\nbatchSize: 8\nseqLength: 32\nout: runs\n`);
+  const r = await runGraft(['finetune', '--config', join(dir, 'task.yaml')], { cwd: dir, env: { GRAFT_BACKEND: 'wasm' } });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /text-bert is not in runs\/cache yet: building it as graft text does/);
+  assert.match(r.stdout, /WordPiece vocabulary of 300 trained on 300 Brown sentences/);
+  const [cache] = readdirSync(join(dir, 'runs', 'cache'));
+  assert.match(r.stdout, new RegExp(`full on 16 examples of runs/cache/${cache} \\(labels ham, spam\\)`));
+  const [run] = readdirSync(join(dir, 'runs')).filter((f) => f !== 'cache');
+  const back = loadHfBert(join(dir, 'runs', run, 'model'));
+  assert.ok(E.isRight(back), E.isLeft(back) ? JSON.stringify(back.left) : '');
+  assert.deepEqual([back.right.labels, back.right.config.numHiddenLayers, back.right.config.hiddenSize], [['ham', 'spam'], 1, 16]);
+  // graft text with the same pre-training settings reads the folder the config built: one cache key for both
+  writeFileSync(join(dir, 'tiny.json'), JSON.stringify({ ...TINY, methods: ['full'], finetuneEpochs: 1 }));
+  const text = await runGraft(['text', '--backend', 'wasm', '--settings', 'tiny.json'], { cwd: dir });
+  assert.equal(text.code, 0, text.stdout + text.stderr);
+  assert.match(text.stdout, new RegExp(`pre-trained BERT: runs/cache/${cache} \\(cached\\)`));
+  assert.doesNotMatch(text.stdout, /WordPiece vocabulary of/);
+  assert.deepEqual(readdirSync(join(dir, 'runs', 'cache')), [cache]);
 });

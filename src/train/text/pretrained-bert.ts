@@ -51,6 +51,9 @@ const orThrow = <L, A>(what: string, e: E.Either<L, A>): A => {
   return e.right;
 };
 
+/** The labels the pre-trained folder's config.json names (its head is MLM's: a classifier gets a new one). */
+export const PRETRAINED_LABELS = ['LABEL_0', 'LABEL_1'] as const;
+
 /** The model config the pre-trained folder's config.json records. */
 export const pretrainBertConfig = (c: PretrainConfig, vocabSize: number): nn.ResolvedBertConfig =>
   nn.resolveBertConfig({ vocabSize, hiddenSize: c.hidden, numHiddenLayers: c.layers, numAttentionHeads: c.heads, intermediateSize: c.intermediate, maxPositionEmbeddings: c.seqLength, numLabels: 2, padTokenId: 0 });
@@ -80,7 +83,7 @@ const pretrainFiles = async (rt: Runtime, c: PretrainConfig, log: (s: string) =>
     epochs: c.pretrainEpochs, batchSize: c.pretrainBatch, seed: 0, stepsPerCall: c.stepsPerCall, padMultiple: c.padMultiple, progress: 'pre-train (MLM)',
   }, nn.initParams(model, 0), train, (r) => log(`pre-training epoch ${r.epoch}: MLM loss ${r.loss.toFixed(3)}, masked-token accuracy ${(r.accuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s`));
   log(`pre-trained a ${c.layers}-layer BERT (hidden ${c.hidden}) by MLM on Brown in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const configJson = { ...hfBertConfigJson(config, ['LABEL_0', 'LABEL_1']), architectures: ['BertForMaskedLM'] };
+  const configJson = { ...hfBertConfigJson(config, PRETRAINED_LABELS), architectures: ['BertForMaskedLM'] };
   const tensors = Object.fromEntries(model.params.map((p) => [p.name, f32Tensor(res.params[p.name], p.shape)]));
   const json = (v: unknown) => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
   return {
@@ -91,9 +94,12 @@ const pretrainFiles = async (rt: Runtime, c: PretrainConfig, log: (s: string) =>
   };
 };
 
+/** The pre-trained folder's place under `cacheDir` (graft text's and a config's `model: text-bert` alike). */
+export const pretrainedDir = (cacheDir: string, c: PretrainConfig): string => join(cacheDir, `text-bert-${pretrainKey(c)}`);
+
 /** The pre-trained folder under `cacheDir` (built first when missing or unusable), loaded as a classifier for `labels`. */
 export const pretrainedBert = async (rt: Runtime, c: PretrainConfig, cacheDir: string, labels: readonly string[], seed: number, log: (s: string) => void): Promise<{ dir: string; loaded: LoadedHfBert }> => {
-  const dir = join(cacheDir, `text-bert-${pretrainKey(c)}`);
+  const dir = pretrainedDir(cacheDir, c);
   if (existsSync(dir)) {
     const loaded = loadHfBert(dir, { labels, seed });
     if (E.isRight(loaded)) {

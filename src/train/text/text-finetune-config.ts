@@ -19,6 +19,9 @@ import type { TextTokenizer } from './tokenizer.js';
 import { textTokenizer } from './tokenizer.js';
 import { BUILTIN_TEXTS, builtinLabels, builtinTexts, isBuiltinTexts } from './builtin-texts.js';
 import { DEFAULT_TEXT_JOB } from './text-job.js';
+import type { PretrainConfig } from './pretrained-bert.js';
+import { PRETRAINED_LABELS } from './pretrained-bert.js';
+import { BUILTIN_MODELS, builtinModelFolder, builtinModelShape, decodePretrain, isBuiltinModel } from './builtin-models.js';
 
 export interface TextFinetuneSettings {
   readonly model: string;
@@ -45,6 +48,8 @@ export interface TextFinetuneSettings {
 
 export interface TextFinetuneJob {
   readonly settings: TextFinetuneSettings;
+  /** The model's folder: the config's, or a built-in's in the cache. */
+  readonly modelDir: string;
   readonly model: LoadedHfBert;
   readonly tokenizer: TextTokenizer;
   readonly train: readonly LabelledText[];
@@ -53,6 +58,14 @@ export interface TextFinetuneJob {
   readonly phases?: readonly ResolvedPhase[];
 }
 
+/** A config whose built-in model is not built yet: checked against what it will be; run builds it, then resolves again. */
+export interface TextFinetuneBuild {
+  readonly settings: TextFinetuneSettings;
+  readonly build: { readonly pretrain: PretrainConfig; readonly cacheDir: string; readonly labels: readonly string[] };
+}
+
+export const needsBuild = (j: TextFinetuneJob | TextFinetuneBuild): j is TextFinetuneBuild => 'build' in j;
+
 export interface ConfigProblem {
   readonly file: string;
   readonly path: string;
@@ -60,7 +73,7 @@ export interface ConfigProblem {
 }
 
 const DEFAULTS = { textColumn: 'text', labelColumn: 'label', method: 'full', epochs: 3, batchSize: 16, lr: 5e-5, reserveP: 0.3, seqLength: 128, seed: 1, out: 'runs', labelled: DEFAULT_TEXT_JOB.labelled, heldOut: DEFAULT_TEXT_JOB.heldOut } as const;
-const KEYS = ['model', 'train', 'eval', 'data', 'labels', 'schedule', ...Object.keys(DEFAULTS)];
+const KEYS = ['model', 'pretrain', 'train', 'eval', 'data', 'labels', 'schedule', ...Object.keys(DEFAULTS)];
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 const show = (u: unknown) => JSON.stringify(u) ?? String(u);
 
@@ -68,7 +81,7 @@ const show = (u: unknown) => JSON.stringify(u) ?? String(u);
 export const isTextConfig = (raw: unknown): raw is Record<string, unknown> => isRecord(raw) && 'model' in raw;
 
 /** Every problem of `raw` (the config `file` holds; paths inside it resolve from its folder), or the job. */
-export const resolveTextFinetune = (raw: Record<string, unknown>, file: string): E.Either<ConfigProblem[], TextFinetuneJob> => {
+export const resolveTextFinetune = (raw: Record<string, unknown>, file: string): E.Either<ConfigProblem[], TextFinetuneJob | TextFinetuneBuild> => {
   const problems: ConfigProblem[] = [];
   const bad = (path: string, message: string) => problems.push({ file, path, message });
   const here = dirname(file);
@@ -81,7 +94,14 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
     if (!existsSync(p)) return void bad(k, `${p} does not exist`);
     return p;
   };
-  const model = path('model', true);
+  // a built-in model (by name) stands for a folder in the cache, there or still to build
+  const builtinModel = isBuiltinModel(raw.model);
+  const pretrain = decodePretrain(raw.pretrain);
+  if (E.isLeft(pretrain)) pretrain.left.forEach((p) => bad(`pretrain${p.path}`, p.message));
+  if ('pretrain' in raw && !builtinModel) bad('pretrain', `pre-training settings are for a built-in model (${BUILTIN_MODELS.join(', ')}); model is ${show(raw.model)}`);
+  const out = typeof raw.out === 'string' && raw.out !== '' ? raw.out : DEFAULTS.out;
+  const folder = builtinModel && E.isRight(pretrain) ? builtinModelFolder(out, pretrain.right) : undefined;
+  const model = builtinModel ? (folder?.built ? folder.dir : undefined) : path('model', true);
   // a built-in set stands for both files
   const builtin = 'data' in raw ? raw.data : undefined;
   if (builtin !== undefined && !isBuiltinTexts(builtin)) bad('data', `${show(builtin)} is not a built-in set (${BUILTIN_TEXTS.join(', ')}); your own files go in train and eval`);
@@ -104,9 +124,12 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
   // the model folder, its tokenizer checked against it (loadHfBert), and the tokenizer in use
   let loaded: LoadedHfBert | undefined;
   let tokenizer: TextTokenizer | undefined;
+  // a built-in set's labels, unless the config names others: a new head when they differ from the model's
+  const labels = Array.isArray(raw.labels) && raw.labels.every((l) => typeof l === 'string') && raw.labels.length ? (raw.labels as string[]) : isBuiltinTexts(builtin) ? [...builtinLabels(builtin)] : undefined;
+  // a built-in model not built yet: checked against what it will be (its tokenizer is built to fit it)
+  const toBuild = folder && !folder.built && E.isRight(pretrain) ? builtinModelShape(pretrain.right, labels) : undefined;
+  if (toBuild && Number.isSafeInteger(settings.seqLength) && settings.seqLength > toBuild.maxPositionEmbeddings) bad('seqLength', `${settings.seqLength} tokens, more than the model's ${toBuild.maxPositionEmbeddings} positions`);
   if (model) {
-    // a built-in set's labels, unless the config names others: a new head when they differ from the model's
-    const labels = Array.isArray(raw.labels) && raw.labels.every((l) => typeof l === 'string') && raw.labels.length ? (raw.labels as string[]) : isBuiltinTexts(builtin) ? [...builtinLabels(builtin)] : undefined;
     const l = loadHfBert(model, { ...(labels ? { labels } : {}), seed: settings.seed });
     if (E.isLeft(l)) l.left.forEach((p) => problems.push({ file: p.file, path: p.path, message: p.message }));
     else loaded = l.right;
@@ -121,7 +144,9 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
     if (loaded && Number.isSafeInteger(settings.seqLength) && settings.seqLength > loaded.config.maxPositionEmbeddings) bad('seqLength', `${settings.seqLength} tokens, more than the model's ${loaded.config.maxPositionEmbeddings} positions`);
   }
   // every line of the data against the model's labels
-  const columns = loaded && { text: settings.textColumn, label: settings.labelColumn, labels: loaded.labels };
+  // a built-in model's labels do not depend on its pre-training settings: data is checked even when those are wrong
+  const modelLabels = loaded?.labels ?? toBuild?.labels ?? (builtinModel && !folder?.built ? (labels ?? [...PRETRAINED_LABELS]) : undefined);
+  const columns = modelLabels && { text: settings.textColumn, label: settings.labelColumn, labels: modelLabels };
   const read = (f: string | undefined) => {
     if (!f || !columns) return undefined;
     const r = readLabelledTexts(f, columns);
@@ -131,22 +156,24 @@ export const resolveTextFinetune = (raw: Record<string, unknown>, file: string):
   let trainSet = read(train);
   let evalSet = read(evalFile);
   const sized = (['labelled', 'heldOut'] as const).every((k) => Number.isSafeInteger(settings[k]) && settings[k] >= 1) && Number.isSafeInteger(settings.seed);
-  if (isBuiltinTexts(builtin) && loaded && sized) {
-    const texts = builtinTexts(builtin, settings, settings.seed, loaded.labels);
+  if (isBuiltinTexts(builtin) && modelLabels && sized) {
+    const texts = builtinTexts(builtin, settings, settings.seed, modelLabels);
     if (E.isLeft(texts)) texts.left.forEach((p) => bad(p.path, p.message));
     else ({ train: trainSet, eval: evalSet } = texts.right);
   }
   if (trainSet && Number.isSafeInteger(settings.batchSize) && trainSet.length < settings.batchSize) bad('batchSize', `${settings.batchSize} is more than the ${trainSet.length} training examples`);
   // the schedule against the model's parameters
   let phases: readonly ResolvedPhase[] | undefined;
-  if (schedule && loaded) {
+  const spec = loaded ? nn.modelSpec(nn.bertClassifier(loaded.config)) : toBuild?.spec;
+  if (schedule && spec) {
     const parsed = parseSchedule(readFileSync(schedule, 'utf8'));
-    const checked = E.chain((s: Parameters<typeof checkSchedule>[0]) => checkSchedule(s, nn.modelSpec(nn.bertClassifier(loaded!.config))))(parsed);
+    const checked = E.chain((s: Parameters<typeof checkSchedule>[0]) => checkSchedule(s, spec))(parsed);
     if (E.isLeft(checked)) checked.left.forEach((p) => problems.push({ file: schedule, path: p.path, message: formatProblem(p) }));
     else phases = checked.right.phases;
   }
+  if (!problems.length && toBuild && folder && E.isRight(pretrain) && trainSet && evalSet) return E.right({ settings, build: { pretrain: pretrain.right, cacheDir: folder.cacheDir, labels: toBuild.labels } });
   if (problems.length || !loaded || !tokenizer || !trainSet || !evalSet) return E.left(problems.length ? problems : [{ file, path: '(file)', message: 'incomplete' }]);
-  return E.right({ settings, model: loaded, tokenizer, train: trainSet, eval: evalSet, ...(phases ? { phases } : {}) });
+  return E.right({ settings, modelDir: model!, model: loaded, tokenizer, train: trainSet, eval: evalSet, ...(phases ? { phases } : {}) });
 };
 
 export const formatConfigProblem = (p: ConfigProblem): string => formatCheckpointProblem(p);

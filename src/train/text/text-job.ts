@@ -39,6 +39,10 @@ export interface TextJobConfig extends PretrainConfig {
   readonly reserveP: number;
   /** Numbered layers per phase of the scheduled method's schedule (FTS's generated one merged by layer); 0: FTS's as generated. */
   readonly scheduleLayers: number;
+  /** Phase k thaws the next by epoch (k + 1)·scheduleThawEpochs at the latest (max_transition_epoch); 0: by early stopping only. */
+  readonly scheduleThawEpochs: number;
+  /** Validations without improvement that end a phase (and the last phase's training). */
+  readonly schedulePatience: number;
   readonly seeds: readonly number[];
   readonly methods?: readonly Method[];
 }
@@ -48,7 +52,7 @@ export const DEFAULT_TEXT_JOB: TextJobConfig = {
   pretrainSentences: 0, pretrainEpochs: 1, pretrainBatch: 32, pretrainLr: 1e-3, stepsPerCall: 4, padMultiple: 16,
   // fine-tuning sized to the budget by measurement (README, Fine-tuning on text): more mails cut shorter beat fewer read further;
   // 8 epochs at 2e-3 because the pre-trained model sat on the class prior for 3 epochs at 1e-4 (and learned from epoch 2-3 at 2e-3)
-  finetuneSeq: 64, labelled: 200, validation: 100, heldOut: 500, batchSize: 16, finetuneEpochs: 8, lr: 2e-3, reserveP: 0.3, scheduleLayers: 1, seeds: [1, 2, 3],
+  finetuneSeq: 64, labelled: 200, validation: 100, heldOut: 500, batchSize: 16, finetuneEpochs: 8, lr: 2e-3, reserveP: 0.3, scheduleLayers: 1, scheduleThawEpochs: 0, schedulePatience: 1, seeds: [1, 2, 3],
 };
 
 export interface TextRunResult {
@@ -79,14 +83,16 @@ export const textTransform = (method: Method, cfg: Pick<TextJobConfig, 'lr' | 'r
 };
 
 /** The scheduled method's schedule: FTS's generated one, merged into a phase per `scheduleLayers` layers unless 0. */
-export const textSchedule = (cfg: Pick<TextJobConfig, 'lr' | 'scheduleLayers'>, model: nn.Layer<any>): Schedule =>
-  cfg.scheduleLayers === 0 ? generateSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr }) : generateLayerSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr, layersPerPhase: cfg.scheduleLayers });
+export const textSchedule = (cfg: Pick<TextJobConfig, 'lr' | 'scheduleLayers' | 'scheduleThawEpochs'>, model: nn.Layer<any>): Schedule => {
+  const phases = cfg.scheduleLayers === 0 ? generateSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr }) : generateLayerSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr, layersPerPhase: cfg.scheduleLayers });
+  return cfg.scheduleThawEpochs === 0 ? phases : phases.map((p, k) => ({ ...p, max_transition_epoch: k < phases.length - 1 ? (k + 1) * cfg.scheduleThawEpochs : -1 }));
+};
 
 /** FTS's generated schedule for the model as phases of the phase machine: output layers first, two parameters a phase. */
-export const scheduledMachine = (cfg: Pick<TextJobConfig, 'lr' | 'finetuneEpochs'>, schedule: Schedule): PhaseMachineConfig => ({
+export const scheduledMachine = (cfg: Pick<TextJobConfig, 'lr' | 'finetuneEpochs'> & { readonly schedulePatience?: number }, schedule: Schedule): PhaseMachineConfig => ({
   phases: schedule.map((p) => ({ params: p.params, maxTransitionEpoch: p.max_transition_epoch ?? -1, ...(p.lr === undefined ? {} : { lr: p.lr }) })),
   maxDepth: -1, epochTransitionsOnly: false, restoreBest: true, baseMaxLr: cfg.lr,
-  earlyStopping: { mode: 'min', patience: 1, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs,
+  earlyStopping: { mode: 'min', patience: cfg.schedulePatience ?? 1, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs,
 });
 
 export interface TextJobOutputs {
@@ -119,7 +125,7 @@ export const cpuSecondsSince = (from?: NodeJS.CpuUsage): number => {
  */
 const CHANGES_NUMBERS: { readonly [K in keyof Required<TextJobConfig>]: boolean } = {
   vocabSize: true, hidden: true, layers: true, heads: true, intermediate: true, seqLength: true, pretrainSentences: true, pretrainEpochs: true, pretrainBatch: true, pretrainLr: true, padMultiple: true,
-  finetuneSeq: true, labelled: true, validation: true, heldOut: true, batchSize: true, finetuneEpochs: true, lr: true, reserveP: true, scheduleLayers: true,
+  finetuneSeq: true, labelled: true, validation: true, heldOut: true, batchSize: true, finetuneEpochs: true, lr: true, reserveP: true, scheduleLayers: true, scheduleThawEpochs: true, schedulePatience: true,
   // a run's own seed and method are keyed on their own; which others run beside it does not change it
   seeds: false, methods: false, stepsPerCall: false,
 };
