@@ -60,10 +60,10 @@ test('graft text at a reduced size: cache in HF format, four methods, report; th
 
 test('graft text --settings: every problem named at once, nothing run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'graft-text-bad-'));
-  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ hidden: 10, heads: 3, finetuneSeq: 600, reserveP: 0, methods: ['full', 'lora'], colour: 'red' }));
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ hidden: 10, heads: 3, finetuneSeq: 600, reserveP: 0, methods: ['full', 'lora'], colour: 'red', scheduleLayers: 'all', scheduleThawEpochs: -1, schedulePatience: 0 }));
   const r = await runGraft(['text', '--out', join(dir, 'runs'), '--settings', join(dir, 'bad.json')], { cwd: dir });
   assert.equal(r.code, 1);
   const errors = r.stdout.split('\n').filter((l) => l.startsWith('error: '));
-  assert.deepEqual(errors.map((l) => l.split(': ')[2]), ['colour', 'reserveP', 'methods.1', 'heads', 'finetuneSeq']);
+  assert.deepEqual(errors.map((l) => l.split(': ')[2]), ['colour', 'schedulePatience', 'scheduleLayers', 'scheduleThawEpochs', 'reserveP', 'methods.1', 'heads', 'finetuneSeq']);
   assert.ok(!existsSync(join(dir, 'runs')), 'no run folder');
 });
