@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { runGraft } from './graft-process.js';
 import { loadHfBert } from '../../src/train/hf/index.js';
+import { parseSchedule } from '../../src/optim/phases/index.js';
 import { TINY } from './text-tiny.js';
 
 const METHODS = ['full', 'scheduled', 'child-tuning-F', 'child-tuning-D'];
@@ -43,8 +44,13 @@ test('graft text at a reduced size: cache in HF format, four methods, report; th
   const report = readFileSync(join(folder, 'results.md'), 'utf8');
   for (const m of METHODS) assert.match(report, new RegExp(`\\| ${m} \\|`));
   assert.match(report, /## Spam F1 and hard ham/);
-  // the generated FTS schedule: the classifier first, two parameters a phase
-  assert.match(readFileSync(join(folder, 'schedule.yaml'), 'utf8'), /^0:\n {2}params:\n {4}- classifier\.bias\n {4}- classifier\.weight\n/m);
+  // FTS's generated schedule merged by layer: the head (classifier first), the encoder layer, the embeddings, thawed by epochs 1 and 2
+  const schedule = parseSchedule(readFileSync(join(folder, 'schedule.yaml'), 'utf8'));
+  assert.ok(E.isRight(schedule));
+  assert.deepEqual(schedule.right.map((p) => [p.params.length, p.max_transition_epoch]), [[4, 1], [16, 2], [5, -1]]);
+  assert.deepEqual(schedule.right[0].params.slice(0, 2), ['classifier.bias', 'classifier.weight']);
+  // a checkpoint per run: a file for fit's runs, last and best for the scheduled one
+  assert.deepEqual(readdirSync(join(folder, 'checkpoints')).sort(), ['child-tuning-D-seed1.safetensors', 'child-tuning-F-seed1.safetensors', 'full-seed1.safetensors', 'scheduled-seed1']);
 
   // again, full only: the cached folder is used, and the run repeats its numbers bit for bit
   writeFileSync(join(dir, 'full.json'), JSON.stringify({ ...TINY, methods: ['full'] }));

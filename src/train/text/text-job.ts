@@ -41,6 +41,8 @@ export interface TextJobConfig extends PretrainConfig {
   readonly scheduleLayers: number;
   /** Phase k thaws the next by epoch (k + 1)·scheduleThawEpochs at the latest (max_transition_epoch); 0: by early stopping only. */
   readonly scheduleThawEpochs: number;
+  /** lr of the groups every phase after the first adds (FTS's base_max_lr); 0: lr. */
+  readonly scheduleLr: number;
   /** Validations without improvement that end a phase (and the last phase's training). */
   readonly schedulePatience: number;
   readonly seeds: readonly number[];
@@ -52,7 +54,10 @@ export const DEFAULT_TEXT_JOB: TextJobConfig = {
   pretrainSentences: 0, pretrainEpochs: 1, pretrainBatch: 32, pretrainLr: 1e-3, stepsPerCall: 4, padMultiple: 16,
   // fine-tuning sized to the budget by measurement (README, Fine-tuning on text): more mails cut shorter beat fewer read further;
   // 8 epochs at 2e-3 because the pre-trained model sat on the class prior for 3 epochs at 1e-4 (and learned from epoch 2-3 at 2e-3)
-  finetuneSeq: 64, labelled: 200, validation: 100, heldOut: 500, batchSize: 16, finetuneEpochs: 8, lr: 2e-3, reserveP: 0.3, scheduleLayers: 1, scheduleThawEpochs: 0, schedulePatience: 1, seeds: [1, 2, 3],
+  finetuneSeq: 64, labelled: 200, validation: 100, heldOut: 500, batchSize: 16, finetuneEpochs: 8, lr: 2e-3, reserveP: 0.3,
+  // scheduled: FTS's generated schedule merged into head, encoder, embeddings, thawed by epochs 1 and 2, later phases at 5e-4
+  // (README, Fine-tuning on text: FTS's 36 phases, or a phase a layer, or 2e-3 for the encoder, left it on the class prior)
+  scheduleLayers: 4, scheduleThawEpochs: 1, schedulePatience: 3, scheduleLr: 5e-4, seeds: [1, 2, 3],
 };
 
 export interface TextRunResult {
@@ -83,8 +88,9 @@ export const textTransform = (method: Method, cfg: Pick<TextJobConfig, 'lr' | 'r
 };
 
 /** The scheduled method's schedule: FTS's generated one, merged into a phase per `scheduleLayers` layers unless 0. */
-export const textSchedule = (cfg: Pick<TextJobConfig, 'lr' | 'scheduleLayers' | 'scheduleThawEpochs'>, model: nn.Layer<any>): Schedule => {
-  const phases = cfg.scheduleLayers === 0 ? generateSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr }) : generateLayerSchedule(nn.modelSpec(model), { baseMaxLr: cfg.lr, layersPerPhase: cfg.scheduleLayers });
+export const textSchedule = (cfg: Pick<TextJobConfig, 'lr' | 'scheduleLayers' | 'scheduleThawEpochs' | 'scheduleLr'>, model: nn.Layer<any>): Schedule => {
+  const baseMaxLr = cfg.scheduleLr || cfg.lr;
+  const phases = cfg.scheduleLayers === 0 ? generateSchedule(nn.modelSpec(model), { baseMaxLr }) : generateLayerSchedule(nn.modelSpec(model), { baseMaxLr, layersPerPhase: cfg.scheduleLayers });
   return cfg.scheduleThawEpochs === 0 ? phases : phases.map((p, k) => ({ ...p, max_transition_epoch: k < phases.length - 1 ? (k + 1) * cfg.scheduleThawEpochs : -1 }));
 };
 
@@ -125,7 +131,7 @@ export const cpuSecondsSince = (from?: NodeJS.CpuUsage): number => {
  */
 const CHANGES_NUMBERS: { readonly [K in keyof Required<TextJobConfig>]: boolean } = {
   vocabSize: true, hidden: true, layers: true, heads: true, intermediate: true, seqLength: true, pretrainSentences: true, pretrainEpochs: true, pretrainBatch: true, pretrainLr: true, padMultiple: true,
-  finetuneSeq: true, labelled: true, validation: true, heldOut: true, batchSize: true, finetuneEpochs: true, lr: true, reserveP: true, scheduleLayers: true, scheduleThawEpochs: true, schedulePatience: true,
+  finetuneSeq: true, labelled: true, validation: true, heldOut: true, batchSize: true, finetuneEpochs: true, lr: true, reserveP: true, scheduleLayers: true, scheduleThawEpochs: true, schedulePatience: true, scheduleLr: true,
   // a run's own seed and method are keyed on their own; which others run beside it does not change it
   seeds: false, methods: false, stepsPerCall: false,
 };

@@ -22,13 +22,14 @@ const show = (u: unknown) => JSON.stringify(u) ?? String(u);
 export const decodeTextSettings = (raw: unknown, base: TextJobConfig = DEFAULT_TEXT_JOB): E.Either<SettingProblem[], TextJobConfig> => {
   if (!isRecord(raw)) return E.left([{ path: '(file)', message: `expected a JSON object of settings, got ${show(raw)}` }]);
   const problems: SettingProblem[] = [];
-  const known = new Set<string>([...INTEGERS, ...RATES, 'pretrainSentences', 'reserveP', 'scheduleLayers', 'scheduleThawEpochs', 'seeds', 'methods']);
+  const known = new Set<string>([...INTEGERS, ...RATES, 'pretrainSentences', 'reserveP', 'scheduleLayers', 'scheduleThawEpochs', 'scheduleLr', 'seeds', 'methods']);
   for (const k of Object.keys(raw)) if (!known.has(k)) problems.push({ path: k, message: `not a setting of the text job (settings: ${[...known].join(', ')})` });
   for (const k of INTEGERS) if (k in raw && !(Number.isSafeInteger(raw[k]) && (raw[k] as number) >= 1)) problems.push({ path: k, message: `expected an integer >= 1, got ${show(raw[k])}` });
   if ('pretrainSentences' in raw && !(Number.isSafeInteger(raw.pretrainSentences) && (raw.pretrainSentences as number) >= 0)) problems.push({ path: 'pretrainSentences', message: `expected an integer >= 0 (0: all of Brown), got ${show(raw.pretrainSentences)}` });
   for (const k of RATES) if (k in raw && !(typeof raw[k] === 'number' && (raw[k] as number) > 0 && Number.isFinite(raw[k]))) problems.push({ path: k, message: `expected a number > 0, got ${show(raw[k])}` });
   if ('scheduleLayers' in raw && !(Number.isSafeInteger(raw.scheduleLayers) && (raw.scheduleLayers as number) >= 0)) problems.push({ path: 'scheduleLayers', message: `expected an integer >= 0 (0: FTS's generated schedule, two parameters a phase), got ${show(raw.scheduleLayers)}` });
   if ('scheduleThawEpochs' in raw && !(Number.isSafeInteger(raw.scheduleThawEpochs) && (raw.scheduleThawEpochs as number) >= 0)) problems.push({ path: 'scheduleThawEpochs', message: `expected an integer >= 0 (0: phases end by early stopping only), got ${show(raw.scheduleThawEpochs)}` });
+  if ('scheduleLr' in raw && !(typeof raw.scheduleLr === 'number' && raw.scheduleLr >= 0 && Number.isFinite(raw.scheduleLr))) problems.push({ path: 'scheduleLr', message: `expected a number >= 0 (0: lr), got ${show(raw.scheduleLr)}` });
   if ('reserveP' in raw && !(typeof raw.reserveP === 'number' && raw.reserveP > 0 && raw.reserveP <= 1)) problems.push({ path: 'reserveP', message: `expected a number in (0, 1], got ${show(raw.reserveP)}` });
   if ('seeds' in raw && !(Array.isArray(raw.seeds) && raw.seeds.length > 0 && raw.seeds.every((s) => Number.isSafeInteger(s) && s >= 0))) problems.push({ path: 'seeds', message: `expected a non-empty list of integers >= 0, got ${show(raw.seeds)}` });
   if ('methods' in raw) {
