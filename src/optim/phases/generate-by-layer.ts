@@ -15,35 +15,34 @@ export interface LayerScheduleOptions {
 }
 
 /** A numbered layer's block ('bert.encoder.layer.3', 'transformer.h.0'): the name up to its first all-digit segment. */
-const layerOf = (name: string): { block: string; index: number } | undefined => {
+const blockOf = (name: string): string | undefined => {
   const parts = name.split('.');
   const at = parts.findIndex((p) => /^\d+$/.test(p));
-  return at < 0 ? undefined : { block: parts.slice(0, at + 1).join('.'), index: Number(parts[at]) };
+  return at < 0 ? undefined : parts.slice(0, at + 1).join('.');
 };
 
 /**
- * Phases in FTS's order (output first, two parameters a phase in generateSchedule) merged: a parameter before the
- * first numbered layer (in the model's order) joins the embeddings phase, one after the last joins the head phase, any other
- * (a layer's) joins its block's phase, or the head's when it is in no block. Every parameter lands in exactly one phase; empty groups are left out.
+ * Phases in FTS's order (output first, two parameters a phase in generateSchedule) merged: a layer's parameter joins
+ * its block's phase, one before the first numbered layer (in the model's order) the embeddings phase, any other the
+ * head phase. Every parameter lands in exactly one phase; empty groups are left out.
  */
 export const generateLayerSchedule = (spec: ModelSpec, o: LayerScheduleOptions = {}): Schedule => {
   const per = Math.max(1, Math.floor(o.layersPerPhase ?? 1));
   const names = spec.parameters.map((p) => p.name);
-  const layered = names.map(layerOf);
-  const first = layered.findIndex((l) => l !== undefined);
-  // the blocks from the top down, then cut into runs of `per`
-  const blocks = [...new Set(layered.flatMap((l) => (l ? [l.block] : [])))].reverse();
+  const block = new Map(names.map((n) => [n, blockOf(n)]));
+  const first = names.findIndex((n) => block.get(n) !== undefined);
+  const beforeFirst = new Set(first < 0 ? [] : names.slice(0, first));
+  // the blocks from the top down (the model lists them bottom up), then cut into runs of `per`
+  const blocks = [...new Set(names.flatMap((n) => block.get(n) ?? []))].reverse();
   const groupOfBlock = new Map(blocks.map((b, i) => [b, 1 + Math.floor(i / per)]));
-  const layerGroups = blocks.length ? Math.ceil(blocks.length / per) : 0;
-  const groupOf = (name: string, i: number): number => {
-    const l = layered[i];
-    if (l) return groupOfBlock.get(l.block)!;
-    return first >= 0 && i < first ? layerGroups + 1 : 0;
+  const layerGroups = Math.ceil(blocks.length / per);
+  const groupOf = (name: string): number => {
+    const b = block.get(name);
+    return b !== undefined ? groupOfBlock.get(b)! : beforeFirst.has(name) ? layerGroups + 1 : 0;
   };
-  const index = new Map(names.map((n, i) => [n, i]));
   const groups: string[][] = Array.from({ length: layerGroups + 2 }, () => []);
   // FTS's generated order (reversed names) within each merged phase
-  for (const n of generateSchedule(spec).flatMap((p) => p.params)) groups[groupOf(n, index.get(n)!)].push(n);
+  for (const n of generateSchedule(spec).flatMap((p) => p.params)) groups[groupOf(n)].push(n);
   const kept = groups.filter((g) => g.length > 0);
   return kept.map((params, k): Phase => {
     const mte = o.maxTransitionEpochs?.[k] ?? NO_MAX_TRANSITION_EPOCH;
