@@ -176,10 +176,13 @@ describe('loadHfBert', () => {
     mkdirSync(dir);
   });
 
-  it('bert-base’s word embeddings (30522 x 768 > 2^24 elements) are named as past graft’s tensor limit; the tiny model is not', () => {
+  it('bert-base’s word embeddings (30522 x 768 > 2^24 elements) are named as past gpu.js’s tensor limit, not wasm’s; the tiny model is not', () => {
     assert.deepEqual(oversizedNote(nn.bertClassifier(nn.bertBaseConfig(2))), [
-      "bert.embeddings.word_embeddings.weight [30522, 768] exceeds graft's 16777216-element tensor limit: loaded, but programs cannot take it whole until parameters are sharded",
+      "bert.embeddings.word_embeddings.weight [30522, 768] exceeds 16777216 elements: the gpu.js backends (webasm, cpu) refuse programs that take it (the webgpu backend's limit is its adapter's)",
     ]);
+    // a 250,002 x 4096 vocabulary (2^29 < 1.02e9 elements) is past wasm's too
+    const huge = nn.bertClassifier({ ...nn.bertBaseConfig(2), vocabSize: 250002, hiddenSize: 4096, numAttentionHeads: 16 });
+    assert.ok(oversizedNote(huge).some((n) => n.startsWith('bert.embeddings.word_embeddings.weight [250002, 4096]') && n.includes('exceeds 536870912 elements: the wasm backend refuses programs')));
     assert.deepEqual(oversizedNote(nn.bertClassifier(tinyConfig)), []);
   });
 });
