@@ -67,6 +67,12 @@ const hoistedScalars = (ir: IR): Set<number> => {
   return out;
 };
 
+/** The IR's largest tensor (fused ones included), as the plan records it. */
+const largestNode = (ir: IR): Pick<Plan, 'largest'> => {
+  const n = ir.nodes.reduce<IRNode | undefined>((m, x) => (!m || sizeOf(x.shape) > sizeOf(m.shape) ? x : m), undefined);
+  return n ? { largest: { op: n.op.kind, shape: n.shape, elements: sizeOf(n.shape) } } : {};
+};
+
 /**
  * A long reduction runs in two stages: √count chunks in parallel, then their results. Besides
  * parallelism for few outputs, it bounds f32 error by ~2√count additions per output, not count.
@@ -290,6 +296,7 @@ export const lowerTraced = (ir: IR, declared: readonly InputSpec[]): Lowered => 
       random: ir.nodes.some((n) => n.op.kind === 'random'),
     },
     inputSpecs: declared,
+    ...largestNode(ir),
     stats: { nodes: ir.nodes.length, merged: ir.merged, unusedInputs: declared.filter((s) => !(s.name in inputs)).map((s) => s.name) },
   };
   return { plan, traces, bufferOfNode };

@@ -59,6 +59,8 @@ export interface Plan {
   readonly wasm?: WasmModules;
   /** Why rendering failed (the wasm backend refuses the plan with it). */
   readonly wasmError?: string;
+  /** The program's largest tensor, fused or materialized: backends whose index type bounds it refuse the plan (runtime/tensor-limits.ts). */
+  readonly largest?: { readonly op: string; readonly shape: Shape; readonly elements: number };
   /** Nodes after CSE; duplicates merged; declared inputs no output depends on (dead). */
   readonly stats: { readonly nodes: number; readonly merged: number; readonly unusedInputs: readonly string[] };
 }

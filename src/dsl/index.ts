@@ -1,7 +1,7 @@
 // The tensor language: build programs as values; nothing here computes until interpreted or compiled.
 export type { DType } from './dtype.js';
 export type { Shape } from './shape.js';
-export { sizeOf, broadcastShapes, MAX_ELEMENTS } from './shape.js';
+export { sizeOf, broadcastShapes, MAX_ELEMENTS, MAX_EXACT_INTEGER } from './shape.js';
 export type { Tensor, Op } from './tensor.js';
 export { BuildError, isBuildError } from './errors.js';
 export * from './ops/create.js';

@@ -1,8 +1,14 @@
 // Static shapes: plain readonly integer arrays, row-major (C order).
 export type Shape = readonly number[];
 
-/** Largest element count a tensor may have: flat indices must stay exact in 32-bit floats. */
-export const MAX_ELEMENTS = 2 ** 24;
+/**
+ * Largest element count a tensor may have: flat indices are i32 in graft's kernel IR. Backends bound
+ * it further (runtime/tensor-limits.ts): gpu.js 2^24 (f32 indices), wasm 2^29, webgpu its adapter's binding size.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Integers stored in a tensor (i32 values, gather indices, iota) are f32 on every backend: exact below this. */
+export const MAX_EXACT_INTEGER = 2 ** 24;
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 

@@ -56,7 +56,7 @@ let nextId = 0;
 export const node = (op: Op, inputs: readonly Tensor[], shape: Shape, dtype: DType): Tensor => {
   const size = sizeOf(shape);
   if (size > MAX_ELEMENTS) {
-    throw new BuildError('too-large', op.kind, `${size} elements in ${showShape(shape)} exceeds ${MAX_ELEMENTS} (2^24): flat indices must be exact in f32; shard the tensor`);
+    throw new BuildError('too-large', op.kind, `${size} elements in ${showShape(shape)} exceeds ${MAX_ELEMENTS} (2^31 - 1): flat indices are 32-bit integers; shard the tensor`);
   }
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new BuildError('bad-argument', op.kind, `shape ${showShape(shape)} must hold non-negative integers`);

@@ -19,7 +19,7 @@ const fnv1a24 = (s: string, basis: number): number => {
 export const initKey = (seed: number, name: string): number =>
   g.randomKey(g.randomKey(seed, fnv1a24(name, 2166136261)), fnv1a24(name, 0x9747b28c));
 
-/** Draws are made in chunks (by offset) so parameters past the 2^24-element tensor limit work too. */
+/** Draws are made in chunks (by offset): the interpreter holds a chunk, not a whole large parameter, at a time. */
 const CHUNK = 2 ** 20;
 
 const draw = (dist: 'uniform' | 'normal', key: number, size: number): Float64Array => {

@@ -10,6 +10,7 @@ import type { Outputs } from './tensor-value.js';
 import { checkLoop } from './loop-feeds.js';
 import { splitFeeds } from './split-feeds.js';
 import { finishOutputs, walkPlan } from './plan-walk.js';
+import { refuseOverGpujs } from './tensor-limits.js';
 
 export { checkLoop } from './loop-feeds.js';
 export { splitFeeds } from './split-feeds.js';
@@ -84,6 +85,7 @@ export const gridKernels = (backend: BackendName): boolean => backend === 'webas
 export const prepare = (gpu: GpuInstance, report: BackendReport, plan: Plan, loop: LoopSpec = { steps: 1, carry: {} }): Executable => {
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
+  refuseOverGpujs(plan, report.backend);
   const useGrid = gridKernels(report.backend);
   const grids = useGrid ? plan.kernels.filter((k) => k.grid).length : 0;
   const kernels = plan.kernels.map((k) =>

@@ -18,4 +18,6 @@ export type { WebGPUExecutable, GpuInputs } from './webgpu/executable.js';
 export { GpuTensor } from './webgpu/tensors.js';
 export { DeviceLostError } from './webgpu/device.js';
 export { BufferTooLargeError } from './webgpu/buffers.js';
+export type { TensorLimit } from './tensor-limits.js';
+export { TensorTooLargeError, TENSOR_LIMITS, GPUJS_MAX_ELEMENTS, WASM_MAX_ELEMENTS } from './tensor-limits.js';
 export { findWebGPUAdapter } from './webgpu/find-adapter.js';

@@ -6,15 +6,16 @@ import { describeDecodeErrors } from '../optim/model-spec.js';
 import type { DataSizes, JobConfig, Method } from './mnist-job.js';
 import { DEFAULT_JOB, METHODS } from './mnist-job.js';
 import { MAX_ELEMENTS } from '../dsl/index.js';
+import { TENSOR_LIMITS } from '../runtime/tensor-limits.js';
 import { IMAGE_SIZE } from './data/mnist.js';
 import type { ConfigFormat } from './config-text.js';
 import { parseConfigText } from './config-text.js';
 
 const refine = <A>(c: t.Type<A>, ok: (a: A) => boolean, name: string) => t.refinement(c, ok, name);
 const PositiveInt = refine(t.number, (n) => Number.isInteger(n) && n >= 1, 'integer >= 1');
-// the first layer's weights are IMAGE_SIZE × hidden elements, and a graft tensor holds at most 2^24
+// the first layer's weights are IMAGE_SIZE × hidden elements, and a graft tensor holds at most 2^31 - 1 (the backend's own bound: hiddenProblems)
 const MAX_HIDDEN = Math.floor(MAX_ELEMENTS / IMAGE_SIZE);
-const Hidden = refine(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_HIDDEN, `integer in [1, ${MAX_HIDDEN}] (the ${IMAGE_SIZE} × hidden first-layer weights are one tensor, at most 2^24 elements)`);
+const Hidden = refine(t.number, (n) => Number.isInteger(n) && n >= 1 && n <= MAX_HIDDEN, `integer in [1, ${MAX_HIDDEN}] (the ${IMAGE_SIZE} × hidden first-layer weights are one tensor, at most 2^31 - 1 elements)`);
 const NonNegativeInt = refine(t.number, (n) => Number.isInteger(n) && n >= 0, 'integer >= 0');
 const Seed = refine(t.number, (n) => Number.isInteger(n) && n >= 0 && n < 2 ** 24, 'integer seed in [0, 2^24)');
 const Rate = refine(t.number, (n) => Number.isFinite(n) && n > 0, 'number > 0');
@@ -121,14 +122,22 @@ const sizeProblems = (c: ResolvedFinetune, data: DataSizes, given: Given): SpecP
 };
 
 /**
- * The widest tensors `hidden` sets: the first layer's IMAGE_SIZE × hidden weights (bounded in the codec) and the
- * activations of a batch or an evaluated set, rows × hidden (pre-training's 500 evaluation rows fit any hidden the codec allows).
+ * The widest tensors `hidden` sets, against the most elements a tensor may have on the configured backend:
+ * the first layer's IMAGE_SIZE × hidden weights and the activations of a batch or an evaluated set, rows × hidden
+ * (pre-training's 500 evaluation rows are never the widest that matters: heldOut and validation default larger).
  */
 const hiddenProblems = (c: ResolvedFinetune, given: Given): SpecProblem[] => {
+  const backend = c.backend ?? 'auto';
+  const { max, why } = TENSOR_LIMITS[backend];
+  const on = `the ${max} elements a tensor may have${backend === 'auto' ? '' : ` on ${backend}`} (${why})`;
   const rows: ReadonlyArray<'batchSize' | 'heldOut' | 'validation'> = ['batchSize', 'heldOut', 'validation'];
   const widest = rows.reduce((w, k) => (c[k] > c[w] ? k : w), rows[0]);
-  if (c.hidden * c[widest] <= MAX_ELEMENTS) return [];
-  return [{ path: 'hidden', message: `${c.hidden} hidden units × ${c[widest]} images at once (${asConfigured(c, given, [widest])}) are ${c.hidden * c[widest]} activations, over graft's ${MAX_ELEMENTS} (2^24) elements a tensor: at most ${Math.floor(MAX_ELEMENTS / c[widest])}` }];
+  const wide = Math.max(IMAGE_SIZE, c[widest]);
+  if (c.hidden * wide <= max) return [];
+  const message = c[widest] >= IMAGE_SIZE
+    ? `${c.hidden} hidden units × ${c[widest]} images at once (${asConfigured(c, given, [widest])}) are ${c.hidden * c[widest]} activations, over ${on}: at most ${Math.floor(max / c[widest])}`
+    : `${IMAGE_SIZE} × ${c.hidden} first-layer weights are ${IMAGE_SIZE * c.hidden} elements, over ${on}: at most ${Math.floor(max / IMAGE_SIZE)}`;
+  return [{ path: 'hidden', message }];
 };
 
 export type ResolvedFinetune = JobConfig & { readonly methods: readonly Method[]; readonly backend?: FinetuneConfig['backend']; readonly out?: string };

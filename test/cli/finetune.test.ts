@@ -13,7 +13,7 @@ test('graft finetune reports every config problem and runs nothing; --overfit-ba
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, `hidden: -1\nout: ${JSON.stringify(join(dir, 'runs'))}\nmethods: [nope]\n`);
   assert.equal(await runFinetune(bad, {}, (l) => lines.push(l)), 1);
-  assert.match(lines.join('\n'), /bad\.yaml: hidden: expected integer in \[1, 21399\] .*, got -1/);
+  assert.match(lines.join('\n'), /bad\.yaml: hidden: expected integer in \[1, 2739137\] .*, got -1/);
   assert.match(lines.join('\n'), /bad\.yaml: methods\[0\]/);
   assert.ok(!existsSync(join(dir, 'runs')), 'nothing ran');
 
@@ -46,7 +46,7 @@ test('graft finetune checks the config against the data before anything runs, an
       `all.yml: labelled: 900 labelled images asked for, but ${pool}: at most 869 with heldOut 2000 and validation 2000`,
     ]],
     // the user saw the run header, `graft: Invalid typed array length` and a half-written run folder
-    ['hidden.yaml', 'hidden: 100000000\n', ['hidden.yaml: hidden: expected integer in [1, 21399] (the 784 × hidden first-layer weights are one tensor, at most 2^24 elements), got 100000000']],
+    ['hidden.yaml', 'hidden: 100000000\n', ['hidden.yaml: hidden: expected integer in [1, 2739137] (the 784 × hidden first-layer weights are one tensor, at most 2^31 - 1 elements), got 100000000']],
     ['list.yaml', '- 1\n- 2\n', ['list.yaml: (file): expected a mapping of settings (hidden, pretrainEpochs, finetuneEpochs, labelled, validation, heldOut, batchSize, stepsPerCall, lr, reserveP, seeds, headEpochs, methods, backend, out), got a list']],
     ['tabc.yaml', 'hidden: 32\n\tlr: 0.1\n', ['tabc.yaml: line 2, column 1: not valid YAML: Tabs are not allowed as indentation']],
     ['epochs.yaml', 'finetuneEpochs: 2\nmethods: [full]\nheldOut: 4867\n', ['epochs.yaml: heldOut: 4867 held-out images asked for, but ' + pool + ': at most 3869 with the default validation 500 and labelled 500']],

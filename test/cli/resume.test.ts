@@ -75,7 +75,7 @@ test('a stopped comparison resumes to the same results', async () => {
   const badLog: string[] = [];
   assert.equal(await resumeComparison(bad, (l) => badLog.push(l)), 1);
   const text = badLog.join('\n');
-  assert.match(text, /config\.json: hidden: expected integer in \[1, 21399\].*, got "wide"/);
+  assert.match(text, /config\.json: hidden: expected integer in \[1, 2739137\].*, got "wide"/);
   assert.match(text, /config\.json: batchsize: unknown key/);
   assert.match(text, /runs\.jsonl: line 1: .*testAccuracy/);
   assert.match(text, /runs\.jsonl: line 2: not JSON/);

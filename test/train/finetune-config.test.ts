@@ -27,7 +27,7 @@ test('given fields override the embedded defaults; a file that sets nothing is r
 test('every problem at once, each with its path and what was expected', () => {
   const r = yaml('hidden: 0\nlr: "fast"\nseeds: [1, -2]\nmethods: [full, magic]\nreserveP: 1.5\nbatchsize: 10\n');
   const got = messages(r);
-  for (const want of [/^batchsize: unknown key/, /^hidden: expected integer in \[1, 21399\] \(the 784 × hidden first-layer weights are one tensor, at most 2\^24 elements\), got 0$/, /^lr: expected number > 0, got "fast"$/, /^seeds\[1\]: expected integer seed/, /^methods\[1\]: expected full \| scheduled \| child-tuning-F \| child-tuning-D, got "magic"$/, /^reserveP: expected number in \(0, 1\], got 1\.5$/]) {
+  for (const want of [/^batchsize: unknown key/, /^hidden: expected integer in \[1, 2739137\] \(the 784 × hidden first-layer weights are one tensor, at most 2\^31 - 1 elements\), got 0$/, /^lr: expected number > 0, got "fast"$/, /^seeds\[1\]: expected integer seed/, /^methods\[1\]: expected full \| scheduled \| child-tuning-F \| child-tuning-D, got "magic"$/, /^reserveP: expected number in \(0, 1\], got 1\.5$/]) {
     assert.ok(got.some((g) => want.test(g)), `${want} in\n${got.join('\n')}`);
   }
   assert.equal(got.length, 6);
@@ -94,14 +94,23 @@ test('headEpochs is checked only when the scheduled method runs, and a default t
 });
 
 // `hidden: 100000000` printed the run header, then `Invalid typed array length`, and left a run folder
-test('hidden is bounded by graft\'s 2^24 elements a tensor: the first layer\'s weights and the widest set\'s activations', () => {
-  assert.equal(Math.floor(2 ** 24 / 784), 21399);
-  assert.deepEqual(messages(yaml('hidden: 100000000\n')), ['hidden: expected integer in [1, 21399] (the 784 × hidden first-layer weights are one tensor, at most 2^24 elements), got 100000000']);
+test('hidden is bounded by the backend\'s elements a tensor: the first layer\'s weights and the widest set\'s activations', () => {
+  assert.equal(Math.floor((2 ** 31 - 1) / 784), 2739137);
+  assert.deepEqual(messages(yaml('hidden: 100000000\n')), ['hidden: expected integer in [1, 2739137] (the 784 × hidden first-layer weights are one tensor, at most 2^31 - 1 elements), got 100000000']);
+  const gpujs = '2^24 on gpu.js, whose kernels index in f32; the wasm and webgpu backends take more';
   // 2^24 / 2000 held-out rows = 8388.6
-  assert.deepEqual(messages(yaml('hidden: 8389\n')), ['hidden: 8389 hidden units × 2000 images at once (the default heldOut 2000) are 16778000 activations, over graft\'s 16777216 (2^24) elements a tensor: at most 8388']);
-  assert.ok(E.isRight(yaml('hidden: 8388\n')));
-  assert.ok(E.isRight(yaml('hidden: 21399\nheldOut: 400\nvalidation: 300\n')));
-  assert.deepEqual(messages(yaml('hidden: 20000\nbatchSize: 900\nheldOut: 300\nvalidation: 300\nlabelled: 1000\n')), ['hidden: 20000 hidden units × 900 images at once (batchSize 900) are 18000000 activations, over graft\'s 16777216 (2^24) elements a tensor: at most 18641']);
+  assert.deepEqual(messages(yaml('hidden: 8389\nbackend: webasm\n')), [`hidden: 8389 hidden units × 2000 images at once (the default heldOut 2000) are 16778000 activations, over the 16777216 elements a tensor may have on webasm (${gpujs}): at most 8388`]);
+  assert.ok(E.isRight(yaml('hidden: 8388\nbackend: cpu\n')));
+  // past 2^24 is fine on wasm and webgpu (what gpu.js refused before)
+  assert.ok(E.isRight(yaml('hidden: 8389\nbackend: wasm\n')));
+  assert.ok(E.isRight(yaml('hidden: 8389\n')));
+  assert.ok(E.isRight(yaml('hidden: 21399\nheldOut: 400\nvalidation: 300\nbackend: webasm\n')));
+  // the first layer's weights are the widest tensor when fewer than 784 rows are evaluated at once: 784 · 21400 > 2^24
+  assert.deepEqual(messages(yaml('hidden: 21400\nheldOut: 400\nvalidation: 300\nbackend: cpu\n')), [`hidden: 784 × 21400 first-layer weights are 16777600 elements, over the 16777216 elements a tensor may have on cpu (${gpujs}): at most 21399`]);
+  assert.deepEqual(messages(yaml('hidden: 20000\nbatchSize: 900\nheldOut: 300\nvalidation: 300\nlabelled: 1000\nbackend: webasm\n')), [`hidden: 20000 hidden units × 900 images at once (batchSize 900) are 18000000 activations, over the 16777216 elements a tensor may have on webasm (${gpujs}): at most 18641`]);
+  // wasm: 2^29 / 2000 = 268435.4
+  assert.deepEqual(messages(yaml('hidden: 268436\nbackend: wasm\n')), ['hidden: 268436 hidden units × 2000 images at once (the default heldOut 2000) are 536872000 activations, over the 536870912 elements a tensor may have on wasm (2^29 on wasm: 2 GiB, the largest block of 4 GiB wasm32 memory; the webgpu backend may take more): at most 268435']);
+  assert.deepEqual(messages(yaml('hidden: 1073742\n')), ["hidden: 1073742 hidden units × 2000 images at once (the default heldOut 2000) are 2147484000 activations, over the 2147483647 elements a tensor may have (2^31 - 1, graft's i32 indices; webgpu's adapter binds less, checked when a plan loads): at most 1073741"]);
 });
 
 // the user saw io-ts's `expected Partial<{| hidden: ... |}>, got [1,2]`

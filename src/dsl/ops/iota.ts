@@ -1,6 +1,6 @@
 import type { DType } from '../dtype.js';
 import type { Shape } from '../shape.js';
-import { showShape } from '../shape.js';
+import { MAX_EXACT_INTEGER, showShape } from '../shape.js';
 import { BuildError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { node } from '../tensor.js';
@@ -17,6 +17,9 @@ export const iota = (shape: Shape, axis: number, dtype: DType = 'i32'): Tensor =
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(axis) || a < 0 || a >= rank) {
     throw new BuildError('bad-axis', 'iota', `axis ${axis} is out of range for shape ${showShape(shape)} (rank ${rank})`);
+  }
+  if (shape[a] > MAX_EXACT_INTEGER) {
+    throw new BuildError('too-large', 'iota', `axis ${a} of ${showShape(shape)} has ${shape[a]} entries, over ${MAX_EXACT_INTEGER} (2^24): values are stored as f32, exact only below 2^24`);
   }
   return node({ kind: 'iota', axis: a }, [], shape, dtype);
 };

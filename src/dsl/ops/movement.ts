@@ -1,5 +1,5 @@
 import type { Shape } from '../shape.js';
-import { sizeOf, showShape } from '../shape.js';
+import { MAX_EXACT_INTEGER, sizeOf, showShape } from '../shape.js';
 import { BuildError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { node, refOf } from '../tensor.js';
@@ -65,6 +65,9 @@ export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
 export const gather = (x: Tensor, indices: Tensor, axis = 0): Tensor => {
   const a = normalizeAxis('gather', axis, x.shape.length, x);
   if (indices.dtype !== 'i32') throw new BuildError('dtype-mismatch', 'gather', `indices must be i32, got ${indices.dtype}`, [refOf(x), refOf(indices)]);
+  if (x.shape[a] > MAX_EXACT_INTEGER) {
+    throw new BuildError('too-large', 'gather', `axis ${a} of ${showShape(x.shape)} has ${x.shape[a]} entries, over ${MAX_EXACT_INTEGER} (2^24): indices are stored as f32, exact only below 2^24`, [refOf(x), refOf(indices)]);
+  }
   const shape = [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)];
   return node({ kind: 'gather', axis: a }, [x, indices], shape, x.dtype);
 };

@@ -6,6 +6,7 @@ import type { LoopSpec } from '../loop-feeds.js';
 import { checkLoop, splitFeedProblems } from '../loop-feeds.js';
 import { FeedError } from '../../dsl/feed-problems.js';
 import { finishOutputs, walkPlan } from '../plan-walk.js';
+import { refuseOverGpujs } from '../tensor-limits.js';
 import type { AotProgram } from './format.js';
 
 type Either<L, R> = { readonly _tag: 'Left'; readonly left: L } | { readonly _tag: 'Right'; readonly right: R };
@@ -55,6 +56,7 @@ export const gpujsExecutable = (p: AotProgram, loop: LoopSpec): GpujsRunner => {
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
+  refuseOverGpujs(plan, 'gpujs target');
   const kernels = gpujsKernels(p);
   const constants = new Map(plan.buffers.filter((b) => b.kind === 'constant').map((b) => [b.id, Float32Array.from(b.values!)]));
   const perStepNames = loop.perStep ?? [];

@@ -10,6 +10,7 @@ import type { LoopFeeds, LoopSpec } from '../loop-feeds.js';
 import { checkLoop, splitFeedProblems } from '../loop-feeds.js';
 import { dispatcher } from '../wasm/dispatch.js';
 import { WasmHeap } from '../wasm/heap.js';
+import { refuseOverWasm } from '../tensor-limits.js';
 import { instantiateModule } from '../wasm/instance.js';
 import { moduleBytes } from '../../compiler/wasm/stored-module.js';
 import type { KernelInstance } from '../wasm/instance.js';
@@ -64,6 +65,7 @@ const executable = (heap: WasmHeap, pool: KernelPool | undefined, p: AotProgram,
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
+  refuseOverWasm(plan);
   const kernels: KernelInstance[] = p.wasm!.map((m) => instantiateModule(m, new WebAssembly.Module(moduleBytes(m)), heap.memory));
   const dispatch = dispatcher(kernels, pool, heap);
   const constants = placeConstants(heap, plan.buffers);

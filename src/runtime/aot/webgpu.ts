@@ -9,6 +9,7 @@ import { FeedError } from '../../dsl/feed-problems.js';
 import { concatFloat32 } from '../tensor-value.js';
 import type { AotProgram, AotWgslKernel } from './format.js';
 import { AOT_WEBGPU_LIMITS } from './format.js';
+import { refuseOversized } from '../tensor-limits.js';
 
 type Either<L, R> = { readonly _tag: 'Left'; readonly left: L } | { readonly _tag: 'Right'; readonly right: R };
 type Outputs = Readonly<Record<string, Float32Array>>;
@@ -59,6 +60,8 @@ export const gpuExecutable = (gpu: AotGpu, p: AotProgram, loop: LoopSpec): GpuRu
   const plan = p.plan;
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
+  const maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+  refuseOversized(plan, 'webgpu', Math.floor(maxBytes / 4), `the ${maxBytes} bytes one storage buffer binds on ${gpu.adapter}`);
   const kernels = (p.webgpu ?? []).map((r: AotWgslKernel) => ({ r, pipeline: device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: r.source, label: r.name }), entryPoint: 'main' }, label: r.name }) }));
   const perStepNames = loop.perStep ?? [];
   const onceNames = Object.keys(plan.inputs).filter((n) => !perStepNames.includes(n));

@@ -25,6 +25,7 @@ import { inPlaceCandidates, onceInputBuffers } from './in-place.js';
 import type { Frame as StepFrame } from './plan-steps.js';
 import { placeConstants, planSteps } from './plan-steps.js';
 import type { KernelProfile } from './profile.js';
+import { refuseOverWasm } from '../tensor-limits.js';
 
 export interface CallOptions {
   /** Inputs whose handles this call consumes: their memory is freed, and reading them is an error naming this step. */
@@ -75,6 +76,7 @@ export const prepareWasm = (heap: WasmHeap, tensors: TensorStore, report: Backen
   const bad = checkLoop(plan, loop);
   if (bad.length) throw new Error(`bad loop specification:\n  ${bad.join('\n  ')}`);
   if (!plan.kernelIR) throw new Error(`wasm: this plan has no kernel IR, so the wasm backend cannot run it (${plan.kernelIRError ?? 'compiled before kernel IR existed'})`);
+  refuseOverWasm(plan);
   const { wasm, rendered } = modulesOf(plan, plan.kernelIR, features.fma);
   const [compiled0, reused0] = [features.modules.compiled, features.modules.reused];
   const kernels: KernelInstance[] = wasm.modules.map((m) => instantiateModule(m, features.modules.module(m), heap.memory));

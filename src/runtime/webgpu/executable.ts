@@ -19,6 +19,7 @@ import type { GpuContext } from './device.js';
 import type { BufferPool } from './buffers.js';
 import { BufferTooLargeError, tooLarge } from './buffers.js';
 import { GpuTensor } from './tensors.js';
+import { bufferNames } from '../buffer-names.js';
 
 export type GpuInputs = Readonly<Record<string, GpuTensor | LoopFeeds[string]>>;
 
@@ -39,15 +40,6 @@ interface Frame {
 }
 
 const BIND_GROUP_CACHE = 4096;
-
-/** What a plan buffer is, for people: an input's or output's name, else its kind, shape and kernel. */
-const bufferNames = (plan: Plan): Map<number, string> => {
-  const names = new Map<number, string>();
-  for (const [n, b] of Object.entries(plan.inputs)) names.set(b, `input '${n}'`);
-  for (const [n, b] of Object.entries(plan.outputs)) if (!names.has(b)) names.set(b, `output '${n}'`);
-  plan.kernels.forEach((k) => names.has(k.output) || names.set(k.output, `buffer ${k.output} of kernel ${k.name}`));
-  return names;
-};
 
 /** Which workgroup-level shaders to render (renderWgsl's options; both default true). */
 export type ShaderChoices = Pick<RenderOptions, 'tiledMatmul' | 'treeReduce'>;

@@ -3,7 +3,7 @@
 // and the folder's tokenizer.json, if any, checked against the model.
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { MAX_ELEMENTS } from '../../dsl/index.js';
+import { GPUJS_MAX_ELEMENTS, WASM_MAX_ELEMENTS } from '../../runtime/tensor-limits.js';
 import type { ResolvedBertConfig, Structure } from '../../nn/index.js';
 import { bertClassifier, initValues } from '../../nn/index.js';
 import type { CheckpointProblem } from '../checkpoint/index.js';
@@ -31,11 +31,16 @@ export interface LoadedHfBert {
   readonly notes: readonly string[];
 }
 
-/** Parameters past graft's 2^24-element tensor limit (bert-base's word embeddings): loaded, but no program can take them whole. */
-export const oversizedNote = (model: Structure): string[] => {
-  const big = model.params.filter((p) => p.shape.reduce((a, b) => a * b, 1) > MAX_ELEMENTS);
-  return big.length ? [`${big.map((p) => `${p.name} [${p.shape.join(', ')}]`).join(', ')} exceed${big.length === 1 ? 's' : ''} graft's ${MAX_ELEMENTS}-element tensor limit: loaded, but programs cannot take ${big.length === 1 ? 'it' : 'them'} whole until parameters are sharded`] : [];
-};
+/** Backends a parameter can be too large for, with their limits (runtime/tensor-limits.ts). */
+const LIMITED: ReadonlyArray<readonly [string, number]> = [['the gpu.js backends (webasm, cpu) refuse', GPUJS_MAX_ELEMENTS], ['the wasm backend refuses', WASM_MAX_ELEMENTS]];
+
+/** Parameters past a backend's tensor limit (bert-base's word embeddings are past gpu.js's 2^24): loaded, but that backend refuses programs that take them. */
+export const oversizedNote = (model: Structure): string[] =>
+  LIMITED.flatMap(([who, max]) => {
+    const big = model.params.filter((p) => p.shape.reduce((a, b) => a * b, 1) > max);
+    const one = big.length === 1;
+    return big.length ? [`${big.map((p) => `${p.name} [${p.shape.join(', ')}]`).join(', ')} exceed${one ? 's' : ''} ${max} elements: ${who} programs that take ${one ? 'it' : 'them'} (the webgpu backend's limit is its adapter's)`] : [];
+  });
 
 const readConfig = (file: string): E.Either<CheckpointProblem[], HfBertConfig> =>
   E.chain((raw: unknown) => E.mapLeft((ps: Array<{ path: string; message: string }>) => ps.map(inFile(file)))(decodeHfBertConfig(raw)))(readJsonFile(file));

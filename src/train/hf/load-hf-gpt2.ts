@@ -12,6 +12,7 @@ import { decodeHfGpt2Config } from './gpt2-hf-config.js';
 import { HF_FILES, readHfWeights, readJsonFile } from './hf-weights.js';
 import type { HfNaming } from './bert-weights.js';
 import { matchHfWeights } from './bert-weights.js';
+import { oversizedNote } from './load-hf-bert.js';
 
 export const GPT2_NAMING: HfNaming = {
   basePrefix: 'transformer.',
@@ -49,6 +50,7 @@ export const loadHfGpt2 = (dir: string, options: { readonly task: 'lm' | 'classi
       ...(fresh.length ? [`newly initialised: ${fresh.join(', ')}`] : []),
       ...(unused.length ? [`not used: ${unused.join(', ')}`] : []),
       ...(decoded.right.ignored.length ? [`${configFile}: fields graft does not read: ${decoded.right.ignored.join(', ')}`] : []),
+      ...oversizedNote(model),
     ],
   }))(matched);
 };

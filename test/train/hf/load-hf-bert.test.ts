@@ -11,6 +11,8 @@ import type { CheckpointProblem } from '../../../src/train/checkpoint/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../../../src/train/checkpoint/index.js';
 import { loadHfBert, oversizedNote } from '../../../src/train/hf/index.js';
 import { build, right } from '../../nn/harness.js';
+import { compile } from '../../../src/compiler/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
 import { tempDir, tinyConfig, tinyFolder, tinyHfConfig, tinyWeights, writeHfFolder } from './fixtures.js';
 
 const [batch, seq] = [2, 5];
@@ -31,6 +33,19 @@ const throughGraftCheckpoint = (params: Record<string, Float32Array>, config: nn
   const shapes = nn.paramShapes(nn.bertClassifier(config));
   right(saveCheckpoint(file, { params, optState: {}, meta: { step: 0, epoch: 0, phaseDepth: 0, phaseProgress: null, generator: { seed: 0, step: 0 }, config: '' }, shapes: { params: shapes, optState: {} } }));
   return { ...right(loadCheckpoint(file, { params: shapes })).params };
+};
+
+/** n values in [-0.5, 0.5), a xorshift stream per seed: fast enough for 17M. */
+const quickValues = (n: number, seed: number): Float32Array => {
+  const out = new Float32Array(n);
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = (x >>> 8) / 2 ** 24 - 0.5;
+  }
+  return out;
 };
 
 const bitsOf = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
@@ -176,10 +191,43 @@ describe('loadHfBert', () => {
     mkdirSync(dir);
   });
 
-  it('bert-base’s word embeddings (30522 x 768 > 2^24 elements) are named as past graft’s tensor limit; the tiny model is not', () => {
+  it('bert-base’s word embeddings (30522 x 768 > 2^24 elements) are named as past gpu.js’s tensor limit, not wasm’s; the tiny model is not', () => {
     assert.deepEqual(oversizedNote(nn.bertClassifier(nn.bertBaseConfig(2))), [
-      "bert.embeddings.word_embeddings.weight [30522, 768] exceeds graft's 16777216-element tensor limit: loaded, but programs cannot take it whole until parameters are sharded",
+      "bert.embeddings.word_embeddings.weight [30522, 768] exceeds 16777216 elements: the gpu.js backends (webasm, cpu) refuse programs that take it (the webgpu backend's limit is its adapter's)",
     ]);
+    // a 250,002 x 4096 vocabulary (2^29 < 1.02e9 elements) is past wasm's too
+    const huge = nn.bertClassifier({ ...nn.bertBaseConfig(2), vocabSize: 250002, hiddenSize: 4096, numAttentionHeads: 16 });
+    assert.ok(oversizedNote(huge).some((n) => n.startsWith('bert.embeddings.word_embeddings.weight [250002, 4096]') && n.includes('exceeds 536870912 elements: the wasm backend refuses programs')));
+  });
+
+  it('a BERT with a 33000 x 520 vocabulary (17.16M > 2^24) loads whole, and its logits on wasm for words past flat index 2^24 equal the float64 interpreter\'s', async () => {
+    const config: nn.BertConfig = { vocabSize: 33000, hiddenSize: 520, numHiddenLayers: 1, numAttentionHeads: 4, intermediateSize: 16, maxPositionEmbeddings: 7, numLabels: 3, layerNormEps: 1e-5 };
+    const hf = tinyHfConfig({ vocab_size: 33000, hidden_size: 520, num_hidden_layers: 1, num_attention_heads: 4, intermediate_size: 16 });
+    const model = nn.bertClassifier(config);
+    const dir = tempDir('big-vocab');
+    // F32 and a xorshift stream: the fixtures' per-element generator and BF16 encoder take a minute for 17M values
+    const weights = Object.fromEntries(model.params.map((q, k) => [q.name, Float32Array.from(quickValues(q.shape.reduce((a, b) => a * b, 1), 100 + k), (v) => (q.name.endsWith('LayerNorm.weight') ? 1 + v : v))]));
+    const stored = writeHfFolder(dir, { config: hf, weights, shapes: nn.paramShapes(model) });
+    const loaded = right(loadHfBert(dir));
+    rmSync(dir, { recursive: true });
+    const words = 'bert.embeddings.word_embeddings.weight';
+    assert.equal(loaded.params[words].length, 33000 * 520);
+    assert.deepEqual(bitsOf(loaded.params[words].subarray(2 ** 24 - 8)), bitsOf(stored[words].subarray(2 ** 24 - 8)));
+    assert.ok(loaded.notes.some((n) => n.startsWith(`${words} [33000, 520] exceeds 16777216 elements: the gpu.js backends`)));
+    // rows from 32264 lie wholly past flat index 2^24; 32263 straddles it
+    const ids = [32999, 32264, 1, 32263, 0, 32500, 17, 32998, 2, 0];
+    const prog = build({ ...nn.paramShapes(model), ids: { shape: [batch, seq], dtype: 'i32' }, mask: [batch, seq], types: { shape: [batch, seq], dtype: 'i32' } }, (i) => ({
+      logits: model.apply(i, { inputIds: i.ids, attentionMask: i.mask, tokenTypeIds: i.types }, nn.evalCtx),
+    }));
+    const inputs = { ...loaded.params, ...feeds, ids };
+    const want = right(g.interpret(prog, inputs)).logits;
+    const rt = await createRuntime({ backend: 'wasm' });
+    try {
+      const got = right(await rt.load(compile(prog)).run(inputs)).logits;
+      got.forEach((v, k) => assert.ok(Math.abs(v - want[k]) <= 1e-4 * (1 + Math.abs(want[k])), `logits[${k}] = ${v}, want ${want[k]}`));
+    } finally {
+      rt.destroy();
+    }
     assert.deepEqual(oversizedNote(nn.bertClassifier(tinyConfig)), []);
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../../src/dsl/index.js';
 import * as nn from '../../../src/nn/index.js';
-import { decodeHfGpt2Config, loadHfGpt2 } from '../../../src/train/hf/index.js';
+import { decodeHfGpt2Config, loadHfGpt2, oversizedNote } from '../../../src/train/hf/index.js';
 import { assertClose, build, right } from '../../nn/harness.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -42,6 +42,14 @@ describe('Hugging Face GPT-2 folders', () => {
     if (E.isLeft(r)) assert.fail(JSON.stringify(r.left));
     assert.deepEqual([...r.right.model.params.find((p) => p.name === 'score.weight')!.shape], [2, 8]);
     assert.ok(r.right.notes.some((n) => n === 'newly initialised: score.weight'), r.right.notes.join('\n'));
+  });
+
+  it('gpt2\'s token embeddings (50257 x 768 > 2^24 elements) are noted as past gpu.js\'s tensor limit; the tiny fixture\'s are not', () => {
+    const gpt2 = nn.gpt2LMHead({ vocabSize: 50257, maxPositions: 1024, hiddenSize: 768, numLayers: 12, numHeads: 12 });
+    assert.deepEqual(oversizedNote(gpt2), ["transformer.wte.weight [50257, 768] exceeds 16777216 elements: the gpu.js backends (webasm, cpu) refuse programs that take it (the webgpu backend's limit is its adapter's)"]);
+    const tiny = loadHfGpt2(fixture('hf-gpt2-f32'), { task: 'lm' });
+    if (E.isLeft(tiny)) assert.fail(JSON.stringify(tiny.left));
+    assert.ok(!tiny.right.notes.some((n) => n.includes('exceeds')), tiny.right.notes.join('\n'));
   });
 
   it('config.json problems all at once, each with its field', () => {
