@@ -50,6 +50,10 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
   const forwards: Executable[] = segments.map((s) => rt.load(compile(s.forward)));
   const backwards: (Executable | undefined)[] = segments.map((s) => s.backward && rt.load(compile(s.backward)));
   const layoutOf = new Map(config.layouts.map((l) => [l.unit, l]));
+  /** Per segment: the activations no earlier segment reads, dropped once its backward has run. */
+  const lastRead = new Map<string, number>();
+  segments.forEach((s, i) => s.forward.inputs.forEach((x) => x.name.startsWith('b:') && !lastRead.has(x.name) && lastRead.set(x.name, i)));
+  const dropAfter = segments.map((_, i) => [...lastRead].filter(([, at]) => at === i).map(([name]) => name));
   const trained = new Set(config.trainLayouts.map((l) => l.unit));
   const run = async (exe: Executable, inputs: readonly { name: string }[], pool: (name: string) => Float32Array | undefined) => {
     const feeds = Object.fromEntries(inputs.map((i) => [i.name, pool(i.name)!.slice()]));
@@ -99,6 +103,7 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
       const l = layoutOf.get(u);
       if (!l || !trained.has(u)) return E.right(undefined);
       const grads = acts.map((a) => Object.fromEntries(l.params.map((p) => [p.name, (gradOf[p.name] && a.get(gradOf[p.name])) || new Float32Array(p.size)])));
+      for (const a of acts) for (const p of l.params) if (gradOf[p.name]) a.delete(gradOf[p.name]);
       const reduced = await reduceUnit(c, 'FULL_SHARD', M, l, grads);
       if (E.isLeft(reduced)) return reduced;
       chunks[u] = reduced.right;
@@ -116,6 +121,7 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
           for (const i of b.inputs) if (i.name.startsWith('c:')) acts[k].delete(i.name);
           for (const [name, v] of Object.entries(out.right)) acts[k].set(name, v);
         }
+      for (const a of acts) for (const name of dropAfter[i]) a.delete(name);
       for (const u of segments[i].units)
         if (span[u].first === i) {
           free(u);
