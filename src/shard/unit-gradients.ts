@@ -14,7 +14,7 @@ import type { ShardState } from './state/shard-state.js';
 import { allMetrics, collective, reduceUnit } from './sharded-gradients.js';
 import type { Unit } from './units.js';
 import { ROOT_UNIT } from './units.js';
-import { splitByUnit } from './unit-split.js';
+import { segmentedGradient } from '../optim/segmented-gradient.js';
 
 export interface UnitGradientsConfig {
   readonly objective: Objective;
@@ -44,7 +44,7 @@ export interface UnitGradients {
 
 export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGradientsConfig): E.Either<string, UnitGradients> => {
   const { microBatches: M } = config;
-  const split = splitByUnit(config.objective, config.shapes, config.trainable, config.units);
+  const split = segmentedGradient(config.objective, config.shapes, config.trainable, config.units);
   if (E.isLeft(split)) return E.left(`per-unit programs: ${split.left}`);
   const { segments, gradOf, metricNames, span } = split.right;
   const forwards: Executable[] = segments.map((s) => rt.load(compile(s.forward)));
@@ -89,14 +89,14 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
     const metrics = micro.map(() => ({}) as Record<string, Float32Array>);
     const pool = (k: number) => (name: string) => (name.startsWith('p:') ? param(name.slice(2)) : name.startsWith('x:') ? micro[k][name.slice(2)] : acts[k].get(name));
     for (let i = 0; i < segments.length; i++) {
-      const got = await hold(segments[i].units);
+      const got = await hold(segments[i].groups);
       if (E.isLeft(got)) return got;
       for (let k = 0; k < micro.length; k++) {
         const out = await run(forwards[i], segments[i].forward.inputs, pool(k));
         if (E.isLeft(out)) return out;
         for (const [name, v] of Object.entries(out.right)) if (name.startsWith('m:')) metrics[k][name] = v; else acts[k].set(name, v);
       }
-      if (config.reshardAfterForward) for (const u of segments[i].units) if (span[u].last === i && u !== ROOT_UNIT) free(u);
+      if (config.reshardAfterForward) for (const u of segments[i].groups) if (span[u].last === i && u !== ROOT_UNIT) free(u);
     }
     const chunks: Record<string, Float32Array> = {};
     const finish = async (u: string): Promise<E.Either<string, void>> => {
@@ -110,7 +110,7 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
       return E.right(undefined);
     };
     for (let i = segments.length - 1; i >= 0; i--) {
-      const got = await hold(segments[i].units);
+      const got = await hold(segments[i].groups);
       if (E.isLeft(got)) return got;
       const b = segments[i].backward;
       if (b)
@@ -122,7 +122,7 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
           for (const [name, v] of Object.entries(out.right)) acts[k].set(name, v);
         }
       for (const a of acts) for (const name of dropAfter[i]) a.delete(name);
-      for (const u of segments[i].units)
+      for (const u of segments[i].groups)
         if (span[u].first === i) {
           free(u);
           const done = await finish(u);

@@ -11,7 +11,8 @@ import { names } from '../../src/optim/step.js';
 import type { Shape } from '../../src/dsl/index.js';
 import { flatUnits } from '../../src/shard/units.js';
 import type { WrapPolicy } from '../../src/shard/wrap-policy.js';
-import { splitByUnit } from '../../src/shard/unit-split.js';
+import type { SegmentedGradient } from '../../src/optim/segmented-gradient.js';
+import { segmentedGradient } from '../../src/optim/segmented-gradient.js';
 import { classifierObjective, tokenRows } from '../../src/train/classifier-objective.js';
 
 /** Seeded values in [-1, 1) (a 32-bit LCG): inputs the test can rebuild. */
@@ -26,18 +27,18 @@ const bitsOf = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.le
  * Runs the split programs one micro-batch through: forwards in order, backwards in reverse, every activation and
  * cotangent passed by name, as the sharded stepper passes them; returns the gradients and metrics by output name.
  */
-const runSplit = async (rt: Runtime, split: ReturnType<typeof splitByUnit> & E.Right<any>, feeds: Record<string, Float32Array>) => {
+const runSplit = async (rt: Runtime, split: SegmentedGradient, feeds: Record<string, Float32Array>) => {
   const pool = new Map(Object.entries(feeds));
   const metrics: Record<string, Float32Array> = {};
   const take = (inputs: readonly { name: string }[]) => Object.fromEntries(inputs.map((i) => [i.name, pool.get(i.name)!.slice()]));
-  for (const s of split.right.segments) {
+  for (const s of split.segments) {
     const exe = rt.load(compile(s.forward));
     const out = await exe.run(take(s.forward.inputs) as never);
     exe.destroy();
     if (E.isLeft(out)) assert.fail(out.left.message);
     for (const [k, v] of Object.entries(out.right as Record<string, Float32Array>)) (k.startsWith('m:') ? (metrics[k] = v) : pool.set(k, v));
   }
-  for (const s of [...split.right.segments].reverse()) {
+  for (const s of [...split.segments].reverse()) {
     if (!s.backward) continue;
     const exe = rt.load(compile(s.backward));
     const out = await exe.run(take(s.backward.inputs) as never);
@@ -45,7 +46,7 @@ const runSplit = async (rt: Runtime, split: ReturnType<typeof splitByUnit> & E.R
     if (E.isLeft(out)) assert.fail(out.left.message);
     for (const [k, v] of Object.entries(out.right as Record<string, Float32Array>)) pool.set(k, v);
   }
-  const grads = Object.fromEntries(Object.entries(split.right.gradOf as Record<string, string>).map(([p, k]) => [p, pool.get(k)!]));
+  const grads = Object.fromEntries(Object.entries(split.gradOf).map(([p, k]) => [p, pool.get(k)!]));
   return { grads, metrics };
 };
 
@@ -54,7 +55,7 @@ const compareWithUnsplit = async (model: Layer<any>, policy: WrapPolicy, batch: 
   const train = trainable ?? Object.keys(shapes);
   const objective = classifierObjective(model, batch, features, {}, input);
   const units = flatUnits(nn.modelSpec(model), policy);
-  const split = splitByUnit(objective, shapes, train, units);
+  const split = segmentedGradient(objective, shapes, train, units);
   if (E.isLeft(split)) assert.fail(split.left);
   const params = nn.initParams(model, 11);
   const feeds = { ...Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v as Float32Array])), 'x:x': x, 'x:y': y, 'x:key': Float32Array.of(5) };
@@ -67,7 +68,7 @@ const compareWithUnsplit = async (model: Layer<any>, policy: WrapPolicy, batch: 
     exe.destroy();
     if (E.isLeft(ref)) assert.fail(ref.left.message);
     const expected = ref.right as Record<string, Float32Array>;
-    const got = await runSplit(rt, split as never, feeds);
+    const got = await runSplit(rt, split.right, feeds);
     for (const p of train) {
       const g = got.grads[p] ?? new Float32Array(expected[names.grad(p)].length);
       assert.deepEqual(bitsOf(g), bitsOf(expected[names.grad(p)]), `gradient of ${p}`);
@@ -84,8 +85,8 @@ const compareWithUnsplit = async (model: Layer<any>, policy: WrapPolicy, batch: 
 test('an MLP with dropout cut per Linear: one segment per unit, each reading only its own parameters; gradients and metrics are the unsplit program\'s bits', async () => {
   const model = nn.mlpClassifier([6, 10, 7, 3], { dropout: 0.25 });
   const split = await compareWithUnsplit(model, { classes: ['Linear'] }, 5, [6], undefined, values(30, 1), Float32Array.from([0, 2, 1, 1, 0]));
-  assert.deepEqual(split.segments.map((s) => s.units), [['layers.0'], ['layers.1'], ['layers.2']]);
-  for (const s of split.segments) assert.ok(s.forward.inputs.every((i) => !i.name.startsWith('p:') || i.name.startsWith(`p:${s.units[0]}.`)), 'a segment reads only its unit');
+  assert.deepEqual(split.segments.map((s) => s.groups), [['layers.0'], ['layers.1'], ['layers.2']]);
+  for (const s of split.segments) assert.ok(s.forward.inputs.every((i) => !i.name.startsWith('p:') || i.name.startsWith(`p:${s.groups[0]}.`)), 'a segment reads only its unit');
   assert.deepEqual(split.span, { 'layers.0': { first: 0, last: 0 }, 'layers.1': { first: 1, last: 1 }, 'layers.2': { first: 2, last: 2 } });
 });
 
@@ -101,6 +102,6 @@ test('a BERT classifier cut per BertLayer: the root unit (embeddings, pooler, he
   const model = nn.bertClassifier({ vocabSize: 11, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 12, maxPositionEmbeddings: seq, numLabels: 3, hiddenDropoutProb: 0.1, attentionProbsDropoutProb: 0.1 });
   const ids = Float32Array.from({ length: 3 * seq }, (_, k) => (k * 7 + 3) % 11);
   const split = await compareWithUnsplit(model, { classes: ['BertLayer'] }, 3, [seq], tokenRows, ids, Float32Array.from([0, 2, 1]));
-  assert.deepEqual(split.segments.map((s) => s.units), [[''], ['bert.encoder.layer.0'], ['bert.encoder.layer.1'], ['']]);
+  assert.deepEqual(split.segments.map((s) => s.groups), [[''], ['bert.encoder.layer.0'], ['bert.encoder.layer.1'], ['']]);
   assert.deepEqual(split.span[''], { first: 0, last: 3 });
 });

@@ -1,40 +1,46 @@
-// One micro-batch's forward and backward cut at flat-unit boundaries (FSDP's per-unit forward/backward): segment s
-// reads the parameters of the units its nodes read, the activations earlier segments hand it, and the batch; its
-// backward recomputes the segment's forward from those (activation checkpointing at unit boundaries) and sums every
-// cotangent in the uncut graph's order, so the gradients are the bits of the unsplit gradient program.
+// One micro-batch's forward and backward cut where the graph moves from one parameter group to another (FSDP's
+// per-unit forward/backward, a group being a flat unit): segment s reads the parameters of the groups its nodes read,
+// the activations earlier segments hand it, and the batch; its backward recomputes the segment's forward from those
+// (activation checkpointing at group boundaries) and sums every cotangent in the uncut graph's order, so the gradients
+// are the bits of the unsplit gradient program.
 import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../dsl/index.js';
 import type { BuildError, Program, Shape, Tensor } from '../dsl/index.js';
 import { node } from '../dsl/tensor.js';
 import { reachingCotangents } from '../dsl/autodiff/backward.js';
-import type { Objective } from '../optim/step.js';
-import { names } from '../optim/step.js';
-import type { Unit } from './units.js';
+import type { Objective } from './step.js';
+import { names } from './step.js';
 
-export interface UnitSegment {
-  /** Units whose parameters this segment reads (gathered while it runs). */
-  readonly units: readonly string[];
+/** Parameters that are gathered and freed together (a flat unit). */
+export interface ParamGroup {
+  readonly name: string;
+  readonly params: readonly string[];
+}
+
+export interface GradientSegment {
+  /** Groups whose parameters this segment reads (gathered while it runs). */
+  readonly groups: readonly string[];
   /** Inputs `p:<param>`, `x:<input>`, `b:<id>` (earlier segments' activations); outputs `b:<id>` and `m:<metric>`. */
   readonly forward: Program;
   /** The forward's inputs and `c:<id>` (cotangents from later segments) -> `c:<id>`; undefined when no gradient flows through. */
   readonly backward: Program | undefined;
 }
 
-export interface UnitSplit {
+export interface SegmentedGradient {
   /** In forward order; backward runs them in reverse. */
-  readonly segments: readonly UnitSegment[];
+  readonly segments: readonly GradientSegment[];
   /** Where each trainable parameter's gradient lies once every backward has run (absent: the loss does not read it: zeros). */
   readonly gradOf: Readonly<Record<string, string>>;
   readonly metricNames: readonly string[];
-  /** Per unit: the first and last segment reading it. */
+  /** Per group: the first and last segment reading it. */
   readonly span: Readonly<Record<string, { readonly first: number; readonly last: number }>>;
 }
 
 const carried = (id: number) => `b:${id}`;
 const cotangent = (id: number) => `c:${id}`;
 
-/** Cuts the objective's graph into per-unit segments; Left names what stops the cut. */
-export const splitByUnit = (objective: Objective, shapes: Readonly<Record<string, Shape>>, trainable: readonly string[], units: readonly Unit[]): E.Either<string, UnitSplit> => {
+/** Cuts the objective's graph into per-group segments; Left names what stops the cut. */
+export const segmentedGradient = (objective: Objective, shapes: Readonly<Record<string, Shape>>, trainable: readonly string[], groups: readonly ParamGroup[]): E.Either<string, SegmentedGradient> => {
   const traced = g.program(
     { ...Object.fromEntries(Object.entries(shapes).map(([n, s]) => [names.param(n), s])), ...Object.fromEntries(Object.entries(objective.inputs).map(([k, v]) => [names.input(k), v])) },
     (inputs) => {
@@ -48,19 +54,19 @@ export const splitByUnit = (objective: Objective, shapes: Readonly<Record<string
   const loss = roots[names.metric('loss')];
   // the loss first: the uncut backward sweeps topoOrder([loss]), a prefix of this order
   const order = g.topoOrder([loss, ...Object.values(roots)]);
-  const unitOf = new Map(units.flatMap((u) => u.params.map((p) => [p, u.name] as const)));
+  const groupOf = new Map(groups.flatMap((u) => u.params.map((p) => [p, u.name] as const)));
   const paramOf = new Map<number, string>();
   for (const t of order) if (t.op.kind === 'input' && t.op.name.startsWith('p:')) paramOf.set(t.id, t.op.name.slice(2));
   // nodes that read no parameter are recomputed wherever they are needed (the batch, masks, dropout draws)
   const readsParam = new Set<number>();
   for (const t of order) if (paramOf.has(t.id) || t.inputs.some((i) => readsParam.has(i.id))) readsParam.add(t.id);
-  // a new segment starts where the order first meets a parameter of another unit than the current one's
+  // a new segment starts where the order first meets a parameter of another group than the current one's
   const segOf = new Map<number, number>();
   const leading: string[] = [];
   for (const t of order) {
     const p = paramOf.get(t.id);
     if (p !== undefined) {
-      const u = unitOf.get(p) ?? '';
+      const u = groupOf.get(p) ?? '';
       if (leading[leading.length - 1] !== u) leading.push(u);
     } else if (readsParam.has(t.id)) segOf.set(t.id, leading.length - 1);
   }
@@ -78,8 +84,8 @@ export const splitByUnit = (objective: Objective, shapes: Readonly<Record<string
         crossing.add(i.id);
         outsOf[segOf.get(i.id)!].push(i);
       }
-  const bad = [...crossing].map((id) => order.find((t) => t.id === id)!).filter((t) => t.dtype === 'bool');
-  if (bad.length) return E.left(`${bad.length} bool activations cross a unit boundary (ops ${bad.map((t) => t.op.kind).join(', ')}): cast them to f32 in the model`);
+  const bad = outsOf.flat().filter((t) => t.dtype === 'bool');
+  if (bad.length) return E.left(`${bad.length} bool activations cross a group boundary (ops ${bad.map((t) => t.op.kind).join(', ')}): cast them to f32 in the model`);
   const live = new Set<number>();
   const train = new Set(trainable);
   for (const t of order) if (t.dtype === 'f32' && ((paramOf.has(t.id) && train.has(paramOf.get(t.id)!)) || t.inputs.some((i) => live.has(i.id)))) live.add(t.id);
@@ -125,7 +131,7 @@ export const splitByUnit = (objective: Objective, shapes: Readonly<Record<string
   };
 
   const forwards: Program[] = [];
-  const segUnits: string[][] = [];
+  const segGroups: string[][] = [];
   for (let s = 0; s < S; s++) {
     const metricsHere = Object.entries(roots).filter(([, t]) => segOf.get(t.id) === s);
     const f = build({}, (declare) => {
@@ -134,7 +140,7 @@ export const splitByUnit = (objective: Objective, shapes: Readonly<Record<string
     });
     if (E.isLeft(f)) return E.left(`segment ${s} forward: ${f.left.message}`);
     forwards.push(f.right);
-    segUnits.push([...new Set(f.right.inputs.filter((i) => i.name.startsWith('p:')).map((i) => unitOf.get(i.name.slice(2)) ?? ''))]);
+    segGroups.push([...new Set(f.right.inputs.filter((i) => i.name.startsWith('p:')).map((i) => groupOf.get(i.name.slice(2)) ?? ''))]);
   }
 
   // backward, last segment first: `pending` holds the tensors a later backward has begun a cotangent for
@@ -176,9 +182,9 @@ export const splitByUnit = (objective: Objective, shapes: Readonly<Record<string
   }
   const gradOf = Object.fromEntries([...pending.values()].filter(isParam).map((t) => [paramOf.get(t.id)!, cotangent(t.id)]));
   const span: Record<string, { first: number; last: number }> = {};
-  segUnits.forEach((us, s) => us.forEach((u) => (span[u] = { first: span[u]?.first ?? s, last: s })));
+  segGroups.forEach((us, s) => us.forEach((u) => (span[u] = { first: span[u]?.first ?? s, last: s })));
   return E.right({
-    segments: forwards.map((forward, s) => ({ units: segUnits[s], forward, backward: backwards[s] })),
+    segments: forwards.map((forward, s) => ({ groups: segGroups[s], forward, backward: backwards[s] })),
     gradOf,
     metricNames: Object.keys(roots).map((k) => k.slice(2)),
     span,
