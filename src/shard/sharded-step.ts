@@ -100,8 +100,8 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
   if (!sumIsShardInvariant(M, W)) return E.left(`${M} micro-batches cannot be cut over ${W} ranks so that sums do not depend on W: W must be a power of two dividing the micro-batches`);
   const layoutsE = strategyLayouts(config.units, config.shapes, strategy, W);
   const splitE = trainableUnits(config.units, config.trainable);
-  if (E.isLeft(layoutsE) || E.isLeft(splitE)) return E.left(describe([...(E.isLeft(layoutsE) ? layoutsE.left : []), ...(E.isLeft(splitE) ? splitE.left : [])]));
-  if (config.reshardAfterForward && strategy !== 'FULL_SHARD') return E.left(`reshardAfterForward: ${strategy} keeps whole parameters between steps, so there is nothing to reshard (only FULL_SHARD reshards after forward)`);
+  const reshardProblem = config.reshardAfterForward && strategy !== 'FULL_SHARD' ? [{ path: 'reshardAfterForward', message: `${strategy} keeps whole parameters between steps, so there is nothing to reshard (only FULL_SHARD reshards after forward)` }] : [];
+  if (E.isLeft(layoutsE) || E.isLeft(splitE) || reshardProblem.length) return E.left(describe([...(E.isLeft(layoutsE) ? layoutsE.left : []), ...(E.isLeft(splitE) ? splitE.left : []), ...reshardProblem]));
   const resharding = strategy === 'FULL_SHARD' && config.reshardAfterForward !== false;
   const layouts = layoutsE.right;
   const frozen = splitE.right.frozen;
@@ -137,7 +137,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     const name = path.slice(cut + 1);
     return trainableSet.has(name) ? [path.slice(0, cut), name] : undefined;
   };
-  const perUnit = resharding ? createUnitGradients(rt, c, { objective: config.objective, shapes: config.shapes, units: config.units, trainable: config.trainable, layouts, trainLayouts, microBatches: M, reshardAfterForward: true }) : undefined;
+  const perUnit = resharding ? createUnitGradients(rt, c, { objective: config.objective, shapes: config.shapes, units: config.units, trainable: config.trainable, layouts, trainLayouts, microBatches: M }) : undefined;
   const gradients = resharding ? undefined : createShardedGradients(rt, c, { objective: config.objective, shapes: config.shapes, trainable: config.trainable, trainLayouts, strategy, microBatches: M });
   const made = perUnit ?? gradients!;
   if (E.isLeft(made)) return made;

@@ -25,8 +25,6 @@ export interface UnitGradientsConfig {
   readonly layouts: readonly UnitLayout[];
   readonly trainLayouts: readonly UnitLayout[];
   readonly microBatches: number;
-  /** Free a (non-root) unit's gathered parameters after its forward and gather them again for its backward. */
-  readonly reshardAfterForward: boolean;
 }
 
 export interface UnitGradientsOutcome {
@@ -96,7 +94,7 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
         if (E.isLeft(out)) return out;
         for (const [name, v] of Object.entries(out.right)) if (name.startsWith('m:')) metrics[k][name] = v; else acts[k].set(name, v);
       }
-      if (config.reshardAfterForward) for (const u of segments[i].groups) if (span[u].last === i && u !== ROOT_UNIT) free(u);
+      for (const u of segments[i].groups) if (span[u].last === i && u !== ROOT_UNIT) free(u);
     }
     const chunks: Record<string, Float32Array> = {};
     const finish = async (u: string): Promise<E.Either<string, void>> => {
