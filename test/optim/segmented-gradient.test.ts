@@ -7,11 +7,13 @@ import { compile } from '../../src/compiler/index.js';
 import { createRuntime } from '../../src/runtime/index.js';
 import type { Runtime } from '../../src/runtime/index.js';
 import { gradientProgram } from '../../src/optim/gradient-program.js';
+import type { Objective } from '../../src/optim/step.js';
 import { names } from '../../src/optim/step.js';
+import * as g from '../../src/dsl/index.js';
 import type { Shape } from '../../src/dsl/index.js';
 import { flatUnits } from '../../src/shard/units.js';
 import type { WrapPolicy } from '../../src/shard/wrap-policy.js';
-import type { SegmentedGradient } from '../../src/optim/segmented-gradient.js';
+import type { ParamGroup, SegmentedGradient } from '../../src/optim/segmented-gradient.js';
 import { segmentedGradient } from '../../src/optim/segmented-gradient.js';
 import { classifierObjective, tokenRows } from '../../src/train/classifier-objective.js';
 
@@ -50,21 +52,16 @@ const runSplit = async (rt: Runtime, split: SegmentedGradient, feeds: Record<str
   return { grads, metrics };
 };
 
-const compareWithUnsplit = async (model: Layer<any>, policy: WrapPolicy, batch: number, features: Shape, input: Parameters<typeof classifierObjective>[4], x: Float32Array, y: Float32Array, trainable?: string[]) => {
-  const shapes = nn.paramShapes(model);
-  const train = trainable ?? Object.keys(shapes);
-  const objective = classifierObjective(model, batch, features, {}, input);
-  const units = flatUnits(nn.modelSpec(model), policy);
-  const split = segmentedGradient(objective, shapes, train, units);
+/** The split programs against the unsplit gradient program, compiled the same way: every gradient and metric bit for bit. */
+const sameAsUnsplit = async (objective: Objective, shapes: Readonly<Record<string, Shape>>, groups: readonly ParamGroup[], feeds: Record<string, Float32Array>, train: readonly string[]) => {
+  const split = segmentedGradient(objective, shapes, train, groups);
   if (E.isLeft(split)) assert.fail(split.left);
-  const params = nn.initParams(model, 11);
-  const feeds = { ...Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v as Float32Array])), 'x:x': x, 'x:y': y, 'x:key': Float32Array.of(5) };
   const rt = await createRuntime({ backend: 'webasm' });
   try {
     const whole = gradientProgram(objective, shapes, train);
     if (E.isLeft(whole)) assert.fail(whole.left.message);
     const exe = rt.load(compile(whole.right));
-    const ref = await exe.run(Object.fromEntries(whole.right.inputs.map((i) => [i.name, feeds[i.name as keyof typeof feeds].slice()])) as never);
+    const ref = await exe.run(Object.fromEntries(whole.right.inputs.map((i) => [i.name, feeds[i.name].slice()])) as never);
     exe.destroy();
     if (E.isLeft(ref)) assert.fail(ref.left.message);
     const expected = ref.right as Record<string, Float32Array>;
@@ -80,6 +77,13 @@ const compareWithUnsplit = async (model: Layer<any>, policy: WrapPolicy, batch: 
   } finally {
     rt.destroy();
   }
+};
+
+const compareWithUnsplit = async (model: Layer<any>, policy: WrapPolicy, batch: number, features: Shape, input: Parameters<typeof classifierObjective>[4], x: Float32Array, y: Float32Array, trainable?: string[]) => {
+  const shapes = nn.paramShapes(model);
+  const params = nn.initParams(model, 11);
+  const feeds = { ...Object.fromEntries(Object.entries(params).map(([k, v]) => [names.param(k), v as Float32Array])), 'x:x': x, 'x:y': y, 'x:key': Float32Array.of(5) };
+  return sameAsUnsplit(classifierObjective(model, batch, features, {}, input), shapes, flatUnits(nn.modelSpec(model), policy), feeds, trainable ?? Object.keys(shapes));
 };
 
 test('an MLP with dropout cut per Linear: one segment per unit, each reading only its own parameters; gradients and metrics are the unsplit program\'s bits', async () => {
@@ -104,4 +108,29 @@ test('a BERT classifier cut per BertLayer: the root unit (embeddings, pooler, he
   const split = await compareWithUnsplit(model, { classes: ['BertLayer'] }, 3, [seq], tokenRows, ids, Float32Array.from([0, 2, 1]));
   assert.deepEqual(split.segments.map((s) => s.groups), [[''], ['bert.encoder.layer.0'], ['bert.encoder.layer.1'], ['']]);
   assert.deepEqual(split.span[''], { first: 0, last: 3 });
+});
+
+test('an activation read by two later groups and a weight tied across groups: their cotangents accumulate over segments in the unsplit order', async () => {
+  // h0 (group a) feeds group b and group c, a.w is read in a and again in c (tied), each by several nodes: summing a
+  // segment's parts first and adding the later segments' sum after would change the bits
+  const objective: Objective = {
+    inputs: { x: { shape: [4, 3], dtype: 'f32' } },
+    build: (p, i) => {
+      const h0 = g.tanh(g.add(g.matmul(i.x, p['a.w']), g.matmul(g.mul(i.x, 0.37), p['a.w'])));
+      const h1 = g.add(g.tanh(g.matmul(h0, p['b.w'])), g.mul(h0, h0));
+      const h2 = g.tanh(g.matmul(g.add(h1, h0), p['c.w']));
+      const tied = g.matmul(h2, g.transpose(p['a.w']));
+      const loss = g.add(g.mean(g.mul(tied, i.x)), g.mean(g.mul(g.add(h2, h0), h0)));
+      return { loss };
+    },
+  };
+  const shapes = { 'a.w': [3, 5], 'b.w': [5, 5], 'c.w': [5, 5] };
+  const groups = ['a', 'b', 'c'].map((n) => ({ name: n, params: [`${n}.w`] }));
+  const feeds = { 'p:a.w': values(15, 3), 'p:b.w': values(25, 4), 'p:c.w': values(25, 5), 'x:x': values(12, 6) };
+  const split = await sameAsUnsplit(objective, shapes, groups, feeds, Object.keys(shapes));
+  assert.deepEqual(split.segments.map((s) => s.groups), [['a'], ['b'], ['c', 'a']]);
+  assert.deepEqual(split.span.a, { first: 0, last: 2 });
+  // segment b reads h0 and so does c: c's backward hands b a cotangent to go on summing, and b hands a one for h0
+  assert.ok(split.segments[1].backward!.inputs.some((i) => i.name.startsWith('c:')));
+  assert.ok(split.segments[0].backward!.inputs.some((i) => i.name === split.gradOf['a.w']));
 });
