@@ -116,7 +116,7 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
           const out = await run(backwards[i]!, b.inputs, pool(k));
           if (E.isLeft(out)) return out;
           // cotangents this backward finished with are dropped; the ones it returns replace them
-          for (const i of b.inputs) if (i.name.startsWith('c:')) acts[k].delete(i.name);
+          for (const x of b.inputs) if (x.name.startsWith('c:')) acts[k].delete(x.name);
           for (const [name, v] of Object.entries(out.right)) acts[k].set(name, v);
         }
       for (const a of acts) for (const name of dropAfter[i]) a.delete(name);
