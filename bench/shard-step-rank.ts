@@ -21,6 +21,8 @@ export interface StepBenchInput {
   readonly batch: number;
   readonly warmup: number;
   readonly reps: number;
+  /** FULL_SHARD: FSDP's reshard_after_forward (the stepper's default when absent: true). */
+  readonly reshardAfterForward?: boolean;
   /** Kernel threads per rank (default 1: W ranks already share the cores). */
   readonly threads?: number;
 }
@@ -34,9 +36,11 @@ export interface StepBenchResult {
   readonly movedBytes: number;
   /** Bytes of this rank's shard state (params as held + optimizer state). */
   readonly stateBytes: number;
-  /** Bytes of the largest unit gathered whole, and of all of them (a step gathers every unit before the compiled forward). */
+  /** Bytes of the largest unit gathered whole, and of all of them. */
   readonly largestUnitBytes: number;
   readonly gatheredBytes: number;
+  /** The most gathered parameter bytes the last step held at once (the stepper's count). */
+  readonly peakGatheredBytes: number;
   /** Size of this rank's wasm memory at the end: it only grows, so this is its high-water. */
   readonly wasmBytes: number;
   /** Peak resident set of this rank's process (under worker_threads: the one process every rank shares). */
@@ -66,6 +70,7 @@ const stepBench = async (c: Collectives, input: StepBenchInput): Promise<E.Eithe
   const stepper = createShardedStepper(rt, countingCollectives(c, tally), {
     objective, shapes, units: flatUnits(nn.modelSpec(model), { classes }),
     trainable: Object.keys(shapes), transform: o.adamw(1e-3), strategy: input.strategy, microBatches: M, maxGradNorm: 1,
+    ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }),
   });
   if (E.isLeft(stepper)) throw new Error(stepper.left);
   const init = await stepper.right.init(nn.initParams(model, 0));
@@ -74,6 +79,7 @@ const stepBench = async (c: Collectives, input: StepBenchInput): Promise<E.Eithe
   const ms: number[] = [];
   let firstStepMs = 0;
   let moved = 0;
+  let peakGatheredBytes = 0;
   for (let i = 0; i < input.warmup + input.reps; i++) {
     const met = await c.barrier();
     if (E.isLeft(met)) return met;
@@ -85,6 +91,7 @@ const stepBench = async (c: Collectives, input: StepBenchInput): Promise<E.Eithe
     if (i === 0) firstStepMs = performance.now() - t0;
     if (i >= input.warmup) ms.push(performance.now() - t);
     moved = tally.bytes;
+    peakGatheredBytes = out.right.peakGatheredBytes;
   }
   const bytes = (v: Readonly<Record<string, Float32Array>>) => Object.values(v).reduce((a, x) => a + x.byteLength, 0);
   const unitBytes = s.layouts.map((l) => 4 * l.chunk * l.worldSize);
@@ -93,7 +100,7 @@ const stepBench = async (c: Collectives, input: StepBenchInput): Promise<E.Eithe
   rt.destroy();
   return E.right({
     params: Object.values(shapes).reduce((a, sh) => a + sh.reduce((x, y) => x * y, 1), 0),
-    ms, firstStepMs, movedBytes: moved, stateBytes: bytes(s.params) + bytes(s.opt), largestUnitBytes: Math.max(...unitBytes), gatheredBytes: unitBytes.reduce((a, b) => a + b, 0),
+    ms, firstStepMs, movedBytes: moved, stateBytes: bytes(s.params) + bytes(s.opt), largestUnitBytes: Math.max(...unitBytes), gatheredBytes: unitBytes.reduce((a, b) => a + b, 0), peakGatheredBytes,
     wasmBytes, maxRssBytes: process.resourceUsage().maxRSS * 1024,
   });
 };

@@ -35,26 +35,27 @@ const stepPlans = (quick: boolean): StepRows[] => {
 };
 
 /** One line per configuration, what the JSON rows do not carry: memory per rank and bytes moved against the theory. */
-const describeStep = (engine: string, W: number, r: readonly StepBenchResult[]) => {
+const describeStep = (engine: string, W: number, reshard: boolean, r: readonly StepBenchResult[]) => {
   const N = r[0].params;
-  // FSDP gathers params for forward and again for backward, and reduce-scatters grads: 3·N·4 B·(W−1)/W; graft gathers once
+  // resharding gathers params for forward and again for backward, and reduce-scatters grads: 3·N·4 B·(W−1)/W; without, 2·N·…
   const fsdp = (3 * N * 4 * (W - 1)) / W;
   const ours = (2 * N * 4 * (W - 1)) / W;
   const target = (N * 16) / W + r[0].largestUnitBytes;
   const rss = engine === 'mpi' ? `process RSS peak per rank ${r.map((x) => MiB(x.maxRssBytes)).join(' / ')}` : `process RSS peak (all ${W} ranks share it) ${MiB(r[0].maxRssBytes)}`;
   return [
-    `bench: shard step ${engine} W=${W}: ${N} params; first step (compile included) ${(r[0].firstStepMs / 1000).toFixed(1)} s`,
-    `  moved per rank per step ${MiB(r[0].movedBytes)} (graft, params gathered once: 2·params·4 B·(W−1)/W = ${MiB(ours)}; FSDP FULL_SHARD 3·params·4 B·(W−1)/W = ${MiB(fsdp)})`,
+    `bench: shard step ${engine} W=${W} reshardAfterForward ${reshard}: ${N} params; first step (compile included) ${(r[0].firstStepMs / 1000).toFixed(1)} s`,
+    `  moved per rank per step ${MiB(r[0].movedBytes)} (gathered once: 2·params·4 B·(W−1)/W = ${MiB(ours)}; resharded after forward, FSDP FULL_SHARD: 3·params·4 B·(W−1)/W = ${MiB(fsdp)})`,
     `  wasm memory high-water per rank ${r.map((x) => MiB(x.wasmBytes)).join(' / ')}; ${rss}; target params·16 B/W + largest unit ${MiB(target)}`,
-    `  shard state per rank ${r.map((x) => MiB(x.stateBytes)).join(' / ')} (params·12 B/W = ${MiB((N * 12) / W)}); gathered for the step ${MiB(r[0].gatheredBytes)}, largest unit ${MiB(r[0].largestUnitBytes)}`,
+    `  shard state per rank ${r.map((x) => MiB(x.stateBytes)).join(' / ')} (params·12 B/W = ${MiB((N * 12) / W)}); all units ${MiB(r[0].gatheredBytes)}, largest unit ${MiB(r[0].largestUnitBytes)}, gathered at once at most ${MiB(r[0].peakGatheredBytes)}`,
   ].join('\n');
 };
 
 const stepRows = async (ctx: SuiteContext, mpiOk: boolean) => {
   for (const plan of stepPlans(ctx.quick))
     for (const W of plan.sizes)
-      for (const engine of plan.engines.filter((e) => e === 'local' || (W > 1 && mpiOk))) {
-        const input: StepBenchInput = { model: plan.model, strategy: 'FULL_SHARD', batch: plan.batch, warmup: plan.warmup, reps: plan.reps };
+      for (const engine of plan.engines.filter((e) => e === 'local' || (W > 1 && mpiOk)))
+      for (const reshardAfterForward of [true, false]) {
+        const input: StepBenchInput = { model: plan.model, strategy: 'FULL_SHARD', reshardAfterForward, batch: plan.batch, warmup: plan.warmup, reps: plan.reps };
         const out = engine === 'local' ? await runLocal<StepBenchInput, StepBenchResult>({ size: W, entry: STEP_PROGRAM, input, timeoutMs: 600_000 }) : await runMpi<StepBenchInput, StepBenchResult>({ size: W, entry: STEP_PROGRAM, input });
         // a model that does not fit one rank's wasm memory is a finding, not a failed bench
         if (E.isLeft(out)) {
@@ -64,11 +65,11 @@ const stepRows = async (ctx: SuiteContext, mpiOk: boolean) => {
         const r = out.right;
         const perStep = r[0].ms.map((_, i) => Math.max(...r.map((x) => x.ms[i])));
         const row: Row & Record<string, unknown> = {
-          suite: 'shard', name: `step FULL_SHARD W=${W} ${plan.label} b${plan.batch}`, impl: engine, size: r[0].params, steps: 1, ...summarize(perStep, r[0].params), backend: 'wasm', executor: engine === 'mpi' ? 'mpirun' : 'worker_threads',
-          moved_bytes: r[0].movedBytes, wasm_bytes: Math.max(...r.map((x) => x.wasmBytes)), max_rss_bytes: Math.max(...r.map((x) => x.maxRssBytes)), state_bytes: Math.max(...r.map((x) => x.stateBytes)), first_step_ms: r[0].firstStepMs,
+          suite: 'shard', name: `step FULL_SHARD${reshardAfterForward ? '' : ' no-reshard'} W=${W} ${plan.label} b${plan.batch}`, impl: engine, size: r[0].params, steps: 1, ...summarize(perStep, r[0].params), backend: 'wasm', executor: engine === 'mpi' ? 'mpirun' : 'worker_threads',
+          moved_bytes: r[0].movedBytes, peak_gathered_bytes: r[0].peakGatheredBytes, wasm_bytes: Math.max(...r.map((x) => x.wasmBytes)), max_rss_bytes: Math.max(...r.map((x) => x.maxRssBytes)), state_bytes: Math.max(...r.map((x) => x.stateBytes)), first_step_ms: r[0].firstStepMs,
         };
         ctx.emit(row);
-        console.error(describeStep(engine, W, r));
+        console.error(describeStep(engine, W, reshardAfterForward, r));
       }
 };
 

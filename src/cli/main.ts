@@ -11,7 +11,7 @@ import { runTextCommand } from './text.js';
 import { runFinetune } from './finetune.js';
 import { SHARDING_FILE, resumeShardedFinetune, runMpiFinetune, runShardedFinetune } from './sharded-finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
-import { BackendOption, CountOption, ScheduleLrOption, StrategyOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
+import { BackendOption, CountOption, ReshardOption, ScheduleLrOption, StrategyOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
 import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
 import { runExport, runImport } from './hf.js';
 import { runCompile } from './compile.js';
@@ -101,9 +101,10 @@ cli
   .option('--mpi', 'one rank of an Open MPI job: mpirun -np W npx graft finetune --config <file> --mpi')
   .option('--strategy <name>', 'FULL_SHARD (default), SHARD_GRAD_OP or NO_SHARD, with --shards or --mpi')
   .option('--micro-batches <M>', 'micro-batches per step over all ranks (default W), with --shards or --mpi')
+  .option('--reshard-after-forward <true|false>', 'FULL_SHARD: free each unit\'s gathered parameters after its forward and gather them again for its backward (default true, as FSDP), with --shards or --mpi')
   .option('--join-timeout <seconds>', 'with --mpi: how long every rank may take to start before the job gives up (default 60)')
   .action(async (raw: Record<string, unknown>) => {
-    const o = options({ resume: ExistingDirOption, shards: CountOption, strategy: StrategyOption, microBatches: CountOption, joinTimeout: CountOption }, raw, raw.resume === undefined);
+    const o = options({ resume: ExistingDirOption, shards: CountOption, strategy: StrategyOption, microBatches: CountOption, reshardAfterForward: ReshardOption, joinTimeout: CountOption }, raw, raw.resume === undefined);
     if (!o) return;
     const config = raw.config as string | undefined;
     const overfitBatch = raw.overfitBatch === true;
@@ -112,10 +113,12 @@ cli
       ...(o.shards !== undefined && raw.mpi === true ? [{ option: '--shards', message: 'leave it out with --mpi: mpirun -np W sets the ranks' }] : []),
       ...(!sharded && o.strategy !== undefined ? [{ option: '--strategy', message: 'needs --shards W or --mpi' }] : []),
       ...(!sharded && o.microBatches !== undefined ? [{ option: '--micro-batches', message: 'needs --shards W or --mpi' }] : []),
+      ...(!sharded && o.reshardAfterForward !== undefined ? [{ option: '--reshard-after-forward', message: 'needs --shards W or --mpi' }] : []),
+      ...(o.reshardAfterForward === 'true' && (o.strategy ?? 'FULL_SHARD') !== 'FULL_SHARD' ? [{ option: '--reshard-after-forward', message: `true needs --strategy FULL_SHARD: ${o.strategy} keeps whole parameters between steps` }] : []),
       ...(raw.mpi !== true && o.joinTimeout !== undefined ? [{ option: '--join-timeout', message: 'needs --mpi' }] : []),
       ...(sharded && overfitBatch ? [{ option: '--overfit-batch', message: 'does not run sharded: leave out --shards/--mpi' }] : []),
-      // a sharded folder keeps its strategy and micro-batches: they fix the numbers
-      ...(o.resume !== undefined ? (['strategy', 'microBatches'] as const).filter((k) => o[k] !== undefined).map((k) => ({ option: `--${k === 'microBatches' ? 'micro-batches' : k}`, message: 'a resume takes it from the run folder; leave it out' })) : []),
+      // a sharded folder keeps its strategy and micro-batches (they fix the numbers) and its resharding
+      ...(o.resume !== undefined ? (['strategy', 'microBatches', 'reshardAfterForward'] as const).filter((k) => o[k] !== undefined).map((k) => ({ option: `--${k.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`, message: 'a resume takes it from the run folder; leave it out' })) : []),
     ];
     // a sharded run's folder resumes sharded, over the ranks it last ran on unless --shards says otherwise
     const shardedFolder = o.resume !== undefined && existsSync(join(o.resume, SHARDING_FILE));
@@ -123,10 +126,10 @@ cli
     else if (o.resume !== undefined && (config !== undefined || overfitBatch)) usageError([{ option: '--resume', message: 'takes the settings from the run folder; leave out --config and --overfit-batch' }]);
     else if (sharded && config === undefined && o.resume === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
     else if (raw.mpi === true) {
-      const so = { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}) } as const;
+      const so = { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}), ...(o.reshardAfterForward === undefined ? {} : { reshardAfterForward: o.reshardAfterForward === 'true' }) } as const;
       process.exitCode = await runMpiFinetune(o.resume !== undefined ? { resume: o.resume } : { config: config! }, so, console.log, undefined, o.joinTimeout === undefined ? undefined : o.joinTimeout * 1000);
     } else if (o.resume !== undefined && (shardedFolder || o.shards !== undefined)) process.exitCode = await resumeShardedFinetune(o.resume, o.shards);
-    else if (o.shards !== undefined) process.exitCode = await runShardedFinetune(config!, o.shards, { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}) });
+    else if (o.shards !== undefined) process.exitCode = await runShardedFinetune(config!, o.shards, { strategy: o.strategy ?? 'FULL_SHARD', ...(o.microBatches ? { microBatches: o.microBatches } : {}), ...(o.reshardAfterForward === undefined ? {} : { reshardAfterForward: o.reshardAfterForward === 'true' }) });
     else if (o.resume !== undefined) process.exitCode = await resumeComparison(o.resume, console.log, 'finetune');
     else if (config === undefined) usageError([{ option: '--config', message: 'give --config <file> (or --resume <run-dir>)' }]);
     else process.exitCode = await runFinetune(config, { overfitBatch });

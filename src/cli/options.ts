@@ -33,6 +33,8 @@ export const BackendOption = config.backend;
 export const CountOption = numeric(config.finetuneEpochs);
 /** `--strategy`: FSDP's sharding strategies. */
 export const StrategyOption = t.keyof({ FULL_SHARD: null, SHARD_GRAD_OP: null, NO_SHARD: null }, 'FULL_SHARD | SHARD_GRAD_OP | NO_SHARD');
+/** `--reshard-after-forward`: FSDP's reshard_after_forward, written true or false. */
+export const ReshardOption = t.keyof({ true: null, false: null }, 'true | false');
 /** `--base-max-lr`: written into the schedule as its `lr`, so decoded as a schedule's lr. */
 export const ScheduleLrOption = numeric(PhaseFieldCodecs.lr);
 

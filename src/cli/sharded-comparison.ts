@@ -24,6 +24,8 @@ export interface ShardedComparisonInput {
   readonly strategy: ShardingStrategy;
   /** Micro-batches per step over all ranks. */
   readonly microBatches: number;
+  /** FULL_SHARD: FSDP's reshard_after_forward (absent: true). */
+  readonly reshardAfterForward?: boolean;
   readonly backend?: BackendChoice;
   /** A resumed folder: the runs it finished and every metrics.jsonl line. */
   readonly previous?: { readonly finished: readonly RunResult[]; readonly metrics: readonly MetricLine[] };
@@ -67,6 +69,7 @@ export const shardedComparison = async (c: Collectives, input: ShardedComparison
       const out = await mnistShardRun(c, {
         cfg, method, seed, base: input.base, train: splits.trainFor(seed), validation: splits.validation, test: splits.test, strategy: input.strategy, microBatches: input.microBatches,
         ...(input.backend ? { backend: input.backend } : {}),
+        ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }),
         ...(method === 'scheduled' ? {} : { checkpoint: { dir, config: shardedRunKey(cfg, method, seed, input.microBatches) }, resume: checkpointed > 0 }),
       }, { onEpoch: (rec) => reports?.onEpoch(method, seed, rec) });
       if (E.isLeft(out)) return E.left(`${method} seed ${seed}: ${out.left}`);

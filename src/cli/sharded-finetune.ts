@@ -32,6 +32,8 @@ export interface ShardOptions {
   readonly strategy: ShardingStrategy;
   /** Micro-batches per step over all ranks; default W. */
   readonly microBatches?: number;
+  /** FULL_SHARD only: FSDP's reshard_after_forward (absent: true). */
+  readonly reshardAfterForward?: boolean;
 }
 
 /** How a sharded run folder was sharded: a resume keeps the strategy and the micro-batches (they fix the numbers). */
@@ -41,6 +43,8 @@ interface ShardingRecord {
   readonly microBatches: number;
   /** The ranks of the latest attempt. */
   readonly ranks: number;
+  /** Absent: FSDP's default (true under FULL_SHARD). */
+  readonly reshardAfterForward?: boolean;
 }
 
 const RANK_ENTRY = new URL(`./sharded-comparison-rank.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
@@ -52,6 +56,7 @@ export const shardProblems = (c: ResolvedFinetune, W: number, o: ShardOptions): 
     ...c.methods.filter((m) => !SHARDED_METHODS.includes(m)).map((m) => `methods: '${m}' does not run sharded yet (sharded: ${SHARDED_METHODS.join(', ')}); leave it out of methods`),
     ...(sumIsShardInvariant(M, W) ? [] : [`${M} micro-batches over ${W} ranks: W must be a power of two dividing the micro-batches, so the sums do not depend on W`]),
     ...(c.batchSize % M === 0 ? [] : [`batchSize ${c.batchSize} is not a multiple of the ${M} micro-batches (${M === W ? 'one per rank by default: ' : ''}give --micro-batches, or change batchSize)`]),
+    ...(o.reshardAfterForward === true && o.strategy !== 'FULL_SHARD' ? [`reshardAfterForward true needs FULL_SHARD: ${o.strategy} keeps whole parameters between steps`] : []),
   ];
 };
 
@@ -68,8 +73,9 @@ const readSharding = (dir: string): E.Either<string[], ShardingRecord> => {
   const problems = [
     ...(['FULL_SHARD', 'SHARD_GRAD_OP', 'NO_SHARD'].includes(raw?.strategy) ? [] : [`strategy: expected FULL_SHARD, SHARD_GRAD_OP or NO_SHARD, got ${JSON.stringify(raw?.strategy)}`]),
     ...(['microBatches', 'ranks'] as const).filter((k) => !count(raw?.[k])).map((k) => `${k}: expected a whole number > 0, got ${JSON.stringify(raw?.[k])}`),
+    ...(raw?.reshardAfterForward === undefined || typeof raw.reshardAfterForward === 'boolean' ? [] : [`reshardAfterForward: expected true or false, got ${JSON.stringify(raw.reshardAfterForward)}`]),
   ].map((p) => `${file}: ${p}`);
-  return problems.length ? E.left(problems) : E.right({ strategy: raw.strategy, microBatches: raw.microBatches, ranks: raw.ranks });
+  return problems.length ? E.left(problems) : E.right({ strategy: raw.strategy, microBatches: raw.microBatches, ranks: raw.ranks, ...(raw.reshardAfterForward === undefined ? {} : { reshardAfterForward: raw.reshardAfterForward }) });
 };
 
 /** A sharded run folder read back: its settings and runs, and how it was sharded. */
@@ -120,6 +126,7 @@ const openRunFolder = (start: Start, backend: string, log: (s: string) => void):
 
 const comparisonInput = (start: Start, base: Values, dir: string, where: string): ShardedComparisonInput => ({
   cfg: start.cfg, base, dir, strategy: start.sharding.strategy, microBatches: start.sharding.microBatches, where,
+  ...(start.sharding.reshardAfterForward === undefined ? {} : { reshardAfterForward: start.sharding.reshardAfterForward }),
   ...(start.cfg.backend ? { backend: start.cfg.backend } : {}),
   ...(start.resume ? { previous: { finished: start.resume.folder.finished, metrics: start.resume.folder.metrics } } : {}),
 });
@@ -181,7 +188,7 @@ export const runShardedFinetune = async (file: string, W: number, o: ShardOption
   if (E.isLeft(cfg)) return refuse(cfg.left.map(formatFileProblem), log);
   const problems = shardProblems(cfg.right, W, o);
   if (problems.length) return refuse(problems, log, `${file}: `);
-  return launchLocal({ cfg: cfg.right, sharding: { strategy: o.strategy, microBatches: o.microBatches ?? W, ranks: W } }, log);
+  return launchLocal({ cfg: cfg.right, sharding: { strategy: o.strategy, microBatches: o.microBatches ?? W, ranks: W, ...(o.reshardAfterForward === undefined ? {} : { reshardAfterForward: o.reshardAfterForward }) } }, log);
 };
 
 /** `graft finetune --resume <dir> [--shards W]`: the stopped sharded comparison goes on, over W local ranks (default: as it last ran). */
@@ -225,7 +232,7 @@ const mpiStart = (source: MpiSource, W: number, o: ShardOptions): E.Either<strin
     const cfg = readFinetuneConfig(source.config);
     if (E.isLeft(cfg)) return E.left(cfg.left.map(formatFileProblem));
     const problems = shardProblems(cfg.right, W, o);
-    return problems.length ? E.left(problems.map((p) => `${source.config}: ${p}`)) : E.right({ cfg: cfg.right, sharding: { strategy: o.strategy, microBatches: o.microBatches ?? W, ranks: W } });
+    return problems.length ? E.left(problems.map((p) => `${source.config}: ${p}`)) : E.right({ cfg: cfg.right, sharding: { strategy: o.strategy, microBatches: o.microBatches ?? W, ranks: W, ...(o.reshardAfterForward === undefined ? {} : { reshardAfterForward: o.reshardAfterForward }) } });
   }
   const read = readShardedFolder(source.resume);
   if (E.isLeft(read)) return read;

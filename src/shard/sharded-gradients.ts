@@ -52,6 +52,24 @@ export const globalSquares = async (c: Collectives, partials: readonly (readonly
   return E.right(partials.map((_, k) => exactTotal(Array.from({ length: c.size }, (_, r) => at(r, k)))));
 };
 
+/** Every rank's per-micro-batch metrics (outputs `m:<name>` of this rank's micro-batches), in micro-batch order: an all-gather of M / W values per metric. */
+export const allMetrics = async (c: Collectives, metricNames: readonly string[], local: readonly Readonly<Record<string, Float32Array>>[]): Promise<E.Either<string, Record<string, Float32Array>>> => {
+  const per = local.length;
+  const mine = new Float32Array(per * metricNames.length);
+  metricNames.forEach((m, j) => local.forEach((out, i) => (mine[j * per + i] = out[names.metric(m)][0])));
+  const all = await collective(c.allGather(mine));
+  if (E.isLeft(all)) return all;
+  return E.right(Object.fromEntries(metricNames.map((m, j) => [m, Float32Array.from({ length: per * c.size }, (_, k) => all.right[Math.floor(k / per) * per * metricNames.length + j * per + (k % per)])])));
+};
+
+/** One trained unit's gradient over this rank's micro-batches, reduced across ranks in the W-independent tree order and averaged over all M. */
+export const reduceUnit = async (c: Collectives, strategy: ShardingStrategy, M: number, l: UnitLayout, perMicro: readonly Values[]): Promise<E.Either<string, Float32Array>> => {
+  // a tree over this rank's micro-batches, then the rank-ordered tree: together the tree over all M
+  const local = treeSum(perMicro.map((g) => flattenUnit(l, g)));
+  const reduced = await collective(strategy === 'NO_SHARD' ? c.allReduce(local) : c.reduceScatter(local));
+  return E.map((r: Float32Array) => r.map((x) => x / M))(reduced);
+};
+
 export const createShardedGradients = (rt: Runtime, c: Collectives, config: ShardedGradientsConfig): E.Either<string, ShardedGradients> => {
   const { strategy, microBatches: M, trainLayouts } = config;
   const W = c.size;
@@ -59,16 +77,6 @@ export const createShardedGradients = (rt: Runtime, c: Collectives, config: Shar
   if (E.isLeft(grad)) return E.left(`gradient program: ${grad.left.message}`);
   const gradExe: Executable = rt.load(compile(grad.right));
   const metricNames = Object.keys(grad.right.outputs).filter((k) => k.startsWith('m:')).map((k) => k.slice(2));
-
-  /** Every rank's per-micro-batch metrics, in micro-batch order: an all-gather of M / W values per metric. */
-  const allMetrics = async (local: readonly Record<string, Float32Array>[]): Promise<E.Either<string, Record<string, Float32Array>>> => {
-    const per = local.length;
-    const mine = new Float32Array(per * metricNames.length);
-    metricNames.forEach((m, j) => local.forEach((out, i) => (mine[j * per + i] = out[names.metric(m)][0])));
-    const all = await collective(c.allGather(mine));
-    if (E.isLeft(all)) return all;
-    return E.right(Object.fromEntries(metricNames.map((m, j) => [m, Float32Array.from({ length: per * W }, (_, k) => all.right[Math.floor(k / per) * per * metricNames.length + j * per + (k % per)])])));
-  };
 
   return E.right({
     metricNames,
@@ -82,15 +90,13 @@ export const createShardedGradients = (rt: Runtime, c: Collectives, config: Shar
         outs.push(out.right);
       }
       const gradOf = (out: Record<string, Float32Array>): Values => Object.fromEntries(config.trainable.map((n) => [n, out[names.grad(n)]]));
-      // reduce: a tree over this rank's micro-batches, then the rank-ordered tree: together the tree over all M
       const chunks: Record<string, Float32Array> = {};
       for (const l of trainLayouts) {
-        const local = treeSum(outs.map((o) => flattenUnit(l, gradOf(o))));
-        const reduced = await collective(strategy === 'NO_SHARD' ? c.allReduce(local) : c.reduceScatter(local));
+        const reduced = await reduceUnit(c, strategy, M, l, outs.map(gradOf));
         if (E.isLeft(reduced)) return reduced;
-        chunks[l.unit] = reduced.right.map((x) => x / M);
+        chunks[l.unit] = reduced.right;
       }
-      const metrics = await allMetrics(outs);
+      const metrics = await allMetrics(c, metricNames, outs);
       return E.map((m: Record<string, Float32Array>) => ({ chunks, metrics: m }))(metrics);
     },
     destroy: () => gradExe.destroy(),

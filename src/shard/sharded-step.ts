@@ -16,10 +16,13 @@ import type { Unit } from './units.js';
 import type { UnitLayout } from './layout.js';
 import type { Values } from './state/flat-unit.js';
 import { chunkFromPieces, chunkOf, flattenUnit, ownedPieces, piecesOfChunk, unflattenUnit } from './state/flat-unit.js';
+import type { ShardedGradients } from './sharded-gradients.js';
 import { collective, createShardedGradients, globalSquares } from './sharded-gradients.js';
 import type { ShardState, ShardingStrategy } from './state/shard-state.js';
 import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
 import { clipCoefficient, squarePartials } from './state/exact-norm.js';
+import type { UnitGradients } from './unit-gradients.js';
+import { createUnitGradients } from './unit-gradients.js';
 
 /** What a transform factory sees of this rank's share: the pieces it owns, and masks cut to them (Child-Tuning D). */
 export interface ShardSlice {
@@ -46,6 +49,12 @@ export interface ShardedStepConfig {
   readonly microBatches: number;
   /** Clip by the global norm (PyTorch's clip_grad_norm_), computed exactly across ranks. */
   readonly maxGradNorm?: number;
+  /**
+   * FULL_SHARD only (default true, as FSDP): run the step unit by unit, freeing each (non-root) unit's gathered
+   * parameters after its forward and gathering them again for its backward. False gathers every unit once and runs
+   * forward and backward as one program (the same bits; more gathered memory, a third fewer bytes moved).
+   */
+  readonly reshardAfterForward?: boolean;
 }
 
 export interface StepOutcome {
@@ -54,6 +63,8 @@ export interface StepOutcome {
   readonly micro: Readonly<Record<string, Float32Array>>;
   /** Each metric's tree-summed mean over the micro-batches. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The most gathered (padded flat) parameter bytes this rank held at once during the step. */
+  readonly peakGatheredBytes: number;
 }
 
 /** Whole parameters and whole optimizer state, as an unsharded run holds them (a consolidated checkpoint). */
@@ -89,7 +100,9 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
   if (!sumIsShardInvariant(M, W)) return E.left(`${M} micro-batches cannot be cut over ${W} ranks so that sums do not depend on W: W must be a power of two dividing the micro-batches`);
   const layoutsE = strategyLayouts(config.units, config.shapes, strategy, W);
   const splitE = trainableUnits(config.units, config.trainable);
-  if (E.isLeft(layoutsE) || E.isLeft(splitE)) return E.left(describe([...(E.isLeft(layoutsE) ? layoutsE.left : []), ...(E.isLeft(splitE) ? splitE.left : [])]));
+  const reshardProblem = config.reshardAfterForward && strategy !== 'FULL_SHARD' ? [{ path: 'reshardAfterForward', message: `${strategy} keeps whole parameters between steps, so there is nothing to reshard (only FULL_SHARD reshards after forward)` }] : [];
+  if (E.isLeft(layoutsE) || E.isLeft(splitE) || reshardProblem.length) return E.left(describe([...(E.isLeft(layoutsE) ? layoutsE.left : []), ...(E.isLeft(splitE) ? splitE.left : []), ...reshardProblem]));
+  const resharding = strategy === 'FULL_SHARD' && config.reshardAfterForward !== false;
   const layouts = layoutsE.right;
   const frozen = splitE.right.frozen;
   const trainLayouts = layouts.filter((l) => !frozen.includes(l.unit));
@@ -124,9 +137,13 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     const name = path.slice(cut + 1);
     return trainableSet.has(name) ? [path.slice(0, cut), name] : undefined;
   };
-  const gradients = createShardedGradients(rt, c, { objective: config.objective, shapes: config.shapes, trainable: config.trainable, trainLayouts, strategy, microBatches: M });
-  if (E.isLeft(gradients)) return gradients;
-  const { metricNames } = gradients.right;
+  const perUnit = resharding ? createUnitGradients(rt, c, { objective: config.objective, shapes: config.shapes, units: config.units, trainable: config.trainable, layouts, trainLayouts, microBatches: M }) : undefined;
+  const gradients = resharding ? undefined : createShardedGradients(rt, c, { objective: config.objective, shapes: config.shapes, trainable: config.trainable, trainLayouts, strategy, microBatches: M });
+  const made = perUnit ?? gradients!;
+  if (E.isLeft(made)) return made;
+  const { metricNames } = made.right;
+  /** Every unit gathered at once: what the one-program step holds. */
+  const allGatheredBytes = layouts.reduce((n, l) => n + 4 * l.chunk * l.worldSize, 0);
   const stepExe = programs && rt.load(compile(programs.step));
   const initExe: Executable | undefined = programs?.init && rt.load(compile(programs.init));
   const run = async (exe: Executable, feeds: Record<string, Float32Array | readonly Float32Array[]>): Promise<E.Either<string, Record<string, Float32Array>>> =>
@@ -144,6 +161,13 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     return E.right(full);
   };
 
+  /** Every unit gathered, then one program per micro-batch (forward and backward together). */
+  const gatherAndReduce = async (s: ShardState, micro: readonly Values[]) => {
+    const full = await gather(s);
+    if (E.isLeft(full)) return full;
+    return E.map((r: { chunks: Record<string, Float32Array>; metrics: Record<string, Float32Array> }) => ({ ...r, peakGatheredBytes: allGatheredBytes }))(await (gradients as E.Right<ShardedGradients>).right.reduce(full.right, micro));
+  };
+
   /** The clip coefficient from the exact squared norm of every rank's gradient chunks. */
   const clip = async (chunks: readonly Float32Array[]): Promise<E.Either<string, number>> => {
     // NO_SHARD: every rank holds every gradient already
@@ -152,11 +176,9 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
   };
 
   const step = async (s: ShardState, micro: readonly Values[]): Promise<E.Either<string, StepOutcome>> => {
-    const full = await gather(s);
-    if (E.isLeft(full)) return full;
-    const reduced = await gradients.right.reduce(full.right, micro);
+    const reduced = perUnit ? await (perUnit as E.Right<UnitGradients>).right.reduce(s, micro) : await gatherAndReduce(s, micro);
     if (E.isLeft(reduced)) return reduced;
-    const { chunks, metrics } = reduced.right;
+    const { chunks, metrics, peakGatheredBytes } = reduced.right;
     if (config.maxGradNorm !== undefined) {
       const coef = await clip(Object.values(chunks));
       if (E.isLeft(coef)) return coef;
@@ -190,7 +212,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
       }
     }
     const means = Object.fromEntries(metricNames.map((m) => [m, treeSum(Array.from(metrics[m], (v) => Float32Array.of(v)))[0] / M]));
-    return E.right({ state: { ...s, step: s.step + 1, params, opt }, micro: metrics, metrics: means });
+    return E.right({ state: { ...s, step: s.step + 1, params, opt }, micro: metrics, metrics: means, peakGatheredBytes });
   };
 
   const consolidate = async (s: ShardState): Promise<E.Either<string, FullState>> => {
@@ -261,7 +283,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     step,
     gather,
     destroy: () => {
-      gradients.right.destroy();
+      made.right.destroy();
       stepExe?.destroy();
       initExe?.destroy();
     },

@@ -52,12 +52,11 @@ export const vjpRule = (t: Tensor, ct: Tensor): OperandCotangents => {
 const sumAll = (parts: readonly Tensor[]): Tensor => parts.reduce((acc, p) => add(acc, p));
 
 /**
- * Cotangents of `wrt` given the cotangents of `outputs`. Only f32 tensors that depend on some
- * `wrt` tensor carry cotangents (integer and bool values are piecewise constant); a `wrt` tensor
- * the outputs do not depend on gets zeros of its shape.
+ * Cotangents of `wrt` given the cotangents of `outputs`, undefined where none reaches. Only f32 tensors
+ * that depend on some `wrt` tensor carry cotangents (integer and bool values are piecewise constant).
+ * `order` (inputs before users) sets the sweep, so the sums of a graph cut in pieces keep the whole graph's order.
  */
-export const backward = (outputs: readonly Tensor[], cotangents: readonly Tensor[], wrt: readonly Tensor[]): Tensor[] => {
-  const order = topoOrder(outputs);
+export const reachingCotangents = (outputs: readonly Tensor[], cotangents: readonly Tensor[], wrt: readonly Tensor[], order: readonly Tensor[] = topoOrder(outputs)): (Tensor | undefined)[] => {
   const wanted = new Set(wrt.map((w) => w.id));
   const live = new Set<number>();
   for (const t of order) {
@@ -83,5 +82,9 @@ export const backward = (outputs: readonly Tensor[], cotangents: readonly Tensor
     const cts = vjpRule(t, ct);
     t.inputs.forEach((inp, k) => send(inp, cts[k]));
   }
-  return wrt.map((w) => found.get(w.id) ?? zeros(w.shape));
+  return wrt.map((w) => found.get(w.id));
 };
+
+/** As reachingCotangents; a `wrt` tensor the outputs do not depend on gets zeros of its shape. */
+export const backward = (outputs: readonly Tensor[], cotangents: readonly Tensor[], wrt: readonly Tensor[]): Tensor[] =>
+  reachingCotangents(outputs, cotangents, wrt).map((ct, k) => ct ?? zeros(wrt[k].shape));

@@ -33,6 +33,8 @@ export interface MnistShardInput {
   readonly strategy: ShardingStrategy;
   /** Micro-batches per step over all ranks; default W. */
   readonly microBatches?: number;
+  /** FULL_SHARD: FSDP's reshard_after_forward (default true). */
+  readonly reshardAfterForward?: boolean;
   readonly backend?: BackendChoice;
   /** After every epoch a sharded and a consolidated checkpoint in this folder, recording the settings digest `config`. */
   readonly checkpoint?: { readonly dir: string; readonly config: string };
@@ -64,7 +66,7 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
     const model = nn.mlpClassifier([IMAGE_SIZE, cfg.hidden, 10]);
     const shapes = nn.paramShapes(model);
     const totalSteps = cfg.finetuneEpochs * Math.floor(input.train.count / cfg.batchSize);
-    const microBatches = input.microBatches ? { microBatches: input.microBatches } : {};
+    const stepOptions = { ...(input.microBatches ? { microBatches: input.microBatches } : {}), ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }) };
     const test = async (params: Values) => {
       const tester = evaluator(rt, model, [IMAGE_SIZE], input.test, undefined, true);
       const { accuracy, predictions } = await tester.run(params);
@@ -72,7 +74,7 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
       return { testAccuracy: accuracy, predictedClasses: classCounts(predictions!, 10) };
     };
     if (method === 'scheduled') {
-      const out = await shardedScheduledFit(rt, c, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...microBatches, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg), ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}) }, input.base, input.train, input.validation);
+      const out = await shardedScheduledFit(rt, c, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...stepOptions, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg), ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}) }, input.base, input.train, input.validation);
       if (E.isLeft(out)) return out;
       return E.right({ ...(await test(out.right.params)), records: [...out.right.records], steps: out.right.records.length * Math.floor(input.train.count / cfg.batchSize), transitions: out.right.transitions, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
     }
@@ -88,7 +90,7 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
     }
     const out = await shardedFit(rt, c, {
       model, features: [IMAGE_SIZE], epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, maxGradNorm: 1,
-      ...microBatches,
+      ...stepOptions,
       ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}),
       ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}),
       ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}),

@@ -35,6 +35,8 @@ export interface ShardedFitConfig {
   /** Micro-batches per step over all ranks (default W); batchSize must be a multiple of it. */
   readonly microBatches?: number;
   readonly maxGradNorm?: number;
+  /** FULL_SHARD: free each unit's gathered parameters after its forward, gather again for its backward (default true, as FSDP). */
+  readonly reshardAfterForward?: boolean;
   /** After each step: its number (from 1) and its mean loss. */
   readonly onStep?: (step: number, loss: number) => void;
   /** After every epoch (and its checkpoint): its record. */
@@ -67,7 +69,7 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
   const width = config.features.reduce((a, b) => a * b, 1);
   const objective = classifierObjective(config.model, B / M, config.features, {}, config.input ?? featureRows);
   const units = flatUnits(modelSpec(config.model), config.policy);
-  const stepper = createShardedStepper(rt, c, { objective, shapes, units, trainable, transform: config.transform, strategy: config.strategy, microBatches: M, ...(config.maxGradNorm === undefined ? {} : { maxGradNorm: config.maxGradNorm }) });
+  const stepper = createShardedStepper(rt, c, { objective, shapes, units, trainable, transform: config.transform, strategy: config.strategy, microBatches: M, ...(config.maxGradNorm === undefined ? {} : { maxGradNorm: config.maxGradNorm }), ...(config.reshardAfterForward === undefined ? {} : { reshardAfterForward: config.reshardAfterForward }) });
   if (E.isLeft(stepper)) return stepper;
   const evaluate = evaluator(rt, config.model, config.features, evalSet, config.input);
   try {

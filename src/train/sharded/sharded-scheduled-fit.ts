@@ -34,6 +34,8 @@ export interface ShardedScheduledFitConfig {
   /** Micro-batches per step over all ranks (default W). */
   readonly microBatches?: number;
   readonly maxGradNorm?: number;
+  /** FULL_SHARD: free each unit's gathered parameters after its forward, gather again for its backward (default true, as FSDP). */
+  readonly reshardAfterForward?: boolean;
   readonly log?: (line: string) => void;
   /** After every epoch: its record. */
   readonly onEpoch?: (record: ScheduledRecord) => void;
@@ -82,7 +84,7 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
     }
     stepper?.destroy();
     stepper = undefined;
-    const made = createShardedStepper(rt, c, { objective, shapes, units, trainable: groupParams(book.groups), transform: groupsTransform(book.groups, cfg.groupTransform), strategy: cfg.strategy, microBatches: M, ...(cfg.maxGradNorm === undefined ? {} : { maxGradNorm: cfg.maxGradNorm }) });
+    const made = createShardedStepper(rt, c, { objective, shapes, units, trainable: groupParams(book.groups), transform: groupsTransform(book.groups, cfg.groupTransform), strategy: cfg.strategy, microBatches: M, ...(cfg.maxGradNorm === undefined ? {} : { maxGradNorm: cfg.maxGradNorm }), ...(cfg.reshardAfterForward === undefined ? {} : { reshardAfterForward: cfg.reshardAfterForward }) });
     if (E.isLeft(made)) return made;
     stepper = made.right;
     const fresh = await stepper.init({ ...params0, ...full.params });

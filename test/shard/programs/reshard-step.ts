@@ -1,0 +1,68 @@
+// A rank program: two sharded steps of a small MLP with dropout (a unit per Linear), counting the bytes each step moves
+// and the gathered bytes it held at most; returns the trained parameters (gathered afterwards) and the losses.
+import * as E from 'fp-ts/lib/Either.js';
+import * as nn from '../../../src/nn/index.js';
+import * as o from '../../../src/optim/index.js';
+import { createRuntime } from '../../../src/runtime/index.js';
+import type { Collectives, CollectiveFailure, ShardingStrategy } from '../../../src/shard/index.js';
+import { createShardedStepper, flatUnits } from '../../../src/shard/index.js';
+import { countingCollectives } from '../../../src/shard/collectives/counting.js';
+import { classifierObjective } from '../../../src/train/classifier-objective.js';
+import { blobs } from '../../train/blobs.js';
+
+export const RESHARD_SIZES = [4, 8, 8, 3];
+export const RESHARD_BATCH = 16;
+export const RESHARD_MICRO = 4;
+
+export interface ReshardInput {
+  readonly strategy: ShardingStrategy;
+  readonly reshardAfterForward?: boolean;
+}
+
+export type ReshardResult =
+  | { readonly ok: true; readonly params: Record<string, Float32Array>; readonly losses: number[]; readonly stepBytes: number[]; readonly peakGatheredBytes: number[] }
+  | { readonly ok: false; readonly message: string };
+
+const reshardStep = async (c: Collectives, input: ReshardInput): Promise<E.Either<CollectiveFailure, ReshardResult>> => {
+  const rt = await createRuntime({ backend: 'webasm' });
+  try {
+    const tally = { bytes: 0 };
+    const counted = countingCollectives(c, tally);
+    const model = nn.mlpClassifier(RESHARD_SIZES, { dropout: 0.2 });
+    const shapes = nn.paramShapes(model);
+    const rows = RESHARD_BATCH / RESHARD_MICRO;
+    const stepper = createShardedStepper(rt, counted, {
+      objective: classifierObjective(model, rows, [4]), shapes, units: flatUnits(nn.modelSpec(model), { classes: ['Linear'] }), trainable: Object.keys(shapes),
+      transform: o.adamw(0.05), strategy: input.strategy, microBatches: RESHARD_MICRO, ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }),
+    });
+    if (E.isLeft(stepper)) return E.right({ ok: false, message: stepper.left });
+    const init = await stepper.right.init(nn.initParams(model, 5));
+    if (E.isLeft(init)) return E.right({ ok: false, message: init.left });
+    let s = init.right;
+    const data = blobs(2 * RESHARD_BATCH, 1);
+    const losses: number[] = [];
+    const stepBytes: number[] = [];
+    const peakGatheredBytes: number[] = [];
+    for (let step = 0; step < 2; step++) {
+      const micro = Array.from({ length: RESHARD_MICRO / c.size }, (_, i) => {
+        const first = step * RESHARD_BATCH + (c.rank * (RESHARD_MICRO / c.size) + i) * rows;
+        return { x: data.inputs.slice(first * 4, (first + rows) * 4), y: Float32Array.from(data.labels.subarray(first, first + rows)), key: Float32Array.of(7 + step * RESHARD_MICRO + c.rank * (RESHARD_MICRO / c.size) + i) };
+      });
+      const before = tally.bytes;
+      const out = await stepper.right.step(s, micro);
+      if (E.isLeft(out)) return E.right({ ok: false, message: out.left });
+      stepBytes.push(tally.bytes - before);
+      peakGatheredBytes.push(out.right.peakGatheredBytes);
+      losses.push(out.right.metrics.loss);
+      s = out.right.state;
+    }
+    const params = await stepper.right.gather(s);
+    stepper.right.destroy();
+    if (E.isLeft(params)) return E.right({ ok: false, message: params.left });
+    return E.right({ ok: true, params: { ...params.right }, losses, stepBytes, peakGatheredBytes });
+  } finally {
+    rt.destroy();
+  }
+};
+
+export default reshardStep;
