@@ -65,10 +65,12 @@ const reduce = (g: GraphLowering, n: IRNode, split: KernelTrace['split']): numbe
   const o = split ? b.binary('div', b.index, b.int(split.chunks)) : b.index;
   const first = split ? b.binary('mul', b.binary('rem', b.index, b.int(split.chunks)), b.int(split.chunk)) : b.int(0);
   const trailing = op.axes.every((a, k) => a === src.length - op.axes.length + k);
-  const outAxes = trailing ? [] : g.axes({ flat: o }, n.shape);
+  // the output's axes come from o outside the loop, so reads that broadcast along the reduced axes (a
+  // row's max, say) index without dividing o·count + j and the builder hoists them out of the loop
+  const outAxes = g.axes({ flat: o }, n.shape);
   const at = (r: number) => {
-    if (trailing) return { flat: sizeOf(n.shape) === 1 ? r : b.binary('add', b.binary('mul', o, b.int(count)), r) };
     const rAxes = g.axes({ flat: r }, reducedDims);
+    if (trailing) return { flat: sizeOf(n.shape) === 1 ? r : b.binary('add', b.binary('mul', o, b.int(count)), r), axes: [...outAxes, ...rAxes] };
     let kept = 0;
     return { axes: src.map((_, k) => (op.axes.includes(k) ? rAxes[op.axes.indexOf(k)] : outAxes[kept++])) };
   };

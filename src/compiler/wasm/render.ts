@@ -18,6 +18,8 @@ import { laneShapes } from './lanes.js';
 import { packing, scratchBytes, TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
 import type { LaneHost, ReducedLanes } from './reduce-lanes.js';
 import { emitReducedLanes, reducedLanes } from './reduce-lanes.js';
+import type { RowLoad } from './row-loads.js';
+import { rowLoads, transpose4 } from './row-loads.js';
 
 export { HOST_MATH } from './ops-scalar.js';
 export type { HostMath } from './ops-scalar.js';
@@ -313,10 +315,52 @@ export class KernelEmitter implements OpContext, LaneHost {
     else c.get(this.sLocal(n.init));
     c.set(acc);
     c.i32(n.start).set(jl);
+    const rows = vector ? rowLoads(this, n) : [];
+    if (rows.length) this.rowGroups(n, rows, acc, jl);
+    // every j (after the row groups: the rest)
     c.open('block').open('loop');
     c.get(jl).i32(n.count).op('i32.ge_s').op('br_if', 1);
+    this.step(n, vector, acc);
+    c.get(jl).i32(1).op('i32.add').set(jl).op('br', 0).op('end').op('end');
+  }
+
+  /** Four j steps per iteration while four remain, each row load as one v128 load per lane's row, transposed (row-loads.ts). */
+  private rowGroups(n: Extract<KNode, { op: 'accumulate' }>, rows: readonly RowLoad[], acc: number, jl: number): void {
+    const c = this.c;
+    // each lane's row start in bytes, once per call of the accumulation
+    const starts = rows.map((r) =>
+      [0, 1, 2, 3].map((lane) => {
+        const a = c.local('i32');
+        c.get(this.param(r.buffer)).get(this.vLocal(r.base)).lane('i32x4.extract_lane', lane).i32(2).op('i32.shl').op('i32.add').set(a);
+        return a;
+      }),
+    );
+    const at = c.local('i32');
+    c.open('block').open('loop');
+    c.get(jl).i32(4).op('i32.add').i32(n.count).op('i32.gt_s').op('br_if', 1);
+    c.get(jl).i32(2).op('i32.shl').set(at);
+    const columns = starts.map((lanes) =>
+      transpose4(c, lanes.map((start) => {
+        const v = c.local('v128');
+        c.get(start).get(at).op('i32.add').mem('v128.load', 2).set(v);
+        return v;
+      })),
+    );
+    for (let q = 0; q < 4; q++) {
+      const given = new Map(rows.map((r, x) => [r.load, columns[x][q]]));
+      this.step(n, true, acc, given);
+      c.get(jl).i32(1).op('i32.add').set(jl);
+    }
+    c.op('br', 0).op('end').op('end');
+  }
+
+  /** One j step: the body (loads in `given` taken from those locals), then acc = acc fn value. */
+  private step(n: Extract<KNode, { op: 'accumulate' }>, vector: boolean, acc: number, given?: ReadonlyMap<number, number>): void {
+    const c = this.c;
     for (const b of n.body) {
-      if (vector && this.varying.has(b.id)) this.emitVector(b);
+      const v = given?.get(b.id);
+      if (v !== undefined) c.get(v).set(this.vLocal(b.id));
+      else if (vector && this.varying.has(b.id)) this.emitVector(b);
       else this.emitScalar(b);
     }
     c.get(acc);
@@ -334,7 +378,6 @@ export class KernelEmitter implements OpContext, LaneHost {
       c.set(b).set(a).get(a).get(b).get(a).get(b).op(t === 'i32' ? 'i32.gt_s' : 'i32.gt_u').op('select');
     } else this.fail(`accumulation of ${t}`);
     c.set(acc);
-    c.get(jl).i32(1).op('i32.add').set(jl).op('br', 0).op('end').op('end');
   }
 
   /** Four lanes computed one at a time with the scalar op. */
