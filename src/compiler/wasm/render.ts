@@ -18,6 +18,8 @@ import { laneShapes } from './lanes.js';
 import { packing, scratchBytes, TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
 import type { LaneHost, ReducedLanes } from './reduce-lanes.js';
 import { emitReducedLanes, reducedLanes } from './reduce-lanes.js';
+import type { LazySelect } from './lazy-selects.js';
+import { lazySelects } from './lazy-selects.js';
 import type { RowLoad } from './row-loads.js';
 import { rowLoads, transpose4 } from './row-loads.js';
 
@@ -78,6 +80,9 @@ export class KernelEmitter implements OpContext, LaneHost {
   private shapes: Map<number, LaneShape>;
   /** Accumulations whose lanes run over the reduced index (reduce-lanes.ts). */
   private readonly reduced = new Map<number, ReducedLanes>();
+  /** Selects whose sides run only when a lane takes them (lazy-selects.ts), and the nodes of those sides. */
+  private readonly lazy: Map<number, LazySelect>;
+  private readonly deferred: Set<number>;
   /** Lane 0's value of nodes with a lane shape (vector loops). */
   private readonly first = new Map<number, number>();
   readonly imports: HostMath[] = [];
@@ -100,6 +105,8 @@ export class KernelEmitter implements OpContext, LaneHost {
       n.op === 'index' || operands(n).some((o) => this.varying.has(o)) || (n.op === 'accumulate' && (this.varying.has(n.value) || allNodes(n.body).some((b) => this.varying.has(b.id))));
     for (const n of all) if (isVarying(n)) this.varying.add(n.id);
     this.shapes = laneShapes(all, this.varying);
+    this.lazy = lazySelects(k, this.varying);
+    this.deferred = new Set([...this.lazy.values()].flatMap((l) => [...l.a, ...l.b]));
     this.i = this.c.local('i32');
     // matmuls keep their own path (tiled micro-kernels); other reductions along a contiguous axis read rows, not gathers
     if (!k.fused.includes('matmul')) {
@@ -220,7 +227,7 @@ export class KernelEmitter implements OpContext, LaneHost {
   /** Element `i`: the varying top-level nodes `include` accepts, in scalar, then the stores. */
   elementScalar(include: (n: KNode) => boolean = () => true): void {
     const c = this.c;
-    for (const n of this.k.nodes) if (this.varying.has(n.id) && n.op !== 'index' && include(n)) this.emitScalar(n);
+    for (const n of this.k.nodes) if (this.varying.has(n.id) && n.op !== 'index' && include(n) && !this.deferred.has(n.id)) this.emitScalar(n);
     for (const s of this.k.stores) {
       this.address(s.buffer);
       c.get(this.sLocal(s.value));
@@ -232,7 +239,7 @@ export class KernelEmitter implements OpContext, LaneHost {
   /** Elements i + lane .. i + lane + 3 (i + lane a multiple of four): the nodes `include` accepts in four lanes, then the stores. */
   elementVector(include: (n: KNode) => boolean = () => true): void {
     const c = this.c;
-    for (const n of this.k.nodes) if (this.varying.has(n.id) && include(n)) this.emitVector(n);
+    for (const n of this.k.nodes) if (this.varying.has(n.id) && include(n) && !this.deferred.has(n.id)) this.emitVector(n);
     for (const s of this.k.stores) {
       this.address(s.buffer);
       this.pushVector(s.value);
@@ -280,6 +287,14 @@ export class KernelEmitter implements OpContext, LaneHost {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, false);
     if (n.op === 'loopIndex') return; // set by its accumulation
+    const lazy = this.lazy.get(n.id);
+    if (lazy && n.op === 'select') {
+      c.get(this.sLocal(n.cond)).open('if');
+      lazy.a.forEach((id) => this.emitScalar(this.node(id)));
+      c.op('else');
+      lazy.b.forEach((id) => this.emitScalar(this.node(id)));
+      c.op('end');
+    }
     scalarOp(this, n, (k) => c.get(this.sLocal(operands(n)[k])));
     c.set(this.sLocal(n.id));
   }
@@ -287,6 +302,16 @@ export class KernelEmitter implements OpContext, LaneHost {
   emitVector(n: KNode): void {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, true);
+    const lazy = this.lazy.get(n.id);
+    if (lazy && n.op === 'select') {
+      // a side runs when some lane takes it: a lane of the condition set, or one clear
+      c.get(this.vLocal(n.cond)).simd('v128.any_true').open('if');
+      lazy.a.forEach((id) => this.emitVector(this.node(id)));
+      c.op('end');
+      c.get(this.vLocal(n.cond)).simd('i32x4.all_true').op('i32.eqz').open('if');
+      lazy.b.forEach((id) => this.emitVector(this.node(id)));
+      c.op('end');
+    }
     const shape = this.shapes.get(n.id);
     if (shape) {
       // lane 0 in scalar, then the four lanes from it (unused lanes are dead code to V8)
