@@ -90,15 +90,17 @@ export const reduceSplit = (count: number, outputs: number): ReduceSplit | undef
 
 /**
  * Source of the loop over a reduction's reduced elements, accumulating into `acc`. With a split,
- * thread x reduces chunk (x mod chunks) of output (x / chunks); the tail chunk clamps its reads.
+ * thread x reduces chunk (x / outputs) of output (x mod outputs), chunk-major so neighbouring threads read
+ * neighbouring outputs; the tail chunk clamps its reads.
  */
 const reduceBody = (w: KernelWriter, root: Scope, n: IRNode, split?: ReduceSplit): string => {
   const op = n.op as Extract<IRNode['op'], { kind: 'reduce' }>;
   const src = w.nodes[n.inputs[0]].shape;
   const reducedDims = op.axes.map((a) => src[a]);
   const count = sizeOf(reducedDims);
-  const o = split ? w.bind(root, `Math.floor(x / ${lit(split.chunks)})`, 'o') : 'x';
-  const c = split ? w.bind(root, `x - ${o} * ${lit(split.chunks)}`, 'c') : '0.0';
+  const outputs = sizeOf(n.shape);
+  const c = split ? w.bind(root, `Math.floor(x / ${lit(outputs)})`, 'c') : '0.0';
+  const o = split ? w.bind(root, `x - ${c} * ${lit(outputs)}`, 'o') : 'x';
   const trailing = op.axes.every((a, k) => a === src.length - op.axes.length + k);
   const outAxes = trailing ? [] : w.axes(root, { flat: o }, n.shape);
   const at = (scope: Scope, r: string): Index => {
@@ -122,14 +124,14 @@ const reduceBody = (w: KernelWriter, root: Scope, n: IRNode, split?: ReduceSplit
   return 'acc';
 };
 
-/** The second stage of a split reduction: combine each output's chunk results. */
-const combineSource = (fn: 'sum' | 'max', buffer: number, chunks: number): string =>
+/** The second stage of a split reduction: combine each output's chunk results ([chunks, outputs]) in order. */
+const combineSource = (fn: 'sum' | 'max', buffer: number, chunks: number, outputs: number): string =>
   [
     `function(b${buffer}) {`,
     '  const x = this.thread.x;',
-    `  let acc = ${fn === 'sum' ? '0.0' : `b${buffer}[x * ${lit(chunks)}]`};`,
+    `  let acc = ${fn === 'sum' ? '0.0' : `b${buffer}[x]`};`,
     `  for (let j = ${fn === 'sum' ? 0 : 1}; j < ${chunks}; j++) {`,
-    `    const v = b${buffer}[x * ${lit(chunks)} + j];`,
+    `    const v = b${buffer}[j * ${lit(outputs)} + x];`,
     `    acc = ${fn === 'sum' ? f32('acc + v') : 'Math.max(acc, v)'};`,
     '  }',
     '  return acc;',
@@ -272,10 +274,10 @@ export const lowerTraced = (ir: IR, declared: readonly InputSpec[]): Lowered => 
         continue;
       }
       const partial = buffers.length;
-      buffers.push({ id: partial, kind: 'intermediate', shape: [sizeOf(n.shape), split.chunks], dtype: n.dtype, size: sizeOf(n.shape) * split.chunks });
+      buffers.push({ id: partial, kind: 'intermediate', shape: [split.chunks, sizeOf(n.shape)], dtype: n.dtype, size: sizeOf(n.shape) * split.chunks });
       traces.push({ node: n.id, role: 'reduce', split }, { node: n.id, role: 'combine', split });
       emit('reduce', w, root, reduceBody(w, root, n, split), partial);
-      const source = combineSource(n.op.fn, partial, split.chunks);
+      const source = combineSource(n.op.fn, partial, split.chunks, sizeOf(n.shape));
       kernels.push({ name: `k${kernels.length}_combine`, source, args: [partial], output: out, fused: [`combine:${n.op.fn}`], bytesRead: bytes([partial]), bytesWritten: bytes([out]) });
       continue;
     }

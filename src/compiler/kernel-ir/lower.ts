@@ -53,8 +53,8 @@ const matmul = (g: GraphLowering, n: IRNode): number => {
 };
 
 /**
- * A reduction over its reduced elements in order; with a split, element x reduces chunk (x mod
- * chunks) of output (x / chunks) and the tail chunk clamps its reads (lower.ts's reduceBody).
+ * A reduction over its reduced elements in order; with a split, element x reduces chunk (x / outputs)
+ * of output (x mod outputs) and the tail chunk clamps its reads (lower.ts's reduceBody).
  */
 const reduce = (g: GraphLowering, n: IRNode, split: KernelTrace['split']): number => {
   const b = g.b;
@@ -62,13 +62,18 @@ const reduce = (g: GraphLowering, n: IRNode, split: KernelTrace['split']): numbe
   const src = g.nodes[n.inputs[0]].shape;
   const reducedDims = op.axes.map((a) => src[a]);
   const count = sizeOf(reducedDims);
-  const o = split ? b.binary('div', b.index, b.int(split.chunks)) : b.index;
-  const first = split ? b.binary('mul', b.binary('rem', b.index, b.int(split.chunks)), b.int(split.chunk)) : b.int(0);
+  // chunk-major: four neighbouring elements are four outputs at one chunk, so reads along the outputs (a column
+  // sum's neighbouring columns) stay neighbours for a vector load
+  const outputs = sizeOf(n.shape);
+  const o = split ? b.binary('rem', b.index, b.int(outputs)) : b.index;
+  const first = split ? b.binary('mul', b.binary('div', b.index, b.int(outputs)), b.int(split.chunk)) : b.int(0);
   const trailing = op.axes.every((a, k) => a === src.length - op.axes.length + k);
-  const outAxes = trailing ? [] : g.axes({ flat: o }, n.shape);
+  // the output's axes come from o outside the loop, so reads that broadcast along the reduced axes (a
+  // row's max, say) index without dividing o·count + j and the builder hoists them out of the loop
+  const outAxes = g.axes({ flat: o }, n.shape);
   const at = (r: number) => {
-    if (trailing) return { flat: sizeOf(n.shape) === 1 ? r : b.binary('add', b.binary('mul', o, b.int(count)), r) };
     const rAxes = g.axes({ flat: r }, reducedDims);
+    if (trailing) return { flat: sizeOf(n.shape) === 1 ? r : b.binary('add', b.binary('mul', o, b.int(count)), r), axes: [...outAxes, ...rAxes] };
     let kept = 0;
     return { axes: src.map((_, k) => (op.axes.includes(k) ? rAxes[op.axes.indexOf(k)] : outAxes[kept++])) };
   };
@@ -84,14 +89,14 @@ const reduce = (g: GraphLowering, n: IRNode, split: KernelTrace['split']): numbe
     }));
 };
 
-/** The second stage of a split reduction: each output combines its chunks' results in order. */
+/** The second stage of a split reduction: each output combines its chunks' results (chunk-major, [chunks, outputs]) in order. */
 const combine = (g: GraphLowering, n: IRNode, partial: number, chunks: number): number => {
   const b = g.b;
   const fn = (n.op as Extract<IRNode['op'], { kind: 'reduce' }>).fn;
-  const row = b.binary('mul', b.index, b.int(chunks));
+  const outputs = sizeOf(n.shape);
   g.fused.push(`combine:${fn}`);
-  const init = fn === 'sum' ? b.constant('f32', 0) : b.load(partial, row);
-  return b.accumulate(fn, init, fn === 'sum' ? 0 : 1, chunks, (j) => b.load(partial, b.binary('add', row, j)));
+  const init = fn === 'sum' ? b.constant('f32', 0) : b.load(partial, b.index);
+  return b.accumulate(fn, init, fn === 'sum' ? 0 : 1, chunks, (j) => b.load(partial, b.binary('add', b.binary('mul', j, b.int(outputs)), b.index)));
 };
 
 export const singleKernels = (ir: IR, plan: Plan, traces: readonly KernelTrace[], bufferOfNode: ReadonlyMap<number, number>): Kernel[] =>

@@ -134,8 +134,8 @@ export class Code {
     return this;
   }
 
-  /** A block or loop with no result. */
-  open(kind: 'block' | 'loop'): this {
+  /** A block, loop or if (condition on the stack) with no result. */
+  open(kind: 'block' | 'loop' | 'if'): this {
     this.bytes.push(OP[kind], 0x40);
     return this;
   }

@@ -14,6 +14,7 @@ import type { OpContext } from './ops-scalar.js';
 import { vectorOp } from './ops-vector.js';
 // a type-only import: render.ts imports this file, and hands its per-element emitter in
 import type { KernelEmitter } from './render.js';
+import { transpose4 } from './row-loads.js';
 
 /** How a column factor's load gives four consecutive columns. */
 type ColumnRead = 'vector' | 'splat' | 'transposed' | 'gather';
@@ -552,17 +553,7 @@ export class TiledEmitter {
           c.get(pB[x]).mem('v128.load', 2, 4 * l.outer * (4 * v + col)).set(r);
           return r;
         });
-        const [lo01, lo23, hi01, hi23] = [c.local('v128'), c.local('v128'), c.local('v128'), c.local('v128')];
-        c.get(cols[0]).get(cols[1]).shuffle32([0, 4, 1, 5]).set(lo01);
-        c.get(cols[2]).get(cols[3]).shuffle32([0, 4, 1, 5]).set(lo23);
-        c.get(cols[0]).get(cols[1]).shuffle32([2, 6, 3, 7]).set(hi01);
-        c.get(cols[2]).get(cols[3]).shuffle32([2, 6, 3, 7]).set(hi23);
-        const out = [[lo01, lo23, [0, 1, 4, 5]], [lo01, lo23, [2, 3, 6, 7]], [hi01, hi23, [0, 1, 4, 5]], [hi01, hi23, [2, 3, 6, 7]]] as const;
-        lanes.set(`${x}/${v}`, out.map(([a, b, sel]) => {
-          const r = c.local('v128');
-          c.get(a).get(b).shuffle32(sel as unknown as [number, number, number, number]).set(r);
-          return r;
-        }));
+        lanes.set(`${x}/${v}`, transpose4(c, cols));
       }
     });
     if (t.b.loads.every((l) => columnRead(l) === 'transposed')) {

@@ -18,6 +18,10 @@ import { laneShapes } from './lanes.js';
 import { packing, scratchBytes, TiledEmitter, tiledUnits, Untileable } from './render-matmul.js';
 import type { LaneHost, ReducedLanes } from './reduce-lanes.js';
 import { emitReducedLanes, reducedLanes } from './reduce-lanes.js';
+import type { LazySelect } from './lazy-selects.js';
+import { lazySelects } from './lazy-selects.js';
+import type { RowLoad } from './row-loads.js';
+import { rowLoads, transpose4 } from './row-loads.js';
 
 export { HOST_MATH } from './ops-scalar.js';
 export type { HostMath } from './ops-scalar.js';
@@ -76,6 +80,9 @@ export class KernelEmitter implements OpContext, LaneHost {
   private shapes: Map<number, LaneShape>;
   /** Accumulations whose lanes run over the reduced index (reduce-lanes.ts). */
   private readonly reduced = new Map<number, ReducedLanes>();
+  /** Selects whose sides run only when a lane takes them (lazy-selects.ts), and the nodes of those sides. */
+  private readonly lazy: Map<number, LazySelect>;
+  private readonly deferred: Set<number>;
   /** Lane 0's value of nodes with a lane shape (vector loops). */
   private readonly first = new Map<number, number>();
   readonly imports: HostMath[] = [];
@@ -98,6 +105,8 @@ export class KernelEmitter implements OpContext, LaneHost {
       n.op === 'index' || operands(n).some((o) => this.varying.has(o)) || (n.op === 'accumulate' && (this.varying.has(n.value) || allNodes(n.body).some((b) => this.varying.has(b.id))));
     for (const n of all) if (isVarying(n)) this.varying.add(n.id);
     this.shapes = laneShapes(all, this.varying);
+    this.lazy = lazySelects(k, this.varying);
+    this.deferred = new Set([...this.lazy.values()].flatMap((l) => [...l.a, ...l.b]));
     this.i = this.c.local('i32');
     // matmuls keep their own path (tiled micro-kernels); other reductions along a contiguous axis read rows, not gathers
     if (!k.fused.includes('matmul')) {
@@ -218,7 +227,7 @@ export class KernelEmitter implements OpContext, LaneHost {
   /** Element `i`: the varying top-level nodes `include` accepts, in scalar, then the stores. */
   elementScalar(include: (n: KNode) => boolean = () => true): void {
     const c = this.c;
-    for (const n of this.k.nodes) if (this.varying.has(n.id) && n.op !== 'index' && include(n)) this.emitScalar(n);
+    for (const n of this.k.nodes) if (this.varying.has(n.id) && n.op !== 'index' && include(n) && !this.deferred.has(n.id)) this.emitScalar(n);
     for (const s of this.k.stores) {
       this.address(s.buffer);
       c.get(this.sLocal(s.value));
@@ -230,7 +239,7 @@ export class KernelEmitter implements OpContext, LaneHost {
   /** Elements i + lane .. i + lane + 3 (i + lane a multiple of four): the nodes `include` accepts in four lanes, then the stores. */
   elementVector(include: (n: KNode) => boolean = () => true): void {
     const c = this.c;
-    for (const n of this.k.nodes) if (this.varying.has(n.id) && include(n)) this.emitVector(n);
+    for (const n of this.k.nodes) if (this.varying.has(n.id) && include(n) && !this.deferred.has(n.id)) this.emitVector(n);
     for (const s of this.k.stores) {
       this.address(s.buffer);
       this.pushVector(s.value);
@@ -278,6 +287,14 @@ export class KernelEmitter implements OpContext, LaneHost {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, false);
     if (n.op === 'loopIndex') return; // set by its accumulation
+    const lazy = this.lazy.get(n.id);
+    if (lazy && n.op === 'select') {
+      c.get(this.sLocal(n.cond)).open('if');
+      lazy.a.forEach((id) => this.emitScalar(this.node(id)));
+      c.op('else');
+      lazy.b.forEach((id) => this.emitScalar(this.node(id)));
+      c.op('end');
+    }
     scalarOp(this, n, (k) => c.get(this.sLocal(operands(n)[k])));
     c.set(this.sLocal(n.id));
   }
@@ -285,6 +302,16 @@ export class KernelEmitter implements OpContext, LaneHost {
   emitVector(n: KNode): void {
     const c = this.c;
     if (n.op === 'accumulate') return this.accumulate(n, true);
+    const lazy = this.lazy.get(n.id);
+    if (lazy && n.op === 'select') {
+      // a side runs when some lane takes it: a lane of the condition set, or one clear
+      c.get(this.vLocal(n.cond)).simd('v128.any_true').open('if');
+      lazy.a.forEach((id) => this.emitVector(this.node(id)));
+      c.op('end');
+      c.get(this.vLocal(n.cond)).simd('i32x4.all_true').op('i32.eqz').open('if');
+      lazy.b.forEach((id) => this.emitVector(this.node(id)));
+      c.op('end');
+    }
     const shape = this.shapes.get(n.id);
     if (shape) {
       // lane 0 in scalar, then the four lanes from it (unused lanes are dead code to V8)
@@ -313,10 +340,52 @@ export class KernelEmitter implements OpContext, LaneHost {
     else c.get(this.sLocal(n.init));
     c.set(acc);
     c.i32(n.start).set(jl);
+    const rows = vector ? rowLoads(this, n) : [];
+    if (rows.length) this.rowGroups(n, rows, acc, jl);
+    // every j (after the row groups: the rest)
     c.open('block').open('loop');
     c.get(jl).i32(n.count).op('i32.ge_s').op('br_if', 1);
+    this.step(n, vector, acc);
+    c.get(jl).i32(1).op('i32.add').set(jl).op('br', 0).op('end').op('end');
+  }
+
+  /** Four j steps per iteration while four remain, each row load as one v128 load per lane's row, transposed (row-loads.ts). */
+  private rowGroups(n: Extract<KNode, { op: 'accumulate' }>, rows: readonly RowLoad[], acc: number, jl: number): void {
+    const c = this.c;
+    // each lane's row start in bytes, once per call of the accumulation
+    const starts = rows.map((r) =>
+      [0, 1, 2, 3].map((lane) => {
+        const a = c.local('i32');
+        c.get(this.param(r.buffer)).get(this.vLocal(r.base)).lane('i32x4.extract_lane', lane).i32(2).op('i32.shl').op('i32.add').set(a);
+        return a;
+      }),
+    );
+    const at = c.local('i32');
+    c.open('block').open('loop');
+    c.get(jl).i32(4).op('i32.add').i32(n.count).op('i32.gt_s').op('br_if', 1);
+    c.get(jl).i32(2).op('i32.shl').set(at);
+    const columns = starts.map((lanes) =>
+      transpose4(c, lanes.map((start) => {
+        const v = c.local('v128');
+        c.get(start).get(at).op('i32.add').mem('v128.load', 2).set(v);
+        return v;
+      })),
+    );
+    for (let q = 0; q < 4; q++) {
+      const given = new Map(rows.map((r, x) => [r.load, columns[x][q]]));
+      this.step(n, true, acc, given);
+      c.get(jl).i32(1).op('i32.add').set(jl);
+    }
+    c.op('br', 0).op('end').op('end');
+  }
+
+  /** One j step: the body (loads in `given` taken from those locals), then acc = acc fn value. */
+  private step(n: Extract<KNode, { op: 'accumulate' }>, vector: boolean, acc: number, given?: ReadonlyMap<number, number>): void {
+    const c = this.c;
     for (const b of n.body) {
-      if (vector && this.varying.has(b.id)) this.emitVector(b);
+      const v = given?.get(b.id);
+      if (v !== undefined) c.get(v).set(this.vLocal(b.id));
+      else if (vector && this.varying.has(b.id)) this.emitVector(b);
       else this.emitScalar(b);
     }
     c.get(acc);
@@ -334,7 +403,6 @@ export class KernelEmitter implements OpContext, LaneHost {
       c.set(b).set(a).get(a).get(b).get(a).get(b).op(t === 'i32' ? 'i32.gt_s' : 'i32.gt_u').op('select');
     } else this.fail(`accumulation of ${t}`);
     c.set(acc);
-    c.get(jl).i32(1).op('i32.add').set(jl).op('br', 0).op('end').op('end');
   }
 
   /** Four lanes computed one at a time with the scalar op. */
