@@ -22,7 +22,11 @@ const right = <A>(e: E.Either<unknown, A>): A => {
   return e.right;
 };
 
-const untiled = (plan: Plan): Plan => ({ ...plan, kernelIR: plan.kernelIR!.map(({ tiling: _, ...k }) => k) });
+/** The plan without tilings, and without its stored (tiled) modules, which a spread would carry: the runtime renders it per element. */
+const untiled = (plan: Plan): Plan => {
+  const { wasm: _stored, ...rest } = plan;
+  return { ...rest, kernelIR: plan.kernelIR!.map(({ tiling: _, ...k }) => k) };
+};
 
 const bits = (x: ArrayLike<number>) => new Uint32Array(Float32Array.from(x).buffer);
 
@@ -64,7 +68,10 @@ describe('tiled matmul on wasm: bit for bit', () => {
         // or it has a prologue (b − 1: packed as its value); a row factor with a prologue (0.5·a) from 16 columns
         const alongK = /x·Wᵀ|aᵀ·bᵀ|q·kᵀ/.test(cs.label);
         const rowPrologue = /0\.5·a/.test(cs.label) && n >= 16;
-        const packs = k > 1 && n >= 4 && (rowPrologue || (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && (n % 64 === 0 || /b − 1/.test(cs.label))));
+        // a row factor read with a k stride (xᵀ·g, aᵀ·bᵀ) from 16 columns, in tiles of four rows (not the 6-row transposed ones)
+        const transposedTiles = /aᵀ·bᵀ/.test(cs.label) && m < PACK_MIN_ROWS && k >= 4;
+        const rowsStrided = /xᵀ·g|aᵀ·bᵀ/.test(cs.label) && m > 1 && n >= 16 && !transposedTiles;
+        const packs = k > 1 && n >= 4 && (rowPrologue || rowsStrided || (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && (n % 64 === 0 || /b − 1/.test(cs.label))));
         assert.equal(/packed/.test(rendered.schedule), packs, `${cs.label}: ${rendered.schedule}`);
         if (k === 700 && product.tiling) {
           const s = tileShape(product.tiling);
@@ -84,6 +91,22 @@ describe('tiled matmul on wasm: bit for bit', () => {
       }
     });
   }
+
+  it('a row factor read with a k stride (xᵀ·g, aᵀ·bᵀ) is packed in groups of four rows, a few groups a unit: same bits as untiled, the f32 interpreter and two threads', async () => {
+    // 45 rows: 11 full groups and one of a single row; k = 300 gives 4 groups a unit, so units [0,4) [4,8) [8,11) + the partial one
+    for (const cs of cases(45, 300, 40).filter((x) => /xᵀ·g|aᵀ·bᵀ/.test(x.label))) {
+      const prog = right(cs.program);
+      const plan = compile(prog);
+      const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+      const rows = packing(product.tiling!)?.rows;
+      assert.deepEqual([rows?.width, rows?.groups], [48, 4], cs.label);
+      const feeds = feedsFor(cs.shapes, 41);
+      const tiled = right(await one.load(plan).run(feeds)).y;
+      assert.equal(firstDiff(tiled, right(await one.load(untiled(plan)).run(feeds)).y), -1, `${cs.label}: tiled vs untiled wasm`);
+      assert.equal(firstDiff(tiled, right(interpret(prog, feeds, 'f32')).y), -1, `${cs.label}: tiled vs the f32 interpreter`);
+      assert.equal(firstDiff(tiled, right(await two.load(plan).run(feeds)).y), -1, `${cs.label}: one thread vs two`);
+    }
+  });
 
   it('splitting packing and row tiles across two threads changes no bit (shapes big enough to split)', async () => {
     for (const cs of [...cases(37, 70, 90), ...cases(64, 97, 76), ...cases(40, 50, 128)]) {
