@@ -96,6 +96,11 @@ export const PACK_MIN_ROWS = 8;
 export const PACK_STORED_ROWS = 16;
 /** A row factor read with a k stride (gᵀ·x) or with a prologue is copied from this many columns: it is read n/8 times. */
 export const PACK_ROWS_MIN_COLUMNS = 16;
+/**
+ * From this k a row-major row factor is packed too: a tile's four rows (16·k bytes) and its column block (32·k) no longer
+ * share L1, and rows 4·k bytes apart crowd its sets (measured: 1000x4096x128 14 -> 27 GFLOP/s; k = 512 or 784 no change).
+ */
+export const PACK_ROWS_LONG_K = 1024;
 /** Floats a row-panel packing unit copies, about: units small enough to share among threads, big enough to outweigh a claim. */
 const ROW_UNIT_FLOATS = 4096;
 
@@ -137,7 +142,7 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   // the row factor's prologue runs once per 8 columns in the tiles, and a k stride reads a line per k step: from 16
   // columns, once per element packed, in groups of four rows (tiles of four rows only: a 6-row tile is not a group)
   const width = Math.ceil(t.m / 4) * 4;
-  const strided = t.a.loads.some((l) => l.inner > 1);
+  const strided = t.a.loads.some((l) => l.inner > 1 || (l.inner === 1 && t.k >= PACK_ROWS_LONG_K));
   const fourRows = !transposedTiles(t.b.loads.map((l, x) => (loads.some((q) => q.x === x || q.value) ? { ...l, panel: true as const } : l)), t.k);
   const groups = Math.max(1, Math.ceil(ROW_UNIT_FLOATS / (4 * t.k)));
   const rows = (hasPrologue(t.a) || strided) && fourRows && t.n >= PACK_ROWS_MIN_COLUMNS && t.k > 1 ? { width, groups, ...panel(width * t.k, along(t.a)) } : undefined;
@@ -365,7 +370,7 @@ export class TiledEmitter {
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
     const nb = blocks(t);
-    const [entry, jb, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    const [entry, jb, dst, dEnd, qEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
     let first = 0;
     for (const pl of p.loads) {
       // the loads the panel is made from, each with its own source pointer
@@ -386,8 +391,27 @@ export class TiledEmitter {
       c.i32(4 * BLOCK * t.k).op('i32.add').set(dEnd);
       // one k step per iteration: bit copies (i32, v128) of a load, or the factor's value as the tiles would compute it
       const copyRows = (width: number) => {
-        c.open('loop');
         const l = from[0];
+        const quads = !pl.value && l.inner === 1 && l.outer > 1 ? Math.floor(t.k / 4) : 0;
+        if (quads) {
+          // four k steps of each column as one vector (they are contiguous), transposed in registers into four k steps of
+          // `width` columns: 2 loads, 2 stores and 8 shuffles a column-step pair instead of 8 scalar loads and stores
+          c.get(dst).i32(4 * 4 * BLOCK * quads).op('i32.add').set(qEnd);
+          c.open('loop');
+          for (let h = 0; h < width / 4; h++) {
+            const cols = [0, 1, 2, 3].map((jj) => {
+              const r = c.local('v128');
+              c.get(src[0]).mem('v128.load', 2, 4 * l.outer * (4 * h + jj)).set(r);
+              return r;
+            });
+            this.transpose4(cols).forEach((step, q) => c.get(dst).get(step).mem('v128.store', 2, 4 * BLOCK * q + 16 * h));
+          }
+          c.get(src[0]).i32(16).op('i32.add').set(src[0]);
+          c.get(dst).i32(4 * 4 * BLOCK).op('i32.add').op('local.tee', dst).get(qEnd).op('i32.lt_u').op('br_if', 0);
+          c.op('end');
+          if (t.k % 4 === 0) return;
+        }
+        c.open('loop');
         if (pl.value) {
           const values = Array.from({ length: width / 4 }, (_, v) => this.columnFactor(t.b, this.coneValue, src, v, 0, undefined));
           values.forEach((value, v) => c.get(dst).get(value).mem('v128.store', 2, 16 * v));
@@ -454,6 +478,23 @@ export class TiledEmitter {
       f.loads.forEach((l, x) => c.get(src[x]).get(g).i32(16 * l.outer).op('i32.mul').op('i32.add').set(at[x]));
       c.get(dst).get(g).i32(16 * t.k).op('i32.mul').op('i32.add').set(d);
       c.i32(0).set(q);
+      const l = f.loads[0];
+      const quads = valid === 4 && !hasPrologue(f) && l.inner === 1 && l.outer > 1 ? Math.floor(t.k / 4) : 0;
+      if (quads) {
+        // four k steps of each row as one vector, transposed in registers into four k steps of the four rows
+        c.open('loop');
+        const rowsNow = [0, 1, 2, 3].map((r) => {
+          const v = c.local('v128');
+          c.get(at[0]).mem('v128.load', 2, 4 * l.outer * r).set(v);
+          return v;
+        });
+        this.transpose4(rowsNow).forEach((step, s) => c.get(d).get(step).mem('v128.store', 2, 16 * s));
+        c.get(at[0]).i32(16).op('i32.add').set(at[0]);
+        c.get(d).i32(64).op('i32.add').set(d);
+        c.get(q).i32(4).op('i32.add').op('local.tee', q).i32(4 * quads).op('i32.lt_u').op('br_if', 0);
+        c.op('end');
+        if (t.k % 4 === 0) return;
+      }
       c.open('loop');
       f.loads.forEach((l, x) => {
         if (l.outer === 0) c.get(at[x]).mem('v128.load32_splat', 2, 0);
@@ -573,6 +614,22 @@ export class TiledEmitter {
     this.epilogueOf(rows, vectors, acc, at);
   }
 
+  /** Four vectors (four k steps of one column or row each) transposed in registers: four k steps of the four, in fresh locals. */
+  private transpose4(cols: readonly number[]): number[] {
+    const c = this.c;
+    const [lo01, lo23, hi01, hi23] = [c.local('v128'), c.local('v128'), c.local('v128'), c.local('v128')];
+    c.get(cols[0]).get(cols[1]).shuffle32([0, 4, 1, 5]).set(lo01);
+    c.get(cols[2]).get(cols[3]).shuffle32([0, 4, 1, 5]).set(lo23);
+    c.get(cols[0]).get(cols[1]).shuffle32([2, 6, 3, 7]).set(hi01);
+    c.get(cols[2]).get(cols[3]).shuffle32([2, 6, 3, 7]).set(hi23);
+    const out = [[lo01, lo23, [0, 1, 4, 5]], [lo01, lo23, [2, 3, 6, 7]], [hi01, hi23, [0, 1, 4, 5]], [hi01, hi23, [2, 3, 6, 7]]] as const;
+    return out.map(([a, b, sel]) => {
+      const r = c.local('v128');
+      c.get(a).get(b).shuffle32(sel as unknown as [number, number, number, number]).set(r);
+      return r;
+    });
+  }
+
   /** Four k steps with transposed column loads: four v128 loads along k per vector, transposed in registers. */
   private steps4(rows: number, vectors: number, acc: number[][], pA: number[], pB: number[]): void {
     const c = this.c;
@@ -587,17 +644,7 @@ export class TiledEmitter {
           c.get(pB[x]).mem('v128.load', 2, 4 * l.outer * (4 * v + col)).set(r);
           return r;
         });
-        const [lo01, lo23, hi01, hi23] = [c.local('v128'), c.local('v128'), c.local('v128'), c.local('v128')];
-        c.get(cols[0]).get(cols[1]).shuffle32([0, 4, 1, 5]).set(lo01);
-        c.get(cols[2]).get(cols[3]).shuffle32([0, 4, 1, 5]).set(lo23);
-        c.get(cols[0]).get(cols[1]).shuffle32([2, 6, 3, 7]).set(hi01);
-        c.get(cols[2]).get(cols[3]).shuffle32([2, 6, 3, 7]).set(hi23);
-        const out = [[lo01, lo23, [0, 1, 4, 5]], [lo01, lo23, [2, 3, 6, 7]], [hi01, hi23, [0, 1, 4, 5]], [hi01, hi23, [2, 3, 6, 7]]] as const;
-        lanes.set(`${x}/${v}`, out.map(([a, b, sel]) => {
-          const r = c.local('v128');
-          c.get(a).get(b).shuffle32(sel as unknown as [number, number, number, number]).set(r);
-          return r;
-        }));
+        lanes.set(`${x}/${v}`, this.transpose4(cols));
       }
     });
     if (t.b.loads.every((l) => columnRead(l) === 'transposed')) {
