@@ -34,8 +34,11 @@ export interface TileShape {
 /** Bytes of the column factor one panel may span (half of a typical 512 KiB L2). */
 const PANEL_BYTES = 256 * 1024;
 
-/** A load as the tiles read it: `panel` marks a packed one, eight columns per block, read as stored vectors. */
-type TileLoad = TiledLoad & { readonly panel?: true };
+/**
+ * A load as the tiles read it: `panel` marks a packed one, read as stored vectors (columns) or four rows a k step (rows);
+ * `tileStride` (elements per row of the tile's first row, when not `outer`) places a row tile in a panel of row groups.
+ */
+type TileLoad = TiledLoad & { readonly panel?: true; readonly tileStride?: number };
 
 const columnRead = (l: TileLoad): ColumnRead => (l.outer === 1 || l.panel ? 'vector' : l.outer === 0 ? 'splat' : l.inner === 1 ? 'transposed' : 'gather');
 
@@ -61,15 +64,21 @@ export interface PackedLoad {
   readonly value?: true;
 }
 
-/** The row factor's value (its prologue applied) copied once per call: per batch entry, k steps of its m rows (padded to four). */
+/**
+ * The row factor's value (its prologue applied) copied once per call: per batch entry, groups of four rows (the last
+ * padded), each k steps of four contiguous floats, so a 4-row tile reads 16 consecutive bytes a k step whatever the
+ * operand's layout (a transposed gᵀ·x, whose k steps are m floats apart, read one line per step, all in one L1 set).
+ */
 export interface PackedRows {
   /** Byte offset of its panel in the scratch block. */
   readonly at: number;
   readonly entries: number;
   /** Element stride of each batch axis in the panel (0 where no load of the factor varies along it). */
   readonly strides: readonly number[];
-  /** Floats per k step: m rounded up to four. */
+  /** m rounded up to four. */
   readonly width: number;
+  /** Groups of four rows per packing unit (about 4K floats a unit). */
+  readonly groups: number;
 }
 
 export interface Packing {
@@ -78,7 +87,7 @@ export interface Packing {
   readonly rows?: PackedRows;
   /** Scratch bytes the panels take. */
   readonly bytes: number;
-  /** Work units of the packing phase: one per block of eight columns of one entry, then one per entry of the row panel, before any tile. */
+  /** Work units of the packing phase: one per block of eight columns of one entry, then the row panel's (`groups` groups of four rows of one entry each), before any tile. */
   readonly units: number;
 }
 
@@ -86,6 +95,15 @@ export interface Packing {
 export const PACK_MIN_ROWS = 8;
 /** A stored (row-major) column factor is copied for this many rows or more: the copy costs about what 1/16 of them compute. */
 export const PACK_STORED_ROWS = 16;
+/** A row factor read with a k stride (gᵀ·x) or with a prologue is copied from this many columns: it is read n/8 times. */
+export const PACK_ROWS_MIN_COLUMNS = 16;
+/**
+ * From this k a row-major row factor is packed too: a tile's four rows (16·k bytes) and its column block (32·k) no longer
+ * share L1, and rows 4·k bytes apart crowd its sets (measured: 1000x4096x128 14 -> 27 GFLOP/s; k = 512 or 784 no change).
+ */
+export const PACK_ROWS_LONG_K = 1024;
+/** Floats a row-panel packing unit copies, about: units small enough to share among threads, big enough to outweigh a claim. */
+const ROW_UNIT_FLOATS = 4096;
 
 const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
 /** L1 sets (64 of 64-byte lines, 32 KiB 8-way on x64) that rows `stride` bytes apart fall into. */
@@ -122,12 +140,22 @@ export const packing = (t: MatmulTiling): Packing | undefined => {
   // a prologue runs once per row tile in the tiles, once per element packed: from 16 rows the copy pays whatever the layout
   if (hasPrologue(t.b) && t.b.loads.some((l) => worth(l) || (l.inner !== 0 && t.m >= PACK_STORED_ROWS))) loads.push({ x: 0, value: true, ...panel(entrySize, along(t.b)) });
   else t.b.loads.forEach((l, x) => worth(l) && loads.push({ x, ...panel(entrySize, (a) => l.batch[a] !== 0) }));
-  // the row factor's prologue runs once per 8 columns in the tiles: from 16 columns, once per element packed
+  // the row factor's prologue runs once per 8 columns in the tiles, and a k stride reads a line per k step: from 16
+  // columns, once per element packed, in groups of four rows (tiles of four rows only: a 6-row tile is not a group)
   const width = Math.ceil(t.m / 4) * 4;
-  const rows = hasPrologue(t.a) && t.n >= 16 && t.k > 1 ? { width, ...panel(width * t.k, along(t.a)) } : undefined;
-  const units = loads.reduce((s, l) => s + l.entries * blocks(t), 0) + (rows?.entries ?? 0);
+  const strided = t.a.loads.some((l) => l.inner > 1 || (l.inner === 1 && t.k >= PACK_ROWS_LONG_K));
+  const fourRows = !transposedTiles(t.b.loads.map((l, x) => (loads.some((q) => q.x === x || q.value) ? { ...l, panel: true as const } : l)), t.k);
+  const groups = Math.max(1, Math.ceil(ROW_UNIT_FLOATS / (4 * t.k)));
+  const rows = (hasPrologue(t.a) || strided) && fourRows && t.n >= PACK_ROWS_MIN_COLUMNS && t.k > 1 ? { width, groups, ...panel(width * t.k, along(t.a)) } : undefined;
+  const units = loads.reduce((s, l) => s + l.entries * blocks(t), 0) + (rows ? rows.entries * rowUnits(rows) : 0);
   return units ? { loads, ...(rows ? { rows } : {}), bytes: at, units } : undefined;
 };
+
+/** Packing units of a row panel per entry. */
+const rowUnits = (r: PackedRows) => Math.ceil(r.width / 4 / r.groups);
+
+/** Whether tiles read a column factor along k by transposing four k steps in registers (6x4 tiles). */
+const transposedTiles = (loads: readonly TileLoad[], k: number) => loads.some((l) => columnRead(l) === 'transposed') && k >= 4;
 
 /** Whether a factor computes anything from its loads (a bias add, a scale) besides reading one. */
 const hasPrologue = (f: TiledFactor) => f.loads.length > 1 || f.value !== f.loads[0]?.load;
@@ -146,7 +174,7 @@ const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => 
   const whole = p.loads.find((q) => q.value);
   const r = p.rows;
   // the tiles read a factor's value from its panel as if it were a load: no prologue left to run
-  const a = r ? { value: t.a.value, loads: [{ load: t.a.value, offset: 0, batch: r.strides, outer: 1, inner: r.width, panel: true } as TileLoad] } : t.a;
+  const a = r ? { value: t.a.value, loads: [{ load: t.a.value, offset: 0, batch: r.strides, outer: 1, inner: 4, tileStride: t.k, panel: true } as TileLoad] } : t.a;
   if (whole) return { ...t, a, b: { value: t.b.value, loads: [{ load: t.b.value, offset: 0, batch: whole.strides, outer: t.k, inner: BLOCK, panel: true } as TileLoad] } };
   const loads = t.b.loads.map((l, x): TileLoad => {
     const q = p.loads.find((pl) => pl.x === x);
@@ -157,7 +185,7 @@ const packedTiling = (t: MatmulTiling, p: Packing | undefined): MatmulTiling => 
 
 /** The tile and panel shape for a tiling as its tiles read it (packed loads already rewritten). */
 const shapeOf = (t: MatmulTiling): TileShape => {
-  const transposed = t.b.loads.some((l) => columnRead(l) === 'transposed') && t.k >= 4;
+  const transposed = transposedTiles(t.b.loads, t.k);
   // 4 rows x 2 vectors: 8 accumulators. A transposed column factor keeps 4 more registers per vector, and V8
   // issues a block's loads before its arithmetic, so 6 rows x 1 vector spilled least and measured fastest
   const [rows, vectors] = transposed ? [6, 1] : [4, 2];
@@ -317,7 +345,8 @@ export class TiledEmitter {
       else c.get(e.param((e.node(l.load) as Extract<KNode, { op: 'load' }>).buffer));
       c.i32(4 * l.offset).op('i32.add');
       l.batch.forEach((stride, a) => stride && c.get(batchIdx[a]).i32(4 * stride).op('i32.mul').op('i32.add'));
-      if (outer !== undefined && l.outer) c.get(outer).i32(4 * l.outer).op('i32.mul').op('i32.add');
+      const perRow = (l as TileLoad).tileStride ?? l.outer;
+      if (outer !== undefined && perRow) c.get(outer).i32(4 * perRow).op('i32.mul').op('i32.add');
       c.set(local);
     };
     t.a.loads.forEach((l, x) => base(l, baseA[x], i0));
@@ -342,7 +371,7 @@ export class TiledEmitter {
     const t = this.k.tiling!;
     const n4 = t.n - (t.n % 4);
     const nb = blocks(t);
-    const [entry, jb, dst, dEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
+    const [entry, jb, dst, dEnd, qEnd] = [c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32'), c.local('i32')];
     let first = 0;
     for (const pl of p.loads) {
       // the loads the panel is made from, each with its own source pointer
@@ -363,8 +392,27 @@ export class TiledEmitter {
       c.i32(4 * BLOCK * t.k).op('i32.add').set(dEnd);
       // one k step per iteration: bit copies (i32, v128) of a load, or the factor's value as the tiles would compute it
       const copyRows = (width: number) => {
-        c.open('loop');
         const l = from[0];
+        const quads = !pl.value && l.inner === 1 && l.outer > 1 ? Math.floor(t.k / 4) : 0;
+        if (quads) {
+          // four k steps of each column as one vector (they are contiguous), transposed in registers into four k steps of
+          // `width` columns: 2 loads, 2 stores and 8 shuffles a column-step pair instead of 8 scalar loads and stores
+          c.get(dst).i32(4 * 4 * BLOCK * quads).op('i32.add').set(qEnd);
+          c.open('loop');
+          for (let h = 0; h < width / 4; h++) {
+            const cols = [0, 1, 2, 3].map((jj) => {
+              const r = c.local('v128');
+              c.get(src[0]).mem('v128.load', 2, 4 * l.outer * (4 * h + jj)).set(r);
+              return r;
+            });
+            transpose4(c, cols).forEach((step, q) => c.get(dst).get(step).mem('v128.store', 2, 4 * BLOCK * q + 16 * h));
+          }
+          c.get(src[0]).i32(16).op('i32.add').set(src[0]);
+          c.get(dst).i32(4 * 4 * BLOCK).op('i32.add').op('local.tee', dst).get(qEnd).op('i32.lt_u').op('br_if', 0);
+          c.op('end');
+          if (t.k % 4 === 0) return;
+        }
+        c.open('loop');
         if (pl.value) {
           const values = Array.from({ length: width / 4 }, (_, v) => this.columnFactor(t.b, this.coneValue, src, v, 0, undefined));
           values.forEach((value, v) => c.get(dst).get(value).mem('v128.store', 2, 16 * v));
@@ -401,28 +449,53 @@ export class TiledEmitter {
     }
   }
 
-  /** Pack unit u in [first, first + entries): one entry's row factor value at every k step, four rows per vector, k in order. */
+  /** Pack unit u in [first, first + entries·units): `groups` groups of four rows of one entry, each every k step in order. */
   private packRows(r: PackedRows, u: number, first: number): void {
     const c = this.c;
     const t = this.k.tiling!;
     const f = t.a;
     const i32 = () => c.local('i32');
-    const [entry, dst, d, q, g] = [i32(), i32(), i32(), i32(), i32()];
+    const [entry, dst, d, q, g, gEnd, last] = [i32(), i32(), i32(), i32(), i32(), i32(), i32()];
     const src = f.loads.map(i32);
     const at = f.loads.map(i32);
+    const perEntry = rowUnits(r);
+    const full = Math.floor(t.m / 4);
     c.get(u).i32(first).op('i32.ge_s').op('if', 0x40);
-    c.get(u).i32(first).op('i32.sub').set(entry);
+    c.get(u).i32(first).op('i32.sub').op('local.tee', g).i32(perEntry).op('i32.div_u').set(entry);
+    // this unit's groups [g, gEnd) of the entry's full ones (the partial last group follows in the last unit)
+    c.get(g).i32(perEntry).op('i32.rem_u').i32(r.groups).op('i32.mul').set(g);
+    c.get(g).i32(r.groups).op('i32.add').set(gEnd);
+    // the unit whose groups reach past the full ones packs the partial last group
+    c.get(gEnd).i32(full).op('i32.gt_u').set(last);
+    c.get(gEnd).i32(full).get(gEnd).i32(full).op('i32.lt_u').op('select').set(gEnd);
     // sources: each load's address at this entry, row 0, k step 0
     f.loads.forEach((l, x) => {
       this.entryAddress(l, r.strides, entry);
       c.set(src[x]);
     });
     c.get(this.k.params.length).i32(r.at).op('i32.add').get(entry).i32(4 * r.width * t.k).op('i32.mul').op('i32.add').set(dst);
-    /** Rows 4g..4g+3 at every k step; lanes past the last row (`valid` < 4) repeat it and are never read. */
+    /** Rows 4g..4g+3 at every k step, 16 bytes a step; lanes past the last row (`valid` < 4) repeat it and are never read. */
     const group = (valid: number) => {
       f.loads.forEach((l, x) => c.get(src[x]).get(g).i32(16 * l.outer).op('i32.mul').op('i32.add').set(at[x]));
-      c.get(dst).get(g).i32(16).op('i32.mul').op('i32.add').set(d);
+      c.get(dst).get(g).i32(16 * t.k).op('i32.mul').op('i32.add').set(d);
       c.i32(0).set(q);
+      const l = f.loads[0];
+      const quads = valid === 4 && !hasPrologue(f) && l.inner === 1 && l.outer > 1 ? Math.floor(t.k / 4) : 0;
+      if (quads) {
+        // four k steps of each row as one vector, transposed in registers into four k steps of the four rows
+        c.open('loop');
+        const rowsNow = [0, 1, 2, 3].map((r) => {
+          const v = c.local('v128');
+          c.get(at[0]).mem('v128.load', 2, 4 * l.outer * r).set(v);
+          return v;
+        });
+        transpose4(c, rowsNow).forEach((step, s) => c.get(d).get(step).mem('v128.store', 2, 16 * s));
+        c.get(at[0]).i32(16).op('i32.add').set(at[0]);
+        c.get(d).i32(64).op('i32.add').set(d);
+        c.get(q).i32(4).op('i32.add').op('local.tee', q).i32(4 * quads).op('i32.lt_u').op('br_if', 0);
+        c.op('end');
+        if (t.k % 4 === 0) return;
+      }
       c.open('loop');
       f.loads.forEach((l, x) => {
         if (l.outer === 0) c.get(at[x]).mem('v128.load32_splat', 2, 0);
@@ -436,19 +509,22 @@ export class TiledEmitter {
       const value = this.factor(f, this.coneRows);
       c.get(d).get(value).mem('v128.store', 2, 0);
       f.loads.forEach((l, x) => l.inner && c.get(at[x]).i32(4 * l.inner).op('i32.add').set(at[x]));
-      c.get(d).i32(4 * r.width).op('i32.add').set(d);
+      c.get(d).i32(16).op('i32.add').set(d);
       c.get(q).i32(1).op('i32.add').op('local.tee', q).i32(t.k).op('i32.lt_u').op('br_if', 0);
       c.op('end');
     };
-    const full = Math.floor(t.m / 4);
-    c.i32(0).set(g);
     if (full) {
       c.open('block').open('loop');
-      c.get(g).i32(full).op('i32.ge_u').op('br_if', 1);
+      c.get(g).get(gEnd).op('i32.ge_u').op('br_if', 1);
       group(4);
       c.get(g).i32(1).op('i32.add').set(g).op('br', 0).op('end').op('end');
     }
-    if (t.m % 4) group(t.m % 4);
+    if (t.m % 4) {
+      c.get(last).op('if', 0x40);
+      c.i32(full).set(g);
+      group(t.m % 4);
+      c.op('end');
+    }
     c.op('end');
   }
 

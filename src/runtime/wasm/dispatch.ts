@@ -15,8 +15,12 @@ export interface KernelPool {
   register(modules: readonly WebAssembly.Module[]): number[];
   unregister(ids: readonly number[]): void;
   start(w: number, id: number, addrs: readonly number[], begin: number, end: number, what: string): void;
-  /** Waits for workers `ws`: done on return, or a promise when they are awaited asynchronously. */
-  join(ws: readonly number[], what: string): Promise<void> | undefined;
+  /**
+   * Waits for workers `ws`: done on return, or a promise when they are awaited asynchronously. `withdraw`: the kernel's
+   * units are claimed from a counter and the caller has claimed the last, so a worker that has not started may be
+   * skipped (its job taken back) instead of awaited — under load a descheduled worker would otherwise hold up the call.
+   */
+  join(ws: readonly number[], what: string, withdraw?: boolean): Promise<void> | undefined;
   /** Stops the workers. */
   destroy(): void;
 }
@@ -101,7 +105,7 @@ const untimed = (kernels: readonly KernelInstance[], pool: KernelPool | undefine
       if (pending) return pending.then(() => Promise.reject(e), () => Promise.reject(e));
       throw e;
     }
-    return pool.join(started, what);
+    return pool.join(started, what, claims);
   };
 
   /** Set while a kernel with phases waits between them: the scratch block is its until the last phase, so this executable's other calls queue. */

@@ -8,7 +8,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { WORKER_SOURCE } from './worker-source.js';
-import { EXIT, MAX_ARGS, RUN, SLOT, SPIN, SYNC } from './control-block.js';
+import { CLAIM, EXIT, MAX_ARGS, RUN, SLOT, SPIN, SYNC } from './control-block.js';
 
 /** How long a caller blocks for its workers before it waits asynchronously (and can notice one died). */
 const SYNC_WAIT_MS = 100;
@@ -82,6 +82,8 @@ export class WorkerPool {
     this.ctl[base + 4] = end;
     this.ctl[base + 5] = addrs.length;
     for (let i = 0; i < addrs.length; i++) this.ctl[base + 6 + i] = addrs[i];
+    // after the job's words, before its sequence number: a worker that takes the claim reads this job
+    Atomics.store(this.ctl, base + CLAIM, this.seq[w] + 1);
     this.post(w, RUN);
   }
 
@@ -90,7 +92,9 @@ export class WorkerPool {
    * pool stays `busy` until it settles). Throws, or rejects, with a WorkerError naming the worker
    * and `what` when one failed or stopped; every other worker is waited for first.
    */
-  join(ws: readonly number[], what: string): Promise<void> | undefined {
+  join(ws: readonly number[], what: string, withdraw = false): Promise<void> | undefined {
+    // a worker not yet scheduled holds no unit of a kernel that claims them: take its job back rather than wait for it to wake
+    if (withdraw) ws = ws.filter((w) => Atomics.compareExchange(this.ctl, w * SLOT + CLAIM, this.seq[w], 0) !== this.seq[w]);
     const deadline = performance.now() + this.syncWaitMs;
     const left = ws.filter((w) => !this.waitSync(w, deadline));
     if (!left.length) return void this.failures(ws, what);

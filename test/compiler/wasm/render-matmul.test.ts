@@ -10,7 +10,7 @@ import { interpret } from '../../../src/dsl/interpret.js';
 import { compile } from '../../../src/compiler/index.js';
 import type { Plan } from '../../../src/compiler/plan.js';
 import { RenderError, renderWasm } from '../../../src/compiler/wasm/render.js';
-import { PACK_MIN_ROWS, PACK_STORED_ROWS, packing, tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
+import { PACK_MIN_ROWS, PACK_ROWS_LONG_K, PACK_STORED_ROWS, packing, tileShape, tiledUnits } from '../../../src/compiler/wasm/render-matmul.js';
 import { relaxedSimdProbe } from '../../../src/compiler/wasm/probe.js';
 import type { Runtime } from '../../../src/runtime/index.js';
 import { createRuntime, createWasmRuntime } from '../../../src/runtime/index.js';
@@ -22,7 +22,11 @@ const right = <A>(e: E.Either<unknown, A>): A => {
   return e.right;
 };
 
-const untiled = (plan: Plan): Plan => ({ ...plan, kernelIR: plan.kernelIR!.map(({ tiling: _, ...k }) => k) });
+/** The plan without tilings, and without its stored (tiled) modules, which a spread would carry: the runtime renders it per element. */
+const untiled = (plan: Plan): Plan => {
+  const { wasm: _stored, ...rest } = plan;
+  return { ...rest, kernelIR: plan.kernelIR!.map(({ tiling: _, ...k }) => k) };
+};
 
 const bits = (x: ArrayLike<number>) => new Uint32Array(Float32Array.from(x).buffer);
 
@@ -46,10 +50,11 @@ describe('tiled matmul on wasm: bit for bit', () => {
   });
 
   // tails in every dimension: rows not a multiple of 4 or 6, columns not of 8 or 4 (or fewer than 4), k not of 4, 1s; the last
-  // has k·n·4 bytes past a panel (256 KiB), so its columns split into two panels
+  // has k·n·4 bytes past a panel (256 KiB), so its columns split into two panels; k = 1030 packs every row factor (four k
+  // steps a vector, transposed in registers, then two single steps), one group of four rows a unit
   // from 8 rows a column factor read along k is packed, from 16 a stored one whose rows crowd L1 (n a multiple of 64):
   // ragged rows and k, a last block of four columns (n − n % 4 not a multiple of 8), or none (n < 4)
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [5, 7, 3], [7, 700, 101], [17, 13, 21], [19, 6, 30], [16, 33, 40], [21, 5, 3], [23, 2, 12], [17, 13, 128], [19, 7, 64]];
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 4, 8], [5, 9, 12], [9, 17, 21], [8, 3, 16], [13, 8, 33], [2, 1, 6], [5, 7, 3], [7, 700, 101], [17, 13, 21], [19, 6, 30], [16, 33, 40], [21, 5, 3], [23, 2, 12], [17, 13, 128], [19, 7, 64], [9, 1030, 20]];
   for (const [m, k, n] of shapes) {
     it(`equals the untiled path and the f32 interpreter, ${m}x${k}x${n}`, async () => {
       for (const [ci, cs] of cases(m, k, n).entries()) {
@@ -64,7 +69,11 @@ describe('tiled matmul on wasm: bit for bit', () => {
         // or it has a prologue (b − 1: packed as its value); a row factor with a prologue (0.5·a) from 16 columns
         const alongK = /x·Wᵀ|aᵀ·bᵀ|q·kᵀ/.test(cs.label);
         const rowPrologue = /0\.5·a/.test(cs.label) && n >= 16;
-        const packs = k > 1 && n >= 4 && (rowPrologue || (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && (n % 64 === 0 || /b − 1/.test(cs.label))));
+        // a row factor read with a k stride (xᵀ·g, aᵀ·bᵀ) from 16 columns, in tiles of four rows (not the 6-row transposed ones)
+        // (and any row factor from k = 1024: its tile and a column block no longer share L1)
+        const transposedTiles = alongK && m < PACK_MIN_ROWS && k >= 4;
+        const rowsStrided = (/xᵀ·g|aᵀ·bᵀ/.test(cs.label) ? m > 1 : k >= PACK_ROWS_LONG_K) && n >= 16 && !transposedTiles;
+        const packs = k > 1 && n >= 4 && (rowPrologue || rowsStrided || (alongK ? m >= PACK_MIN_ROWS : m >= PACK_STORED_ROWS && (n % 64 === 0 || /b − 1/.test(cs.label))));
         assert.equal(/packed/.test(rendered.schedule), packs, `${cs.label}: ${rendered.schedule}`);
         if (k === 700 && product.tiling) {
           const s = tileShape(product.tiling);
@@ -84,6 +93,22 @@ describe('tiled matmul on wasm: bit for bit', () => {
       }
     });
   }
+
+  it('a row factor read with a k stride (xᵀ·g, aᵀ·bᵀ) is packed in groups of four rows, a few groups a unit: same bits as untiled, the f32 interpreter and two threads', async () => {
+    // 45 rows: 11 full groups and one of a single row; k = 300 gives 4 groups a unit, so units [0,4) [4,8) [8,11) + the partial one
+    for (const cs of cases(45, 300, 40).filter((x) => /xᵀ·g|aᵀ·bᵀ/.test(x.label))) {
+      const prog = right(cs.program);
+      const plan = compile(prog);
+      const product = plan.kernelIR!.find((x) => x.fused.includes('matmul'))!;
+      const rows = packing(product.tiling!)?.rows;
+      assert.deepEqual([rows?.width, rows?.groups], [48, 4], cs.label);
+      const feeds = feedsFor(cs.shapes, 41);
+      const tiled = right(await one.load(plan).run(feeds)).y;
+      assert.equal(firstDiff(tiled, right(await one.load(untiled(plan)).run(feeds)).y), -1, `${cs.label}: tiled vs untiled wasm`);
+      assert.equal(firstDiff(tiled, right(interpret(prog, feeds, 'f32')).y), -1, `${cs.label}: tiled vs the f32 interpreter`);
+      assert.equal(firstDiff(tiled, right(await two.load(plan).run(feeds)).y), -1, `${cs.label}: one thread vs two`);
+    }
+  });
 
   it('splitting packing and row tiles across two threads changes no bit (shapes big enough to split)', async () => {
     for (const cs of [...cases(37, 70, 90), ...cases(64, 97, 76), ...cases(40, 50, 128)]) {
