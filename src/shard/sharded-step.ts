@@ -19,7 +19,7 @@ import { chunkFromPieces, chunkOf, flattenUnit, ownedPieces, piecesOfChunk, unfl
 import { collective, createShardedGradients, globalSquares } from './sharded-gradients.js';
 import type { ShardState, ShardingStrategy } from './state/shard-state.js';
 import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
-import { clipCoefficient, squarePartials } from './state/exact-norm.js';
+import { clipCoefficient, scaleInPlace, squarePartials } from './state/exact-norm.js';
 
 /** What a transform factory sees of this rank's share: the pieces it owns, and masks cut to them (Child-Tuning D). */
 export interface ShardSlice {
@@ -160,7 +160,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     if (config.maxGradNorm !== undefined) {
       const coef = await clip(Object.values(chunks));
       if (E.isLeft(coef)) return coef;
-      if (coef.right < 1) for (const k of Object.keys(chunks)) chunks[k] = chunks[k].map((x) => x * coef.right);
+      if (coef.right < 1) for (const k of Object.keys(chunks)) scaleInPlace(chunks[k], coef.right);
     }
     let opt = s.opt;
     const params: Record<string, Float32Array> = { ...s.params };
