@@ -38,7 +38,7 @@ export interface ShardedFitConfig {
   readonly maxGradNorm?: number;
   /** After each step: its number (from 1) and its mean loss. */
   readonly onStep?: (step: number, loss: number) => void;
-  /** After every epoch (and its checkpoint): its record. */
+  /** After every epoch, before its checkpoint: its record. */
   readonly onEpoch?: (record: EpochRecord) => void;
   /** After every epoch: a sharded checkpoint in `dir` (and with `consolidated`, one whole safetensors file beside it). */
   readonly checkpoint?: { readonly dir: string; readonly config: string; readonly consolidated?: boolean };
@@ -98,11 +98,13 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params, ...full.right });
       records.push({ epoch: epoch + 1, trainLoss: ep.right.loss, trainAccuracy: ep.right.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      // the record goes out before the checkpoint: a stop in between leaves metrics ahead of it (trained again, the
+      // same line), never behind it, since the checkpoint's collectives give a stop many turns to land
+      config.onEpoch?.(records[records.length - 1]);
       if (config.checkpoint) {
         const saved = await saveCheckpoints(c, stepper.right, config.checkpoint, s, { epoch: epoch + 1, seed: config.seed, config: config.checkpoint.config }, { ...params }, shapes);
         if (E.isLeft(saved)) return saved;
       }
-      config.onEpoch?.(records[records.length - 1]);
     }
     const full = await stepper.right.gather(s);
     return E.map((p: Values) => ({ params: { ...params, ...p }, records, state: s, losses }))(full);

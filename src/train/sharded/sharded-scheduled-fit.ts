@@ -42,7 +42,7 @@ export interface ShardedScheduledFitConfig {
   readonly microBatches?: number;
   readonly maxGradNorm?: number;
   readonly log?: (line: string) => void;
-  /** After every epoch (and its checkpoint): its record; return false to stop there, as an interrupted run would. */
+  /** After every epoch, before its checkpoint: its record; return false to stop after the checkpoint, as an interrupted run would. */
   readonly onEpoch?: (record: ScheduledRecord) => boolean | void;
   /** After every epoch: a sharded set in `dir` holding the phase machine's progress, the whole best state when it changed, and with `consolidated` one whole safetensors file. */
   readonly checkpoint?: { readonly dir: string; readonly config: string; readonly consolidated?: boolean };
@@ -187,6 +187,8 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params0, ...full.right });
       records.push({ epoch: epoch + 1, depth: machine.state.progress.depth, trainLoss: ep.right.loss, trainAccuracy: ep.right.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      // before the checkpoint, as shardedFit: metrics are never behind it
+      const interrupted = cfg.onEpoch?.(records[records.length - 1]) === false;
       machine = phaseStep(machine.state, { kind: 'validation', epoch, metric: ev.loss });
       const isBest = machine.state.progress.best?.epoch === epoch;
       if (isBest) {
@@ -200,7 +202,7 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
         const saved = await checkpoint(cfg.checkpoint, { machine: machine.state.progress, groups: book.groups, transitions: book.transitions }, epoch + 1, isBest);
         if (E.isLeft(saved)) return saved;
       }
-      if (cfg.onEpoch?.(records[records.length - 1]) === false) break;
+      if (interrupted) break;
     }
     // a run that stops right after a restore ends on the restored state, as the unsharded fit does
     const last: E.Either<string, Pick<FullState, 'params' | 'step'>> = pending ? E.right(pending) : stepper && s ? E.map((p: Values) => ({ params: p, step: s!.step }))(await stepper.gather(s)) : E.right({ params: params0, step: 0 });
