@@ -83,6 +83,8 @@ test('a scheduled run stopped and resumed with another W (2 → 4 → 1) across 
   assert.equal(readdirSync(ckpt).filter((f) => f.startsWith('rank-')).length, 4, 'the W=4 set replaced the W=2 files');
   const [third] = await shardedRun(1, { ...base, checkpoint: ckpt, resume: true });
   assert.deepEqual([first, second, third].map((r) => r.records.map((x) => x.epoch)), [[1, 2, 3], [4], [5, 6]]);
+  // each epoch's record goes out before its checkpoint: a stop between them leaves metrics ahead, never behind
+  assert.deepEqual([first, second, third].map((r) => r.checkpointedAtRecord), [[0, 1, 2], [3], [4, 5]]);
   assert.deepEqual([...first.records, ...second.records, ...third.records].map((x) => [x.epoch, x.depth, x.trainLoss, x.trainAccuracy, x.evalLoss, x.evalAccuracy]), numbers(whole));
   assert.deepEqual([...first.log, ...second.log, ...third.log], whole.log);
   assert.deepEqual([third.transitions, third.stopReason, third.steps], [whole.transitions, whole.stopReason, whole.steps]);

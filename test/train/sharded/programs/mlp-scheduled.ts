@@ -8,6 +8,7 @@ import { shardedScheduledFit } from '../../../../src/train/sharded/sharded-sched
 import type { ScheduledRecord } from '../../../../src/train/scheduled-fit.js';
 import { blobs, noisyBlobs } from '../../blobs.js';
 import { MLP_POLICY, MLP_SIZES, mlpMachine, mlpGroupTransform } from '../mlp-setup.js';
+import { checkpointedEpoch } from './checkpointed-epoch.js';
 
 export interface MlpScheduledInput {
   readonly strategy: ShardingStrategy;
@@ -22,7 +23,7 @@ export interface MlpScheduledInput {
   readonly stopAfter?: number;
 }
 
-export type MlpScheduledResult = { readonly params: Record<string, Float32Array>; readonly records: readonly ScheduledRecord[]; readonly transitions: ReadonlyArray<{ epoch: number; depth: number }>; readonly log: string[]; readonly steps: number; readonly stopReason?: string };
+export type MlpScheduledResult = { readonly params: Record<string, Float32Array>; readonly records: readonly ScheduledRecord[]; readonly transitions: ReadonlyArray<{ epoch: number; depth: number }>; readonly log: string[]; readonly steps: number; readonly stopReason?: string; readonly checkpointedAtRecord: number[] };
 
 /** The digest of the settings the checkpoints record: one for every run of this program. */
 export const MLP_SCHEDULED_CONFIG = 'mlp-scheduled-test';
@@ -31,15 +32,20 @@ const mlpScheduled = async (c: Collectives, input: MlpScheduledInput): Promise<E
   const rt = await createRuntime({ backend: 'webasm' });
   const model = nn.mlpClassifier(MLP_SIZES);
   const log: string[] = [];
+  // what the checkpoint folder held as each epoch's record went out
+  const checkpointedAtRecord: number[] = [];
   const out = await shardedScheduledFit(rt, c, {
     model, features: [4], batchSize: 16, seed: 3, machine: mlpMachine(input.phases), groupTransform: mlpGroupTransform, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, log: (l) => log.push(l),
     ...(input.checkpoint ? { checkpoint: { dir: input.checkpoint, config: MLP_SCHEDULED_CONFIG, consolidated: true } } : {}),
     ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint } } : {}),
-    ...(input.stopAfter === undefined ? {} : { onEpoch: (r: ScheduledRecord) => r.epoch < input.stopAfter! }),
+    onEpoch: (r: ScheduledRecord) => {
+      checkpointedAtRecord.push(checkpointedEpoch(input.checkpoint));
+      return input.stopAfter === undefined || r.epoch < input.stopAfter;
+    },
   }, nn.initParams(model, 5), blobs(64, 1), noisyBlobs(30, 2));
   rt.destroy();
   if (E.isLeft(out)) throw new Error(out.left);
-  return E.right({ params: { ...out.right.params }, records: out.right.records, transitions: out.right.transitions, log, steps: out.right.steps, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
+  return E.right({ params: { ...out.right.params }, records: out.right.records, transitions: out.right.transitions, log, steps: out.right.steps, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}), checkpointedAtRecord });
 };
 
 export default mlpScheduled;
