@@ -192,7 +192,8 @@ test('graft finetune --shards 2 with the scheduled method stopped by Ctrl-C in i
   const ckpt = filesUnder(join(cwd, 'runs', straightFolder, RUN_FILES.checkpoints, 'scheduled-seed1'));
   assert.ok(ckpt.includes('index.json') && ckpt.some((f) => /^best\.epoch-\d\.safetensors$/.test(f)), ckpt.join(', '));
 
-  const stopped = await interruptWhen(args, cwd, (lines) => lines.some((l) => l.method === 'scheduled' && l.epoch >= 1), 'SIGINT');
+  // an epoch's line goes out before its checkpoint: the line of epoch 2 means epoch 1's set is on disk
+  const stopped = await interruptWhen(args, cwd, (lines) => lines.some((l) => l.method === 'scheduled' && l.epoch >= 2), 'SIGINT');
   assert.equal(stopped.code, 130, stopped.stdout + stopped.stderr);
   const index = JSON.parse(readFileSync(join(cwd, stopped.folder, RUN_FILES.checkpoints, 'scheduled-seed1', 'index.json'), 'utf8'));
   assert.ok(index.epoch < 4 && index.schedule.progress.machine.depth === 0, `stopped after epoch ${index.epoch}: the resume must cross the thaw`);
