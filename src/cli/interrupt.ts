@@ -53,17 +53,15 @@ export const graftCommandLine = (command: string, how: Invocation): string => {
 /** `graft <command> --resume <dir>` (or its equivalent for how graft was started), ready to paste. */
 export const resumeCommand = (command: string, dir: string, how: Invocation = currentInvocation()): string => `${graftCommandLine(command, how)} --resume ${shellQuote(dir)}`;
 
-/** Until the returned function is called, SIGINT or SIGTERM prints `lines` and exits with 128 + the signal's number. */
-export const onInterrupt = (lines: () => readonly string[], log: (s: string) => void): (() => void) => {
+/** Until the returned function is called, each of `signals` (default SIGINT and SIGTERM) prints `lines` and exits with 128 + the signal's number. */
+export const onInterrupt = (lines: () => readonly string[], log: (s: string) => void, signals: ReadonlyArray<keyof typeof EXIT_CODES> = ['SIGINT', 'SIGTERM']): (() => void) => {
   const handler = (signal: keyof typeof EXIT_CODES) => {
     // a progress bar may hold the line: start a fresh one
     log(['', ...lines()].join('\n'));
     process.exit(EXIT_CODES[signal]);
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  for (const s of signals) process.on(s, handler);
   return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
+    for (const s of signals) process.off(s, handler);
   };
 };

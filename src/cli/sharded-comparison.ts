@@ -58,8 +58,7 @@ export const shardedComparison = async (c: Collectives, input: ShardedComparison
       }
       const t0 = performance.now();
       const dir = join(input.dir, RUN_FILES.checkpoints, `${method}-seed${seed}`);
-      // scheduled runs keep no sharded checkpoint yet: a resume trains them again from the start
-      const index = method !== 'scheduled' && input.previous && existsSync(join(dir, INDEX_FILE)) ? readShardIndex(dir) : undefined;
+      const index = input.previous && existsSync(join(dir, INDEX_FILE)) ? readShardIndex(dir) : undefined;
       if (index && E.isLeft(index)) return E.left(`cannot resume ${method}-seed${seed}:\n  ${index.left.join('\n  ')}`);
       const checkpointed = index ? (index as E.Right<{ epoch: number }>).right.epoch : 0;
       const earlier = input.previous ? earlierRecords(input.previous.metrics, method, seed) : [];
@@ -70,7 +69,7 @@ export const shardedComparison = async (c: Collectives, input: ShardedComparison
         cfg, method, seed, base: input.base, train: splits.trainFor(seed), validation: splits.validation, test: splits.test, strategy: input.strategy, microBatches: input.microBatches,
         ...(input.backend ? { backend: input.backend } : {}),
         ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }),
-        ...(method === 'scheduled' ? {} : { checkpoint: { dir, config: shardedRunKey(cfg, method, seed, input.microBatches) }, resume: checkpointed > 0 }),
+        checkpoint: { dir, config: shardedRunKey(cfg, method, seed, input.microBatches) }, resume: checkpointed > 0,
       }, { onEpoch: (rec) => reports?.onEpoch(method, seed, rec) });
       if (E.isLeft(out)) return E.left(`${method} seed ${seed}: ${out.left}`);
       const records = [...kept, ...out.right.records];

@@ -263,13 +263,13 @@ export const runMpiFinetune = async (source: MpiSource, o: ShardOptions, log: (s
     const dir = await broadcastOutcome(c, mine && openRunFolder(s, mine.backend, say));
     if (E.isLeft(dir)) return fail(dir.left);
     const how = describeSharding(s.sharding, 'MPI');
-    // mpirun passes Ctrl-C on as SIGTERM, which the engine answers by exiting 143; a SIGINT sent to a rank itself
-    // exits 130: either way rank 0 says, as the process ends, how to go on
+    // mpirun passes Ctrl-C on as SIGTERM to every rank, which the engine answers on rank 0 by exiting 143 first (the
+    // others wait for mpirun's SIGKILL); a SIGINT sent to a rank itself exits 130: either way rank 0 says, as it ends, how to go on
     const goOn = (code: number) => {
       if (c.rank === 0 && (code === EXIT_CODES.SIGINT || code === EXIT_CODES.SIGTERM)) log(`\ngraft: stopped; the run folder is ${dir.right} (finished runs and checkpoints are kept). Go on with:\n  mpirun -np ${c.size} ${resumeCommand('finetune', dir.right)} --mpi`);
     };
     process.on('exit', goOn);
-    const stopSignals = onInterrupt(() => [], () => undefined);
+    const stopSignals = onInterrupt(() => [], () => undefined, ['SIGINT']);
     stopListening = () => {
       stopSignals();
       process.off('exit', goOn);

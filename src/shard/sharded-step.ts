@@ -20,7 +20,7 @@ import type { ShardedGradients } from './sharded-gradients.js';
 import { collective, createShardedGradients, globalSquares } from './sharded-gradients.js';
 import type { ShardState, ShardingStrategy } from './state/shard-state.js';
 import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
-import { clipCoefficient, squarePartials } from './state/exact-norm.js';
+import { clipCoefficient, scaleInPlace, squarePartials } from './state/exact-norm.js';
 import type { UnitGradients } from './unit-gradients.js';
 import { createUnitGradients } from './unit-gradients.js';
 
@@ -182,7 +182,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
     if (config.maxGradNorm !== undefined) {
       const coef = await clip(Object.values(chunks));
       if (E.isLeft(coef)) return coef;
-      if (coef.right < 1) for (const k of Object.keys(chunks)) chunks[k] = chunks[k].map((x) => x * coef.right);
+      if (coef.right < 1) for (const k of Object.keys(chunks)) scaleInPlace(chunks[k], coef.right);
     }
     let opt = s.opt;
     const params: Record<string, Float32Array> = { ...s.params };

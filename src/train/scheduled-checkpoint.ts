@@ -40,7 +40,8 @@ export const BEST = 'best.safetensors';
 const Num = t.number;
 const Int = t.refinement(t.number, (n) => Number.isInteger(n), 'integer');
 const Best = t.type({ metric: Num, depth: Int, epoch: Int });
-const ProgressCodec = t.type({
+/** A scheduled run's progress as checkpoints record it (the sharded sets' index too). */
+export const ProgressCodec = t.type({
   machine: t.intersection([
     t.type({ depth: Int, maxEpochs: Int, phaseDone: t.boolean, wait: Int }),
     t.partial({ esBest: Num, best: Best, stopped: t.type({ cause: t.keyof({ 'early-stopping': null, 'max-depth': null, 'max-epochs': null, 'no-phases': null }), reason: t.string }) }),

@@ -16,6 +16,13 @@ export interface MpiOptions {
   readonly joinTimeoutMs?: number;
 }
 
+/**
+ * How long a rank other than 0 outlives a SIGTERM. mpirun 4.1 sends SIGTERM to every rank at once and SIGKILLs the
+ * rest as soon as one exits (or odls_base_sigkill_timeout, 1 s, later): rank 0 must be the one to exit first, or its
+ * last words (how to go on) are cut off. This only bounds a SIGTERM sent to one rank by hand.
+ */
+export const RANK_0_FIRST_MS = 3000;
+
 const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: number): Collectives => {
   let calls = 0;
   let broken: CollectiveFailure | undefined;
@@ -102,9 +109,14 @@ const mpiCollectives = (addon: MpiAddon, rank: number, size: number, timeoutMs: 
   };
   // mpirun answers a lost rank, and its own Ctrl-C, by terminating the others: say where this rank was then
   // (process 'exit' listeners still run: a job can add what to do next)
-  process.once('SIGTERM', () => {
+  let terminated = false;
+  process.on('SIGTERM', () => {
+    // a second SIGTERM (npx forwards the one mpirun sent its process group) must not end the rank by default
+    if (terminated) return;
+    terminated = true;
     process.stderr.write(`rank ${rank}: terminated by the MPI launcher${current ? ` during collective #${calls} (${current})` : ''}: another rank was lost (the launcher's message names it), or mpirun was stopped\n`);
-    process.exit(143);
+    if (rank === 0) process.exit(143);
+    else setTimeout(() => process.exit(143), RANK_0_FIRST_MS);
   });
   return collectives;
 };

@@ -15,10 +15,40 @@ const addExact = (partials: number[], x: number): void => {
   partials.push(x);
 };
 
-/** Exact partials of Σ v² over the arrays: every square of a float32 is exact in float64. */
+/** A float32 of biased exponent E is m · 2^(E - 150) (E = 0: 2^-149), so its square is m² times this power of two. */
+const SQUARE_SCALE = Float64Array.from({ length: 255 }, (_, E) => 2 ** (2 * Math.max(E, 1) - 300));
+/** m < 2^24, so m² < 2^48: this many of them add exactly in a float64 (below 2^53). */
+const EXACT_ADDS = 32;
+
+/**
+ * Exact partials of Σ v² over the arrays. Squares are binned by float32 exponent as integers m² (m the significand),
+ * EXACT_ADDS of which add exactly in a float64 bin before it joins the partials: one Shewchuk addition per 32
+ * elements instead of one per element (~570 → a few ns an element). Infinities and NaN go straight in.
+ */
 export const squarePartials = (arrays: readonly Float32Array[]): number[] => {
   const partials: number[] = [];
-  for (const a of arrays) for (let i = 0; i < a.length; i++) if (a[i] !== 0) addExact(partials, a[i] * a[i]);
+  const bins = new Float64Array(255);
+  const counts = new Int32Array(255);
+  for (const a of arrays) {
+    const words = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i] & 0x7fffffff;
+      if (w === 0) continue;
+      const E = w >>> 23;
+      if (E === 255) {
+        addExact(partials, a[i] * a[i]);
+        continue;
+      }
+      const m = E === 0 ? w : (w & 0x7fffff) | 0x800000;
+      bins[E] += m * m;
+      if (++counts[E] === EXACT_ADDS) {
+        addExact(partials, bins[E] * SQUARE_SCALE[E]);
+        bins[E] = 0;
+        counts[E] = 0;
+      }
+    }
+  }
+  for (let E = 0; E < 255; E++) if (counts[E] > 0) addExact(partials, bins[E] * SQUARE_SCALE[E]);
   return partials;
 };
 
@@ -63,6 +93,12 @@ export const unpackPartials = (gathered: Float32Array, ranks: number): number[][
   const words = new Float64Array(gathered.slice().buffer);
   const per = MAX_PARTIALS + 1;
   return Array.from({ length: ranks }, (_, r) => Array.from(words.subarray(r * per + 1, r * per + 1 + words[r * per])));
+};
+
+/** Multiplies every value by `coef` in place: the bits of `values.map((x) => x * coef)` at ~1/20 of its cost (no callback, no new array). */
+export const scaleInPlace = (values: Float32Array, coef: number): Float32Array => {
+  for (let i = 0; i < values.length; i++) values[i] *= coef;
+  return values;
 };
 
 /** PyTorch's clip_grad_norm_ coefficient min(1, max / (‖g‖ + 1e-6)), from the exact squared norm, in float32. */

@@ -74,7 +74,12 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
       return { testAccuracy: accuracy, predictedClasses: classCounts(predictions!, 10) };
     };
     if (method === 'scheduled') {
-      const out = await shardedScheduledFit(rt, c, { model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...stepOptions, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg), ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}) }, input.base, input.train, input.validation);
+      const out = await shardedScheduledFit(rt, c, {
+        model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...stepOptions, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg),
+        ...(events.onEpoch ? { onEpoch: (r: EpochRecord) => void events.onEpoch!(r) } : {}),
+        ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}),
+        ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}),
+      }, input.base, input.train, input.validation);
       if (E.isLeft(out)) return out;
       return E.right({ ...(await test(out.right.params)), records: [...out.right.records], steps: out.right.records.length * Math.floor(input.train.count / cfg.batchSize), transitions: out.right.transitions, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
     }

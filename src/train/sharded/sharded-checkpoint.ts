@@ -9,7 +9,10 @@ import type { Collectives, FullState, ShardState, UnitLayout } from '../../shard
 import { chunkOf, failureMessage, ownerRank, unitLayout, unflattenUnit } from '../../shard/index.js';
 import type { Unit } from '../../shard/index.js';
 import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint, writeFileAtomically } from '../checkpoint/index.js';
+import { decodeProblems } from '../checkpoint/decode-errors.js';
 import type { Values } from '../optimizer-runner.js';
+import type { ScheduledProgress } from '../scheduled-checkpoint.js';
+import { ProgressCodec } from '../scheduled-checkpoint.js';
 
 export const INDEX_FILE = 'index.json';
 const FORMAT = 'graft-sharded-checkpoint';
@@ -33,6 +36,15 @@ export interface ShardIndex {
   readonly units: readonly UnitRecord[];
   /** One per rank that holds a distinct shard (one for NO_SHARD), in rank order. */
   readonly files: ReadonlyArray<{ readonly rank: number; readonly file: string; readonly checksum: string }>;
+  /** A scheduled run's phase machine, groups and best state. */
+  readonly schedule?: ScheduleRecord;
+}
+
+/** Where a scheduled run stands, beside its shards: every rank file repeats the progress, so a file from another point is caught. */
+export interface ScheduleRecord {
+  readonly progress: ScheduledProgress;
+  /** The best state restore-best rolls back to, one whole file (every rank holds it whole), once the machine has a best. */
+  readonly best?: { readonly file: string; readonly checksum: string };
 }
 
 /** What each rank file records of the set it belongs to, so a file from another run or step is caught. */
@@ -48,12 +60,16 @@ export interface ShardedMeta {
   readonly seed: number;
   /** A digest of the settings the numbers depend on: a resume under others is refused. */
   readonly config: string;
+  readonly schedule?: ScheduleRecord;
 }
 
 const unitKey = (unit: string) => `unit:${unit === '' ? '(root)' : unit}`;
 const unitRecords = (layouts: readonly UnitLayout[]): UnitRecord[] => layouts.map((l) => ({ unit: l.unit, numel: l.numel, chunk: l.chunk }));
 const fileRanksOf = (strategy: string, size: number) => (strategy === 'NO_SHARD' ? 1 : size);
 const rankFile = (rank: number, n: number, step: number) => `rank-${rank}-of-${n}.step-${step}.safetensors`;
+const BEST_FILE = /^best\.epoch-\d+\.safetensors$/;
+/** The whole best state of a scheduled run, named by the epochs done when it was taken: a new best never replaces the one an index names. */
+export const bestFile = (epochsDone: number) => `best.epoch-${epochsDone}.safetensors`;
 
 /** Every rank writes its file, then rank 0 the index (after a barrier), then rank 0 removes the files of older sets. */
 export const saveSharded = async (c: Collectives, dir: string, s: ShardState, meta: ShardedMeta): Promise<E.Either<string[], void>> => {
@@ -63,7 +79,8 @@ export const saveSharded = async (c: Collectives, dir: string, s: ShardState, me
   if (c.rank < n) {
     const params = Object.fromEntries(s.layouts.map((l) => [unitKey(l.unit), s.strategy === 'FULL_SHARD' ? s.params[l.unit] : chunkOf(l, owner, s.params[l.unit])]));
     const tag: ShardTag = { rank: c.rank, size: s.size, strategy: s.strategy, units };
-    const saved = saveCheckpoint(join(dir, rankFile(c.rank, n, s.step)), { params, optState: s.opt, meta: { step: s.step, epoch: meta.epoch, phaseDepth: 0, phaseProgress: { sharded: tag }, generator: { seed: meta.seed, step: s.step }, config: meta.config } });
+    const progress = meta.schedule ? { schedule: meta.schedule.progress } : {};
+    const saved = saveCheckpoint(join(dir, rankFile(c.rank, n, s.step)), { params, optState: s.opt, meta: { step: s.step, epoch: meta.epoch, phaseDepth: meta.schedule?.progress.machine.depth ?? 0, phaseProgress: { sharded: tag, ...progress }, generator: { seed: meta.seed, step: s.step }, config: meta.config } });
     if (E.isLeft(saved)) return E.left(saved.left.map(formatCheckpointProblem));
   }
   const written = await c.barrier();
@@ -74,14 +91,26 @@ export const saveSharded = async (c: Collectives, dir: string, s: ShardState, me
       const loaded = loadCheckpoint(join(dir, file));
       return { rank: r, file, checksum: E.isRight(loaded) ? loaded.right.checksum : '' };
     });
-    const index: ShardIndex = { format: FORMAT, version: 1, step: s.step, epoch: meta.epoch, seed: meta.seed, config: meta.config, strategy: s.strategy, size: s.size, units, files };
+    const index: ShardIndex = { format: FORMAT, version: 1, step: s.step, epoch: meta.epoch, seed: meta.seed, config: meta.config, strategy: s.strategy, size: s.size, units, files, ...(meta.schedule ? { schedule: meta.schedule } : {}) };
     writeFileAtomically(join(dir, INDEX_FILE), new TextEncoder().encode(JSON.stringify(index, null, 1) + '\n'));
-    const keep = new Set(files.map((f) => f.file));
-    for (const f of readdirSync(dir)) if (/^rank-\d+-of-\d+\.step-\d+\.safetensors$/.test(f) && !keep.has(f)) rmSync(join(dir, f), { force: true });
+    const keep = new Set([...files.map((f) => f.file), ...(meta.schedule?.best ? [meta.schedule.best.file] : [])]);
+    for (const f of readdirSync(dir)) if ((/^rank-\d+-of-\d+\.step-\d+\.safetensors$/.test(f) || BEST_FILE.test(f)) && !keep.has(f)) rmSync(join(dir, f), { force: true });
   }
   const indexed = await c.barrier();
   return E.isLeft(indexed) ? E.left([failureMessage(indexed.left)]) : E.right(undefined);
 };
+
+const scheduleProblems = (raw: any): string[] => {
+  const progress = ProgressCodec.decode(raw?.progress);
+  return [
+    ...(E.isLeft(progress) ? decodeProblems(['schedule', 'progress'], progress.left).map((p) => `${p.path}: ${p.message}`) : []),
+    ...(raw?.best === undefined || (typeof raw.best?.file === 'string' && BEST_FILE.test(raw.best.file) && typeof raw.best?.checksum === 'string') ? [] : ['schedule.best: expected { file: best.epoch-<n>.safetensors, checksum }']),
+  ];
+};
+
+/** The phase state in a line: what tells two points of one run apart. */
+const describeProgress = (p: ScheduledProgress | undefined) =>
+  p === undefined ? 'none' : `phase depth ${p.machine.depth}, best ${p.machine.best ? `after epoch ${p.machine.best.epoch + 1} (${p.machine.best.metric})` : 'none'}, ${p.machine.wait} validation(s) without improvement, ${p.groups.length} group(s)`;
 
 /** The index of the sharded checkpoint in `dir`, every problem with its path. */
 export const readShardIndex = (dir: string): E.Either<string[], ShardIndex> => {
@@ -102,6 +131,7 @@ export const readShardIndex = (dir: string): E.Either<string[], ShardIndex> => {
     ...(['FULL_SHARD', 'SHARD_GRAD_OP', 'NO_SHARD'].includes(raw?.strategy) ? [] : [`strategy: expected FULL_SHARD, SHARD_GRAD_OP or NO_SHARD, got ${JSON.stringify(raw?.strategy)}`]),
     ...(Array.isArray(raw?.units) && raw.units.every((u: any) => typeof u?.unit === 'string' && nat(u?.numel) && nat(u?.chunk)) ? [] : ['units: expected [{ unit, numel, chunk }]']),
     ...(Array.isArray(raw?.files) && raw.files.every((f: any, r: number) => f?.rank === r && typeof f?.file === 'string' && /^[^/\\]+$/.test(f.file) && typeof f?.checksum === 'string') ? [] : ['files: expected [{ rank, file, checksum }] in rank order, plain file names']),
+    ...(raw?.schedule === undefined ? [] : scheduleProblems(raw.schedule)),
   ].map((p) => `${file}: ${p}`);
   return problems.length ? E.left(problems) : E.right(raw as ShardIndex);
 };
@@ -141,11 +171,13 @@ export const loadSharded = (dir: string, expect: ShardedExpectation): E.Either<s
     }
     const m = loaded.right.meta;
     const tag = (m.phaseProgress as { sharded?: ShardTag } | null)?.sharded;
+    const schedule = (m.phaseProgress as { schedule?: ScheduledProgress } | null)?.schedule;
     problems.push(
       ...(m.step === index.step ? [] : [`${path}: step ${m.step}, but the index says ${index.step}`]),
       ...(m.config === index.config ? [] : [`${path}: config ${m.config}, but the index says ${index.config}`]),
       ...(loaded.right.checksum === f.checksum ? [] : [`${path}: checksum ${loaded.right.checksum}, but the index recorded ${f.checksum}: the file was replaced`]),
       ...(tag && tag.rank === f.rank && tag.size === index.size && tag.strategy === index.strategy && same(tag.units, index.units) ? [] : [`${path}: written as ${tag ? `rank ${tag.rank} of ${tag.size} (${tag.strategy})` : 'an unsharded checkpoint'}, but the index lists it as rank ${f.rank} of ${index.size} (${index.strategy})${tag && !same(tag.units, index.units) ? ' with other units' : ''}`]),
+      ...(same(schedule, index.schedule?.progress) ? [] : [`${path}: phase state ${describeProgress(schedule)}${same(describeProgress(schedule), describeProgress(index.schedule?.progress)) ? ' (other groups or transitions)' : ''}, but the index says ${describeProgress(index.schedule?.progress)}`]),
       ...ok.filter((l) => loaded.right.params[unitKey(l.unit)]?.length !== l.chunk).map((l) => `${path}: ${unitKey(l.unit)}: expected ${l.chunk} values, got ${loaded.right.params[unitKey(l.unit)]?.length ?? 'none'}`),
     );
     return loaded.right;

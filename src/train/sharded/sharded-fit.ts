@@ -14,6 +14,7 @@ import { shardedEpoch } from './sharded-epoch.js';
 import type { EpochRecord, Examples } from '../fit.js';
 import { evaluator } from '../fit.js';
 import { saveCheckpoint, formatCheckpointProblem } from '../checkpoint/index.js';
+import type { ShardedMeta } from './sharded-checkpoint.js';
 import { loadSharded, saveSharded } from './sharded-checkpoint.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ export interface ShardedFitConfig {
   readonly reshardAfterForward?: boolean;
   /** After each step: its number (from 1) and its mean loss. */
   readonly onStep?: (step: number, loss: number) => void;
-  /** After every epoch (and its checkpoint): its record. */
+  /** After every epoch, before its checkpoint: its record. */
   readonly onEpoch?: (record: EpochRecord) => void;
   /** After every epoch: a sharded checkpoint in `dir` (and with `consolidated`, one whole safetensors file beside it). */
   readonly checkpoint?: { readonly dir: string; readonly config: string; readonly consolidated?: boolean };
@@ -99,11 +100,13 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params, ...full.right });
       records.push({ epoch: epoch + 1, trainLoss: ep.right.loss, trainAccuracy: ep.right.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
+      // the record goes out before the checkpoint: a stop in between leaves metrics ahead of it (trained again, the
+      // same line), never behind it, since the checkpoint's collectives give a stop many turns to land
+      config.onEpoch?.(records[records.length - 1]);
       if (config.checkpoint) {
         const saved = await saveCheckpoints(c, stepper.right, config.checkpoint, s, { epoch: epoch + 1, seed: config.seed, config: config.checkpoint.config }, { ...params }, shapes);
         if (E.isLeft(saved)) return saved;
       }
-      config.onEpoch?.(records[records.length - 1]);
     }
     const full = await stepper.right.gather(s);
     return E.map((p: Values) => ({ params: { ...params, ...p }, records, state: s, losses }))(full);
@@ -113,17 +116,25 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
   }
 };
 
-/** The sharded set, then (collectively gathered, written by rank 0) the consolidated file. */
-const saveCheckpoints = async (c: Collectives, stepper: ShardedStepper, o: NonNullable<ShardedFitConfig['checkpoint']>, s: ShardState, meta: { epoch: number; seed: number; config: string }, params: Values, shapes: Readonly<Record<string, Shape>>): Promise<E.Either<string, void>> => {
-  if (c.rank === 0) mkdirSync(o.dir, { recursive: true });
+/** The folder every rank writes into, made by rank 0 before any rank writes. */
+export const makeCheckpointDir = async (c: Collectives, dir: string): Promise<E.Either<string, void>> => {
+  if (c.rank === 0) mkdirSync(dir, { recursive: true });
   const made = await c.barrier();
-  if (E.isLeft(made)) return E.left(failureMessage(made.left));
+  return E.isLeft(made) ? E.left(failureMessage(made.left)) : E.right(undefined);
+};
+
+/** The sharded set, then (collectively gathered, written by rank 0) the consolidated file; a scheduled run's progress goes in both. */
+export const saveCheckpoints = async (c: Collectives, stepper: ShardedStepper, o: NonNullable<ShardedFitConfig['checkpoint']>, s: ShardState, meta: ShardedMeta, params: Values, shapes: Readonly<Record<string, Shape>>): Promise<E.Either<string, void>> => {
+  const made = await makeCheckpointDir(c, o.dir);
+  if (E.isLeft(made)) return made;
   const sharded = await saveSharded(c, o.dir, s, meta);
   if (E.isLeft(sharded)) return E.left(`checkpoint not written:\n  ${sharded.left.join('\n  ')}`);
   if (!o.consolidated) return E.right(undefined);
   const full = await stepper.consolidate(s);
   if (E.isLeft(full)) return full;
   if (c.rank !== 0) return E.right(undefined);
-  const saved = saveCheckpoint(join(o.dir, CONSOLIDATED_FILE), { params: { ...params, ...full.right.params }, optState: full.right.opt, meta: { step: s.step, epoch: meta.epoch, phaseDepth: 0, phaseProgress: null, generator: { seed: meta.seed, step: s.step }, config: meta.config }, shapes: { params: shapes, optState: stepper.fullOptShapes } });
+  const progress = meta.schedule?.progress;
+  const phase = progress ? { phaseDepth: progress.machine.depth, ...(progress.machine.best ? { best: progress.machine.best } : {}), phaseProgress: progress } : { phaseDepth: 0, phaseProgress: null };
+  const saved = saveCheckpoint(join(o.dir, CONSOLIDATED_FILE), { params: { ...params, ...full.right.params }, optState: full.right.opt, meta: { step: s.step, epoch: meta.epoch, ...phase, generator: { seed: meta.seed, step: s.step }, config: meta.config }, shapes: { params: shapes, optState: stepper.fullOptShapes } });
   return E.isLeft(saved) ? E.left(`consolidated checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`) : E.right(undefined);
 };

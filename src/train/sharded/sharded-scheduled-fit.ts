@@ -1,5 +1,7 @@
 // Scheduled fine-tuning under shards: the phase machine of scheduled-fit drives every rank alike (each evaluates the
 // same gathered parameters, so each takes the same decisions); a thaw rebuilds the sharded step for the new groups.
+// Checkpoints are the sharded sets of shardedFit with the machine's progress in them, plus the whole best state.
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../../dsl/index.js';
 import type { Runtime } from '../../runtime/index.js';
@@ -18,7 +20,12 @@ import type { Values } from '../optimizer-runner.js';
 import type { PhaseBook } from '../phase-actions.js';
 import { groupParams, groupsTransform, performActions } from '../phase-actions.js';
 import type { ScheduledRecord, ScheduledResult } from '../scheduled-fit.js';
+import type { ScheduledProgress } from '../scheduled-checkpoint.js';
 import { shardedEpoch } from './sharded-epoch.js';
+import type { ScheduleRecord } from './sharded-checkpoint.js';
+import { INDEX_FILE, loadSharded, readShardIndex } from './sharded-checkpoint.js';
+import { loadBestState, saveBestState } from './sharded-best-state.js';
+import { makeCheckpointDir, saveCheckpoints } from './sharded-fit.js';
 
 export interface ShardedScheduledFitConfig {
   readonly model: Layer<any>;
@@ -37,8 +44,12 @@ export interface ShardedScheduledFitConfig {
   /** FULL_SHARD: free each unit's gathered parameters after its forward, gather again for its backward (default true, as FSDP). */
   readonly reshardAfterForward?: boolean;
   readonly log?: (line: string) => void;
-  /** After every epoch: its record. */
-  readonly onEpoch?: (record: ScheduledRecord) => void;
+  /** After every epoch, before its checkpoint: its record; return false to stop after the checkpoint, as an interrupted run would. */
+  readonly onEpoch?: (record: ScheduledRecord) => boolean | void;
+  /** After every epoch: a sharded set in `dir` holding the phase machine's progress, the whole best state when it changed, and with `consolidated` one whole safetensors file. */
+  readonly checkpoint?: { readonly dir: string; readonly config: string; readonly consolidated?: boolean };
+  /** Continue from the sharded set in this folder, whatever W wrote it: the machine, groups, optimizer and best state as they were. */
+  readonly resume?: { readonly dir: string };
 }
 
 export interface ShardedScheduledResult extends ScheduledResult {
@@ -72,6 +83,11 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
   let pending: FullState | undefined = { params: params0, opt: {}, step: 0 };
   let dirty = false;
   let best: FullState | undefined;
+  // the best state's file as the index records it (rank 0's: it writes the index)
+  let bestRecord: ScheduleRecord['best'];
+
+  const stepperFor = (groups: PhaseBook['groups']) =>
+    createShardedStepper(rt, c, { objective, shapes, units, trainable: groupParams(groups), transform: groupsTransform(groups, cfg.groupTransform), strategy: cfg.strategy, microBatches: M, ...(cfg.maxGradNorm === undefined ? {} : { maxGradNorm: cfg.maxGradNorm }), ...(cfg.reshardAfterForward === undefined ? {} : { reshardAfterForward: cfg.reshardAfterForward }) });
 
   /** The step for the current groups; optimizer leaves that existed before carry over, thawed units' start fresh on every rank. */
   const rebuild = async (): Promise<E.Either<string, void>> => {
@@ -84,7 +100,7 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
     }
     stepper?.destroy();
     stepper = undefined;
-    const made = createShardedStepper(rt, c, { objective, shapes, units, trainable: groupParams(book.groups), transform: groupsTransform(book.groups, cfg.groupTransform), strategy: cfg.strategy, microBatches: M, ...(cfg.maxGradNorm === undefined ? {} : { maxGradNorm: cfg.maxGradNorm }), ...(cfg.reshardAfterForward === undefined ? {} : { reshardAfterForward: cfg.reshardAfterForward }) });
+    const made = stepperFor(book.groups);
     if (E.isLeft(made)) return made;
     stepper = made.right;
     const fresh = await stepper.init({ ...params0, ...full.params });
@@ -107,11 +123,57 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
     dirty ||= done.dirty;
   };
 
+  /** Where the set in `dir` stopped: the machine, the step for its groups with this rank's cut of its state, its best state. */
+  const resumeFrom = async (dir: string): Promise<E.Either<string, { machine: PhaseStep; epoch: number }>> => {
+    const cannot = (problems: readonly string[]) => E.left(`cannot resume:\n  ${problems.join('\n  ')}`);
+    const index = readShardIndex(dir);
+    if (E.isLeft(index)) return cannot(index.left);
+    const schedule = index.right.schedule;
+    if (!schedule) return cannot([`${join(dir, INDEX_FILE)}: schedule: missing: the set was not written by a scheduled run`]);
+    const { progress } = schedule;
+    book = { groups: progress.groups, transitions: progress.transitions, ...(progress.machine.stopped ? { stopReason: progress.machine.stopped.reason } : {}) };
+    const made = stepperFor(book.groups);
+    if (E.isLeft(made)) return made;
+    stepper = made.right;
+    // the optimizer leaves the checkpoint's groups have: a set whose state does not fit them is refused
+    const loaded = loadSharded(dir, { units, shapes, optShapes: stepper.fullOptShapes, ...(cfg.checkpoint ? { config: cfg.checkpoint.config } : {}) });
+    const bestState = loadBestState(dir, index.right, shapes);
+    if (E.isLeft(loaded) || E.isLeft(bestState)) return cannot([...(E.isLeft(loaded) ? loaded.left : []), ...(E.isLeft(bestState) ? bestState.left : [])]);
+    const restored = stepper.restore(loaded.right.full);
+    if (E.isLeft(restored)) return restored;
+    s = restored.right;
+    best = bestState.right;
+    bestRecord = schedule.best;
+    pending = undefined;
+    dirty = false;
+    return E.right({ machine: { state: { config: cfg.machine, progress: progress.machine }, actions: [] }, epoch: index.right.epoch });
+  };
+
+  /** The epoch's sharded set (and consolidated file) with the machine's progress; first, when this epoch is the best, its whole state. */
+  const checkpoint = async (o: NonNullable<ShardedScheduledFitConfig['checkpoint']>, progress: ScheduledProgress, epochsDone: number, isBest: boolean): Promise<E.Either<string, void>> => {
+    const made = await makeCheckpointDir(c, o.dir);
+    if (E.isLeft(made)) return made;
+    if (isBest && c.rank === 0) {
+      const saved = saveBestState(o.dir, { ...best!, params: { ...params0, ...best!.params } }, epochsDone, { seed: cfg.seed, config: o.config, progress }, shapes);
+      if (E.isLeft(saved)) return saved;
+      bestRecord = saved.right;
+    }
+    return saveCheckpoints(c, stepper!, o, s!, { epoch: epochsDone, seed: cfg.seed, config: o.config, schedule: { progress, ...(bestRecord ? { best: bestRecord } : {}) } }, { ...params0 }, shapes);
+  };
+
   const records: ScheduledRecord[] = [];
   try {
-    let machine = initial(cfg.machine);
-    perform(machine, 0, 'before');
-    for (let epoch = 0; book.stopReason === undefined; epoch++) {
+    let machine: PhaseStep;
+    let firstEpoch = 0;
+    if (cfg.resume) {
+      const resumed = await resumeFrom(cfg.resume.dir);
+      if (E.isLeft(resumed)) return resumed;
+      ({ machine, epoch: firstEpoch } = resumed.right);
+    } else {
+      machine = initial(cfg.machine);
+      perform(machine, 0, 'before');
+    }
+    for (let epoch = firstEpoch; book.stopReason === undefined; epoch++) {
       machine = phaseStep(machine.state, { kind: 'epoch-start', epoch });
       perform(machine, epoch, 'before');
       if (book.stopReason !== undefined) break;
@@ -127,15 +189,22 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
       if (E.isLeft(full)) return full;
       const ev = await evaluate.run({ ...params0, ...full.right });
       records.push({ epoch: epoch + 1, depth: machine.state.progress.depth, trainLoss: ep.right.loss, trainAccuracy: ep.right.accuracy, evalLoss: ev.loss, evalAccuracy: ev.accuracy, seconds: (performance.now() - t0) / 1000 });
-      cfg.onEpoch?.(records[records.length - 1]);
+      // before the checkpoint, as shardedFit: metrics are never behind it
+      const interrupted = cfg.onEpoch?.(records[records.length - 1]) === false;
       machine = phaseStep(machine.state, { kind: 'validation', epoch, metric: ev.loss });
-      if (machine.state.progress.best?.epoch === epoch) {
+      const isBest = machine.state.progress.best?.epoch === epoch;
+      if (isBest) {
         // every rank keeps the whole best state (a consolidated checkpoint in memory): restoring cuts each rank's pieces from it
         const snap = await stepper!.consolidate(s);
         if (E.isLeft(snap)) return snap;
         best = snap.right;
       }
       perform(machine, epoch, 'after');
+      if (cfg.checkpoint) {
+        const saved = await checkpoint(cfg.checkpoint, { machine: machine.state.progress, groups: book.groups, transitions: book.transitions }, epoch + 1, isBest);
+        if (E.isLeft(saved)) return saved;
+      }
+      if (interrupted) break;
     }
     // a run that stops right after a restore ends on the restored state, as the unsharded fit does
     const last: E.Either<string, Pick<FullState, 'params' | 'step'>> = pending ? E.right(pending) : stepper && s ? E.map((p: Values) => ({ params: p, step: s!.step }))(await stepper.gather(s)) : E.right({ params: params0, step: 0 });

@@ -44,6 +44,8 @@ test('a sharded run resumed with another W (2 → 4 → 1) trains the bits of th
   assert.equal(readdirSync(ckpt).filter((f) => f.startsWith('rank-')).length, 4, 'the W=4 set replaced the W=2 files');
   const third = await run(1, { ...base, checkpoint: { dir: ckpt, consolidated: true }, resume: { dir: ckpt } });
   assert.deepEqual([...first.losses, ...second.losses, ...third.losses], whole.losses);
+  // each epoch's record goes out before its checkpoint: a stop between them leaves metrics ahead, never behind
+  assert.deepEqual([first, second, third].map((r) => r.checkpointedAtRecord), [[0], [1], [2]]);
   assert.deepEqual(third.records.map((r) => r.epoch), [3]);
   for (const k of Object.keys(shapes)) assert.deepEqual(bits(third.params[k]), bits(whole.params[k]), k);
   const consolidated = loadCheckpoint(join(ckpt, CONSOLIDATED_FILE), { params: shapes, optState: optShapes });

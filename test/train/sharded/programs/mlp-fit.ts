@@ -7,6 +7,7 @@ import { shardedFit } from '../../../../src/train/sharded/sharded-fit.js';
 import type { PercentileMethod, ShardedFisherMask } from '../../../../src/train/sharded/sharded-fisher.js';
 import { shardedFisherMask } from '../../../../src/train/sharded/sharded-fisher.js';
 import type { EpochRecord } from '../../../../src/train/fit.js';
+import { checkpointedEpoch } from './checkpointed-epoch.js';
 import { blobs } from '../../blobs.js';
 import { MLP_SIZES, MLP_POLICY, transformOf, type OptimizerChoice } from '../mlp-setup.js';
 
@@ -38,7 +39,7 @@ const dieAt = (c: Collectives, die: MlpFitInput['die']) => (step: number) => {
   else process.exit(3);
 };
 
-export type MlpFitResult = { readonly ok: true; readonly params: Record<string, Float32Array>; readonly records: EpochRecord[]; readonly losses: number[]; readonly optLeaves: string[]; readonly fisher?: FisherOutcome } | { readonly ok: false; readonly message: string };
+export type MlpFitResult = { readonly ok: true; readonly params: Record<string, Float32Array>; readonly records: EpochRecord[]; readonly losses: number[]; readonly optLeaves: string[]; readonly fisher?: FisherOutcome; readonly checkpointedAtRecord: number[] } | { readonly ok: false; readonly message: string };
 
 const mlpFit = async (c: Collectives, input: MlpFitInput): Promise<E.Either<CollectiveFailure, MlpFitResult>> => {
   const rt = await createRuntime({ backend: 'webasm' });
@@ -50,11 +51,13 @@ const mlpFit = async (c: Collectives, input: MlpFitInput): Promise<E.Either<Coll
     if (E.isLeft(m)) throw new Error(m.left);
     fisher = { pieces: m.right.pieces, threshold: m.right.threshold, keptFraction: m.right.keptFraction };
   }
+  // what the checkpoint folder held as each epoch's record went out
+  const checkpointedAtRecord: number[] = [];
   const masks = fisher && Object.fromEntries(Object.entries(fisher.pieces).map(([n, p]) => [n, p.mask]));
   const out = await shardedFit(
     rt,
     c,
-    { model, transform: (slice) => (masks ? transformOf(input.optimizer, slice.ownMasks, masks) : transformOf(input.optimizer, slice.sliceMasks)), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}), onStep: dieAt(c, input.die) },
+    { model, transform: (slice) => (masks ? transformOf(input.optimizer, slice.ownMasks, masks) : transformOf(input.optimizer, slice.sliceMasks)), features: [4], epochs: input.epochs, batchSize: 16, seed: 3, policy: MLP_POLICY, strategy: input.strategy, microBatches: input.microBatches, ...(input.maxGradNorm ? { maxGradNorm: input.maxGradNorm } : {}), ...(input.trainable ? { trainable: input.trainable } : {}), ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, config: `mlp-${input.optimizer}-${input.microBatches}` } } : {}), ...(input.resume ? { resume: input.resume } : {}), onStep: dieAt(c, input.die), onEpoch: () => void checkpointedAtRecord.push(checkpointedEpoch(input.checkpoint?.dir)) },
     nn.initParams(model, 5),
     blobs(64, 1),
     blobs(30, 2),
@@ -62,7 +65,7 @@ const mlpFit = async (c: Collectives, input: MlpFitInput): Promise<E.Either<Coll
   rt.destroy();
   // a rank that fails ends with its error, as a rank of a real job does: runLocal reports it with the rank's number
   if (E.isLeft(out)) throw new Error(out.left);
-  return E.right({ ok: true, params: { ...out.right.params }, records: out.right.records, losses: out.right.losses, optLeaves: Object.keys(out.right.state.opt), ...(fisher ? { fisher } : {}) });
+  return E.right({ ok: true, params: { ...out.right.params }, records: out.right.records, losses: out.right.losses, optLeaves: Object.keys(out.right.state.opt), ...(fisher ? { fisher } : {}), checkpointedAtRecord });
 };
 
 export default mlpFit;
