@@ -4,6 +4,7 @@ import { sizeOf } from '../dsl/shape.js';
 import type { InputSpec } from '../dsl/program.js';
 import type { IR, IRNode } from './ir.js';
 import type { Plan, PlanBuffer, PlanKernel } from './plan.js';
+import { UNBUFFERED_RECORDED_PAST } from './plan.js';
 import type { Index } from './kernel-writer.js';
 import { KernelWriter, Scope, f32 } from './kernel-writer.js';
 import { lit } from './literal.js';
@@ -67,10 +68,42 @@ const hoistedScalars = (ir: IR): Set<number> => {
   return out;
 };
 
-/** The IR's largest tensor (fused ones included), as the plan records it. */
-const largestNode = (ir: IR): Pick<Plan, 'largest'> => {
-  const n = ir.nodes.reduce<IRNode | undefined>((m, x) => (!m || sizeOf(x.shape) > sizeOf(m.shape) ? x : m), undefined);
-  return n ? { largest: { op: n.op.kind, shape: n.shape, elements: sizeOf(n.shape) } } : {};
+/**
+ * The fused tensors past `UNBUFFERED_RECORDED_PAST` elements that no buffer stands for: nodes fused into one another
+ * count as one (named by its first largest node that computes), and one next to a buffer at least as large is that buffer's.
+ */
+const unbufferedTensors = (ir: IR, buffered: ReadonlyMap<number, number>): Pick<Plan, 'unbuffered'> => {
+  const big = new Set(ir.nodes.filter((n) => !buffered.has(n.id) && sizeOf(n.shape) > UNBUFFERED_RECORDED_PAST).map((n) => n.id));
+  // union-find over the edges between big fused nodes
+  const parent = new Map([...big].map((id) => [id, id]));
+  const find = (id: number): number => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    return root;
+  };
+  const nextToBuffer = new Map<number, number>();
+  const touch = (id: number, other: number) => {
+    if (buffered.has(other)) nextToBuffer.set(id, Math.max(nextToBuffer.get(id) ?? 0, sizeOf(ir.nodes[other].shape)));
+  };
+  for (const n of ir.nodes)
+    for (const i of n.inputs) {
+      if (big.has(n.id) && big.has(i)) parent.set(find(n.id), find(i));
+      if (big.has(n.id)) touch(n.id, i);
+      if (big.has(i)) touch(i, n.id);
+    }
+  const groups = new Map<number, IRNode[]>();
+  for (const id of big) {
+    const root = find(id);
+    groups.set(root, [...(groups.get(root) ?? []), ir.nodes[id]]);
+  }
+  const tensors = [...groups.values()].flatMap((nodes) => {
+    const elements = Math.max(...nodes.map((n) => sizeOf(n.shape)));
+    if (nodes.some((n) => (nextToBuffer.get(n.id) ?? 0) >= elements)) return [];
+    const largest = nodes.filter((n) => sizeOf(n.shape) === elements);
+    const n = largest.find((x) => !MOVEMENT.has(x.op.kind)) ?? largest[0];
+    return [{ op: 'fn' in n.op ? n.op.fn : n.op.kind, shape: n.shape, elements }];
+  });
+  return tensors.length ? { unbuffered: tensors } : {};
 };
 
 /**
@@ -298,7 +331,7 @@ export const lowerTraced = (ir: IR, declared: readonly InputSpec[]): Lowered => 
       random: ir.nodes.some((n) => n.op.kind === 'random'),
     },
     inputSpecs: declared,
-    ...largestNode(ir),
+    ...unbufferedTensors(ir, bufferOfNode),
     stats: { nodes: ir.nodes.length, merged: ir.merged, unusedInputs: declared.filter((s) => !(s.name in inputs)).map((s) => s.name) },
   };
   return { plan, traces, bufferOfNode };

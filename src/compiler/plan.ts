@@ -39,6 +39,9 @@ export interface PlanKernel {
   readonly grid?: { readonly cols: number; readonly rows: number; readonly source: string };
 }
 
+/** gpu.js's tensor limit, the smallest backend's (runtime/tensor-limits.ts; webgpu binds at least 2^25): fused tensors past it are recorded. */
+export const UNBUFFERED_RECORDED_PAST = 2 ** 24;
+
 export interface Plan {
   readonly version: 1;
   readonly buffers: readonly PlanBuffer[];
@@ -59,8 +62,11 @@ export interface Plan {
   readonly wasm?: WasmModules;
   /** Why rendering failed (the wasm backend refuses the plan with it). */
   readonly wasmError?: string;
-  /** The program's largest tensor, fused or materialized: backends whose index type bounds it refuse the plan (runtime/tensor-limits.ts). */
-  readonly largest?: { readonly op: string; readonly shape: Shape; readonly elements: number };
+  /**
+   * Fused tensors past 2^24 elements (`UNBUFFERED_RECORDED_PAST`) that no buffer stands for: the kernels that read one
+   * index it whole, so backends whose index type bounds it refuse the plan (runtime/tensor-limits.ts).
+   */
+  readonly unbuffered?: readonly { readonly op: string; readonly shape: Shape; readonly elements: number }[];
   /** Nodes after CSE; duplicates merged; declared inputs no output depends on (dead). */
   readonly stats: { readonly nodes: number; readonly merged: number; readonly unusedInputs: readonly string[] };
 }

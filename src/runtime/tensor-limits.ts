@@ -1,12 +1,13 @@
 // How many elements one tensor may have on each backend (the DSL allows 2^31 - 1: i32 flat
 // indices), and the check that refuses a plan with a larger one before anything is built or run.
 import type { Plan } from '../compiler/plan.js';
+import { UNBUFFERED_RECORDED_PAST } from '../compiler/plan.js';
 import { bufferNames } from './buffer-names.js';
 import { MAX_ELEMENTS } from '../dsl/shape.js';
 import type { BackendChoice } from './backend.js';
 
-/** gpu.js kernels (webasm, cpu, the AOT gpujs target) compute flat indices in f32, and the hash's 16-bit limbs assume indices below 2^24. */
-export const GPUJS_MAX_ELEMENTS = 2 ** 24;
+/** gpu.js kernels (webasm, cpu, the AOT gpujs target) compute flat indices in f32, and the hash's 16-bit limbs assume indices below 2^24; the smallest limit, down to which plans record fused tensors. */
+export const GPUJS_MAX_ELEMENTS = UNBUFFERED_RECORDED_PAST;
 /**
  * graft's wasm kernels: wasm32 memory is 4 GiB and the heap's blocks are powers of two, so the
  * largest block is 2 GiB, 2^29 f32 elements (byte offsets 4·i then stay below 2^31, so no i32 overflows).
@@ -35,14 +36,11 @@ export class TensorTooLargeError extends Error {
   override readonly name = 'TensorTooLargeError';
 }
 
-/** Every tensor of the plan over `max` elements: its buffers by name, and a larger fused tensor than any buffer. */
+/** Every tensor of the plan over `max` elements: its buffers by name, and its fused tensors (no buffer, but the kernels that read one index it whole). */
 export const oversizedTensors = (plan: Plan, max: number): string[] => {
   const names = bufferNames(plan);
-  const over = plan.buffers.filter((b) => b.size > max);
-  const buffers = over.map((b) => `${names.get(b.id) ?? `${b.kind} buffer ${b.id}`} ${b.dtype}[${b.shape.join(', ')}] (${b.size} elements)`);
-  const l = plan.largest;
-  // a fused intermediate has no buffer, but the kernels that read it index it whole
-  const fused = l && l.elements > max && !plan.buffers.some((b) => b.size >= l.elements) ? [`a fused ${l.op} [${l.shape.join(', ')}] (${l.elements} elements)`] : [];
+  const buffers = plan.buffers.filter((b) => b.size > max).map((b) => `${names.get(b.id) ?? `${b.kind} buffer ${b.id}`} ${b.dtype}[${b.shape.join(', ')}] (${b.size} elements)`);
+  const fused = (plan.unbuffered ?? []).filter((t) => t.elements > max).map((t) => `a fused ${t.op} [${t.shape.join(', ')}] (${t.elements} elements)`);
   return [...buffers, ...fused];
 };
 

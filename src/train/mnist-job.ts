@@ -21,9 +21,8 @@ import { fisherScores } from './fisher-pass.js';
 import { IMAGE_SIZE, countDigits, loadDigits, take } from './data/mnist.js';
 import { permutation } from './data/shuffle.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint/index.js';
-import { resumeNote } from './resume-note.js';
-import type { RunIo } from './run-checkpoints.js';
-import { fitRunCheckpoint, keptEpochs, runKey as settingsRunKey, scheduledRunCheckpoint } from './run-checkpoints.js';
+import type { JobRunOutputs, RunIo } from './run-checkpoints.js';
+import { finishedBefore, fitRunCheckpoint, keptEpochs, runIo, runKey as settingsRunKey, scheduledRunCheckpoint } from './run-checkpoints.js';
 import { classCounts, staleHeadNote } from './report/stale-head.js';
 import { afterEpochs } from './report/markdown.js';
 
@@ -252,20 +251,9 @@ export const finetuneSplits = (cfg: JobConfig) => {
   };
 };
 
-export interface JobOutputs {
+export interface JobOutputs extends JobRunOutputs<Method, RunResult> {
   /** Called with each finished run. */
   readonly onRun?: (r: RunResult) => void;
-  /** Called as each run starts training, with the epoch its checkpoint was saved after (0: from the start). */
-  readonly onStart?: (method: Method, seed: number, checkpointed: number) => void;
-  /** Called after each epoch of each run. */
-  readonly onEpoch?: (method: Method, seed: number, record: EpochRecord) => void;
-  /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
-  readonly checkpointDir?: string;
-  /**
-   * A resumed job: runs finished before are not run again (they are returned as they were), and a run
-   * with a checkpoint continues from it, after the epochs it had recorded (`earlier`).
-   */
-  readonly resume?: { readonly finished: readonly RunResult[]; readonly earlier: (method: Method, seed: number) => readonly EpochRecord[] };
 }
 
 /** What the run line adds after its accuracy: the mask's size, or when the scheduled method thawed and why it stopped. */
@@ -292,23 +280,12 @@ export const runMnistJob = async (rt: Runtime, cfg: JobConfig, cacheDir: string,
   for (const seed of cfg.seeds) {
     const train = trainFor(seed);
     for (const method of cfg.methods ?? METHODS) {
-      const before = outputs.resume?.finished.find((r) => r.method === method && r.seed === seed);
+      const before = finishedBefore(outputs, method, seed, log);
       if (before) {
         results.push(before);
-        log(`${method.padEnd(15)} seed ${seed}: finished before (test accuracy ${(before.testAccuracy * 100).toFixed(1)}%)`);
         continue;
       }
-      const earlier = outputs.resume?.earlier(method, seed) ?? [];
-      const r = await finetune(rt, cfg, model, base, method, seed, { train, validation, test }, {
-        checkpointDir: outputs.checkpointDir,
-        resume: outputs.resume !== undefined,
-        earlier,
-        onStart: (checkpointed) => {
-          if (earlier.length || checkpointed) log(resumeNote(`${method.padEnd(15)} seed ${seed}`, earlier.at(-1)?.epoch ?? 0, checkpointed));
-          outputs.onStart?.(method, seed, checkpointed);
-        },
-        onEpoch: (rec) => outputs.onEpoch?.(method, seed, rec),
-      });
+      const r = await finetune(rt, cfg, model, base, method, seed, { train, validation, test }, runIo(outputs, method, seed, log));
       results.push(r);
       outputs.onRun?.(r);
       log(`${method.padEnd(15)} seed ${seed}: test accuracy ${(r.testAccuracy * 100).toFixed(1)}% in ${r.seconds.toFixed(1)} s${runNote(r)}`);

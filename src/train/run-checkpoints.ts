@@ -13,6 +13,7 @@ import { loadResumePoint } from './fit-checkpoint.js';
 import type { Values } from './optimizer-runner.js';
 import type { ScheduledCheckpointing, ScheduledResume } from './scheduled-checkpoint.js';
 import { LAST, loadScheduledResume } from './scheduled-checkpoint.js';
+import { resumeNote } from './resume-note.js';
 
 /** Where one run's checkpoints go, and what a resumed attempt knows of the one before. */
 export interface RunIo {
@@ -25,6 +26,45 @@ export interface RunIo {
   readonly onStart?: (checkpointed: number) => void;
   readonly onEpoch?: (record: EpochRecord) => void;
 }
+
+/** What a comparison job's caller asks of its runs' checkpoints and progress (`graft mnist`/`finetune`, `graft text`). */
+export interface JobRunOutputs<M extends string, R> {
+  /** Called as each run starts training, with the epoch its checkpoint was saved after (0: from the start). */
+  readonly onStart?: (method: M, seed: number, checkpointed: number) => void;
+  /** Called after each epoch of each run. */
+  readonly onEpoch?: (method: M, seed: number, record: EpochRecord) => void;
+  /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
+  readonly checkpointDir?: string;
+  /**
+   * A resumed job: runs finished before are kept as they are, not run again, and a run with a checkpoint
+   * continues from it, after the epochs it had recorded (`earlier`).
+   */
+  readonly resume?: { readonly finished: readonly R[]; readonly earlier: (method: M, seed: number) => readonly EpochRecord[] };
+}
+
+const runLabel = (method: string, seed: number): string => `${method.padEnd(15)} seed ${seed}`;
+
+/** The result a resumed job's run finished with before (logged as such), or undefined when it is still to run. */
+export const finishedBefore = <M extends string, R extends { readonly method: M; readonly seed: number; readonly testAccuracy: number }>(outputs: JobRunOutputs<M, R>, method: M, seed: number, log: (s: string) => void): R | undefined => {
+  const before = outputs.resume?.finished.find((r) => r.method === method && r.seed === seed);
+  if (before) log(`${runLabel(method, seed)}: finished before (test accuracy ${(before.testAccuracy * 100).toFixed(1)}%)`);
+  return before;
+};
+
+/** One run's `RunIo` in a job: its checkpoints, what the attempt before recorded, the resume line in `log`, and the job's callbacks. */
+export const runIo = <M extends string>(outputs: JobRunOutputs<M, unknown>, method: M, seed: number, log: (s: string) => void): RunIo => {
+  const earlier = outputs.resume?.earlier(method, seed) ?? [];
+  return {
+    checkpointDir: outputs.checkpointDir,
+    resume: outputs.resume !== undefined,
+    earlier,
+    onStart: (checkpointed) => {
+      if (earlier.length || checkpointed) log(resumeNote(runLabel(method, seed), earlier.at(-1)?.epoch ?? 0, checkpointed));
+      outputs.onStart?.(method, seed, checkpointed);
+    },
+    onEpoch: (rec) => outputs.onEpoch?.(method, seed, rec),
+  };
+};
 
 /** A hash of what a run's numbers depend on (the settings that change them, its method and seed): its checkpoints' config. */
 export const runKey = (numbers: Readonly<Record<string, unknown>>, method: string, seed: number): string =>

@@ -16,15 +16,15 @@ export const right = <A>(e: E.Either<unknown, A>): A => {
 const f = Math.fround;
 type Outputs = Readonly<Record<string, Float32Array>>;
 
-/** n values in [-1, 1), a xorshift stream per seed: cheap for 17M elements. */
-export const values = (n: number, seed: number): Float32Array => {
+/** n values in [-scale, scale), a xorshift stream per seed: cheap for 17M elements. */
+export const values = (n: number, seed: number, scale = 1): Float32Array => {
   const out = new Float32Array(n);
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < n; i++) {
     s ^= s << 13;
     s ^= s >>> 17;
     s ^= s << 5;
-    out[i] = (s >>> 8) / 2 ** 23 - 1;
+    out[i] = ((s >>> 8) / 2 ** 23 - 1) * scale;
   }
   return out;
 };

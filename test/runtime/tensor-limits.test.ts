@@ -55,15 +55,32 @@ describe('tensor limits per backend', () => {
     // the [4097, 4100] broadcast sum fuses into the reduction: only its reshape's flat indices reach past 2^24
     const plan = compile(right(g.program({ a: [4097, 1], b: [1, 4100] }, ({ a, b }) => ({ s: g.sum(g.reshape(g.add(a, b), [4097 * 4100]), { axes: [0] }) }))));
     assert.ok(plan.buffers.every((b) => b.size <= GPUJS_MAX_ELEMENTS));
-    assert.deepEqual(oversizedTensors(plan, GPUJS_MAX_ELEMENTS), ['a fused broadcast [4097, 4100] (16797700 elements)']);
+    assert.deepEqual(oversizedTensors(plan, GPUJS_MAX_ELEMENTS), ['a fused add [4097, 4100] (16797700 elements)']);
     const rt = await createRuntime({ backend: 'cpu' });
     try {
-      assert.match(refusal(() => rt.load(plan)), /^gpu\.js \(cpu\): a tensor has more than 16777216 elements .*:\n {2}a fused broadcast \[4097, 4100\] \(16797700 elements\)$/);
+      assert.match(refusal(() => rt.load(plan)), /^gpu\.js \(cpu\): a tensor has more than 16777216 elements .*:\n {2}a fused add \[4097, 4100\] \(16797700 elements\)$/);
     } finally {
       rt.destroy();
     }
     const aot = { plan: past2to24(), defaults: {}, from: { export: 'big' } } as unknown as AotProgram;
     assert.match(refusal(() => gpujsExecutable(aot, { steps: 1, carry: {} })), /^gpu\.js \(gpujs target\): 2 tensors have more than 16777216 elements/);
+  });
+
+  it('two fused intermediates past 2^24 are both named, and so is one beside a larger buffer; one fused into a buffer of its size is that buffer', () => {
+    // two broadcast products, each summed where it is made: neither has a buffer
+    const two = compile(right(g.program({ a: [4097, 1], b: [1, 4100], c: [1, 4099] }, ({ a, b, c }) => ({ s: g.sum(g.mul(a, b)), t: g.max(g.sub(a, c)) }))));
+    assert.deepEqual(oversizedTensors(two, GPUJS_MAX_ELEMENTS), ['a fused mul [4097, 4100] (16797700 elements)', 'a fused sub [4097, 4099] (16793603 elements)']);
+    // x's buffers are larger than the fused product, which has its own kernel reading it whole
+    const beside = compile(right(g.program({ x: [4097, 4200], a: [4097, 1], b: [1, 4100] }, ({ x, a, b }) => ({ y: g.neg(x), s: g.sum(g.mul(a, b)) }))));
+    assert.deepEqual(oversizedTensors(beside, GPUJS_MAX_ELEMENTS), [
+      "input 'x' f32[4097, 4200] (17207400 elements)",
+      "output 'y' f32[4097, 4200] (17207400 elements)",
+      'a fused mul [4097, 4100] (16797700 elements)',
+    ]);
+    // only tensors past the limit asked for: wasm's 2^29 takes all of these
+    assert.deepEqual(oversizedTensors(beside, WASM_MAX_ELEMENTS), []);
+    // y = x · 2: the constant 2 filling x's shape is fused into y's kernel, whose buffer names it
+    assert.deepEqual(oversizedTensors(past2to24(), GPUJS_MAX_ELEMENTS), ["input 'x' f32[4097, 4100] (16797700 elements)", "output 'y' f32[4097, 4100] (16797700 elements)"]);
   });
 
   it('wasm loads a plan past 2^24 and refuses one past 2^29 elements before allocating anything', async () => {

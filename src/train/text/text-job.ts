@@ -17,9 +17,8 @@ import { METHODS } from '../mnist-job.js';
 import type { PretrainConfig } from './pretrained-bert.js';
 import { pretrainedBert } from './pretrained-bert.js';
 import { textTokenizer } from './tokenizer.js';
-import type { RunIo } from '../run-checkpoints.js';
-import { fitRunCheckpoint, keptEpochs, runKey, scheduledRunCheckpoint } from '../run-checkpoints.js';
-import { resumeNote } from '../resume-note.js';
+import type { JobRunOutputs, RunIo } from '../run-checkpoints.js';
+import { finishedBefore, fitRunCheckpoint, keptEpochs, runIo, runKey, scheduledRunCheckpoint } from '../run-checkpoints.js';
 import type { Mail } from './spam-assassin.js';
 import { SPAM_LABELS, readMail, spamAssassinFiles } from './spam-assassin.js';
 import { mailExamples, spamScores, spamSplits } from './spam-splits.js';
@@ -101,20 +100,11 @@ export const scheduledMachine = (cfg: Pick<TextJobConfig, 'lr' | 'finetuneEpochs
   earlyStopping: { mode: 'min', patience: cfg.schedulePatience ?? 1, minDelta: 0 }, maxEpochs: cfg.finetuneEpochs,
 });
 
-export interface TextJobOutputs {
+export interface TextJobOutputs extends JobRunOutputs<Method, TextRunResult> {
+  /** Called with each finished run. */
   readonly onRun?: (r: TextRunResult) => void;
-  readonly onEpoch?: (method: Method, seed: number, record: EpochRecord) => void;
   /** The generated schedule the scheduled method follows, before any run. */
   readonly onSchedule?: (schedule: Schedule) => void;
-  /** As a run starts training, with the epoch its checkpoint was saved after (0: from the start). */
-  readonly onStart?: (method: Method, seed: number, checkpointed: number) => void;
-  /** Each run's checkpoints go here: `<method>-seed<seed>.safetensors`, or a folder with last and best for scheduled. */
-  readonly checkpointDir?: string;
-  /**
-   * A resumed job (`graft text --resume`): runs finished before are kept as they are, not run again, and a run with
-   * a checkpoint continues from it, after the epochs it had recorded (`earlier`).
-   */
-  readonly resume?: { readonly finished: readonly TextRunResult[]; readonly earlier: (method: Method, seed: number) => readonly EpochRecord[] };
 }
 
 const FEATURES = (cfg: TextJobConfig) => [3, cfg.finetuneSeq];
@@ -206,24 +196,13 @@ export const runTextJob = async (rt: Runtime, cfg: TextJobConfig, cacheDir: stri
   for (const seed of cfg.seeds) {
     const train = pick(splits.labelledFor(seed));
     for (const method of cfg.methods ?? METHODS) {
-      const before = outputs.resume?.finished.find((r) => r.method === method && r.seed === seed);
+      const before = finishedBefore(outputs, method, seed, log);
       if (before) {
         results.push(before);
-        log(`${method.padEnd(15)} seed ${seed}: finished before (test accuracy ${(before.testAccuracy * 100).toFixed(1)}%)`);
         continue;
       }
       const c0 = process.cpuUsage();
-      const earlier = outputs.resume?.earlier(method, seed) ?? [];
-      const r = await finetuneRun(rt, cfg, model, loaded.params, method, seed, { train, validation, test }, schedule, {
-        checkpointDir: outputs.checkpointDir,
-        resume: outputs.resume !== undefined,
-        earlier,
-        onStart: (checkpointed) => {
-          if (earlier.length || checkpointed) log(resumeNote(`${method.padEnd(15)} seed ${seed}`, earlier.at(-1)?.epoch ?? 0, checkpointed));
-          outputs.onStart?.(method, seed, checkpointed);
-        },
-        onEpoch: (rec) => outputs.onEpoch?.(method, seed, rec),
-      });
+      const r = await finetuneRun(rt, cfg, model, loaded.params, method, seed, { train, validation, test }, schedule, runIo(outputs, method, seed, log));
       results.push(r);
       outputs.onRun?.(r);
       const note = r.keptFraction !== undefined ? ` (mask kept ${(r.keptFraction * 100).toFixed(1)}%)` : r.transitions ? ` (depth ${r.transitions.at(-1)?.depth ?? 0} of ${schedule.length - 1}${r.stopReason ? `; ${r.stopReason}` : ''})` : '';

@@ -8,33 +8,17 @@ import * as E from 'fp-ts/lib/Either.js';
 import * as g from '../../../src/dsl/index.js';
 import * as nn from '../../../src/nn/index.js';
 import { compile } from '../../../src/compiler/index.js';
-import type { Plan } from '../../../src/compiler/plan.js';
 import { allNodes } from '../../../src/compiler/kernel-ir/types.js';
 import { lazySelects, MIN_LAZY_SIDE } from '../../../src/compiler/wasm/lazy-selects.js';
 import { renderWasm } from '../../../src/compiler/wasm/render.js';
 import { createWasmRuntime } from '../../../src/runtime/index.js';
-import { WasmHeap } from '../../../src/runtime/wasm/heap.js';
-import { instantiate } from '../../../src/runtime/wasm/instance.js';
+import { OPTIONS, runPlan } from './run-plan.js';
 
-const OPTIONS = { maxPages: 256 };
 const REPORT = { requested: 'wasm', backend: 'wasm' } as const;
 
 const right = <A>(e: E.Either<unknown, A>): A => {
   if (E.isLeft(e)) throw e.left;
   return e.right;
-};
-
-const runPlan = (plan: Plan, feeds: Record<string, Float32Array>, cuts: readonly number[]) => {
-  const heap = new WasmHeap(OPTIONS.maxPages, 4);
-  const at = new Map<number, number>();
-  const addr = (b: number) => at.get(b) ?? (at.set(b, heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`)), at.get(b)!);
-  for (const [name, b] of Object.entries(plan.inputs)) heap.f32(addr(b), plan.buffers[b].size).set(feeds[name]);
-  for (const k of plan.kernelIR!) {
-    const run = instantiate(renderWasm(k, OPTIONS), heap.memory).run;
-    const bounds = [0, ...cuts.filter((c) => c < k.size), k.size];
-    for (let j = 0; j + 1 < bounds.length; j++) run(k.params.map(addr), bounds[j], bounds[j + 1]);
-  }
-  return Object.fromEntries(Object.entries(plan.outputs).map(([name, b]) => [name, heap.f32(addr(b), plan.buffers[b].size).slice()]));
 };
 
 const bits = (x: ArrayLike<number>) => new Uint32Array(Float32Array.from(x).buffer);

@@ -11,10 +11,9 @@ import type { KNode } from '../../../src/compiler/kernel-ir/types.js';
 import { KernelEmitter, renderWasm } from '../../../src/compiler/wasm/render.js';
 import { rowLoads } from '../../../src/compiler/wasm/row-loads.js';
 import { createWasmRuntime } from '../../../src/runtime/index.js';
-import { WasmHeap } from '../../../src/runtime/wasm/heap.js';
-import { instantiate } from '../../../src/runtime/wasm/instance.js';
+import { runPlan } from './run-plan.js';
+import { mixedValues } from './mixed-values.js';
 
-const OPTIONS = { maxPages: 256 };
 const REPORT = { requested: 'wasm', backend: 'wasm' } as const;
 
 const right = <A>(e: E.Either<unknown, A>): A => {
@@ -23,27 +22,7 @@ const right = <A>(e: E.Either<unknown, A>): A => {
 };
 
 /** Values of mixed sign and magnitude (so the order of a sum shows in its bits). */
-const values = (n: number, seed: number): Float32Array => {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround(((s / 2 ** 32) * 2 - 1) * 2 ** ((s >>> 7) % 8));
-  });
-};
-
-/** Runs every kernel of `plan` on one thread, its index space split at `cuts`; the outputs by name. */
-const runPlan = (plan: Plan, feeds: Record<string, Float32Array>, cuts: readonly number[]) => {
-  const heap = new WasmHeap(OPTIONS.maxPages, 4);
-  const at = new Map<number, number>();
-  const addr = (b: number) => at.get(b) ?? (at.set(b, heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`)), at.get(b)!);
-  for (const [name, b] of Object.entries(plan.inputs)) heap.f32(addr(b), plan.buffers[b].size).set(feeds[name]);
-  for (const k of plan.kernelIR!) {
-    const run = instantiate(renderWasm(k, OPTIONS), heap.memory).run;
-    const bounds = [0, ...cuts.filter((c) => c < k.size), k.size];
-    for (let j = 0; j + 1 < bounds.length; j++) run(k.params.map(addr), bounds[j], bounds[j + 1]);
-  }
-  return Object.fromEntries(Object.entries(plan.outputs).map(([name, b]) => [name, heap.f32(addr(b), plan.buffers[b].size).slice()]));
-};
+const values = (n: number, seed: number): Float32Array => mixedValues(n, seed, 8);
 
 const bits = (x: ArrayLike<number>) => new Uint32Array(Float32Array.from(x).buffer);
 

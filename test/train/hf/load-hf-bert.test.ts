@@ -14,6 +14,7 @@ import { build, right } from '../../nn/harness.js';
 import { compile } from '../../../src/compiler/index.js';
 import { createRuntime } from '../../../src/runtime/index.js';
 import { tempDir, tinyConfig, tinyFolder, tinyHfConfig, tinyWeights, writeHfFolder } from './fixtures.js';
+import { values } from '../../runtime/large-tensor-cases.js';
 
 const [batch, seq] = [2, 5];
 const feeds = { ids: [1, 5, 9, 19, 0, 3, 3, 17, 2, 0], mask: [1, 1, 1, 1, 0, 1, 1, 1, 0, 0], types: [0, 0, 1, 1, 1, 0, 1, 1, 0, 0] };
@@ -33,19 +34,6 @@ const throughGraftCheckpoint = (params: Record<string, Float32Array>, config: nn
   const shapes = nn.paramShapes(nn.bertClassifier(config));
   right(saveCheckpoint(file, { params, optState: {}, meta: { step: 0, epoch: 0, phaseDepth: 0, phaseProgress: null, generator: { seed: 0, step: 0 }, config: '' }, shapes: { params: shapes, optState: {} } }));
   return { ...right(loadCheckpoint(file, { params: shapes })).params };
-};
-
-/** n values in [-0.5, 0.5), a xorshift stream per seed: fast enough for 17M. */
-const quickValues = (n: number, seed: number): Float32Array => {
-  const out = new Float32Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 8) / 2 ** 24 - 0.5;
-  }
-  return out;
 };
 
 const bitsOf = (a: Float32Array) => [...new Uint32Array(a.buffer, a.byteOffset, a.length)];
@@ -206,7 +194,7 @@ describe('loadHfBert', () => {
     const model = nn.bertClassifier(config);
     const dir = tempDir('big-vocab');
     // F32 and a xorshift stream: the fixtures' per-element generator and BF16 encoder take a minute for 17M values
-    const weights = Object.fromEntries(model.params.map((q, k) => [q.name, Float32Array.from(quickValues(q.shape.reduce((a, b) => a * b, 1), 100 + k), (v) => (q.name.endsWith('LayerNorm.weight') ? 1 + v : v))]));
+    const weights = Object.fromEntries(model.params.map((q, k) => [q.name, Float32Array.from(values(q.shape.reduce((a, b) => a * b, 1), 100 + k, 0.5), (v) => (q.name.endsWith('LayerNorm.weight') ? 1 + v : v))]));
     const stored = writeHfFolder(dir, { config: hf, weights, shapes: nn.paramShapes(model) });
     const loaded = right(loadHfBert(dir));
     rmSync(dir, { recursive: true });
