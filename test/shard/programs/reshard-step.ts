@@ -17,6 +17,8 @@ export const RESHARD_MICRO = 4;
 export interface ReshardInput {
   readonly strategy: ShardingStrategy;
   readonly reshardAfterForward?: boolean;
+  /** Trained parameters (default all). */
+  readonly trainable?: readonly string[];
 }
 
 export type ReshardResult =
@@ -32,7 +34,7 @@ const reshardStep = async (c: Collectives, input: ReshardInput): Promise<E.Eithe
     const shapes = nn.paramShapes(model);
     const rows = RESHARD_BATCH / RESHARD_MICRO;
     const stepper = createShardedStepper(rt, counted, {
-      objective: classifierObjective(model, rows, [4]), shapes, units: flatUnits(nn.modelSpec(model), { classes: ['Linear'] }), trainable: Object.keys(shapes),
+      objective: classifierObjective(model, rows, [4]), shapes, units: flatUnits(nn.modelSpec(model), { classes: ['Linear'] }), trainable: input.trainable ?? Object.keys(shapes),
       transform: o.adamw(0.05), strategy: input.strategy, microBatches: RESHARD_MICRO, ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }),
     });
     if (E.isLeft(stepper)) return E.right({ ok: false, message: stepper.left });
