@@ -1,6 +1,7 @@
 // The gradient half of a FULL_SHARD step run unit by unit, as FSDP runs it: gather a unit before its first forward
 // segment, free it after its last (reshard_after_forward; the root unit stays, as FSDP keeps the root), gather it
-// again for its backward (not when no gradient flows through it), reduce-scatter its gradient as soon as its first segment's backward is done, free it.
+// again for its backward (not when no gradient flows through it), reduce-scatter its gradient as soon as its first
+// segment's backward is done, free it.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../dsl/index.js';
 import { compile } from '../compiler/index.js';
