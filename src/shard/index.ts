@@ -17,7 +17,7 @@ export * from './collectives/index.js';
 export type { Values as ShardValues } from './state/flat-unit.js';
 export { flattenUnit, unflattenUnit, chunkOf, ownedPieces, piecesOfChunk, chunkFromPieces } from './state/flat-unit.js';
 export type { ShardState, ShardingStrategy } from './state/shard-state.js';
-export { STRATEGIES, ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
+export { STRATEGIES, ownerRank, reshardProblems, strategyLayouts, trainableUnits } from './state/shard-state.js';
 export { squarePartials, exactTotal, clipCoefficient } from './state/exact-norm.js';
 export type { FullState, ShardSlice, ShardedStepConfig, ShardedStepper, StepOutcome } from './sharded-step.js';
 export { createShardedStepper } from './sharded-step.js';
