@@ -60,6 +60,14 @@ test('frozen units no gradient reaches are not gathered again for the backward: 
   for (const k of Object.keys(kept.params)) assert.deepEqual(bits(resharded.params[k]), bits(kept.params[k]), k);
 });
 
+test('a metric that reads no parameter (the mean input) runs unit by unit too: the one-program step\'s numbers', async () => {
+  const [resharded] = (await ranks(2, { strategy: 'FULL_SHARD', reshardAfterForward: true, inputMean: true })).map(ok);
+  const [kept] = (await ranks(2, { strategy: 'FULL_SHARD', reshardAfterForward: false, inputMean: true })).map(ok);
+  assert.equal(resharded.inputMeans.length, 2);
+  assert.deepEqual(resharded.inputMeans, kept.inputMeans);
+  assert.deepEqual(resharded.losses, kept.losses);
+});
+
 test('the default under FULL_SHARD reshards after forward (FSDP\'s default)', async () => {
   const [r] = (await ranks(2, { strategy: 'FULL_SHARD' })).map(ok);
   assert.deepEqual(r.peakGatheredBytes, Array(2).fill(Math.max(...paddedUnits(2))));
