@@ -19,10 +19,11 @@ import { chunkFromPieces, chunkOf, flattenUnit, ownedPieces, piecesOfChunk, unfl
 import type { ShardedGradients } from './sharded-gradients.js';
 import { collective, createShardedGradients, globalSquares } from './sharded-gradients.js';
 import type { ShardState, ShardingStrategy } from './state/shard-state.js';
-import { ownerRank, reshardProblems, strategyLayouts, trainableUnits } from './state/shard-state.js';
+import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.js';
 import { clipCoefficient, squarePartials } from './state/exact-norm.js';
 import type { UnitGradients } from './unit-gradients.js';
 import { createUnitGradients } from './unit-gradients.js';
+import { reshardProblems } from './reshard-rule.js';
 
 /** What a transform factory sees of this rank's share: the pieces it owns, and masks cut to them (Child-Tuning D). */
 export interface ShardSlice {

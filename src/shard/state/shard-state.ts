@@ -29,10 +29,6 @@ export interface ShardState {
 /** The rank whose pieces this rank optimises: its own, or rank 0's (everything) when nothing is sharded. */
 export const ownerRank = (s: Pick<ShardState, 'strategy' | 'rank'>): number => (s.strategy === 'NO_SHARD' ? 0 : s.rank);
 
-/** FSDP's reshard_after_forward applies to FULL_SHARD only: the rule the stepper and the CLI's checks share. */
-export const reshardProblems = (strategy: ShardingStrategy, reshardAfterForward: boolean | undefined): SpecProblem[] =>
-  reshardAfterForward === true && strategy !== 'FULL_SHARD' ? [{ path: 'reshardAfterForward', message: `${strategy} keeps whole parameters between steps, so there is nothing to reshard (only FULL_SHARD reshards after forward)` }] : [];
-
 /** The layouts a strategy uses: W ranks, or one rank holding everything for NO_SHARD; empty units dropped. */
 export const strategyLayouts = (units: readonly Unit[], shapes: Shapes, strategy: ShardingStrategy, size: number): E.Either<SpecProblem[], UnitLayout[]> =>
   E.map((ls: UnitLayout[]) => ls.filter((l) => l.numel > 0))(shardLayout(units, shapes, strategy === 'NO_SHARD' ? 1 : size));
