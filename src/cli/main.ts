@@ -114,7 +114,6 @@ cli
       ...(!sharded && o.strategy !== undefined ? [{ option: '--strategy', message: 'needs --shards W or --mpi' }] : []),
       ...(!sharded && o.microBatches !== undefined ? [{ option: '--micro-batches', message: 'needs --shards W or --mpi' }] : []),
       ...(!sharded && o.reshardAfterForward !== undefined ? [{ option: '--reshard-after-forward', message: 'needs --shards W or --mpi' }] : []),
-      ...(o.reshardAfterForward === 'true' && (o.strategy ?? 'FULL_SHARD') !== 'FULL_SHARD' ? [{ option: '--reshard-after-forward', message: `true needs --strategy FULL_SHARD: ${o.strategy} keeps whole parameters between steps` }] : []),
       ...(raw.mpi !== true && o.joinTimeout !== undefined ? [{ option: '--join-timeout', message: 'needs --mpi' }] : []),
       ...(sharded && overfitBatch ? [{ option: '--overfit-batch', message: 'does not run sharded: leave out --shards/--mpi' }] : []),
       // a sharded folder keeps its strategy and micro-batches (they fix the numbers) and its resharding

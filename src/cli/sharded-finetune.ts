@@ -9,7 +9,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import * as nn from '../nn/index.js';
 import { createRuntime } from '../runtime/index.js';
 import type { Collectives, ShardingStrategy } from '../shard/index.js';
-import { checkSameRun, failureMessage, openMpi, runLocal, sumIsShardInvariant } from '../shard/index.js';
+import { checkSameRun, failureMessage, openMpi, reshardProblems, runLocal, sumIsShardInvariant } from '../shard/index.js';
 import type { ResolvedFinetune } from '../train/finetune-config.js';
 import { IMAGE_SIZE } from '../train/data/mnist.js';
 import type { RunResult } from '../train/mnist-job.js';
@@ -56,7 +56,7 @@ export const shardProblems = (c: ResolvedFinetune, W: number, o: ShardOptions): 
     ...c.methods.filter((m) => !SHARDED_METHODS.includes(m)).map((m) => `methods: '${m}' does not run sharded yet (sharded: ${SHARDED_METHODS.join(', ')}); leave it out of methods`),
     ...(sumIsShardInvariant(M, W) ? [] : [`${M} micro-batches over ${W} ranks: W must be a power of two dividing the micro-batches, so the sums do not depend on W`]),
     ...(c.batchSize % M === 0 ? [] : [`batchSize ${c.batchSize} is not a multiple of the ${M} micro-batches (${M === W ? 'one per rank by default: ' : ''}give --micro-batches, or change batchSize)`]),
-    ...(o.reshardAfterForward === true && o.strategy !== 'FULL_SHARD' ? [`reshardAfterForward true needs FULL_SHARD: ${o.strategy} keeps whole parameters between steps`] : []),
+    ...reshardProblems(o.strategy, o.reshardAfterForward).map((p) => `${p.path} (--reshard-after-forward): ${p.message}`),
   ];
 };
 

@@ -70,9 +70,10 @@ export const segmentedGradient = (objective: Objective, shapes: Readonly<Record<
       if (leading[leading.length - 1] !== u) leading.push(u);
     } else if (readsParam.has(t.id)) segOf.set(t.id, leading.length - 1);
   }
-  const free = Object.entries(roots).filter(([, t]) => !readsParam.has(t.id)).map(([k]) => k);
-  if (free.length) return E.left(`${free.join(', ')} read no parameter: nothing to split`);
+  if (!readsParam.has(loss.id)) return E.left('the loss reads no parameter: nothing to split');
   const S = leading.length;
+  // metrics that read no parameter (a token count, the batch mean) are recomputed from the batch in the last segment
+  const segmentOfRoot = (t: Tensor) => segOf.get(t.id) ?? S - 1;
   const members: Tensor[][] = Array.from({ length: S }, () => []);
   for (const t of order) if (segOf.has(t.id)) members[segOf.get(t.id)!].push(t);
   // activations crossing a cut: made in one segment, read in a later one
@@ -84,8 +85,8 @@ export const segmentedGradient = (objective: Objective, shapes: Readonly<Record<
         crossing.add(i.id);
         outsOf[segOf.get(i.id)!].push(i);
       }
-  const bad = outsOf.flat().filter((t) => t.dtype === 'bool');
-  if (bad.length) return E.left(`${bad.length} bool activations cross a group boundary (ops ${bad.map((t) => t.op.kind).join(', ')}): cast them to f32 in the model`);
+  // a bool activation crosses as f32 0/1 (what every feed carries) and is cast back where it is read
+  const crossDtype = (t: Tensor): Tensor['dtype'] => (t.dtype === 'bool' ? 'f32' : t.dtype);
   const live = new Set<number>();
   const train = new Set(trainable);
   for (const t of order) if (t.dtype === 'f32' && ((paramOf.has(t.id) && train.has(paramOf.get(t.id)!)) || t.inputs.some((i) => live.has(i.id)))) live.add(t.id);
@@ -100,7 +101,7 @@ export const segmentedGradient = (objective: Objective, shapes: Readonly<Record<
       let made: Tensor;
       if (t.op.kind === 'input') made = declare(t.op.name, t.shape, t.dtype);
       else if (segOf.has(t.id) && segOf.get(t.id)! < s) {
-        made = declare(carried(t.id), t.shape, t.dtype);
+        made = g.cast(declare(carried(t.id), t.shape, crossDtype(t)), t.dtype);
         read.add(t.id);
       } else made = node(t.op, t.inputs.map(visit), t.shape, t.dtype);
       memo.set(t.id, made);
@@ -133,10 +134,10 @@ export const segmentedGradient = (objective: Objective, shapes: Readonly<Record<
   const forwards: Program[] = [];
   const segGroups: string[][] = [];
   for (let s = 0; s < S; s++) {
-    const metricsHere = Object.entries(roots).filter(([, t]) => segOf.get(t.id) === s);
+    const metricsHere = Object.entries(roots).filter(([, t]) => segmentOfRoot(t) === s);
     const f = build({}, (declare) => {
       const { visit } = rewrite(s, declare);
-      return { ...Object.fromEntries(outsOf[s].map((t) => [carried(t.id), visit(t)])), ...Object.fromEntries(metricsHere.map(([k, t]) => [k, visit(t)])) };
+      return { ...Object.fromEntries(outsOf[s].map((t) => [carried(t.id), g.cast(visit(t), crossDtype(t))])), ...Object.fromEntries(metricsHere.map(([k, t]) => [k, visit(t)])) };
     });
     if (E.isLeft(f)) return E.left(`segment ${s} forward: ${f.left.message}`);
     forwards.push(f.right);

@@ -27,3 +27,4 @@ export type { ShardedGradients } from './sharded-gradients.js';
 export { createShardedGradients } from './sharded-gradients.js';
 export type { GlobalPercentile } from './percentile-select.js';
 export { selectPercentile, gatherPercentile, sumCounts } from './percentile-select.js';
+export { reshardProblems } from './reshard-rule.js';

@@ -23,6 +23,7 @@ import { ownerRank, strategyLayouts, trainableUnits } from './state/shard-state.
 import { clipCoefficient, scaleInPlace, squarePartials } from './state/exact-norm.js';
 import type { UnitGradients } from './unit-gradients.js';
 import { createUnitGradients } from './unit-gradients.js';
+import { reshardProblems } from './reshard-rule.js';
 
 /** What a transform factory sees of this rank's share: the pieces it owns, and masks cut to them (Child-Tuning D). */
 export interface ShardSlice {
@@ -100,7 +101,7 @@ export const createShardedStepper = (rt: Runtime, c: Collectives, config: Sharde
   if (!sumIsShardInvariant(M, W)) return E.left(`${M} micro-batches cannot be cut over ${W} ranks so that sums do not depend on W: W must be a power of two dividing the micro-batches`);
   const layoutsE = strategyLayouts(config.units, config.shapes, strategy, W);
   const splitE = trainableUnits(config.units, config.trainable);
-  const reshardProblem = config.reshardAfterForward && strategy !== 'FULL_SHARD' ? [{ path: 'reshardAfterForward', message: `${strategy} keeps whole parameters between steps, so there is nothing to reshard (only FULL_SHARD reshards after forward)` }] : [];
+  const reshardProblem = reshardProblems(strategy, config.reshardAfterForward);
   if (E.isLeft(layoutsE) || E.isLeft(splitE) || reshardProblem.length) return E.left(describe([...(E.isLeft(layoutsE) ? layoutsE.left : []), ...(E.isLeft(splitE) ? splitE.left : []), ...reshardProblem]));
   const resharding = strategy === 'FULL_SHARD' && config.reshardAfterForward !== false;
   const layouts = layoutsE.right;

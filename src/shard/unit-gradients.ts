@@ -1,6 +1,7 @@
 // The gradient half of a FULL_SHARD step run unit by unit, as FSDP runs it: gather a unit before its first forward
 // segment, free it after its last (reshard_after_forward; the root unit stays, as FSDP keeps the root), gather it
-// again for its backward, reduce-scatter its gradient as soon as its first segment's backward is done, free it.
+// again for its backward (not when no gradient flows through it), reduce-scatter its gradient as soon as its first
+// segment's backward is done, free it.
 import * as E from 'fp-ts/lib/Either.js';
 import type { Shape } from '../dsl/index.js';
 import { compile } from '../compiler/index.js';
@@ -108,9 +109,10 @@ export const createUnitGradients = (rt: Runtime, c: Collectives, config: UnitGra
       return E.right(undefined);
     };
     for (let i = segments.length - 1; i >= 0; i--) {
-      const got = await hold(segments[i].groups);
-      if (E.isLeft(got)) return got;
       const b = segments[i].backward;
+      // a segment no gradient flows through (frozen units) runs nothing: its units are not gathered again
+      const got = b ? await hold(segments[i].groups) : E.right(undefined);
+      if (E.isLeft(got)) return got;
       if (b)
         for (let k = 0; k < micro.length; k++) {
           const out = await run(backwards[i]!, b.inputs, pool(k));

@@ -21,9 +21,11 @@ test('--reshard-after-forward: misuse is refused before anything runs, naming th
   const alone = await runGraft(['finetune', '--config', file, '--reshard-after-forward', 'false']);
   assert.equal(alone.code, 2);
   assert.match(alone.stderr, /--reshard-after-forward: needs --shards W or --mpi/);
-  const grad = await runGraft(['finetune', '--config', file, '--shards', '2', '--strategy', 'SHARD_GRAD_OP', '--reshard-after-forward', 'true']);
-  assert.equal(grad.code, 2);
-  assert.match(grad.stderr, /--reshard-after-forward: true needs --strategy FULL_SHARD: SHARD_GRAD_OP keeps whole parameters between steps/);
+  // the strategy rule is checked with the config's other sharding problems (one rule, as sharding.json gets it): all at once
+  const grad = await runGraft(['finetune', '--config', file, '--shards', '2', '--strategy', 'SHARD_GRAD_OP', '--reshard-after-forward', 'true', '--micro-batches', '32']);
+  assert.equal(grad.code, 1);
+  assert.match(grad.stdout, /tiny\.yaml: reshardAfterForward \(--reshard-after-forward\): SHARD_GRAD_OP keeps whole parameters between steps, so there is nothing to reshard/);
+  assert.match(grad.stdout, /tiny\.yaml: batchSize 16 is not a multiple of the 32 micro-batches/);
   const word = await runGraft(['finetune', '--config', file, '--shards', '2', '--reshard-after-forward', 'yes']);
   assert.equal(word.code, 2);
   assert.match(word.stderr, /--reshard-after-forward/);

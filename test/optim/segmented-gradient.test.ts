@@ -134,3 +134,35 @@ test('an activation read by two later groups and a weight tied across groups: th
   assert.ok(split.segments[1].backward!.inputs.some((i) => i.name.startsWith('c:')));
   assert.ok(split.segments[0].backward!.inputs.some((i) => i.name === split.gradOf['a.w']));
 });
+
+test('a metric that reads no parameter (the batch mean, a positive count) is computed in the last segment: the unsplit bits', async () => {
+  const objective: Objective = {
+    inputs: { x: { shape: [4, 3], dtype: 'f32' } },
+    build: (p, i) => ({
+      loss: g.mean(g.tanh(g.matmul(g.tanh(g.matmul(i.x, p['a.w'])), p['b.w']))),
+      metrics: { inputMean: g.mean(i.x), positives: g.sum(g.cast(g.gt(i.x, 0), 'f32')) },
+    }),
+  };
+  const shapes = { 'a.w': [3, 5], 'b.w': [5, 2] };
+  const groups = ['a', 'b'].map((n) => ({ name: n, params: [`${n}.w`] }));
+  const split = await sameAsUnsplit(objective, shapes, groups, { 'p:a.w': values(15, 7), 'p:b.w': values(10, 8), 'x:x': values(12, 9) }, Object.keys(shapes));
+  assert.deepEqual(split.metricNames, ['loss', 'inputMean', 'positives']);
+  assert.ok(split.segments[1].forward.outputs['m:inputMean'] && split.segments[1].forward.outputs['m:positives'], 'the last segment computes them');
+});
+
+test('a bool activation crossing a group boundary (a mask made from group a, read in group b) passes as 0/1 and gives the unsplit bits', async () => {
+  const objective: Objective = {
+    inputs: { x: { shape: [4, 3], dtype: 'f32' } },
+    build: (p, i) => {
+      const h0 = g.tanh(g.matmul(i.x, p['a.w']));
+      const mask = g.gt(h0, 0.1);
+      const h1 = g.where(mask, g.matmul(h0, p['b.w']), 0);
+      return { loss: g.mean(g.mul(h1, h1)), metrics: { kept: g.mean(g.cast(g.gt(g.matmul(h0, p['b.w']), 0), 'f32')) } };
+    },
+  };
+  const shapes = { 'a.w': [3, 4], 'b.w': [4, 4] };
+  const groups = ['a', 'b'].map((n) => ({ name: n, params: [`${n}.w`] }));
+  const split = await sameAsUnsplit(objective, shapes, groups, { 'p:a.w': values(12, 10), 'p:b.w': values(16, 11), 'x:x': values(12, 12) }, Object.keys(shapes));
+  assert.deepEqual(split.segments.map((s) => s.groups), [['a'], ['b']]);
+  assert.ok(split.segments[1].forward.inputs.some((i) => i.name.startsWith('b:') && i.dtype === 'f32'), 'the mask crosses as f32');
+});

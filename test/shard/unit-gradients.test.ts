@@ -44,6 +44,30 @@ test('FULL_SHARD unit by unit: reshardAfterForward true and false and W = 1, 2, 
   assert.ok(reference!.losses[1] < reference!.losses[0], 'the steps learn');
 });
 
+test('frozen units no gradient reaches are not gathered again for the backward: only the trained last Linear is; the same bits as one program', async () => {
+  const W = 2;
+  const trainable = ['layers.2.weight', 'layers.2.bias'];
+  const units = paddedUnits(W).map((b) => b * ((W - 1) / W));
+  const forward = units.reduce((a, b) => a + b, 0);
+  const trained = units[2];
+  const metrics = 4 * 2 * (RESHARD_MICRO / W) * (W - 1);
+  const [resharded] = (await ranks(W, { strategy: 'FULL_SHARD', reshardAfterForward: true, trainable })).map(ok);
+  const [kept] = (await ranks(W, { strategy: 'FULL_SHARD', reshardAfterForward: false, trainable })).map(ok);
+  // forward gathers every unit; the backward gathers layers.2 again; its gradient is reduce-scattered
+  assert.deepEqual(resharded.stepBytes, Array(2).fill(forward + trained + trained + metrics));
+  assert.deepEqual(kept.stepBytes, Array(2).fill(forward + trained + metrics));
+  assert.deepEqual(resharded.losses, kept.losses);
+  for (const k of Object.keys(kept.params)) assert.deepEqual(bits(resharded.params[k]), bits(kept.params[k]), k);
+});
+
+test('a metric that reads no parameter (the mean input) runs unit by unit too: the one-program step\'s numbers', async () => {
+  const [resharded] = (await ranks(2, { strategy: 'FULL_SHARD', reshardAfterForward: true, inputMean: true })).map(ok);
+  const [kept] = (await ranks(2, { strategy: 'FULL_SHARD', reshardAfterForward: false, inputMean: true })).map(ok);
+  assert.equal(resharded.inputMeans.length, 2);
+  assert.deepEqual(resharded.inputMeans, kept.inputMeans);
+  assert.deepEqual(resharded.losses, kept.losses);
+});
+
 test('the default under FULL_SHARD reshards after forward (FSDP\'s default)', async () => {
   const [r] = (await ranks(2, { strategy: 'FULL_SHARD' })).map(ok);
   assert.deepEqual(r.peakGatheredBytes, Array(2).fill(Math.max(...paddedUnits(2))));

@@ -3,6 +3,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as nn from '../../../src/nn/index.js';
 import * as o from '../../../src/optim/index.js';
+import * as g from '../../../src/dsl/index.js';
+import type { Objective } from '../../../src/optim/step.js';
 import { createRuntime } from '../../../src/runtime/index.js';
 import type { Collectives, CollectiveFailure, ShardingStrategy } from '../../../src/shard/index.js';
 import { createShardedStepper, flatUnits } from '../../../src/shard/index.js';
@@ -17,11 +19,20 @@ export const RESHARD_MICRO = 4;
 export interface ReshardInput {
   readonly strategy: ShardingStrategy;
   readonly reshardAfterForward?: boolean;
+  /** Trained parameters (default all). */
+  readonly trainable?: readonly string[];
+  /** Adds a metric that reads no parameter: the batch's mean input. */
+  readonly inputMean?: boolean;
 }
 
 export type ReshardResult =
-  | { readonly ok: true; readonly params: Record<string, Float32Array>; readonly losses: number[]; readonly stepBytes: number[]; readonly peakGatheredBytes: number[] }
+  | { readonly ok: true; readonly params: Record<string, Float32Array>; readonly losses: number[]; readonly inputMeans: number[]; readonly stepBytes: number[]; readonly peakGatheredBytes: number[] }
   | { readonly ok: false; readonly message: string };
+
+const withInputMean = (build: Objective['build']): Objective['build'] => (p, i) => {
+  const out = build(p, i);
+  return { ...out, metrics: { ...out.metrics, inputMean: g.mean(i.x) } };
+};
 
 const reshardStep = async (c: Collectives, input: ReshardInput): Promise<E.Either<CollectiveFailure, ReshardResult>> => {
   const rt = await createRuntime({ backend: 'webasm' });
@@ -31,8 +42,10 @@ const reshardStep = async (c: Collectives, input: ReshardInput): Promise<E.Eithe
     const model = nn.mlpClassifier(RESHARD_SIZES, { dropout: 0.2 });
     const shapes = nn.paramShapes(model);
     const rows = RESHARD_BATCH / RESHARD_MICRO;
+    const classifier = classifierObjective(model, rows, [4]);
+    const objective = input.inputMean ? { ...classifier, build: withInputMean(classifier.build) } : classifier;
     const stepper = createShardedStepper(rt, counted, {
-      objective: classifierObjective(model, rows, [4]), shapes, units: flatUnits(nn.modelSpec(model), { classes: ['Linear'] }), trainable: Object.keys(shapes),
+      objective, shapes, units: flatUnits(nn.modelSpec(model), { classes: ['Linear'] }), trainable: input.trainable ?? Object.keys(shapes),
       transform: o.adamw(0.05), strategy: input.strategy, microBatches: RESHARD_MICRO, ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }),
     });
     if (E.isLeft(stepper)) return E.right({ ok: false, message: stepper.left });
@@ -41,6 +54,7 @@ const reshardStep = async (c: Collectives, input: ReshardInput): Promise<E.Eithe
     let s = init.right;
     const data = blobs(2 * RESHARD_BATCH, 1);
     const losses: number[] = [];
+    const inputMeans: number[] = [];
     const stepBytes: number[] = [];
     const peakGatheredBytes: number[] = [];
     for (let step = 0; step < 2; step++) {
@@ -54,12 +68,13 @@ const reshardStep = async (c: Collectives, input: ReshardInput): Promise<E.Eithe
       stepBytes.push(tally.bytes - before);
       peakGatheredBytes.push(out.right.peakGatheredBytes);
       losses.push(out.right.metrics.loss);
+      if (input.inputMean) inputMeans.push(out.right.metrics.inputMean);
       s = out.right.state;
     }
     const params = await stepper.right.gather(s);
     stepper.right.destroy();
     if (E.isLeft(params)) return E.right({ ok: false, message: params.left });
-    return E.right({ ok: true, params: { ...params.right }, losses, stepBytes, peakGatheredBytes });
+    return E.right({ ok: true, params: { ...params.right }, losses, inputMeans, stepBytes, peakGatheredBytes });
   } finally {
     rt.destroy();
   }
