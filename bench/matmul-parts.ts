@@ -3,12 +3,8 @@
 // Runs under --no-liftoff (and relaxed-simd for --fma); prints one JSON line.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import * as E from 'fp-ts/lib/Either.js';
-import * as g from '../src/dsl/index.js';
-import { compile } from '../src/compiler/index.js';
-import { renderWasm } from '../src/compiler/wasm/render.js';
-import { WasmHeap } from '../src/runtime/wasm/heap.js';
 import { instantiate } from '../src/runtime/wasm/instance.js';
+import { tiledMatmulKernel } from './matmul-kernel.js';
 
 const argv = process.argv.slice(2);
 const fma = argv.includes('--fma');
@@ -22,17 +18,9 @@ if (!process.env.GRAFT_PARTS_CHILD) {
   const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), ...argv], { env: { ...process.env, GRAFT_PARTS_CHILD: '1' }, stdio: 'inherit' });
   process.exit(r.status ?? 1);
 } else {
-  const right = <A>(x: E.Either<Error, A>): A => E.getOrElseW((e: Error) => { throw e; })(x);
-  const shapes = { a: layout === 'tn' ? [k, m] : [m, k], b: layout === 'nt' ? [n, k] : [k, n] };
-  const prog = right(g.program(shapes, ({ a, b }) => ({ y: g.matmul(layout === 'tn' ? g.transpose(a) : a, layout === 'nt' ? g.transpose(b) : b) })));
-  const plan = compile(prog);
-  const kernel = plan.kernelIR!.find((x) => x.tiling)!;
-  const heap = new WasmHeap(4096, 64);
-  const addrs = kernel.params.map((b) => heap.alloc(plan.buffers[b].size * 4, `buffer ${b}`));
+  const { heap, addrs, rendered, scratch } = tiledMatmulKernel(layout, m, k, n, fma);
   const f32 = new Float32Array(heap.memory.buffer);
   for (const a of addrs) for (let i = 0; i < 1000; i++) f32[a / 4 + i] = Math.sin(i);
-  const rendered = renderWasm(kernel, { maxPages: 4096, fma });
-  const scratch = rendered.scratch ? [heap.alloc(rendered.scratch, 'scratch')] : [];
   const inst = instantiate(rendered, heap.memory);
   const all = [...addrs, ...scratch];
   const i32 = new Int32Array(heap.memory.buffer);
