@@ -1,6 +1,7 @@
 // A plan is plain serialisable data: buffers, kernels (gpu.js source) and wiring. Nothing here runs.
 import type { DType } from '../dsl/dtype.js';
 import type { Shape } from '../dsl/shape.js';
+import { F32_EXACT_ELEMENTS } from '../dsl/shape.js';
 import type { InputSpec } from '../dsl/program.js';
 import type { Kernel } from './kernel-ir/types.js';
 import type { WasmModules } from './wasm/modules.js';
@@ -40,7 +41,7 @@ export interface PlanKernel {
 }
 
 /** gpu.js's tensor limit, the smallest backend's (runtime/tensor-limits.ts; webgpu binds at least 2^25): fused tensors past it are recorded. */
-export const UNBUFFERED_RECORDED_PAST = 2 ** 24;
+export const UNBUFFERED_RECORDED_PAST = F32_EXACT_ELEMENTS;
 
 export interface Plan {
   readonly version: 1;

@@ -31,6 +31,8 @@ describe('wasm worker pool', () => {
       const [wait, marker] = pool.register([waitForFlag, mark]);
       // the worker is busy in a first job until the flag is set, so it cannot take the second before it is withdrawn
       pool.start(0, wait, [4 * FLAG], 0, 1, 'waiting for the flag');
+      // a new worker may not have taken its first job yet: the second is started only once it is inside the first
+      while (Atomics.load(words, STARTED) === 0) void 0;
       pool.start(0, marker, [4 * MARK], 7, 8, 'marking');
       assert.equal(pool.join([0], 'marking', true), undefined, 'withdrawn: nothing to wait for');
       Atomics.store(words, FLAG, 1);
