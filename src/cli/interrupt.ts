@@ -13,7 +13,7 @@ export const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** How the user started graft, as far as the command to paste depends on it. */
 export interface Invocation {
-  /** process.env.npm_lifecycle_event: 'start' under `npm start`. */
+  /** process.env.npm_lifecycle_event: 'start' under `npm start`, 'npx' under `npx graft`. */
   readonly npmScript?: string;
   /** The real path of the first `graft` on PATH, if any. */
   readonly graftOnPath?: string;
@@ -43,9 +43,11 @@ const binAsTyped = (bin: string, cwd: string): string => {
   return shellQuote(rel.startsWith('..') || isAbsolute(rel) ? bin : `./${rel}`);
 };
 
-/** What runs graft's `command` the way the user started it: `npm start --`, `graft <command>` or the bin's path. */
+/** What runs graft's `command` the way the user started it: `npm start --`, `npx graft`, `graft <command>` or the bin's path. */
 export const graftCommandLine = (command: string, how: Invocation): string => {
   if (how.npmScript === 'start') return 'npm start --';
+  // npx puts a temporary bin folder first on PATH: its graft is gone from the user's shell
+  if (how.npmScript === 'npx') return `npx graft ${command}`;
   if (how.graftOnPath === how.bin) return `graft ${command}`;
   return `${binAsTyped(how.bin, how.cwd)} ${command}`;
 };

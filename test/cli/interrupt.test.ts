@@ -101,6 +101,8 @@ test('the resume command runs graft the way the user started it', () => {
   const how = (o: Partial<Invocation>): Invocation => ({ bin, cwd: '/home/u/graft', ...o });
   assert.equal(resumeCommand('mnist', 'runs/t', how({ npmScript: 'start', graftOnPath: bin })), 'npm start -- --resume runs/t');
   assert.equal(resumeCommand('mnist', 'runs/t', how({ npmScript: 'test', graftOnPath: bin })), 'graft mnist --resume runs/t');
+  // under npx the graft on PATH is npx's temporary bin folder, not the user's
+  assert.equal(resumeCommand('text', 'runs/t', how({ npmScript: 'npx', graftOnPath: bin })), 'npx graft text --resume runs/t');
   assert.equal(resumeCommand('finetune', 'my runs/t', how({ graftOnPath: bin })), "graft finetune --resume 'my runs/t'");
   // a graft on PATH that is another package's is not this one
   assert.equal(resumeCommand('finetune', 'runs/t', how({ graftOnPath: '/usr/lib/node_modules/graft/bin/graft.mjs' })), './bin/graft.mjs finetune --resume runs/t');
