@@ -12,13 +12,18 @@ import { isTextConfig } from '../train/text/text-finetune-config.js';
 import { readText } from './files.js';
 import { runTextFinetune } from './text-finetune.js';
 
-/** Exit 0 on success, 1 when the file has problems (all printed, nothing run) or the sanity check fails. */
-export const runFinetune = async (file: string, o: { overfitBatch?: boolean }, log: (s: string) => void = console.log): Promise<number> => {
-  // a config that names a model is a user's own text task (text-finetune-config.ts)
+/** The config `file` holds when it is a user's own text task (it names a model: text-finetune-config.ts), else undefined. */
+export const textConfigIn = (file: string): Record<string, unknown> | undefined => {
   const format = configFormat(file);
   const src = readText(file);
   const parsed = E.isRight(format) && E.isRight(src) ? parseConfigText(src.right, format.right) : undefined;
-  if (parsed && E.isRight(parsed) && isTextConfig(parsed.right)) return runTextFinetune(parsed.right, file, log);
+  return parsed && E.isRight(parsed) && isTextConfig(parsed.right) ? parsed.right : undefined;
+};
+
+/** Exit 0 on success, 1 when the file has problems (all printed, nothing run) or the sanity check fails. */
+export const runFinetune = async (file: string, o: { overfitBatch?: boolean }, log: (s: string) => void = console.log): Promise<number> => {
+  const text = textConfigIn(file);
+  if (text) return runTextFinetune(text, file, log);
   const cfg = readFinetuneConfig(file);
   if (E.isLeft(cfg)) {
     cfg.left.forEach((p) => log(`error: ${formatFileProblem(p)}`));

@@ -8,7 +8,7 @@ import { runScheduleCheck, runScheduleGenerate } from './schedule.js';
 import { selectBackend } from '../runtime/index.js';
 import { resumeComparison, runMnistCommand } from './mnist.js';
 import { runTextCommand } from './text.js';
-import { runFinetune } from './finetune.js';
+import { runFinetune, textConfigIn } from './finetune.js';
 import { SHARDING_FILE, resumeShardedFinetune, runMpiFinetune, runShardedFinetune } from './sharded-finetune.js';
 import type { DecodedOptions, OptionProblem } from './options.js';
 import { BackendOption, CountOption, ReshardOption, ScheduleLrOption, StrategyOption, backendEnvProblems, decodeOptions, formatOptionProblem } from './options.js';
@@ -119,6 +119,15 @@ cli
       // a sharded folder keeps its strategy and micro-batches (they fix the numbers) and its resharding
       ...(o.resume !== undefined ? (['strategy', 'microBatches', 'reshardAfterForward'] as const).filter((k) => o[k] !== undefined).map((k) => ({ option: `--${k.replace(/[A-Z]/g, (ch) => `-${ch.toLowerCase()}`)}`, message: 'a resume takes it from the run folder; leave it out' })) : []),
     ];
+    // a text config (it names a model) runs one method unsharded: the image comparison's options do not apply to it
+    if (!shardUsage.length && config !== undefined && (sharded || overfitBatch) && textConfigIn(config)) {
+      const flag = overfitBatch ? '--overfit-batch' : o.shards !== undefined ? '--shards' : '--mpi';
+      return usageError([{ option: flag, message: `applies to image (MNIST) configs; ${config} is a text config (it names a model), which runs unsharded: leave ${flag} out` }]);
+    }
+    // a text config's run folder holds one method's epochs: it does not resume
+    if (o.resume !== undefined && existsSync(join(o.resume, 'config.json')) && textConfigIn(join(o.resume, 'config.json'))) {
+      return usageError([{ option: '--resume', message: `${o.resume} is the run of a text config, which does not resume: run graft finetune --config <your file> again` }]);
+    }
     // a sharded run's folder resumes sharded, over the ranks it last ran on unless --shards says otherwise
     const shardedFolder = o.resume !== undefined && existsSync(join(o.resume, SHARDING_FILE));
     if (shardUsage.length) usageError(shardUsage);

@@ -20,6 +20,7 @@ import { pretrainedBert } from '../train/text/pretrained-bert.js';
 import { textExamples, spamScores } from '../train/text/spam-splits.js';
 import { scheduledMachine, textTransform } from '../train/text/text-job.js';
 import { writeAtomically } from './files.js';
+import { onInterrupt, shellQuote } from './interrupt.js';
 
 export const runTextFinetune = async (raw: Record<string, unknown>, file: string, log: (s: string) => void = console.log, backend?: BackendChoice): Promise<number> => {
   const plan = resolveTextFinetune(raw, file);
@@ -34,7 +35,7 @@ export const runTextFinetune = async (raw: Record<string, unknown>, file: string
       job.left.forEach((p) => log(`error: ${formatConfigProblem(p)}`));
       return 1;
     }
-    return await finetuneText(rt, job.right, log);
+    return await finetuneText(rt, job.right, file, log);
   } finally {
     rt.destroy();
   }
@@ -50,7 +51,7 @@ const builtJob = async (rt: Runtime, plan: TextFinetuneJob | TextFinetuneBuild, 
   return again as E.Either<ConfigProblem[], TextFinetuneJob>;
 };
 
-const finetuneText = async (rt: Runtime, job: TextFinetuneJob, log: (s: string) => void): Promise<number> => {
+const finetuneText = async (rt: Runtime, job: TextFinetuneJob, file: string, log: (s: string) => void): Promise<number> => {
   const { settings: s, model: loaded, tokenizer } = job;
   const model = nn.bertClassifier(loaded.config);
   const train = textExamples(tokenizer, job.train, s.seqLength);
@@ -60,6 +61,17 @@ const finetuneText = async (rt: Runtime, job: TextFinetuneJob, log: (s: string) 
   writeAtomically(join(dir, 'config.json'), `${JSON.stringify({ ...s, backend: rt.report.backend }, null, 2)}\n`);
   log(`graft finetune: ${s.method} on ${train.count} examples of ${job.modelDir} (labels ${loaded.labels.join(', ')}); backend ${rt.report.backend}; outputs in ${dir}`);
   loaded.notes.forEach((n) => log(`  ${n}`));
+  // one method's run: nothing to resume from, so Ctrl-C says what is kept and how to start again
+  const stopListening = onInterrupt(() => [`graft: stopped; ${dir} holds the settings and the epochs done (metrics.jsonl). A text config's run does not resume: run graft finetune --config ${shellQuote(file)} again.`], log);
+  try {
+    return await trainAndSave(rt, job, dir, model, train, evalSet, log);
+  } finally {
+    stopListening();
+  }
+};
+
+const trainAndSave = async (rt: Runtime, job: TextFinetuneJob, dir: string, model: ReturnType<typeof nn.bertClassifier>, train: ReturnType<typeof textExamples>, evalSet: ReturnType<typeof textExamples>, log: (s: string) => void): Promise<number> => {
+  const { settings: s, model: loaded } = job;
   const metrics: string[] = [];
   const onEpoch = (r: object) => {
     metrics.push(JSON.stringify(r));

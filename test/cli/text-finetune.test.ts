@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
-import { runGraft } from './graft-process.js';
+import { runGraft, startGraft } from './graft-process.js';
 import { loadHfBert } from '../../src/train/hf/index.js';
 import { PRETRAIN_KEYS } from '../../src/train/text/builtin-models.js';
 import { TINY } from './text-tiny.js';
@@ -37,6 +37,32 @@ test('a text config: the folder fine-tuned on JSONL and CSV data, exported with 
   const original = loadHfBert(MODEL);
   assert.ok(E.isRight(original));
   assert.notDeepEqual(back.right.params['classifier.weight'], original.right.params['classifier.weight'], 'trained');
+  // the image comparison's options and resume do not apply to a text config: each refused as a usage error, nothing run
+  for (const [args, pattern] of [
+    [['--config', join(dir, 'task.yaml'), '--shards', '2'], /--shards: applies to image \(MNIST\) configs; .*task\.yaml is a text config/],
+    [['--config', join(dir, 'task.yaml'), '--overfit-batch'], /--overfit-batch: applies to image \(MNIST\) configs/],
+    [['--resume', join(runs, run)], /--resume: .* is the run of a text config, which does not resume: run graft finetune --config <your file> again/],
+  ] as const) {
+    const refused = await runGraft(['finetune', ...args], { cwd: dir, env: { GRAFT_BACKEND: 'wasm' } });
+    assert.equal(refused.code, 2, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, pattern);
+  }
+  assert.deepEqual(readdirSync(runs), [run], 'no other run folder');
+});
+
+test('a text config stopped by Ctrl-C: the run folder named, and how to start again (its runs do not resume)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graft-text-ft-stop-'));
+  writeFileSync(join(dir, 'train.jsonl'), lines(24).map((l) => JSON.stringify(l)).join('\n'));
+  writeFileSync(join(dir, 'eval.csv'), ['text,label', ...lines(6).map((l) => `"${l.text}",${l.label}`)].join('\n'));
+  writeFileSync(join(dir, 'task.yaml'), `model: ${JSON.stringify(MODEL)}\ntrain: train.jsonl\neval: eval.csv\nmethod: full\nepochs: 400\nbatchSize: 8\nlr: 0.01\nseqLength: 7\nout: runs\n`);
+  const p = startGraft(['finetune', '--config', join(dir, 'task.yaml')], { cwd: dir, env: { GRAFT_BACKEND: 'wasm' } });
+  while (!/outputs in/.test(p.stdout())) await new Promise((r) => setTimeout(r, 50));
+  p.child.kill('SIGINT');
+  const r = await p.exited;
+  assert.equal(r.code, 130, r.stdout + r.stderr);
+  const [run] = readdirSync(join(dir, 'runs'));
+  assert.match(r.stdout, new RegExp(`graft: stopped; runs/${run} holds the settings and the epochs done \\(metrics\\.jsonl\\)\\. A text config's run does not resume: run graft finetune --config .*task\\.yaml again\\.`));
+  assert.ok(!existsSync(join(dir, 'runs', run, 'model')), 'no model written');
 });
 
 test('a text config naming the built-in spam-assassin set: its seed\'s labelled mails, a ham/spam head, exported', async () => {
