@@ -139,7 +139,7 @@ const startMpirun = (args: readonly string[], cwd: string): GraftProcess => {
 };
 
 /** Twelve epochs of 16 steps for full fine-tuning and Child-Tuning D: long enough that a stop sent after epoch 2 lands inside the first run on a quiet machine too (with six, mpirun's forwarded stop arrived after it). */
-const stopConfig = (cwd: string) => writeFileSync(join(cwd, 'small.yaml'), 'hidden: 16\npretrainEpochs: 1\nfinetuneEpochs: 12\nlabelled: 256\nvalidation: 50\nheldOut: 100\nbatchSize: 16\nseeds: [1]\nmethods: [full, child-tuning-D]\nbackend: webasm\n');
+const stopConfig = (cwd: string, finetuneEpochs = 12) => writeFileSync(join(cwd, 'small.yaml'), `hidden: 16\npretrainEpochs: 1\nfinetuneEpochs: ${finetuneEpochs}\nlabelled: 256\nvalidation: 50\nheldOut: 100\nbatchSize: 16\nseeds: [1]\nmethods: [full, child-tuning-D]\nbackend: webasm\n`);
 
 /** Every epoch's and run's numbers, the settings, and each run's whole-state files (consolidated, a scheduled run's best) byte for byte. */
 const assertSameShardedOutcome = (resumed: string, straight: string, wholeFiles = ['child-tuning-D-seed1/consolidated.safetensors', 'full-seed1/consolidated.safetensors']) => {
@@ -210,7 +210,9 @@ test('graft finetune --shards 2 with the scheduled method stopped by Ctrl-C in i
 test('mpirun -np 2 graft finetune --mpi stopped by Ctrl-C, then mpirun -np 1 … --resume --mpi: the numbers and bytes of the local run that never stopped', { skip, timeout: 600_000 }, async () => {
   assert.equal(why, undefined, why);
   const cwd = mkdtempSync(join(tmpdir(), 'graft-sharded-stop-mpi-'));
-  stopConfig(cwd);
+  // mpirun passes Ctrl-C on a second later: 40 epochs (~7 s on an idle machine) keep the stop inside the first run
+  // (with 12, a quiet CI machine finished it first, and the resume had nothing to resume)
+  stopConfig(cwd, 40);
   const straight = await runGraft(['finetune', '--config', 'small.yaml', '--shards', '2'], { cwd });
   assert.equal(straight.code, 0, straight.stdout + straight.stderr);
   const [straightFolder] = runFolders(cwd);
