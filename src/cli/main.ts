@@ -125,7 +125,7 @@ cli
       return usageError([{ option: flag, message: `applies to image (MNIST) configs; ${config} is a text config (it names a model), which runs unsharded: leave ${flag} out` }]);
     }
     // a text config's run folder holds one method's epochs: it does not resume
-    if (o.resume !== undefined && existsSync(join(o.resume, 'config.json')) && textConfigIn(join(o.resume, 'config.json'))) {
+    if (o.resume !== undefined && textConfigIn(join(o.resume, 'config.json'))) {
       return usageError([{ option: '--resume', message: `${o.resume} is the run of a text config, which does not resume: run graft finetune --config <your file> again` }]);
     }
     // a sharded run's folder resumes sharded, over the ranks it last ran on unless --shards says otherwise

@@ -64,46 +64,41 @@ const finetuneText = async (rt: Runtime, job: TextFinetuneJob, file: string, log
   // one method's run: nothing to resume from, so Ctrl-C says what is kept and how to start again
   const stopListening = onInterrupt(() => [`graft: stopped; ${dir} holds the settings and the epochs done (metrics.jsonl). A text config's run does not resume: run graft finetune --config ${shellQuote(file)} again.`], log);
   try {
-    return await trainAndSave(rt, job, dir, model, train, evalSet, log);
+    const metrics: string[] = [];
+    const onEpoch = (r: object) => {
+      metrics.push(JSON.stringify(r));
+      writeAtomically(join(dir, 'metrics.jsonl'), `${metrics.join('\n')}\n`);
+    };
+    const common = { model, input: maskedTokenRows, features: [3, s.seqLength], batchSize: s.batchSize, seed: s.seed, stepsPerCall: 4, progress: s.method };
+    const t0 = performance.now();
+    let params: Readonly<Record<string, Float32Array>>;
+    if (s.method === 'scheduled') {
+      const schedule = job.phases
+        ? job.phases.map((p) => ({ params: p.params, max_transition_epoch: p.maxTransitionEpoch, ...(p.lr === undefined ? {} : { lr: p.lr }) }))
+        : generateSchedule(nn.modelSpec(model), { baseMaxLr: s.lr });
+      const res = await scheduledFit(rt, { ...common, machine: scheduledMachine({ lr: s.lr, finetuneEpochs: s.epochs }, schedule), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? s.lr, { weightDecay: decay ? 0.01 : 0 }), onEpoch, log }, loaded.params, train, evalSet);
+      params = res.params;
+    } else {
+      let masks: Record<string, Uint8Array> | undefined;
+      if (s.method === 'child-tuning-D') {
+        const selected = Object.keys(loaded.params).filter((n) => n.includes('layer'));
+        masks = fisherMask(await fisherScores(rt, model, loaded.params, train, { selected, batchSize: s.batchSize, seed: s.seed, maxGradNorm: 1, features: [3, s.seqLength], input: maskedTokenRows }), s.reserveP).masks;
+      }
+      const res = await fit(rt, { ...common, transform: textTransform(s.method, s, s.seed, s.epochs * Math.floor(train.count / s.batchSize), masks), epochs: s.epochs, onEpoch }, loaded.params, train, evalSet);
+      params = res.params;
+    }
+    const ev = evaluator(rt, model, [3, s.seqLength], evalSet, maskedTokenRows, true);
+    const { predictions } = await ev.run(params);
+    ev.destroy();
+    const scores = spamScores(predictions!, evalSet.labels);
+    writeAtomically(join(dir, 'result.json'), `${JSON.stringify({ method: s.method, evalAccuracy: scores.accuracy, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`);
+    // the tokenizer goes into the same atomic folder write as the weights: a folder is whole or absent
+    const tokenizerFiles = Object.fromEntries([HF_FILES.tokenizer, HF_FILES.tokenizerConfig].filter((f) => existsSync(join(job.modelDir, f))).map((f) => [f, readFileSync(join(job.modelDir, f))]));
+    const saved = saveHfBert(join(dir, 'model'), loaded.config, loaded.labels, params, false, tokenizerFiles);
+    if (E.isLeft(saved)) throw new Error(saved.left.map(formatConfigProblem).join('; '));
+    log(`eval accuracy ${(scores.accuracy * 100).toFixed(1)}%; the fine-tuned model (with its tokenizer) is ${join(dir, 'model')}`);
+    return 0;
   } finally {
     stopListening();
   }
-};
-
-const trainAndSave = async (rt: Runtime, job: TextFinetuneJob, dir: string, model: ReturnType<typeof nn.bertClassifier>, train: ReturnType<typeof textExamples>, evalSet: ReturnType<typeof textExamples>, log: (s: string) => void): Promise<number> => {
-  const { settings: s, model: loaded } = job;
-  const metrics: string[] = [];
-  const onEpoch = (r: object) => {
-    metrics.push(JSON.stringify(r));
-    writeAtomically(join(dir, 'metrics.jsonl'), `${metrics.join('\n')}\n`);
-  };
-  const common = { model, input: maskedTokenRows, features: [3, s.seqLength], batchSize: s.batchSize, seed: s.seed, stepsPerCall: 4, progress: s.method };
-  const t0 = performance.now();
-  let params: Readonly<Record<string, Float32Array>>;
-  if (s.method === 'scheduled') {
-    const schedule = job.phases
-      ? job.phases.map((p) => ({ params: p.params, max_transition_epoch: p.maxTransitionEpoch, ...(p.lr === undefined ? {} : { lr: p.lr }) }))
-      : generateSchedule(nn.modelSpec(model), { baseMaxLr: s.lr });
-    const res = await scheduledFit(rt, { ...common, machine: scheduledMachine({ lr: s.lr, finetuneEpochs: s.epochs }, schedule), groupTransform: (lr, decay) => o.childTuningAdamW(lr ?? s.lr, { weightDecay: decay ? 0.01 : 0 }), onEpoch, log }, loaded.params, train, evalSet);
-    params = res.params;
-  } else {
-    let masks: Record<string, Uint8Array> | undefined;
-    if (s.method === 'child-tuning-D') {
-      const selected = Object.keys(loaded.params).filter((n) => n.includes('layer'));
-      masks = fisherMask(await fisherScores(rt, model, loaded.params, train, { selected, batchSize: s.batchSize, seed: s.seed, maxGradNorm: 1, features: [3, s.seqLength], input: maskedTokenRows }), s.reserveP).masks;
-    }
-    const res = await fit(rt, { ...common, transform: textTransform(s.method, s, s.seed, s.epochs * Math.floor(train.count / s.batchSize), masks), epochs: s.epochs, onEpoch }, loaded.params, train, evalSet);
-    params = res.params;
-  }
-  const ev = evaluator(rt, model, [3, s.seqLength], evalSet, maskedTokenRows, true);
-  const { predictions } = await ev.run(params);
-  ev.destroy();
-  const scores = spamScores(predictions!, evalSet.labels);
-  writeAtomically(join(dir, 'result.json'), `${JSON.stringify({ method: s.method, evalAccuracy: scores.accuracy, seconds: (performance.now() - t0) / 1000 }, null, 2)}\n`);
-  // the tokenizer goes into the same atomic folder write as the weights: a folder is whole or absent
-  const tokenizerFiles = Object.fromEntries([HF_FILES.tokenizer, HF_FILES.tokenizerConfig].filter((f) => existsSync(join(job.modelDir, f))).map((f) => [f, readFileSync(join(job.modelDir, f))]));
-  const saved = saveHfBert(join(dir, 'model'), loaded.config, loaded.labels, params, false, tokenizerFiles);
-  if (E.isLeft(saved)) throw new Error(saved.left.map(formatConfigProblem).join('; '));
-  log(`eval accuracy ${(scores.accuracy * 100).toFixed(1)}%; the fine-tuned model (with its tokenizer) is ${join(dir, 'model')}`);
-  return 0;
 };
