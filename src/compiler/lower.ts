@@ -1,10 +1,9 @@
 // IR -> plan. Materialized: inputs, non-scalar constants, outputs, reductions and matmuls.
 // Everything else fuses into the kernels that read it, so a maximal elementwise group is one kernel.
-import { sizeOf } from '../dsl/shape.js';
+import { MAX_EXACT_INTEGER, sizeOf } from '../dsl/shape.js';
 import type { InputSpec } from '../dsl/program.js';
 import type { IR, IRNode } from './ir.js';
 import type { Plan, PlanBuffer, PlanKernel } from './plan.js';
-import { UNBUFFERED_RECORDED_PAST } from './plan.js';
 import type { Index } from './kernel-writer.js';
 import { KernelWriter, Scope, f32 } from './kernel-writer.js';
 import { lit } from './literal.js';
@@ -69,11 +68,11 @@ const hoistedScalars = (ir: IR): Set<number> => {
 };
 
 /**
- * The fused tensors past `UNBUFFERED_RECORDED_PAST` elements that no buffer stands for: nodes fused into one another
+ * The fused tensors past `MAX_EXACT_INTEGER` elements (gpu.js's limit, the smallest backend's; runtime/tensor-limits.ts) that no buffer stands for: nodes fused into one another
  * count as one (named by its first largest node that computes), and one next to a buffer at least as large is that buffer's.
  */
 const unbufferedTensors = (ir: IR, buffered: ReadonlyMap<number, number>): Pick<Plan, 'unbuffered'> => {
-  const big = new Set(ir.nodes.filter((n) => !buffered.has(n.id) && sizeOf(n.shape) > UNBUFFERED_RECORDED_PAST).map((n) => n.id));
+  const big = new Set(ir.nodes.filter((n) => !buffered.has(n.id) && sizeOf(n.shape) > MAX_EXACT_INTEGER).map((n) => n.id));
   // union-find over the edges between big fused nodes
   const parent = new Map([...big].map((id) => [id, id]));
   const find = (id: number): number => {

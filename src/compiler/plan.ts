@@ -1,7 +1,6 @@
 // A plan is plain serialisable data: buffers, kernels (gpu.js source) and wiring. Nothing here runs.
 import type { DType } from '../dsl/dtype.js';
 import type { Shape } from '../dsl/shape.js';
-import { F32_EXACT_ELEMENTS } from '../dsl/shape.js';
 import type { InputSpec } from '../dsl/program.js';
 import type { Kernel } from './kernel-ir/types.js';
 import type { WasmModules } from './wasm/modules.js';
@@ -40,9 +39,6 @@ export interface PlanKernel {
   readonly grid?: { readonly cols: number; readonly rows: number; readonly source: string };
 }
 
-/** gpu.js's tensor limit, the smallest backend's (runtime/tensor-limits.ts; webgpu binds at least 2^25): fused tensors past it are recorded. */
-export const UNBUFFERED_RECORDED_PAST = F32_EXACT_ELEMENTS;
-
 export interface Plan {
   readonly version: 1;
   readonly buffers: readonly PlanBuffer[];
@@ -64,7 +60,7 @@ export interface Plan {
   /** Why rendering failed (the wasm backend refuses the plan with it). */
   readonly wasmError?: string;
   /**
-   * Fused tensors past 2^24 elements (`UNBUFFERED_RECORDED_PAST`) that no buffer stands for: the kernels that read one
+   * Fused tensors past 2^24 elements (`MAX_EXACT_INTEGER`, gpu.js's limit, the smallest backend's) that no buffer stands for: the kernels that read one
    * index it whole, so backends whose index type bounds it refuse the plan (runtime/tensor-limits.ts).
    */
   readonly unbuffered?: readonly { readonly op: string; readonly shape: Shape; readonly elements: number }[];

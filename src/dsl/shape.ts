@@ -7,11 +7,11 @@ export type Shape = readonly number[];
  */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
-/** Integers stored in a tensor (i32 values, gather indices, iota) are f32 on every backend: exact below this. */
+/**
+ * Integers stored in a tensor (i32 values, gather indices, iota) are f32 on every backend: exact below this. gpu.js
+ * computes flat indices in f32 too, so it is also gpu.js's tensor limit, the smallest backend's.
+ */
 export const MAX_EXACT_INTEGER = 2 ** 24;
-
-/** Flat indices below this are exact in f32: gpu.js's tensor limit, the smallest backend's. */
-export const F32_EXACT_ELEMENTS = 2 ** 24;
 
 export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 

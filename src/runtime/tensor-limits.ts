@@ -3,11 +3,11 @@
 import type { Plan } from '../compiler/plan.js';
 import { bufferNames } from './buffer-names.js';
 // from the DSL, not compiler/plan.ts: an ahead-of-time module's runtime must bundle no compiler file
-import { F32_EXACT_ELEMENTS, MAX_ELEMENTS } from '../dsl/shape.js';
+import { MAX_ELEMENTS, MAX_EXACT_INTEGER } from '../dsl/shape.js';
 import type { BackendChoice } from './backend.js';
 
 /** gpu.js kernels (webasm, cpu, the AOT gpujs target) compute flat indices in f32, and the hash's 16-bit limbs assume indices below 2^24; the smallest limit, down to which plans record fused tensors. */
-export const GPUJS_MAX_ELEMENTS = F32_EXACT_ELEMENTS;
+export const GPUJS_MAX_ELEMENTS = MAX_EXACT_INTEGER;
 /**
  * graft's wasm kernels: wasm32 memory is 4 GiB and the heap's blocks are powers of two, so the
  * largest block is 2 GiB, 2^29 f32 elements (byte offsets 4·i then stay below 2^31, so no i32 overflows).
