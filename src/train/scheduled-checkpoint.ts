@@ -59,6 +59,9 @@ export interface ScheduledSnapshot {
   readonly progress: ScheduledProgress;
 }
 
+/** What a checkpoint's metadata records of the phase machine (JSON keeps only defined fields: no undefined best, so it reads back as itself). */
+export const phaseMeta = (p: ScheduledProgress) => ({ phaseDepth: p.machine.depth, ...(p.machine.best ? { best: p.machine.best } : {}), phaseProgress: p });
+
 const save = (to: ScheduledCheckpointing, name: string, c: ScheduledSnapshot): E.Either<CheckpointProblem[], SavedCheckpoint> =>
   saveCheckpoint(join(to.dir, name), {
     params: { ...c.params, ...c.state.params },
@@ -66,10 +69,7 @@ const save = (to: ScheduledCheckpointing, name: string, c: ScheduledSnapshot): E
     meta: {
       step: c.state.step,
       epoch: c.epoch,
-      phaseDepth: c.progress.machine.depth,
-      ...(c.progress.machine.best ? { best: c.progress.machine.best } : {}),
-      // JSON keeps only defined fields: drop undefined ones so the value reads back as itself
-      phaseProgress: c.progress,
+      ...phaseMeta(c.progress),
       generator: { seed: c.seed, step: c.state.step },
       config: to.config,
     },

@@ -67,6 +67,8 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
     const shapes = nn.paramShapes(model);
     const totalSteps = cfg.finetuneEpochs * Math.floor(input.train.count / cfg.batchSize);
     const stepOptions = { ...(input.microBatches ? { microBatches: input.microBatches } : {}), ...(input.reshardAfterForward === undefined ? {} : { reshardAfterForward: input.reshardAfterForward }) };
+    // every method writes the sharded set and the consolidated file each epoch, and resumes from them
+    const saving = { ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}), ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}) };
     const test = async (params: Values) => {
       const tester = evaluator(rt, model, [IMAGE_SIZE], input.test, undefined, true);
       const { accuracy, predictions } = await tester.run(params);
@@ -77,8 +79,7 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
       const out = await shardedScheduledFit(rt, c, {
         model, features: [IMAGE_SIZE], batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, ...stepOptions, machine: scheduledMachine(cfg, model), groupTransform: scheduledGroupTransform(cfg),
         ...(events.onEpoch ? { onEpoch: (r: EpochRecord) => void events.onEpoch!(r) } : {}),
-        ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}),
-        ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}),
+        ...saving,
       }, input.base, input.train, input.validation);
       if (E.isLeft(out)) return out;
       return E.right({ ...(await test(out.right.params)), records: [...out.right.records], steps: out.right.records.length * Math.floor(input.train.count / cfg.batchSize), transitions: out.right.transitions, ...(out.right.stopReason ? { stopReason: out.right.stopReason } : {}) });
@@ -96,8 +97,7 @@ export const mnistShardRun = async (c: Collectives, input: MnistShardInput, even
     const out = await shardedFit(rt, c, {
       model, features: [IMAGE_SIZE], epochs: cfg.finetuneEpochs, batchSize: cfg.batchSize, seed, policy: MLP_WRAP, strategy: input.strategy, maxGradNorm: 1,
       ...stepOptions,
-      ...(input.checkpoint ? { checkpoint: { ...input.checkpoint, consolidated: true } } : {}),
-      ...(input.checkpoint && input.resume ? { resume: { dir: input.checkpoint.dir } } : {}),
+      ...saving,
       ...(events.onEpoch ? { onEpoch: events.onEpoch } : {}),
       transform: (slice) => elementwiseTransformFor(method, cfg, seed, totalSteps, masks && slice.ownMasks(masks)),
     }, input.base, input.train, input.validation);

@@ -8,6 +8,7 @@ import { formatCheckpointProblem, loadCheckpoint, saveCheckpoint } from '../chec
 import { expectationProblems } from '../checkpoint/tensors.js';
 import { inFile } from '../checkpoint/problem.js';
 import type { ScheduledProgress } from '../scheduled-checkpoint.js';
+import { phaseMeta } from '../scheduled-checkpoint.js';
 import type { ScheduleRecord, ShardIndex } from './sharded-checkpoint.js';
 import { INDEX_FILE, bestFile } from './sharded-checkpoint.js';
 
@@ -23,7 +24,7 @@ export const saveBestState = (dir: string, best: FullState, epochsDone: number, 
   const saved = saveCheckpoint(join(dir, file), {
     params: best.params,
     optState: best.opt,
-    meta: { step: best.step, epoch: epochsDone, phaseDepth: meta.progress.machine.depth, ...(meta.progress.machine.best ? { best: meta.progress.machine.best } : {}), phaseProgress: meta.progress, generator: { seed: meta.seed, step: best.step }, config: meta.config },
+    meta: { step: best.step, epoch: epochsDone, ...phaseMeta(meta.progress), generator: { seed: meta.seed, step: best.step }, config: meta.config },
     shapes: { params: shapes },
   });
   return E.isLeft(saved) ? E.left(`best state not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`) : E.right({ file, checksum: saved.right.checksum });

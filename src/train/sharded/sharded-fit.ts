@@ -19,6 +19,7 @@ import { loadSharded, saveSharded } from './sharded-checkpoint.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Values } from '../optimizer-runner.js';
+import { phaseMeta } from '../scheduled-checkpoint.js';
 
 export interface ShardedFitConfig {
   readonly model: Layer<any>;
@@ -117,7 +118,7 @@ export const shardedFit = async (rt: Runtime, c: Collectives, config: ShardedFit
 };
 
 /** The folder every rank writes into, made by rank 0 before any rank writes. */
-export const makeCheckpointDir = async (c: Collectives, dir: string): Promise<E.Either<string, void>> => {
+const makeCheckpointDir = async (c: Collectives, dir: string): Promise<E.Either<string, void>> => {
   if (c.rank === 0) mkdirSync(dir, { recursive: true });
   const made = await c.barrier();
   return E.isLeft(made) ? E.left(failureMessage(made.left)) : E.right(undefined);
@@ -134,7 +135,7 @@ export const saveCheckpoints = async (c: Collectives, stepper: ShardedStepper, o
   if (E.isLeft(full)) return full;
   if (c.rank !== 0) return E.right(undefined);
   const progress = meta.schedule?.progress;
-  const phase = progress ? { phaseDepth: progress.machine.depth, ...(progress.machine.best ? { best: progress.machine.best } : {}), phaseProgress: progress } : { phaseDepth: 0, phaseProgress: null };
+  const phase = progress ? phaseMeta(progress) : { phaseDepth: 0, phaseProgress: null };
   const saved = saveCheckpoint(join(o.dir, CONSOLIDATED_FILE), { params: { ...params, ...full.right.params }, optState: full.right.opt, meta: { step: s.step, epoch: meta.epoch, ...phase, generator: { seed: meta.seed, step: s.step }, config: meta.config }, shapes: { params: shapes, optState: stepper.fullOptShapes } });
   return E.isLeft(saved) ? E.left(`consolidated checkpoint not written:\n  ${saved.left.map(formatCheckpointProblem).join('\n  ')}`) : E.right(undefined);
 };
