@@ -15,6 +15,7 @@ import { BackendOption, CountOption, ReshardOption, ScheduleLrOption, StrategyOp
 import { ExistingDirOption, OutputDirOption, OutputFileOption } from './path-options.js';
 import { runExport, runImport } from './hf.js';
 import { runCompile } from './compile.js';
+import { RUN_FILES } from './run-folder.js';
 
 // `graft … | head` closes stdout early: that is the reader's choice, not an error
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -125,7 +126,7 @@ cli
       return usageError([{ option: flag, message: `applies to image (MNIST) configs; ${config} is a text config (it names a model), which runs unsharded: leave ${flag} out` }]);
     }
     // a text config's run folder holds one method's epochs: it does not resume
-    if (o.resume !== undefined && textConfigIn(join(o.resume, 'config.json'))) {
+    if (o.resume !== undefined && textConfigIn(join(o.resume, RUN_FILES.config))) {
       return usageError([{ option: '--resume', message: `${o.resume} is the run of a text config, which does not resume: run graft finetune --config <your file> again` }]);
     }
     // a sharded run's folder resumes sharded, over the ranks it last ran on unless --shards says otherwise

@@ -25,7 +25,8 @@ import { shardedEpoch } from './sharded-epoch.js';
 import type { ScheduleRecord } from './sharded-checkpoint.js';
 import { INDEX_FILE, loadSharded, readShardIndex } from './sharded-checkpoint.js';
 import { loadBestState, saveBestState } from './sharded-best-state.js';
-import { makeCheckpointDir, saveCheckpoints } from './sharded-fit.js';
+import { saveCheckpoints } from './sharded-fit.js';
+import { mkdirSync } from 'node:fs';
 
 export interface ShardedScheduledFitConfig {
   readonly model: Layer<any>;
@@ -151,9 +152,9 @@ export const shardedScheduledFit = async (rt: Runtime, c: Collectives, cfg: Shar
 
   /** The epoch's sharded set (and consolidated file) with the machine's progress; first, when this epoch is the best, its whole state. */
   const checkpoint = async (o: NonNullable<ShardedScheduledFitConfig['checkpoint']>, progress: ScheduledProgress, epochsDone: number, isBest: boolean): Promise<E.Either<string, void>> => {
-    const made = await makeCheckpointDir(c, o.dir);
-    if (E.isLeft(made)) return made;
     if (isBest && c.rank === 0) {
+      // only rank 0 writes here, so it makes the folder; saveCheckpoints' barrier then holds every rank for the set
+      mkdirSync(o.dir, { recursive: true });
       const saved = saveBestState(o.dir, { ...best!, params: { ...params0, ...best!.params } }, epochsDone, { seed: cfg.seed, config: o.config, progress }, shapes);
       if (E.isLeft(saved)) return saved;
       bestRecord = saved.right;
